@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# iommufd-rs: the two commands a newcomer runs are `make run` and `make check`.
+# Everything else is a step they depend on; see README.md.
+
+REPO := $(CURDIR)
+TOOLS := $(REPO)/tools
+SHELL := /bin/bash
+
+.PHONY: all deps kernel module fmt fmt-check host-test guest run check check-guest \
+	upstream-baseline clean help
+
+all: module
+
+help:
+	@echo "make run        boot the rig and show the module answering (the main job)"
+	@echo "make check      every test: host, fmt, clippy build, guest suites"
+	@echo "make deps       install packages, bindgen and the Linux source (idempotent)"
+	@echo "make kernel     build or reuse the cached arm64 guest kernel"
+	@echo "make module     build iommufd_rs.ko (CLIPPY=1, warnings are errors)"
+	@echo "make guest      build the initramfs (module, selftests, tools)"
+	@echo "make boot S=x   boot one guest scenario (tools/guest/scenarios/x.sh)"
+
+deps:
+	@$(TOOLS)/deps.sh
+
+kernel: deps
+	@$(TOOLS)/kernel.sh
+
+module: kernel
+	@$(TOOLS)/module.sh
+
+fmt:
+	@$(TOOLS)/module.sh fmt
+
+fmt-check: deps
+	@$(TOOLS)/module.sh fmt-check
+
+host-test:
+	@$(TOOLS)/host-test.sh
+
+guest: module
+	@$(TOOLS)/guest.sh
+
+run: guest
+	@VERBOSE=1 $(TOOLS)/boot.sh demo
+
+boot: guest
+	@VERBOSE=$${VERBOSE:-1} $(TOOLS)/boot.sh $(S)
+
+check:
+	@$(TOOLS)/check.sh
+
+clean:
+	rm -rf build

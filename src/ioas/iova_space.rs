@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One I/O address space: areas, allowed ranges, reserved ranges and the
+//! IOVA allocator, with upstream iommufd's rules and errnos
+//! (`drivers/iommu/iommufd/io_pagetable.c`, Linux 7.3).
+//!
+//! Every operation either succeeds or fails leaving the space exactly as it
+//! was: allocations are made before anything changes, and checks are done
+//! before anything is removed. (Upstream's unmap is not atomic: it can
+//! unmap some areas and then fail with `-ENOENT` on a partial one. Here a
+//! failed unmap unmaps nothing.)
+//!
+//! Invariants: areas never overlap each other nor a reserved range; allowed
+//! ranges never overlap each other nor a reserved range; `blocked` holds
+//! exactly the areas and the union of the reserved ranges, as disjoint
+//! segments, with room for `areas + reserved` segments so that removing a
+//! reserved range never needs to allocate.
+
+use super::{
+    avl::{Augmented, Tree},
+    blocked::{Blocked, FitRequest},
+    intervals::IntervalSet,
+    Alloc, Errno, MAX_BLOCK_SIZE, PAGE_SIZE,
+};
+
+/// Access rights of an area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Prot {
+    /// Devices may read.
+    pub read: bool,
+    /// Devices may write.
+    pub write: bool,
+}
+
+/// A mapped IOVA range and what backs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Area<T> {
+    /// First IOVA.
+    pub start: u64,
+    /// Last IOVA (inclusive).
+    pub last: u64,
+    /// Access rights.
+    pub prot: Prot,
+    /// The user mapping behind it (the front end's pinned pages).
+    pub data: T,
+}
+
+impl<T> Area<T> {
+    /// Length in bytes.
+    pub fn len(&self) -> u64 {
+        self.last - self.start + 1
+    }
+
+    /// Always false: an area holds at least one byte.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl<T> Augmented for Area<T> {
+    type Key = u64;
+    type Agg = ();
+
+    fn key(&self) -> u64 {
+        self.start
+    }
+
+    fn aggregate(&self, _: Option<&()>, _: Option<&()>) {}
+}
+
+/// A piece of an area, as IOAS_COPY takes it: `len` bytes starting
+/// `offset` bytes into `area`.
+#[derive(Debug)]
+pub struct RangeSlice<'a, T> {
+    /// The area.
+    pub area: &'a Area<T>,
+    /// Byte offset of the piece within the area.
+    pub offset: u64,
+    /// Length of the piece.
+    pub len: u64,
+}
+
+/// Where a new mapping goes.
+#[derive(Clone, Copy, Debug)]
+pub enum Placement {
+    /// Exactly at this IOVA.
+    Fixed(u64),
+    /// Wherever the allocator finds room, keeping the alignment of this user
+    /// address (0: none to keep).
+    Alloc {
+        /// The user virtual address being mapped.
+        user_addr: u64,
+    },
+}
+
+/// The bookkeeping of one IOAS. `O` identifies owners of reserved ranges,
+/// `T` is the per-area payload, `A` the allocator family.
+pub struct IovaSpace<O: Copy + Eq, T, A: Alloc> {
+    areas: Tree<Area<T>, A>,
+    allowed: IntervalSet<(), A>,
+    reserved: IntervalSet<O, A>,
+    blocked: Blocked<A>,
+    iova_alignment: u64,
+    max_alignment: u64,
+}
+
+impl<O: Copy + Eq, T, A: Alloc> Default for IovaSpace<O, T, A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `roundup_pow_of_two()` for `1 <= v <= 2^63`.
+fn roundup_pow2(v: u64) -> u64 {
+    v.next_power_of_two()
+}
+
+impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
+    /// An empty space: no areas, no restrictions, byte alignment (upstream's
+    /// `iova_alignment` before any domain is attached).
+    pub fn new() -> Self {
+        Self {
+            areas: Tree::new(),
+            allowed: IntervalSet::default(),
+            reserved: IntervalSet::default(),
+            blocked: Blocked::default(),
+            iova_alignment: 1,
+            max_alignment: MAX_BLOCK_SIZE,
+        }
+    }
+
+    /// The alignment every IOVA and length must have.
+    pub fn iova_alignment(&self) -> u64 {
+        self.iova_alignment
+    }
+
+    /// Sets the required alignment (a power of two, from the attached
+    /// domains' page sizes). `-EADDRINUSE` if an existing area violates it.
+    pub fn set_iova_alignment(&mut self, align: u64) -> Result<(), Errno> {
+        if !align.is_power_of_two() {
+            return Err(Errno::Inval);
+        }
+        let bad = self
+            .areas
+            .iter()
+            .any(|a| a.start & (align - 1) != 0 || a.len() & (align - 1) != 0);
+        if bad {
+            return Err(Errno::AddrInUse);
+        }
+        self.iova_alignment = align;
+        Ok(())
+    }
+
+    /// Allows or forbids automatic IOVAs aligned beyond the page size (the
+    /// HUGE_PAGES option).
+    pub fn set_large_alignment(&mut self, enabled: bool) {
+        self.max_alignment = if enabled { MAX_BLOCK_SIZE } else { PAGE_SIZE };
+    }
+
+    /// Makes room so that inserting one area or reserved range cannot fail
+    /// halfway.
+    fn reserve_for_insert(&mut self, areas: usize, reserved: usize) -> Result<(), Errno> {
+        self.areas.reserve(areas)?;
+        self.reserved_tree_reserve(reserved)?;
+        let need = self.areas.len() + areas + self.reserved.len() + reserved + 1;
+        self.blocked
+            .reserve(need.saturating_sub(self.blocked.len()))?;
+        Ok(())
+    }
+
+    fn reserved_tree_reserve(&mut self, n: usize) -> Result<(), Errno> {
+        self.reserved.reserve(n)?;
+        Ok(())
+    }
+
+    /// Upstream's `iopt_check_iova()`: where a fixed mapping may go.
+    fn check_fixed(&self, iova: u64, len: u64) -> Result<u64, Errno> {
+        if len == 0 || iova & (self.iova_alignment - 1) != 0 || len & (self.iova_alignment - 1) != 0
+        {
+            return Err(Errno::Inval);
+        }
+        let last = iova.checked_add(len - 1).ok_or(Errno::Overflow)?;
+        if self.reserved.intersects(iova, last) {
+            return Err(Errno::Inval);
+        }
+        if self.area_intersecting(iova, last).is_some() {
+            return Err(Errno::Exist);
+        }
+        Ok(last)
+    }
+
+    /// Upstream's `iopt_alloc_iova()`, with the alignment cap at the largest
+    /// stage-2 block (1 GiB) instead of the CPU huge page.
+    fn alloc_iova(&self, user_addr: u64, len: u64) -> Result<u64, Errno> {
+        if len == 0 || len >= u64::MAX / 2 {
+            return Err(Errno::Overflow);
+        }
+        if len & (self.iova_alignment - 1) != 0 {
+            return Err(Errno::Inval);
+        }
+        let mut align = roundup_pow2(len);
+        if user_addr != 0 {
+            align = align.min(1u64 << user_addr.trailing_zeros());
+        }
+        align = align.min(self.max_alignment);
+        if align < self.iova_alignment {
+            return Err(Errno::Inval);
+        }
+        let mut req = FitRequest {
+            len,
+            align,
+            offset: user_addr % PAGE_SIZE,
+            lo: PAGE_SIZE,
+            hi: u64::MAX - PAGE_SIZE,
+        };
+        if self.allowed.is_empty() {
+            return self.blocked.find_fit(&req).ok_or(Errno::NoSpc);
+        }
+        let (lo, hi) = (req.lo, req.hi);
+        for (s, l) in self.allowed.spans() {
+            if l < lo || s > hi {
+                continue;
+            }
+            req.lo = s.max(lo);
+            req.hi = l.min(hi);
+            if let Some(x) = self.blocked.find_fit(&req) {
+                return Ok(x);
+            }
+        }
+        Err(Errno::NoSpc)
+    }
+
+    /// Maps `len` bytes as one area; returns its IOVA.
+    pub fn map(&mut self, place: Placement, len: u64, prot: Prot, data: T) -> Result<u64, Errno> {
+        let mut one = Some((len, data));
+        self.map_parts(place, len, prot, &mut || one.take())
+    }
+
+    /// Maps `total` bytes as consecutive areas, one per part `(len, data)`
+    /// that `next_part` yields (IOAS_COPY of several source areas). The
+    /// parts' lengths must add up to `total`. Returns the first IOVA.
+    pub fn map_parts(
+        &mut self,
+        place: Placement,
+        total: u64,
+        prot: Prot,
+        next_part: &mut dyn FnMut() -> Option<(u64, T)>,
+    ) -> Result<u64, Errno> {
+        let iova = match place {
+            Placement::Fixed(iova) => {
+                self.check_fixed(iova, total)?;
+                iova
+            }
+            Placement::Alloc { user_addr } => self.alloc_iova(user_addr, total)?,
+        };
+        let mut at = iova;
+        let end = iova + (total - 1);
+        while let Some((len, data)) = next_part() {
+            let last = match at.checked_add(len.wrapping_sub(1)) {
+                Some(l) if len != 0 && l <= end => l,
+                _ => {
+                    self.unmap_range_unchecked(iova, at);
+                    return Err(Errno::Inval);
+                }
+            };
+            if let Err(e) = self.insert_area(Area {
+                start: at,
+                last,
+                prot,
+                data,
+            }) {
+                self.unmap_range_unchecked(iova, at);
+                return Err(e);
+            }
+            at = last.wrapping_add(1);
+        }
+        if at != end.wrapping_add(1) {
+            self.unmap_range_unchecked(iova, at);
+            return Err(Errno::Inval);
+        }
+        Ok(iova)
+    }
+
+    /// Removes the areas this call inserted in `[from, to)` (rollback).
+    fn unmap_range_unchecked(&mut self, from: u64, to: u64) {
+        if to > from {
+            let mut discard = |_| {};
+            let _ = self.remove_areas(from, to - 1, &mut discard);
+        }
+    }
+
+    fn insert_area(&mut self, area: Area<T>) -> Result<(), Errno> {
+        self.reserve_for_insert(1, 0)?;
+        let (start, last) = (area.start, area.last);
+        self.areas.insert(area)?;
+        self.blocked.insert(start, last)?;
+        Ok(())
+    }
+
+    /// Some area intersecting `[start, last]`.
+    pub fn area_intersecting(&self, start: u64, last: u64) -> Option<&Area<T>> {
+        if let Some(a) = self.areas.last_le(start) {
+            if a.last >= start {
+                return Some(a);
+            }
+        }
+        self.areas.first_ge(start).filter(|a| a.start <= last)
+    }
+
+    /// The area containing `iova`.
+    pub fn area_at(&self, iova: u64) -> Option<&Area<T>> {
+        self.areas.last_le(iova).filter(|a| a.last >= iova)
+    }
+
+    /// Unmaps the whole areas in `[iova, iova + len)`, handing each to
+    /// `release`; returns the bytes unmapped. `-ENOENT` if the range cuts an
+    /// area or holds none, and then nothing is unmapped.
+    pub fn unmap(
+        &mut self,
+        iova: u64,
+        len: u64,
+        release: &mut dyn FnMut(Area<T>),
+    ) -> Result<u64, Errno> {
+        if len == 0 {
+            return Err(Errno::Inval);
+        }
+        let last = iova.checked_add(len - 1).ok_or(Errno::Overflow)?;
+        if let Some(a) = self.area_at(iova) {
+            if a.start < iova {
+                return Err(Errno::NoEnt);
+            }
+        }
+        if let Some(a) = self.area_at(last) {
+            if a.last > last {
+                return Err(Errno::NoEnt);
+            }
+        }
+        match self.remove_areas(iova, last, release) {
+            0 => Err(Errno::NoEnt),
+            n => Ok(n),
+        }
+    }
+
+    /// Unmaps every area; returns the bytes unmapped (0 is success).
+    pub fn unmap_all(&mut self, release: &mut dyn FnMut(Area<T>)) -> u64 {
+        self.remove_areas(0, u64::MAX, release)
+    }
+
+    fn remove_areas(&mut self, start: u64, last: u64, release: &mut dyn FnMut(Area<T>)) -> u64 {
+        let mut bytes = 0u64;
+        let mut from = start;
+        while let Some(key) = self
+            .areas
+            .first_ge(from)
+            .filter(|a| a.last <= last)
+            .map(|a| a.start)
+        {
+            if let Some(a) = self.areas.remove(key) {
+                self.blocked.remove(a.start);
+                bytes = bytes.wrapping_add(a.len());
+                let next = a.last.checked_add(1);
+                release(a);
+                match next {
+                    Some(n) => from = n,
+                    None => break,
+                }
+            }
+        }
+        bytes
+    }
+
+    /// The pieces of areas covering `[iova, iova + len)` exactly, in order,
+    /// for IOAS_COPY. `-ENOENT` if any byte of the range is unmapped.
+    pub fn slices(
+        &self,
+        iova: u64,
+        len: u64,
+        out: &mut dyn FnMut(RangeSlice<'_, T>),
+    ) -> Result<(), Errno> {
+        if len == 0 {
+            return Err(Errno::Inval);
+        }
+        let last = iova.checked_add(len - 1).ok_or(Errno::Overflow)?;
+        // First prove the range is fully covered, then hand out the pieces.
+        let mut at = iova;
+        loop {
+            let a = self.area_at(at).ok_or(Errno::NoEnt)?;
+            if a.last >= last {
+                break;
+            }
+            at = a.last + 1;
+        }
+        let mut at = iova;
+        while let Some(a) = self.area_at(at) {
+            let end = a.last.min(last);
+            out(RangeSlice {
+                area: a,
+                offset: at - a.start,
+                len: end - at + 1,
+            });
+            if end == last {
+                break;
+            }
+            at = end + 1;
+        }
+        Ok(())
+    }
+
+    /// Every area, in IOVA order.
+    pub fn areas(&self) -> impl Iterator<Item = &Area<T>> + '_ {
+        self.areas.iter()
+    }
+
+    /// How many areas there are.
+    pub fn area_count(&self) -> usize {
+        self.areas.len()
+    }
+
+    /// Replaces the allowed ranges (IOAS_ALLOW_IOVAS). Each must have
+    /// `start < last` and they must not overlap (`-EINVAL`); none may
+    /// intersect a reserved range (`-EADDRINUSE`). An empty list lifts the
+    /// restriction.
+    pub fn set_allowed(&mut self, ranges: &[(u64, u64)]) -> Result<(), Errno> {
+        let mut new = IntervalSet::<(), A>::default();
+        for &(start, last) in ranges {
+            if start >= last || new.intersects(start, last) {
+                return Err(Errno::Inval);
+            }
+            new.insert(start, last, ())?;
+        }
+        if new.iter().any(|r| self.reserved.intersects(r.start, r.last)) {
+            return Err(Errno::AddrInUse);
+        }
+        self.allowed = new;
+        Ok(())
+    }
+
+    /// The allowed ranges, by start.
+    pub fn allowed(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.allowed.iter().map(|r| (r.start, r.last))
+    }
+
+    /// Reserves `[start, last]` for `owner`. `-EADDRINUSE` if an area or an
+    /// allowed range intersects it.
+    pub fn reserve(&mut self, start: u64, last: u64, owner: O) -> Result<(), Errno> {
+        if start > last {
+            return Err(Errno::Inval);
+        }
+        if self.area_intersecting(start, last).is_some() || self.allowed.intersects(start, last) {
+            return Err(Errno::AddrInUse);
+        }
+        self.reserve_for_insert(0, 1)?;
+        self.reserved.insert(start, last, owner)?;
+        // Merge the reserved components it touches into one blocked segment.
+        // Only reserved segments can overlap it (areas were checked above).
+        let (mut lo, mut hi) = (start, last);
+        loop {
+            let Some(seg) = self.blocked.overlapping(start, last).next() else {
+                break;
+            };
+            lo = lo.min(seg.start);
+            hi = hi.max(seg.last);
+            self.blocked.remove(seg.start);
+        }
+        self.blocked.insert(lo, hi)?;
+        Ok(())
+    }
+
+    /// Removes every range `owner` reserved; returns how many.
+    pub fn unreserve(&mut self, owner: O) -> usize {
+        let mut removed = 0;
+        loop {
+            let Some(iv) = self.reserved.iter().find(|i| i.owner == owner).copied() else {
+                break;
+            };
+            // Recompute the component that held it from what remains.
+            let comp = self.blocked.overlapping(iv.start, iv.start).next();
+            self.reserved.remove_one(&iv);
+            removed += 1;
+            let Some(comp) = comp else { continue };
+            self.blocked.remove(comp.start);
+            let mut pieces = self
+                .reserved
+                .spans_from(comp.start)
+                .take_while(|&(s, _)| s <= comp.last);
+            // Cannot fail: `blocked` always has room for one segment per
+            // area and per reserved range (see `reserve_for_insert`).
+            for (s, l) in &mut pieces {
+                let _ = self.blocked.insert(s, l.min(comp.last));
+            }
+        }
+        removed
+    }
+
+    /// The reserved ranges, by start.
+    pub fn reserved(&self) -> impl Iterator<Item = (u64, u64, O)> + '_ {
+        self.reserved.iter().map(|r| (r.start, r.last, r.owner))
+    }
+
+    /// Whether any reserved range intersects `[start, last]`.
+    pub fn is_reserved(&self, start: u64, last: u64) -> bool {
+        self.reserved.intersects(start, last)
+    }
+
+    /// IOAS_IOVA_RANGES: the runs of the whole 64-bit space that no reserved
+    /// range covers, in order.
+    pub fn iova_ranges(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.reserved.holes(0, u64::MAX)
+    }
+
+    /// Checks every internal invariant (for tests).
+    pub fn check(&self) -> bool {
+        if !(self.areas.check() && self.blocked.check() && self.reserved.check()) {
+            return false;
+        }
+        // blocked == areas + union(reserved), as sets of addresses.
+        let mut expect_count = 0usize;
+        for a in self.areas.iter() {
+            if self.reserved.intersects(a.start, a.last) {
+                return false;
+            }
+            expect_count += 1;
+            if !self.blocked.iter().any(|s| s.start == a.start && s.last == a.last) {
+                return false;
+            }
+        }
+        for (s, l) in self.reserved.spans() {
+            // The span must be covered exactly by blocked segments.
+            let mut at = s;
+            for seg in self.blocked.overlapping(s, l) {
+                if seg.start != at || seg.last > l {
+                    return false;
+                }
+                expect_count += 1;
+                match seg.last.checked_add(1) {
+                    Some(n) => at = n,
+                    None => break,
+                }
+            }
+        }
+        expect_count == self.blocked.len()
+    }
+}

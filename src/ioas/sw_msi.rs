@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The SW_MSI window rules (Documentation/uapi.rst, "SW_MSI options").
+//!
+//! A device's driver reports typed reserved regions, among them at most one
+//! `IOMMU_RESV_SW_MSI` window where MSI doorbells get mapped. The user may
+//! move that window with IOMMU_OPTION SW_MSI_START / SW_MSI_SIZE. At attach,
+//! [`attach_regions`] says what gets reserved in the IOAS, and
+//! [`DoorbellSlots`] numbers doorbell pages so that the same doorbell lands
+//! on the same IOVA in every domain of the device.
+
+use super::{Alloc, AllocError, Errno, Storage, PAGE_SIZE};
+
+/// 1 MiB: the unit and alignment of the user window.
+pub const MIB: u64 = 1 << 20;
+
+/// The kinds of reserved region (`enum iommu_resv_type` of Linux).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ResvType {
+    /// Identity-mapped, must stay so (RMR).
+    Direct = 0,
+    /// Identity-mapped but may be given up when the device is assigned.
+    DirectRelaxable = 1,
+    /// Never mapped.
+    Reserved = 2,
+    /// Hardware MSI window (the device's doorbells, untranslated).
+    Msi = 3,
+    /// Software MSI window: doorbells are mapped here by the OS.
+    SwMsi = 4,
+}
+
+/// One typed region `[start, last]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResvRegion {
+    /// First IOVA.
+    pub start: u64,
+    /// Last IOVA (inclusive).
+    pub last: u64,
+    /// Its kind.
+    pub kind: ResvType,
+    /// Whether this is the user's SW_MSI window rather than the driver's.
+    pub user_window: bool,
+}
+
+/// A user SW_MSI window `[start, start + size)` set through IOMMU_OPTION.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// First IOVA (1 MiB aligned).
+    pub start: u64,
+    /// Size in bytes (a non-zero multiple of 1 MiB).
+    pub size: u64,
+}
+
+impl Window {
+    /// Last IOVA of the window.
+    pub fn last(&self) -> u64 {
+        self.start + (self.size - 1)
+    }
+}
+
+/// Validates SW_MSI_START: 1 MiB aligned (`-EINVAL`).
+pub fn check_start(start: u64) -> Result<(), Errno> {
+    if start % MIB != 0 {
+        return Err(Errno::Inval);
+    }
+    Ok(())
+}
+
+/// Validates SW_MSI_SIZE (in MiB) against a START: at least 1 and the
+/// window must not wrap (`-EOVERFLOW`). Returns the window.
+pub fn make_window(start: u64, size_mib: u64) -> Result<Window, Errno> {
+    check_start(start)?;
+    if size_mib == 0 {
+        return Err(Errno::Inval);
+    }
+    let size = size_mib.checked_mul(MIB).ok_or(Errno::Overflow)?;
+    start.checked_add(size - 1).ok_or(Errno::Overflow)?;
+    Ok(Window { start, size })
+}
+
+/// Whether `w` may replace the driver's SW_MSI window of a device with
+/// `regions`: it must not overlap any region other than SW_MSI and
+/// DIRECT_RELAXABLE ones (`-EADDRINUSE`).
+pub fn check_window(regions: &[ResvRegion], w: &Window) -> Result<(), Errno> {
+    let clash = regions.iter().any(|r| {
+        !matches!(r.kind, ResvType::SwMsi | ResvType::DirectRelaxable)
+            && r.start <= w.last()
+            && r.last >= w.start
+    });
+    if clash {
+        return Err(Errno::AddrInUse);
+    }
+    Ok(())
+}
+
+/// The window must lie inside the domain aperture `[ap_start, ap_last]`
+/// (`-ERANGE`).
+pub fn check_aperture(w: &Window, ap_start: u64, ap_last: u64) -> Result<(), Errno> {
+    if w.start < ap_start || w.last() > ap_last {
+        return Err(Errno::Range);
+    }
+    Ok(())
+}
+
+/// What attach reserves in the IOAS for a device with `regions`: every
+/// region except DIRECT_RELAXABLE ones, with the driver's SW_MSI region
+/// replaced by the user window when there is one. Also returns the SW_MSI
+/// window in force (user's or driver's), if any.
+pub fn attach_regions(
+    regions: &[ResvRegion],
+    user: Option<Window>,
+    out: &mut dyn FnMut(ResvRegion),
+) -> Option<Window> {
+    let mut in_force = user;
+    for r in regions {
+        match r.kind {
+            ResvType::DirectRelaxable => {}
+            ResvType::SwMsi if user.is_some() => {}
+            ResvType::SwMsi => {
+                in_force.get_or_insert(Window {
+                    start: r.start,
+                    size: r.last - r.start + 1,
+                });
+                out(*r);
+            }
+            _ => out(*r),
+        }
+    }
+    if let Some(w) = user {
+        out(ResvRegion {
+            start: w.start,
+            last: w.last(),
+            kind: ResvType::SwMsi,
+            user_window: true,
+        });
+    }
+    in_force
+}
+
+/// One doorbell page and the slot it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Doorbell {
+    /// Physical address of the doorbell page.
+    pub phys: u64,
+    /// Its slot: the doorbell is mapped at `window.start + slot * PAGE_SIZE`.
+    pub slot: u64,
+}
+
+/// Slot numbers for doorbell pages within one window: the first doorbell
+/// seen gets slot 0, the next slot 1, and so on; the same doorbell always
+/// gets the same slot, hence the same IOVA in every domain.
+pub struct DoorbellSlots<A: Alloc> {
+    window: Window,
+    doorbells: A::Vec<Doorbell>,
+}
+
+impl<A: Alloc> DoorbellSlots<A> {
+    /// Slots for `window`.
+    pub fn new(window: Window) -> Self {
+        Self {
+            window,
+            doorbells: Default::default(),
+        }
+    }
+
+    /// The window.
+    pub fn window(&self) -> Window {
+        self.window
+    }
+
+    /// The IOVA for the doorbell page at `phys` (any address in the page),
+    /// giving it the next slot if it has none. `-ENOSPC` when the window is
+    /// full: a doorbell is never placed outside it.
+    pub fn iova_for(&mut self, phys: u64) -> Result<u64, Errno> {
+        let page = phys & !(PAGE_SIZE - 1);
+        let slot = match self.doorbells.as_slice().iter().find(|d| d.phys == page) {
+            Some(d) => d.slot,
+            None => {
+                let slot = self.doorbells.as_slice().len() as u64;
+                if slot >= self.window.size / PAGE_SIZE {
+                    return Err(Errno::NoSpc);
+                }
+                self.doorbells
+                    .push(Doorbell { phys: page, slot })
+                    .map_err(|AllocError| Errno::NoMem)?;
+                slot
+            }
+        };
+        Ok(self.window.start + slot * PAGE_SIZE + (phys & (PAGE_SIZE - 1)))
+    }
+
+    /// Every doorbell with its slot (to pre-install them in a new domain).
+    pub fn doorbells(&self) -> &[Doorbell] {
+        self.doorbells.as_slice()
+    }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! iommufd-rs: an iommufd-style I/O address space for VMMs.
+//!
+//! The module registers a misc device (by default `/dev/iommu`) whose ioctl
+//! interface is binary-compatible with upstream iommufd's UAPI for the commands
+//! it implements, plus the extensions described in `Documentation/uapi.rst`.
+//! This file holds the module entry point only; each concept has its own file.
+
+use kernel::{
+    ffi::c_char,
+    miscdevice::{
+        MiscDeviceOptions,
+        MiscDeviceRegistration, //
+    },
+    prelude::*,
+};
+
+mod file;
+mod uapi;
+mod ucmd;
+
+module! {
+    type: IommufdRsModule,
+    name: "iommufd_rs",
+    authors: ["iommufd-rs developers"],
+    description: "iommufd-style I/O address spaces with nested SMMUv3 and a user-placed MSI window",
+    license: "GPL",
+}
+
+extern "C" {
+    /// Defined in `module_params.c`: the `devname` module parameter.
+    fn iommufd_rs_devname() -> *const c_char;
+}
+
+/// The loaded module: owns the misc device registration.
+#[pin_data]
+struct IommufdRsModule {
+    #[pin]
+    _miscdev: MiscDeviceRegistration<file::IommufdFile>,
+}
+
+impl kernel::InPlaceModule for IommufdRsModule {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        // SAFETY: `iommufd_rs_devname()` returns the `devname` charp parameter,
+        // a valid NUL-terminated string (the default literal or a copy made by
+        // the parameter code at load). The parameter is 0444, so nothing can
+        // change or free it before the module is unloaded, which outlives the
+        // registration that borrows it.
+        let name: &'static CStr = unsafe { CStr::from_ptr(iommufd_rs_devname()) };
+        pr_info!("registering /dev/{}\n", name.to_str().unwrap_or("?"));
+        try_pin_init!(Self {
+            _miscdev <- MiscDeviceRegistration::register(MiscDeviceOptions { name }),
+        })
+    }
+}

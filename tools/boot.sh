@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh SCENARIO [OUTDIR]
+#
+# Boot the guest in QEMU virt with an SMMUv3 and two edu devices, run the
+# guest scenario SCENARIO and power off. The console goes to OUTDIR/SCENARIO.console
+# (and to stdout when VERBOSE=1); the scenario's own output, without kernel
+# noise, to OUTDIR/SCENARIO.out; the guest's dmesg to OUTDIR/SCENARIO.dmesg.
+#
+# Exit status: the scenario's exit status; 124 if the guest did not finish in
+# BOOT_TIMEOUT seconds; 125 if the kernel oopsed, warned, panicked or lockdep
+# complained (the console tail is printed).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+scenario=${1:?usage: boot.sh SCENARIO [OUTDIR]}
+out=${2:-$REPO/build/logs}
+timeout_s=${BOOT_TIMEOUT:-300}
+mkdir -p "$out"
+KBUILD=$(kbuild_dir)
+initrd="$GUEST_DIR/initramfs.cpio.gz"
+[ -f "$initrd" ] || die "no initramfs; run 'make guest'"
+
+console="$out/$scenario.console"
+qemu=(qemu-system-aarch64
+	-M virt,gic-version=3,iommu=smmuv3 -cpu max -smp 2 -m 2G
+	-nographic -no-reboot -monitor none -serial stdio -nic none
+	-device edu,dma_mask=0xffffffffffff
+	-device edu,dma_mask=0xffffffffffff
+	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$initrd"
+	-append "console=ttyAMA0 panic=-1 loglevel=4 hugepages=80 scenario=$scenario ${GUEST_APPEND:-}")
+
+set +e
+if [ "${VERBOSE:-0}" = 1 ]; then
+	timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 | tee "$console"
+	rc=${PIPESTATUS[0]}
+else
+	timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null >"$console" 2>&1
+	rc=$?
+fi
+set -e
+tr -d '\r' <"$console" >"$console.tmp" && mv "$console.tmp" "$console"
+
+sed -n '/^@@SCENARIO-BEGIN/,/^@@SCENARIO-END/p' "$console" | sed '1d;$d' >"$out/$scenario.out"
+sed -n '/^@@DMESG-BEGIN@@/,/^@@DMESG-END@@/p' "$console" | sed '1d;$d' >"$out/$scenario.dmesg"
+
+tail_console() {
+	echo "---- last 40 console lines ($console) ----" >&2
+	tail -n 40 "$console" >&2
+	echo "----" >&2
+}
+
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "boot.sh: guest '$scenario' did not finish within ${timeout_s}s" >&2
+	tail_console
+	exit 124
+fi
+if [ "$rc" != 0 ]; then
+	echo "boot.sh: qemu exited with $rc" >&2
+	tail_console
+	exit 125
+fi
+# A kernel problem anywhere in the console or the guest's full dmesg fails
+# the boot, whatever the tests said. Fault-injection stack dumps are expected
+# (upstream's selftest) and are not matched.
+crash_re='Oops|BUG:|WARNING:|Kernel panic|Unable to handle kernel|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu_.*stall|hung_task|general protection'
+if grep -Eq "$crash_re" "$console"; then
+	echo "boot.sh: kernel problem during '$scenario':" >&2
+	grep -E -m5 "$crash_re" "$console" >&2
+	tail_console
+	exit 125
+fi
+end=$(grep -a '^@@SCENARIO-END rc=' "$console" | tail -1 || true)
+if [ -z "$end" ]; then
+	echo "boot.sh: guest '$scenario' powered off without finishing" >&2
+	tail_console
+	exit 125
+fi
+exit "${end#@@SCENARIO-END rc=}"

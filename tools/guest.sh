@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest: aarch64 static binaries (our selftests, tools, upstream's
+# iommufd selftest from the same kernel source), busybox, the module and the
+# kernel's own modules, packed into build/guest/initramfs.cpio.gz.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+need_src
+KBUILD=$(kbuild_dir)
+[ -f "$REPO/build/module/iommufd_rs.ko" ] || die "no module; run 'make module'"
+
+root="$GUEST_DIR/root"
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules} "$root"/guest/{bin,upstream,scenarios}
+
+cp "$BUSYBOX" "$root/bin/busybox"
+install -m 0755 "$REPO/tools/guest/init" "$root/init"
+cp "$REPO/tools/guest/lib.sh" "$root/guest/"
+cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
+cp -a "$KBUILD"/modinst/lib/modules/* "$root/lib/modules/"
+cp "$REPO/build/module/iommufd_rs.ko" "$root/guest/"
+
+CFLAGS=(-static -O2 -g0 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE
+	-I"$REPO/include/uapi" -I"$KSRC/tools/testing/selftests" -isystem "$KBUILD/usr/include")
+for src in "$REPO"/selftests/*.c "$REPO"/tools/demo/*.c; do
+	[ -f "$src" ] || continue
+	name=$(basename "$src" .c)
+	$CROSS_CC "${CFLAGS[@]}" -o "$root/guest/bin/$name" "$src" -lpthread
+done
+
+# Upstream's own iommufd selftest, built from the kernel source as its
+# Makefile would (KHDR_INCLUDES = the installed UAPI headers, -lcap).
+up="$KSRC/tools/testing/selftests/iommu"
+for t in iommufd iommufd_fail_nth; do
+	$CROSS_CC -static -O2 -Wall -Wno-unused-function -D_GNU_SOURCE \
+		-isystem "$KBUILD/usr/include" -I"$KSRC/tools/testing/selftests" -I"$up" \
+		-o "$root/guest/upstream/$t" "$up/$t.c" -lcap -lpthread
+done
+
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$GUEST_DIR/initramfs.cpio.gz.tmp"
+mv "$GUEST_DIR/initramfs.cpio.gz.tmp" "$GUEST_DIR/initramfs.cpio.gz"
+echo "[guest] $GUEST_DIR/initramfs.cpio.gz ($(du -h "$GUEST_DIR/initramfs.cpio.gz" | cut -f1))"

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest scenarios (sourced).
+
+# Load the in-tree SMMUv3 driver so the edu devices sit behind the SMMU.
+load_smmu() {
+	modprobe arm_smmu_v3 || return 1
+	# Let the PCI devices be re-probed behind the SMMU.
+	sleep 0.2
+}
+
+# Load our module; the device node must appear.
+load_iommufd_rs() {
+	insmod /guest/iommufd_rs.ko "$@" || return 1
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -c /dev/iommu ] && return 0
+		sleep 0.1
+	done
+	echo "iommufd_rs loaded but /dev/iommu did not appear"
+	return 1
+}
+
+unload_iommufd_rs() {
+	rmmod iommufd_rs || return 1
+	if [ -e /dev/iommu ]; then
+		echo "/dev/iommu still present after rmmod"
+		return 1
+	fi
+}
+
+# Minimal TAP producer for checks written in shell: tap_plan N, then
+# tap_check "description" command... (ok / not ok with the command's output
+# as diagnostics on failure).
+tap_n=0
+tap_failed=0
+tap_plan() {
+	echo "TAP version 13"
+	echo "1..$1"
+}
+tap_check() {
+	local desc=$1 out rc
+	shift
+	tap_n=$((tap_n + 1))
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc = 0 ]; then
+		echo "ok $tap_n $desc"
+	else
+		echo "not ok $tap_n $desc"
+		echo "$out" | sed 's/^/# /'
+		tap_failed=1
+	fi
+	return $rc
+}

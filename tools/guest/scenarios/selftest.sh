@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# Our guest suites: module lifecycle checks (TAP from shell), then every
+# kselftest-harness binary in /guest/bin ending in _test.
+. /guest/lib.sh
+rc=0
+
+alt=iommu_rs_alt
+node_is_char() { [ -c "$1" ]; }
+
+tap_plan 9
+tap_check "arm_smmu_v3 loads" load_smmu
+tap_check "iommufd_rs loads and /dev/iommu appears" load_iommufd_rs
+tap_check "rmmod removes /dev/iommu" unload_iommufd_rs
+tap_check "devname= names the node /dev/$alt" insmod /guest/iommufd_rs.ko devname=$alt
+tap_check "/dev/$alt is a character device" node_is_char /dev/$alt
+tap_check "rmmod removes /dev/$alt" sh -c "rmmod iommufd_rs && ! [ -e /dev/$alt ]"
+# Next to the in-tree iommufd, which owns /dev/iommu: the default name is
+# refused cleanly and another name works.
+tap_check "in-tree iommufd loads" modprobe iommufd
+tap_check "default name refused while in-tree iommufd holds /dev/iommu" \
+	sh -c "! insmod /guest/iommufd_rs.ko && ! grep -q '^iommufd_rs ' /proc/modules"
+tap_check "both modules side by side under two names" \
+	sh -c "insmod /guest/iommufd_rs.ko devname=$alt && [ -c /dev/$alt ] && [ -c /dev/iommu ] && rmmod iommufd_rs && rmmod iommufd"
+[ $tap_failed = 0 ] || rc=1
+
+load_iommufd_rs || exit 1
+for t in /guest/bin/*_test; do
+	"$t" || rc=1
+done
+# The same suites through the alternate name prove nothing depends on it.
+unload_iommufd_rs || rc=1
+insmod /guest/iommufd_rs.ko devname=$alt || exit 1
+IOMMUFD_DEV=/dev/$alt /guest/bin/dispatch_test || rc=1
+rmmod iommufd_rs || rc=1
+exit $rc

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the arm64 guest kernel (Image + in-tree modules + UAPI headers) with
+# Rust, from allnoconfig plus kernel/iommufd-rs.config. The build lives in
+# $CACHE_DIR/kbuild-<key>, where <key> hashes everything that shapes it, and is
+# reused only when complete (the .complete stamp is written last).
+# Prints the build directory on its last line.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+need_src
+export PATH=$(kpath)
+
+key=$(kernel_key)
+KBUILD="$CACHE_DIR/kbuild-$key"
+if [ -f "$KBUILD/.complete" ]; then
+	echo "[kernel] cached build $KBUILD"
+	echo "$KBUILD"
+	exit 0
+fi
+
+echo "[kernel] source $(basename "$KSRC"), build dir $KBUILD"
+rm -rf "$KBUILD"
+mkdir -p "$KBUILD"
+km() { make -C "$KSRC" O="$KBUILD" "${KMAKE_ARGS[@]}" "$@"; }
+
+km rustavailable
+km allnoconfig >/dev/null
+"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" "$KBUILD/.config" \
+	"$REPO/kernel/iommufd-rs.config" >/dev/null
+km olddefconfig >/dev/null
+
+# merge_config only warns about options that did not stick; fail instead.
+bad=0
+while IFS= read -r line; do
+	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+	if ! grep -qx "$line" "$KBUILD/.config"; then
+		echo "[kernel] option not set as requested: $line (got: $(grep "^${line%%=*}[= ]" "$KBUILD/.config" || echo 'not set'))" >&2
+		bad=1
+	fi
+done <"$REPO/kernel/iommufd-rs.config"
+[ $bad = 0 ] || die "config fragment did not apply"
+echo "[kernel] config verified: $(grep -c '^CONFIG_' "$REPO/kernel/iommufd-rs.config") options"
+
+start=$(date +%s)
+km -j"$(nproc)" Image modules
+km INSTALL_MOD_PATH="$KBUILD/modinst" INSTALL_MOD_STRIP=1 modules_install >/dev/null
+km INSTALL_HDR_PATH="$KBUILD/usr" headers_install >/dev/null
+echo "[kernel] built in $(( $(date +%s) - start )) s"
+touch "$KBUILD/.complete"
+# Drop builds made with other keys: they can never be used again.
+for d in "$CACHE_DIR"/kbuild-*; do
+	[ "$d" = "$KBUILD" ] || rm -rf "$d"
+done
+echo "$KBUILD"
