@@ -428,7 +428,10 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
             }
             new.insert(start, last, ())?;
         }
-        if new.iter().any(|r| self.reserved.intersects(r.start, r.last)) {
+        if new
+            .iter()
+            .any(|r| self.reserved.intersects(r.start, r.last))
+        {
             return Err(Errno::AddrInUse);
         }
         self.allowed = new;
@@ -520,7 +523,11 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
                 return false;
             }
             expect_count += 1;
-            if !self.blocked.iter().any(|s| s.start == a.start && s.last == a.last) {
+            if !self
+                .blocked
+                .iter()
+                .any(|s| s.start == a.start && s.last == a.last)
+            {
                 return false;
             }
         }
