@@ -17,6 +17,8 @@ use kernel::{
 };
 
 mod file;
+pub mod ioas;
+mod kalloc;
 mod uapi;
 mod ucmd;
 
