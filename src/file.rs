@@ -52,7 +52,7 @@ impl MiscDevice for IommufdFile {
     type Ptr = KBox<Self>;
 
     fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<KBox<Self>> {
-        KBox::new(Self {}, GFP_KERNEL)
+        Ok(KBox::new(Self {}, GFP_KERNEL)?)
     }
 
     fn ioctl(me: &Self, _file: &File, cmd: u32, arg: usize) -> Result<isize> {

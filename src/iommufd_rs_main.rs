@@ -18,7 +18,7 @@ use kernel::{
 
 mod file;
 pub mod ioas;
-mod kalloc;
+pub mod kalloc;
 mod uapi;
 mod ucmd;
 
@@ -49,7 +49,7 @@ impl kernel::InPlaceModule for IommufdRsModule {
         // the parameter code at load). The parameter is 0444, so nothing can
         // change or free it before the module is unloaded, which outlives the
         // registration that borrows it.
-        let name: &'static CStr = unsafe { CStr::from_ptr(iommufd_rs_devname()) };
+        let name: &'static CStr = unsafe { CStr::from_char_ptr(iommufd_rs_devname()) };
         pr_info!("registering /dev/{}\n", name.to_str().unwrap_or("?"));
         try_pin_init!(Self {
             _miscdev <- MiscDeviceRegistration::register(MiscDeviceOptions { name }),

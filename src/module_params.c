@@ -6,6 +6,8 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include "module_params.h"
+
 static char *devname = "iommu";
 module_param(devname, charp, 0444);
 MODULE_PARM_DESC(devname,

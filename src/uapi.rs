@@ -15,9 +15,6 @@ use kernel::{
 /// The ioctl type of every command (`IOMMUFD_TYPE`, `';'`).
 pub(crate) const IOMMUFD_TYPE: u32 = b';' as u32;
 
-/// The first command number (`IOMMUFD_CMD_BASE`).
-pub(crate) const IOMMUFD_CMD_BASE: u32 = 0x80;
-
 /// `IOMMUFD_CMD_DESTROY`.
 pub(crate) const IOMMUFD_CMD_DESTROY: u32 = 0x80;
 

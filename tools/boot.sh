@@ -77,4 +77,5 @@ if [ -z "$end" ]; then
 	tail_console
 	exit 125
 fi
-exit "${end#@@SCENARIO-END rc=}"
+rc=${end#@@SCENARIO-END rc=}
+exit "${rc%@@}"

@@ -15,6 +15,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules} "$root"/guest/{bin,upstream,scenarios}
 
 cp "$BUSYBOX" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
 install -m 0755 "$REPO/tools/guest/init" "$root/init"
 cp "$REPO/tools/guest/lib.sh" "$root/guest/"
 cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
