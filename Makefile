@@ -7,8 +7,7 @@ REPO := $(CURDIR)
 TOOLS := $(REPO)/tools
 SHELL := /bin/bash
 
-.PHONY: all deps kernel module fmt fmt-check host-test guest run check check-guest \
-	upstream-baseline clean help
+.PHONY: all deps kernel module fmt fmt-check host-test bench-host guest run boot check clean help
 
 all: module
 
@@ -19,6 +18,8 @@ help:
 	@echo "make kernel     build or reuse the cached arm64 guest kernel"
 	@echo "make module     build iommufd_rs.ko (CLIPPY=1, warnings are errors)"
 	@echo "make guest      build the initramfs (module, selftests, tools)"
+	@echo "make host-test  cargo tests of the IOAS core on the host"
+	@echo "make bench-host IOVA allocator benchmark: tree vs linear first-fit"
 	@echo "make boot S=x   boot one guest scenario (tools/guest/scenarios/x.sh)"
 
 deps:
@@ -38,6 +39,9 @@ fmt-check: deps
 
 host-test:
 	@$(TOOLS)/host-test.sh
+
+bench-host:
+	@cd ioas-core && cargo bench --bench alloc
 
 guest: module
 	@$(TOOLS)/guest.sh

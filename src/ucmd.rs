@@ -40,7 +40,9 @@ impl UserCmd {
     /// Reads the leading `size` field at `arg`.
     pub(crate) fn new(arg: usize) -> Result<Self> {
         let ptr = UserPtr::from_addr(arg);
-        let user_size = UserSlice::new(ptr, size_of::<u32>()).reader().read::<u32>()?;
+        let user_size = UserSlice::new(ptr, size_of::<u32>())
+            .reader()
+            .read::<u32>()?;
         Ok(Self {
             ptr,
             user_size: user_size as usize,
@@ -78,6 +80,8 @@ impl UserCmd {
     pub(crate) fn respond<T: AsBytes>(&self, value: &T) -> Result {
         let bytes = value.as_bytes();
         let n = bytes.len().min(self.user_size);
-        UserSlice::new(self.ptr, n).writer().write_slice(&bytes[..n])
+        UserSlice::new(self.ptr, n)
+            .writer()
+            .write_slice(&bytes[..n])
     }
 }

@@ -109,12 +109,22 @@ fn main() {
         let (mut s, mut l) = setup(n * 2);
         assert_eq!(s.area_count() as u64, n);
         for (name, len) in [("fits low", 2 * PAGE_SIZE), ("fits high", 4 * PAGE_SIZE)] {
-            let ops = if n >= 1_000_000 && len > 2 * PAGE_SIZE { 50 } else { 2000 };
+            let ops = if n >= 1_000_000 && len > 2 * PAGE_SIZE {
+                50
+            } else {
+                2000
+            };
             let (ta, tr) = time_tree(&mut s, len, ops);
             let (la, lr) = time_linear(&mut l, len, ops);
             println!(
                 "{:>9} {:>10} | {:>9.0} ns {:>9.0} ns | {:>9.0} ns {:>9.0} ns | {:>8.1}x",
-                n, name, ta, tr, la, lr, la / ta
+                n,
+                name,
+                ta,
+                tr,
+                la,
+                lr,
+                la / ta
             );
         }
         assert!(s.check());

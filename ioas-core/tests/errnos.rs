@@ -80,7 +80,8 @@ fn map_fixed_at_the_top_works() {
 #[test]
 fn alloc_zero_or_huge_is_eoverflow() {
     fails_cleanly(Errno::Overflow, |s| {
-        s.map(Placement::Alloc { user_addr: 0 }, 0, RW, 1).map(|_| ())
+        s.map(Placement::Alloc { user_addr: 0 }, 0, RW, 1)
+            .map(|_| ())
     });
     fails_cleanly(Errno::Overflow, |s| {
         s.map(Placement::Alloc { user_addr: 0 }, u64::MAX / 2, RW, 1)
@@ -108,7 +109,10 @@ fn alloc_with_no_room_is_enospc() {
     );
     assert_eq!(snapshot(&s), before);
     // One page fits, inside the allowed range.
-    assert_eq!(s.map(Placement::Alloc { user_addr: 0 }, P, RW, 1), Ok(0x40000));
+    assert_eq!(
+        s.map(Placement::Alloc { user_addr: 0 }, P, RW, 1),
+        Ok(0x40000)
+    );
 }
 
 #[test]
@@ -116,18 +120,39 @@ fn alloc_keeps_huge_alignment_up_to_1g() {
     let mut s = space();
     let two_m = 2 << 20;
     let iova = s
-        .map(Placement::Alloc { user_addr: 0x7f00_0020_0000 }, two_m, RW, 2)
+        .map(
+            Placement::Alloc {
+                user_addr: 0x7f00_0020_0000,
+            },
+            two_m,
+            RW,
+            2,
+        )
         .unwrap();
     assert_eq!(iova % two_m, 0);
     let one_g = 1 << 30;
     let iova = s
-        .map(Placement::Alloc { user_addr: 0x40_0000_0000 }, 2 * one_g, RW, 3)
+        .map(
+            Placement::Alloc {
+                user_addr: 0x40_0000_0000,
+            },
+            2 * one_g,
+            RW,
+            3,
+        )
         .unwrap();
     assert_eq!(iova % one_g, 0, "capped at the 1 GiB block, not beyond");
     // With large pages off, only page alignment is kept.
     s.set_large_alignment(false);
     let iova = s
-        .map(Placement::Alloc { user_addr: 0x40_0000_0000 }, two_m, RW, 4)
+        .map(
+            Placement::Alloc {
+                user_addr: 0x40_0000_0000,
+            },
+            two_m,
+            RW,
+            4,
+        )
         .unwrap();
     // 0x200000 (2 MiB) and 0x40000000 (2 GiB) are taken: next page-aligned
     // hole of 2 MiB.
@@ -159,14 +184,18 @@ fn unmap_partial_area_is_enoent_and_unmaps_nothing() {
 
 #[test]
 fn unmap_nothing_is_enoent_but_unmap_all_of_nothing_succeeds() {
-    fails_cleanly(Errno::NoEnt, |s| s.unmap(0x40000, P, &mut |_| {}).map(|_| ()));
+    fails_cleanly(Errno::NoEnt, |s| {
+        s.unmap(0x40000, P, &mut |_| {}).map(|_| ())
+    });
     let mut s = Space::new();
     assert_eq!(s.unmap_all(&mut |_| {}), 0);
 }
 
 #[test]
 fn unmap_bad_ranges() {
-    fails_cleanly(Errno::Inval, |s| s.unmap(0x10000, 0, &mut |_| {}).map(|_| ()));
+    fails_cleanly(Errno::Inval, |s| {
+        s.unmap(0x10000, 0, &mut |_| {}).map(|_| ())
+    });
     fails_cleanly(Errno::Overflow, |s| {
         s.unmap(u64::MAX, 2, &mut |_| {}).map(|_| ())
     });
@@ -234,15 +263,14 @@ fn copy_slices_cover_exactly() {
     let mut s = space();
     fixed(&mut s, 0x14000, 2 * P).unwrap();
     let mut got = vec![];
-    s.slices(0x11000, 4 * P, &mut |sl| got.push((sl.area.data, sl.offset, sl.len)))
-        .unwrap();
+    s.slices(0x11000, 4 * P, &mut |sl| {
+        got.push((sl.area.data, sl.offset, sl.len))
+    })
+    .unwrap();
     assert_eq!(got, vec![(1, P, 3 * P), (99, 0, P)]);
     // A hole in the range: ENOENT and nothing handed out.
     let mut n = 0;
-    assert_eq!(
-        s.slices(0x11000, 8 * P, &mut |_| n += 1),
-        Err(Errno::NoEnt)
-    );
+    assert_eq!(s.slices(0x11000, 8 * P, &mut |_| n += 1), Err(Errno::NoEnt));
     assert_eq!(n, 0);
 }
 
@@ -294,7 +322,10 @@ fn sw_msi_option_values() {
         Err(Errno::Overflow)
     );
     assert_eq!(sw_msi::make_window(0, u64::MAX), Err(Errno::Overflow));
-    assert_eq!(sw_msi::make_window(u64::MAX - 2 * MIB + 1 + 1, 1), Err(Errno::Inval));
+    assert_eq!(
+        sw_msi::make_window(u64::MAX - 2 * MIB + 1 + 1, 1),
+        Err(Errno::Inval)
+    );
     assert_eq!(
         sw_msi::make_window(0x1000_0000, 2),
         Ok(Window {
@@ -357,11 +388,19 @@ fn doorbell_slots_are_stable_and_bounded() {
     let its1 = 0x0809_0040;
     assert_eq!(slots.iova_for(its0), Ok(0x1000_0040));
     assert_eq!(slots.iova_for(its1), Ok(0x1000_1040));
-    assert_eq!(slots.iova_for(its0 + 4), Ok(0x1000_0044), "same page, same slot");
+    assert_eq!(
+        slots.iova_for(its0 + 4),
+        Ok(0x1000_0044),
+        "same page, same slot"
+    );
     for i in 2..256 {
         slots.iova_for(0x1_0000_0000 + i * P).unwrap();
     }
     assert_eq!(slots.iova_for(0x2_0000_0000), Err(Errno::NoSpc));
     assert_eq!(slots.doorbells().len(), 256);
-    assert_eq!(slots.iova_for(its1), Ok(0x1000_1040), "known doorbells still map");
+    assert_eq!(
+        slots.iova_for(its1),
+        Ok(0x1000_1040),
+        "known doorbells still map"
+    );
 }
