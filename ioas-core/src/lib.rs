@@ -8,6 +8,8 @@ mod ioas;
 
 pub use ioas::*;
 
+pub mod model;
+
 /// The host allocator family: `std`'s `Vec`.
 pub struct HostAlloc;
 
