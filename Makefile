@@ -7,7 +7,7 @@ REPO := $(CURDIR)
 TOOLS := $(REPO)/tools
 SHELL := /bin/bash
 
-.PHONY: all deps kernel module fmt fmt-check host-test bench-host guest run boot check clean help
+.PHONY: all deps kernel module fmt fmt-check host-test bench-host fuzz guest run boot check clean help
 
 all: module
 
@@ -20,6 +20,7 @@ help:
 	@echo "make guest      build the initramfs (module, selftests, tools)"
 	@echo "make host-test  cargo tests of the IOAS core on the host"
 	@echo "make bench-host IOVA allocator benchmark: tree vs linear first-fit"
+	@echo "make fuzz       fuzz the IOAS core against its model (FUZZ_SECONDS=60)"
 	@echo "make boot S=x   boot one guest scenario (tools/guest/scenarios/x.sh)"
 
 deps:
@@ -42,6 +43,9 @@ host-test:
 
 bench-host:
 	@cd ioas-core && cargo bench --bench alloc
+
+fuzz:
+	@$(TOOLS)/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 guest: module
 	@$(TOOLS)/guest.sh

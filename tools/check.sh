@@ -44,9 +44,11 @@ note "deps"; "$REPO/tools/deps.sh" >"$logs/deps.log" 2>&1 || {
 note "kernel (cached when unchanged)"
 "$REPO/tools/kernel.sh" >"$logs/kernel.log" 2>&1 || {
 	tail -n 30 "$logs/kernel.log"; echo "0 passed, 1 failed"; exit 1; }
-note "$(grep -E '^\[kernel\] (cached|built)' "$logs/kernel.log" | tail -1)"
+grep -E '^\[kernel\] (source|config verified|built in|cached)' "$logs/kernel.log" | sed 's/^/    /'
 
 step "rustfmt" "$logs/fmt.log" "$REPO/tools/module.sh" fmt-check
+step "UAPI header layout == Linux 7.3 <linux/iommufd.h>" "$logs/uapi.log" "$REPO/tools/uapi-check.sh" &&
+	grep assertions "$logs/uapi.log" | sed 's/^/    /'
 if [ -x "$REPO/tools/host-test.sh" ]; then
 	note "host tests"
 	"$REPO/tools/host-test.sh" >"$logs/host-test.log" 2>&1
@@ -60,7 +62,8 @@ if step "module build (CLIPPY=1, -Dwarnings, -Werror)" "$logs/module.log" "$REPO
 	s=$(date +%s)
 	"$REPO/tools/boot.sh" selftest "$logs"; brc=$?
 	"$REPO/tools/tap.py" "$logs/selftest.out" --label "guest suites: " >"$logs/selftest.counts"
-	cat "$logs/selftest.counts" | grep -v '^COUNTS' | sed 's/^/    /'
+	grep -E '^(not )?ok ' "$logs/selftest.out" | sed 's/^/    /'
+	grep -v '^COUNTS' "$logs/selftest.counts" | sed 's/^/    /'
 	add_counts "$logs/selftest.counts"
 	if [ $brc = 0 ] || [ $brc = 1 ]; then
 		pass "guest boot 'selftest' clean: no oops, warning, lockdep report or hang ($(( $(date +%s) - s )) s)"
