@@ -1,82 +1,403 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! One open file of the device: the per-file context and the ioctl dispatch.
+//! One open file of the device: its objects and the ioctl dispatch. Each
+//! command follows upstream iommufd's checks in upstream's order (Linux 7.3
+//! `drivers/iommu/iommufd/{main,ioas}.c`), so the same request gets the same
+//! errno; where upstream would leave a half-done change behind (an answer
+//! that cannot be written back), this module undoes it.
 
 use crate::{
-    uapi::{
-        self,
-        IommuDestroy, //
-    },
+    ioas::{self, iova_space::Placement, Prot},
+    ioas_object::{AreaPages, IoasObject},
+    object::{Object, ObjectTable},
+    pages::{self, Account, PinnedPages},
+    uapi::{self, Command},
     ucmd::UserCmd,
 };
-use core::mem::offset_of;
 use kernel::{
+    alloc::KVVec,
     fs::File,
     ioctl::_IOC_NR,
-    miscdevice::{
-        MiscDevice,
-        MiscDeviceRegistration, //
-    },
+    miscdevice::{MiscDevice, MiscDeviceRegistration},
+    new_mutex,
     prelude::*,
+    sync::{Arc, Mutex},
+    uaccess::{UserPtr, UserSlice},
 };
 
-/// The context of one open file: every object created through it lives and
-/// dies with it.
-pub(crate) struct IommufdFile {}
-
-/// The commands this module implements, by command number.
-#[derive(Clone, Copy)]
-enum Command {
-    Destroy,
+/// What a file owns.
+pub(crate) struct FileState {
+    objects: ObjectTable,
+    account: Account,
 }
 
-impl Command {
-    /// The command with number `nr`, if this module implements it.
-    fn from_nr(nr: u32) -> Option<Self> {
-        match nr {
-            uapi::IOMMUFD_CMD_DESTROY => Some(Self::Destroy),
-            _ => None,
-        }
-    }
+/// The context of one open file.
+///
+/// Locking: `state` (the object table and the accounting mode) is held only
+/// to look up, insert or remove objects and is never held while an IOAS
+/// lock is taken, except in IOAS_ALLOC, which inserts and answers under it.
+#[pin_data]
+pub(crate) struct IommufdFile {
+    #[pin]
+    state: Mutex<FileState>,
+}
 
-    /// The full ioctl number userspace must pass for this command.
-    fn ioctl_num(self) -> u32 {
-        match self {
-            Self::Destroy => uapi::IOMMU_DESTROY,
-        }
+/// The errno of an IOAS core error.
+fn kerr(e: ioas::Errno) -> Error {
+    Error::from_errno(-e.to_errno())
+}
+
+/// `IOMMU_IOAS_MAP_*` flags to access rights.
+fn prot(flags: u32) -> Prot {
+    Prot {
+        read: flags & uapi::MAP_READABLE != 0,
+        write: flags & uapi::MAP_WRITEABLE != 0,
     }
+}
+
+/// The checks MAP, MAP_FILE and COPY share, in upstream's order.
+fn check_map_flags(flags: u32, reserved: u32, iovas: &[u64]) -> Result {
+    let known = uapi::MAP_FIXED_IOVA | uapi::MAP_WRITEABLE | uapi::MAP_READABLE;
+    if flags & !known != 0 || reserved != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    if iovas.contains(&u64::MAX) {
+        return Err(EOVERFLOW);
+    }
+    if flags & (uapi::MAP_WRITEABLE | uapi::MAP_READABLE) == 0 {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+fn user_ptr(addr: u64, index: u64, size: u64) -> Result<UserPtr> {
+    let a = index
+        .checked_mul(size)
+        .and_then(|o| addr.checked_add(o))
+        .ok_or(EFAULT)?;
+    Ok(UserPtr::from_addr(usize::try_from(a).map_err(|_| EFAULT)?))
 }
 
 #[vtable]
 impl MiscDevice for IommufdFile {
-    type Ptr = KBox<Self>;
+    type Ptr = Pin<KBox<Self>>;
 
-    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<KBox<Self>> {
-        Ok(KBox::new(Self {}, GFP_KERNEL)?)
+    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+        KBox::try_pin_init(
+            try_pin_init!(Self {
+                state <- new_mutex!(FileState {
+                    objects: ObjectTable::default(),
+                    account: Account::User,
+                }),
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
     }
 
-    fn ioctl(me: &Self, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    fn ioctl(me: Pin<&Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         // Upstream's order: an unknown number is -ENOTTY before anything is
         // read; a known number reads `size` first (-EFAULT), then requires the
-        // exact ioctl encoding (-ENOTTY).
+        // exact ioctl encoding (-ENOTTY), then the minimum size.
         let op = Command::from_nr(_IOC_NR(cmd)).ok_or(ENOTTY)?;
         let ucmd = UserCmd::new(arg)?;
         if op.ioctl_num() != cmd {
             return Err(ENOTTY);
         }
+        let min = op.min_size();
         match op {
-            Command::Destroy => {
-                me.destroy(ucmd.read::<IommuDestroy>(offset_of!(IommuDestroy, id) + 4)?)?
-            }
-        }
+            Command::Destroy => me.destroy(ucmd.read(min)?),
+            Command::IoasAlloc => me.ioas_alloc(&ucmd, ucmd.read(min)?),
+            Command::IoasAllowIovas => me.ioas_allow_iovas(ucmd.read(min)?),
+            Command::IoasCopy => me.ioas_copy(&ucmd, ucmd.read(min)?),
+            Command::IoasIovaRanges => me.ioas_iova_ranges(&ucmd, ucmd.read(min)?),
+            Command::IoasMap => me.ioas_map(&ucmd, ucmd.read(min)?),
+            Command::IoasUnmap => me.ioas_unmap(&ucmd, ucmd.read(min)?),
+            Command::Option => me.option(&ucmd, ucmd.read(min)?),
+            Command::IoasMapFile => me.ioas_map_file(&ucmd, ucmd.read(min)?),
+        }?;
         Ok(0)
     }
 }
 
 impl IommufdFile {
-    /// IOMMU_DESTROY: this file owns no object kinds yet (they come with the
-    /// IOAS), so every id is unknown.
-    fn destroy(&self, _cmd: IommuDestroy) -> Result {
-        Err(ENOENT)
+    fn ioas(&self, id: u32) -> Result<Arc<IoasObject>> {
+        self.state.lock().objects.ioas(id)
+    }
+
+    fn account(&self) -> Account {
+        self.state.lock().account
+    }
+
+    /// IOMMU_DESTROY. The object is dropped after the table lock is released:
+    /// an IOAS unpins its pages then (or when a command still using it ends).
+    fn destroy(&self, cmd: uapi::IommuDestroy) -> Result {
+        let obj = self.state.lock().objects.remove(cmd.id)?;
+        drop(obj);
+        Ok(())
+    }
+
+    /// IOMMU_IOAS_ALLOC. The id is answered under the table lock so that a
+    /// failed answer removes exactly the object it created.
+    fn ioas_alloc(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasAlloc) -> Result {
+        if cmd.flags != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let ioas = IoasObject::new()?;
+        let mut st = self.state.lock();
+        let id = st.objects.insert(Object::Ioas(ioas))?;
+        cmd.out_ioas_id = id;
+        if let Err(e) = ucmd.respond(&cmd) {
+            let obj = st.objects.remove(id);
+            drop(st);
+            drop(obj);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// IOMMU_IOAS_IOVA_RANGES: the holes of the reserved set, two-pass.
+    fn ioas_iova_ranges(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasIovaRanges) -> Result {
+        if cmd.reserved != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let ioas = self.ioas(cmd.ioas_id)?;
+        let space = ioas.space.lock();
+        let max = cmd.num_iovas;
+        let mut count: u32 = 0;
+        for (start, last) in space.iova_ranges() {
+            if count < max {
+                let elm = uapi::IommuIovaRange { start, last };
+                let at = user_ptr(cmd.allowed_iovas, u64::from(count), 16)?;
+                UserSlice::new(at, 16).writer().write(&elm)?;
+            }
+            count = count.saturating_add(1);
+        }
+        cmd.num_iovas = count;
+        cmd.out_iova_alignment = space.iova_alignment();
+        drop(space);
+        ucmd.respond(&cmd)?;
+        if count > max {
+            return Err(EMSGSIZE);
+        }
+        Ok(())
+    }
+
+    /// IOMMU_IOAS_ALLOW_IOVAS: replace the allowed ranges.
+    fn ioas_allow_iovas(&self, cmd: uapi::IommuIoasAllowIovas) -> Result {
+        if cmd.reserved != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let ioas = self.ioas(cmd.ioas_id)?;
+        let n = cmd.num_iovas as usize;
+        let mut ranges = KVVec::new();
+        ranges.reserve(n, GFP_KERNEL_ACCOUNT)?;
+        let len = n.checked_mul(16).ok_or(EOVERFLOW)?;
+        let mut reader = UserSlice::new(user_ptr(cmd.allowed_iovas, 0, 0)?, len).reader();
+        for _ in 0..n {
+            let r = reader.read::<uapi::IommuIovaRange>()?;
+            ranges.push((r.start, r.last), GFP_KERNEL_ACCOUNT)?;
+        }
+        let result = ioas.space.lock().set_allowed(&ranges).map_err(kerr);
+        result
+    }
+
+    /// Inserts `pages` as one area and answers; undoes the map if the answer
+    /// cannot be written.
+    fn map_pages(
+        &self,
+        ioas: &IoasObject,
+        place: Placement,
+        len: u64,
+        prot: Prot,
+        area: AreaPages,
+        answer: &mut dyn FnMut(u64) -> Result,
+    ) -> Result {
+        let iova = ioas
+            .space
+            .lock()
+            .map(place, len, prot, area)
+            .map_err(kerr)?;
+        if let Err(e) = answer(iova) {
+            let _ = ioas.space.lock().unmap(iova, len, &mut |_| {});
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// IOMMU_IOAS_MAP: pin user memory and map it.
+    fn ioas_map(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMap) -> Result {
+        check_map_flags(cmd.flags, cmd.reserved, &[cmd.iova, cmd.length])?;
+        let ioas = self.ioas(cmd.ioas_id)?;
+        let place = if cmd.flags & uapi::MAP_FIXED_IOVA != 0 {
+            Placement::Fixed(cmd.iova)
+        } else {
+            Placement::Alloc {
+                user_addr: cmd.user_va,
+            }
+        };
+        // Refuse a bad placement before pinning anything; the insert below
+        // checks again under the lock, since another thread may map first.
+        ioas.space.lock().probe(place, cmd.length).map_err(kerr)?;
+        let p = prot(cmd.flags);
+        let pages = PinnedPages::pin_user(cmd.user_va, cmd.length, p.write, self.account())?;
+        let area = AreaPages {
+            pages: Arc::new(pages, GFP_KERNEL_ACCOUNT)?,
+            offset: 0,
+            uaddr: cmd.user_va,
+        };
+        self.map_pages(&ioas, place, cmd.length, p, area, &mut |iova| {
+            cmd.iova = iova;
+            ucmd.respond(&cmd)
+        })
+    }
+
+    /// IOMMU_IOAS_MAP_FILE: pin a range of a memfd and map it.
+    fn ioas_map_file(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMapFile) -> Result {
+        check_map_flags(cmd.flags, 0, &[cmd.iova, cmd.length])?;
+        let ioas = self.ioas(cmd.ioas_id)?;
+        let place = if cmd.flags & uapi::MAP_FIXED_IOVA != 0 {
+            Placement::Fixed(cmd.iova)
+        } else {
+            Placement::Alloc {
+                user_addr: cmd.start,
+            }
+        };
+        ioas.space.lock().probe(place, cmd.length).map_err(kerr)?;
+        let p = prot(cmd.flags);
+        let pages = PinnedPages::pin_memfd(cmd.fd, cmd.start, cmd.length, p.write, self.account())?;
+        let area = AreaPages {
+            pages: Arc::new(pages, GFP_KERNEL_ACCOUNT)?,
+            offset: 0,
+            uaddr: cmd.start,
+        };
+        self.map_pages(&ioas, place, cmd.length, p, area, &mut |iova| {
+            cmd.iova = iova;
+            ucmd.respond(&cmd)
+        })
+    }
+
+    /// IOMMU_IOAS_COPY: map pages already pinned in one IOAS into another
+    /// (or the same), sharing them.
+    fn ioas_copy(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy) -> Result {
+        check_map_flags(cmd.flags, 0, &[cmd.length, cmd.src_iova, cmd.dst_iova])?;
+        let p = prot(cmd.flags);
+        let src = self.ioas(cmd.src_ioas_id)?;
+        let mut parts: KVVec<(u64, AreaPages)> = KVVec::new();
+        let mut failed = None;
+        src.space
+            .lock()
+            .slices(cmd.src_iova, cmd.length, &mut |sl| {
+                let area = AreaPages {
+                    pages: sl.area.data.pages.clone(),
+                    offset: sl.area.data.offset + sl.offset,
+                    uaddr: sl.area.data.uaddr.wrapping_add(sl.offset),
+                };
+                if failed.is_none() {
+                    if let Err(e) = parts.push((sl.len, area), GFP_KERNEL_ACCOUNT) {
+                        failed = Some(e);
+                    }
+                }
+            })
+            .map_err(kerr)?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        drop(src);
+        if p.write && parts.iter().any(|(_, a)| !a.pages.writable()) {
+            return Err(EPERM);
+        }
+        let dst = self.ioas(cmd.dst_ioas_id)?;
+        let place = if cmd.flags & uapi::MAP_FIXED_IOVA != 0 {
+            Placement::Fixed(cmd.dst_iova)
+        } else {
+            Placement::Alloc {
+                user_addr: parts.first().map_or(0, |(_, a)| a.uaddr),
+            }
+        };
+        let mut it = parts.drain_all();
+        let iova = dst
+            .space
+            .lock()
+            .map_parts(place, cmd.length, p, &mut || it.next())
+            .map_err(kerr)?;
+        cmd.dst_iova = iova;
+        if let Err(e) = ucmd.respond(&cmd) {
+            let _ = dst.space.lock().unmap(iova, cmd.length, &mut |_| {});
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// IOMMU_IOAS_UNMAP: whole areas, or everything with iova 0 and length
+    /// `u64::MAX`. The pages of the areas are unpinned as they go.
+    fn ioas_unmap(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasUnmap) -> Result {
+        let ioas = self.ioas(cmd.ioas_id)?;
+        let bytes = if cmd.iova == 0 && cmd.length == u64::MAX {
+            ioas.space.lock().unmap_all(&mut drop)
+        } else {
+            if cmd.iova == u64::MAX || cmd.length == u64::MAX {
+                return Err(EOVERFLOW);
+            }
+            ioas.space
+                .lock()
+                .unmap(cmd.iova, cmd.length, &mut drop)
+                .map_err(kerr)?
+        };
+        cmd.length = bytes;
+        ucmd.respond(&cmd)
+    }
+
+    /// IOMMU_OPTION.
+    fn option(&self, ucmd: &UserCmd, mut cmd: uapi::IommuOption) -> Result {
+        if cmd.reserved != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let (get, set) = (cmd.op == uapi::OPTION_OP_GET, cmd.op == uapi::OPTION_OP_SET);
+        match cmd.option_id {
+            uapi::OPTION_RLIMIT_MODE => {
+                if cmd.object_id != 0 {
+                    return Err(EOPNOTSUPP);
+                }
+                if get {
+                    cmd.val64 = u64::from(self.account() == Account::Mm);
+                } else if set {
+                    if !pages::capable_sys_resource() {
+                        return Err(EPERM);
+                    }
+                    let mut st = self.state.lock();
+                    if !st.objects.is_empty() {
+                        return Err(EBUSY);
+                    }
+                    st.account = match cmd.val64 {
+                        0 => Account::User,
+                        1 => Account::Mm,
+                        _ => return Err(EINVAL),
+                    };
+                } else {
+                    return Err(EOPNOTSUPP);
+                }
+            }
+            uapi::OPTION_HUGE_PAGES => {
+                let ioas = self.ioas(cmd.object_id)?;
+                let mut space = ioas.space.lock();
+                if get {
+                    cmd.val64 = u64::from(space.large_alignment());
+                } else if set {
+                    match cmd.val64 {
+                        0 => space.set_large_alignment(false),
+                        1 => space.set_large_alignment(true),
+                        _ => return Err(EINVAL),
+                    }
+                } else {
+                    return Err(EOPNOTSUPP);
+                }
+            }
+            // Per bound device: no device can be bound yet, so every
+            // object id is unknown.
+            uapi::OPTION_SW_MSI_START | uapi::OPTION_SW_MSI_SIZE => return Err(ENOENT),
+            _ => return Err(EOPNOTSUPP),
+        }
+        // Only val64 is written back, as upstream does.
+        ucmd.respond_field(&cmd, 16, 8)
     }
 }

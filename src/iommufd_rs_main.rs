@@ -18,7 +18,10 @@ use kernel::{
 
 mod file;
 pub mod ioas;
+mod ioas_object;
 pub mod kalloc;
+mod object;
+mod pages;
 mod uapi;
 mod ucmd;
 

@@ -2,7 +2,8 @@
 
 //! The binary interface: command numbers and `#[repr(C)]` structs, identical
 //! to `include/uapi/linux/iommufd.h` of Linux 7.3 and to this project's
-//! `include/uapi/iommufd_rs.h`. Every struct starts with `size: u32`.
+//! `include/uapi/iommufd_rs.h` (whose layout `make check` proves equal to
+//! upstream's). Every command struct starts with `size: u32`.
 
 use kernel::{
     ioctl::_IO,
@@ -15,26 +16,257 @@ use kernel::{
 /// The ioctl type of every command (`IOMMUFD_TYPE`, `';'`).
 pub(crate) const IOMMUFD_TYPE: u32 = b';' as u32;
 
-/// `IOMMUFD_CMD_DESTROY`.
-pub(crate) const IOMMUFD_CMD_DESTROY: u32 = 0x80;
+/// Declares command structs as plain old data for user copies.
+macro_rules! uapi_structs {
+    ($($(#[$m:meta])* struct $name:ident ($size:expr) { $($(#[$fm:meta])* $f:ident : $t:ty,)* })*) => {$(
+        $(#[$m])*
+        #[repr(C)]
+        #[derive(Clone, Copy, Default)]
+        pub(crate) struct $name { $($(#[$fm])* pub(crate) $f: $t,)* }
 
-/// `IOMMU_DESTROY`.
-pub(crate) const IOMMU_DESTROY: u32 = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY);
+        // SAFETY: `repr(C)` with integer fields only, laid out without
+        // padding (the size assertion below proves the fields fill it), so
+        // every bit pattern is valid and there is no interior mutability.
+        unsafe impl FromBytes for $name {}
+        // SAFETY: as above: no padding, so every byte is initialised.
+        unsafe impl AsBytes for $name {}
 
-/// `struct iommu_destroy`: destroy any object by id.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct IommuDestroy {
-    /// `sizeof(struct iommu_destroy)` as known to userspace.
-    pub(crate) size: u32,
-    /// The object to destroy.
-    pub(crate) id: u32,
+        const _: () = assert!(
+            core::mem::size_of::<$name>() == $size
+                && core::mem::size_of::<$name>() == 0 $(+ core::mem::size_of::<$t>())*
+        );
+    )*};
 }
 
-// SAFETY: `IommuDestroy` is `repr(C)` with two `u32` fields: no padding, and
-// every bit pattern is a valid value; it has no interior mutability.
-unsafe impl FromBytes for IommuDestroy {}
-// SAFETY: as above, no padding bytes, so every byte is initialised.
-unsafe impl AsBytes for IommuDestroy {}
+uapi_structs! {
+    /// `struct iommu_destroy`.
+    struct IommuDestroy (8) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// Object to destroy.
+        id: u32,
+    }
 
-const _: () = assert!(core::mem::size_of::<IommuDestroy>() == 8);
+    /// `struct iommu_ioas_alloc`.
+    struct IommuIoasAlloc (12) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// Must be 0.
+        flags: u32,
+        /// The new IOAS.
+        out_ioas_id: u32,
+    }
+
+    /// `struct iommu_iova_range`.
+    struct IommuIovaRange (16) {
+        /// First IOVA.
+        start: u64,
+        /// Last IOVA (inclusive).
+        last: u64,
+    }
+
+    /// `struct iommu_ioas_iova_ranges`.
+    struct IommuIoasIovaRanges (32) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// The IOAS.
+        ioas_id: u32,
+        /// In: capacity of the array; out: number of ranges.
+        num_iovas: u32,
+        /// Must be 0.
+        reserved: u32,
+        /// User pointer to `struct iommu_iova_range[]`.
+        allowed_iovas: u64,
+        /// Out: required IOVA alignment.
+        out_iova_alignment: u64,
+    }
+
+    /// `struct iommu_ioas_allow_iovas`.
+    struct IommuIoasAllowIovas (24) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// The IOAS.
+        ioas_id: u32,
+        /// Number of ranges.
+        num_iovas: u32,
+        /// Must be 0.
+        reserved: u32,
+        /// User pointer to `struct iommu_iova_range[]`.
+        allowed_iovas: u64,
+    }
+
+    /// `struct iommu_ioas_map`.
+    struct IommuIoasMap (40) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// `IOMMU_IOAS_MAP_*`.
+        flags: u32,
+        /// The IOAS.
+        ioas_id: u32,
+        /// Must be 0.
+        reserved: u32,
+        /// User address to map.
+        user_va: u64,
+        /// Bytes to map.
+        length: u64,
+        /// In (FIXED_IOVA) or out: the IOVA.
+        iova: u64,
+    }
+
+    /// `struct iommu_ioas_map_file`.
+    struct IommuIoasMapFile (40) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// `IOMMU_IOAS_MAP_*`.
+        flags: u32,
+        /// The IOAS.
+        ioas_id: u32,
+        /// The memfd.
+        fd: i32,
+        /// Byte offset in the file.
+        start: u64,
+        /// Bytes to map.
+        length: u64,
+        /// In (FIXED_IOVA) or out: the IOVA.
+        iova: u64,
+    }
+
+    /// `struct iommu_ioas_copy`.
+    struct IommuIoasCopy (40) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// `IOMMU_IOAS_MAP_*`.
+        flags: u32,
+        /// Destination IOAS.
+        dst_ioas_id: u32,
+        /// Source IOAS.
+        src_ioas_id: u32,
+        /// Bytes to copy.
+        length: u64,
+        /// In (FIXED_IOVA) or out: destination IOVA.
+        dst_iova: u64,
+        /// Source IOVA.
+        src_iova: u64,
+    }
+
+    /// `struct iommu_ioas_unmap`.
+    struct IommuIoasUnmap (24) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// The IOAS.
+        ioas_id: u32,
+        /// First IOVA.
+        iova: u64,
+        /// In: bytes; out: bytes unmapped.
+        length: u64,
+    }
+
+    /// `struct iommu_option`.
+    struct IommuOption (24) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// `IOMMU_OPTION_*`.
+        option_id: u32,
+        /// `IOMMU_OPTION_OP_SET` or `_GET`.
+        op: u16,
+        /// Must be 0.
+        reserved: u16,
+        /// Object the option applies to (0: global).
+        object_id: u32,
+        /// Value in or out.
+        val64: u64,
+    }
+}
+
+/// `IOMMU_IOAS_MAP_FIXED_IOVA`.
+pub(crate) const MAP_FIXED_IOVA: u32 = 1 << 0;
+/// `IOMMU_IOAS_MAP_WRITEABLE`.
+pub(crate) const MAP_WRITEABLE: u32 = 1 << 1;
+/// `IOMMU_IOAS_MAP_READABLE`.
+pub(crate) const MAP_READABLE: u32 = 1 << 2;
+
+/// `IOMMU_OPTION_RLIMIT_MODE`.
+pub(crate) const OPTION_RLIMIT_MODE: u32 = 0;
+/// `IOMMU_OPTION_HUGE_PAGES`.
+pub(crate) const OPTION_HUGE_PAGES: u32 = 1;
+/// `IOMMU_OPTION_SW_MSI_START` (extension).
+pub(crate) const OPTION_SW_MSI_START: u32 = 2;
+/// `IOMMU_OPTION_SW_MSI_SIZE` (extension).
+pub(crate) const OPTION_SW_MSI_SIZE: u32 = 3;
+/// `IOMMU_OPTION_OP_SET`.
+pub(crate) const OPTION_OP_SET: u16 = 0;
+/// `IOMMU_OPTION_OP_GET`.
+pub(crate) const OPTION_OP_GET: u16 = 1;
+
+/// The commands this module implements: number, ioctl, minimum size (the
+/// end of the last mandatory field, as upstream's `IOCTL_OP` gives it).
+#[derive(Clone, Copy)]
+pub(crate) enum Command {
+    /// IOMMU_DESTROY.
+    Destroy,
+    /// IOMMU_IOAS_ALLOC.
+    IoasAlloc,
+    /// IOMMU_IOAS_ALLOW_IOVAS.
+    IoasAllowIovas,
+    /// IOMMU_IOAS_COPY.
+    IoasCopy,
+    /// IOMMU_IOAS_IOVA_RANGES.
+    IoasIovaRanges,
+    /// IOMMU_IOAS_MAP.
+    IoasMap,
+    /// IOMMU_IOAS_UNMAP.
+    IoasUnmap,
+    /// IOMMU_OPTION.
+    Option,
+    /// IOMMU_IOAS_MAP_FILE.
+    IoasMapFile,
+}
+
+impl Command {
+    /// The command with number `nr`, if this module implements it.
+    pub(crate) fn from_nr(nr: u32) -> Option<Self> {
+        Some(match nr {
+            0x80 => Self::Destroy,
+            0x81 => Self::IoasAlloc,
+            0x82 => Self::IoasAllowIovas,
+            0x83 => Self::IoasCopy,
+            0x84 => Self::IoasIovaRanges,
+            0x85 => Self::IoasMap,
+            0x86 => Self::IoasUnmap,
+            0x87 => Self::Option,
+            0x8f => Self::IoasMapFile,
+            _ => return None,
+        })
+    }
+
+    /// The full ioctl number.
+    pub(crate) fn ioctl_num(self) -> u32 {
+        let nr = match self {
+            Self::Destroy => 0x80,
+            Self::IoasAlloc => 0x81,
+            Self::IoasAllowIovas => 0x82,
+            Self::IoasCopy => 0x83,
+            Self::IoasIovaRanges => 0x84,
+            Self::IoasMap => 0x85,
+            Self::IoasUnmap => 0x86,
+            Self::Option => 0x87,
+            Self::IoasMapFile => 0x8f,
+        };
+        _IO(IOMMUFD_TYPE, nr)
+    }
+
+    /// Upstream's minimum size: the end of the last mandatory field.
+    pub(crate) fn min_size(self) -> usize {
+        match self {
+            Self::Destroy => 8,         // id
+            Self::IoasAlloc => 12,      // out_ioas_id
+            Self::IoasAllowIovas => 24, // allowed_iovas
+            Self::IoasCopy => 40,       // src_iova
+            Self::IoasIovaRanges => 32, // out_iova_alignment
+            Self::IoasMap => 40,        // iova
+            Self::IoasUnmap => 24,      // length
+            Self::Option => 24,         // val64
+            Self::IoasMapFile => 40,    // iova
+        }
+    }
+}

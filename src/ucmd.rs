@@ -76,12 +76,20 @@ impl UserCmd {
     }
 
     /// Writes `value` back, truncated to the size userspace declared.
-    #[allow(dead_code)] // First used by the commands that return ids.
     pub(crate) fn respond<T: AsBytes>(&self, value: &T) -> Result {
         let bytes = value.as_bytes();
         let n = bytes.len().min(self.user_size);
         UserSlice::new(self.ptr, n)
             .writer()
             .write_slice(&bytes[..n])
+    }
+
+    /// Writes back only the `len` bytes of `value` at `offset` (a field the
+    /// minimum size always covers, as IOMMU_OPTION's `val64`).
+    pub(crate) fn respond_field<T: AsBytes>(&self, value: &T, offset: usize, len: usize) -> Result {
+        let bytes = value.as_bytes().get(offset..offset + len).ok_or(EINVAL)?;
+        UserSlice::new(self.ptr.wrapping_byte_add(offset), len)
+            .writer()
+            .write_slice(bytes)
     }
 }

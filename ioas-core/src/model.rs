@@ -315,4 +315,3 @@ pub fn run(ops: &[Op]) {
         assert_eq!(ranges, m.iova_ranges(), "iova ranges after step {step}");
     }
 }
-

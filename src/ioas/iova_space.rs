@@ -157,6 +157,21 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
         self.max_alignment = if enabled { MAX_BLOCK_SIZE } else { PAGE_SIZE };
     }
 
+    /// Whether automatic IOVAs may be aligned beyond the page size.
+    pub fn large_alignment(&self) -> bool {
+        self.max_alignment > PAGE_SIZE
+    }
+
+    /// Where a mapping of `len` bytes would go now, with the errors
+    /// [`Self::map`] would give, without mapping anything: lets a caller
+    /// refuse a bad request before doing expensive work (pinning).
+    pub fn probe(&self, place: Placement, len: u64) -> Result<u64, Errno> {
+        match place {
+            Placement::Fixed(iova) => self.check_fixed(iova, len).map(|_| iova),
+            Placement::Alloc { user_addr } => self.alloc_iova(user_addr, len),
+        }
+    }
+
     /// Makes room so that inserting one area or reserved range cannot fail
     /// halfway.
     fn reserve_for_insert(&mut self, areas: usize, reserved: usize) -> Result<(), Errno> {
