@@ -62,11 +62,12 @@ TEST(two_files_are_independent)
 	ASSERT_EQ(0, close(b));
 }
 
-/* Numbers below the iommufd range, upstream ones not implemented yet, and
- * ones past every range all answer ENOTTY without touching the argument. */
+/* Numbers below the iommufd range, upstream ones not implemented yet
+ * (VFIO_IOAS, HWPT_ALLOC, ..., NOIOMMU_GET_PA), and ones past every range all
+ * answer ENOTTY without touching the argument. */
 TEST_F(dispatch, unknown_commands)
 {
-	static const unsigned int nrs[] = { 0x00, 0x3b, 0x7f, 0x81, 0x8f, 0x95,
+	static const unsigned int nrs[] = { 0x00, 0x3b, 0x7f, 0x88, 0x89, 0x95,
 					    0xbf, 0xc5, 0xcf, 0xd1, 0xff };
 	struct iommu_destroy cmd = { .size = sizeof(cmd) };
 

@@ -22,7 +22,7 @@ cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
 cp -a "$KBUILD"/modinst/lib/modules/* "$root/lib/modules/"
 cp "$REPO/build/module/iommufd_rs.ko" "$root/guest/"
 
-CFLAGS=(-static -O2 -g0 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE
+CFLAGS=(-static -O2 -g0 -Wall -Werror -D_GNU_SOURCE
 	-I"$REPO/include/uapi" -I"$KSRC/tools/testing/selftests" -isystem "$KBUILD/usr/include")
 for src in "$REPO"/selftests/*.c "$REPO"/tools/demo/*.c; do
 	[ -f "$src" ] || continue

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the IOAS selftests: the device path, ioctl wrappers that
+ * return errno, and pin accounting read from /proc/self/status.
+ */
+#ifndef IOAS_UTIL_H
+#define IOAS_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <iommufd_rs.h>
+
+#define PAGE 4096UL
+
+static inline const char *dev_path(void)
+{
+	const char *p = getenv("IOMMUFD_DEV");
+
+	return p ? p : "/dev/iommu";
+}
+
+/* ioctl() returning 0 or the errno. */
+static inline int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+static inline int ioas_alloc(int fd, __u32 *id)
+{
+	struct iommu_ioas_alloc c = { .size = sizeof(c) };
+	int rc = xioctl(fd, IOMMU_IOAS_ALLOC, &c);
+
+	if (!rc)
+		*id = c.out_ioas_id;
+	return rc;
+}
+
+static inline int destroy(int fd, __u32 id)
+{
+	struct iommu_destroy c = { .size = sizeof(c), .id = id };
+
+	return xioctl(fd, IOMMU_DESTROY, &c);
+}
+
+/* MAP; *iova is in (fixed) and out. */
+static inline int map(int fd, __u32 ioas, void *va, __u64 len, __u64 *iova, __u32 flags)
+{
+	struct iommu_ioas_map c = {
+		.size = sizeof(c), .flags = flags, .ioas_id = ioas,
+		.user_va = (uintptr_t)va, .length = len, .iova = iova ? *iova : 0,
+	};
+	int rc = xioctl(fd, IOMMU_IOAS_MAP, &c);
+
+	if (!rc && iova)
+		*iova = c.iova;
+	return rc;
+}
+
+#define RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+#define FIXED (RW | IOMMU_IOAS_MAP_FIXED_IOVA)
+
+static inline int unmap(int fd, __u32 ioas, __u64 iova, __u64 len, __u64 *unmapped)
+{
+	struct iommu_ioas_unmap c = { .size = sizeof(c), .ioas_id = ioas, .iova = iova,
+				      .length = len };
+	int rc = xioctl(fd, IOMMU_IOAS_UNMAP, &c);
+
+	if (!rc && unmapped)
+		*unmapped = c.length;
+	return rc;
+}
+
+static inline int copy(int fd, __u32 dst, __u32 src, __u64 src_iova, __u64 len,
+		       __u64 *dst_iova, __u32 flags)
+{
+	struct iommu_ioas_copy c = {
+		.size = sizeof(c), .flags = flags, .dst_ioas_id = dst, .src_ioas_id = src,
+		.length = len, .dst_iova = dst_iova ? *dst_iova : 0, .src_iova = src_iova,
+	};
+	int rc = xioctl(fd, IOMMU_IOAS_COPY, &c);
+
+	if (!rc && dst_iova)
+		*dst_iova = c.dst_iova;
+	return rc;
+}
+
+static inline int option(int fd, __u32 opt, __u16 op, __u32 obj, __u64 *val)
+{
+	struct iommu_option c = { .size = sizeof(c), .option_id = opt, .op = op,
+				  .object_id = obj, .val64 = *val };
+	int rc = xioctl(fd, IOMMU_OPTION, &c);
+
+	if (!rc)
+		*val = c.val64;
+	return rc;
+}
+
+/* Number of IOVA ranges, filling up to cap entries of r. */
+static inline int iova_ranges(int fd, __u32 ioas, struct iommu_iova_range *r, __u32 *num,
+			      __u64 *align)
+{
+	struct iommu_ioas_iova_ranges c = { .size = sizeof(c), .ioas_id = ioas,
+					    .num_iovas = *num,
+					    .allowed_iovas = (uintptr_t)r };
+	int rc = xioctl(fd, IOMMU_IOAS_IOVA_RANGES, &c);
+
+	*num = c.num_iovas;
+	if (align)
+		*align = c.out_iova_alignment;
+	return rc;
+}
+
+/* VmPin of this process, in pages (mm->pinned_vm). */
+static inline long vm_pin_pages(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb / 4;
+}
+
+/* Anonymous, populated memory. */
+static inline void *buffer(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+#endif
