@@ -7,7 +7,7 @@ REPO := $(CURDIR)
 TOOLS := $(REPO)/tools
 SHELL := /bin/bash
 
-.PHONY: all deps kernel module fmt fmt-check host-test bench-host fuzz guest run boot check clean help
+.PHONY: all deps kernel module fmt fmt-check host-test bench bench-host fuzz guest run boot check clean help
 
 all: module
 
@@ -19,6 +19,7 @@ help:
 	@echo "make module     build iommufd_rs.ko (CLIPPY=1, warnings are errors)"
 	@echo "make guest      build the initramfs (module, selftests, tools)"
 	@echo "make host-test  cargo tests of the IOAS core on the host"
+	@echo "make bench      guest benchmark: iommufd-rs vs upstream iommufd, same guest"
 	@echo "make bench-host IOVA allocator benchmark: tree vs linear first-fit"
 	@echo "make fuzz       fuzz the IOAS core against its model (FUZZ_SECONDS=60)"
 	@echo "make boot S=x   boot one guest scenario (tools/guest/scenarios/x.sh)"
@@ -40,6 +41,10 @@ fmt-check: deps
 
 host-test:
 	@$(TOOLS)/host-test.sh
+
+bench: guest
+	@GUEST_MEM=3G GUEST_APPEND="hugepagesz=1G hugepages=1" BOOT_TIMEOUT=900 $(TOOLS)/boot.sh bench
+	@$(TOOLS)/bench.py build/logs/bench.out
 
 bench-host:
 	@cd ioas-core && cargo bench --bench alloc

@@ -24,7 +24,7 @@ initrd="$GUEST_DIR/initramfs.cpio.gz"
 
 console="$out/$scenario.console"
 qemu=(qemu-system-aarch64
-	-M virt,gic-version=3,iommu=smmuv3 -cpu max -smp 2 -m 2G
+	-M virt,gic-version=3,iommu=smmuv3 -cpu max -smp 2 -m "${GUEST_MEM:-2G}"
 	-nographic -no-reboot -monitor none -serial stdio -nic none
 	-device edu,dma_mask=0xffffffffffff
 	-device edu,dma_mask=0xffffffffffff

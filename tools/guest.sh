@@ -24,7 +24,7 @@ cp "$REPO/build/module/iommufd_rs.ko" "$root/guest/"
 
 CFLAGS=(-static -O2 -g0 -Wall -Werror -D_GNU_SOURCE
 	-I"$REPO/include/uapi" -I"$KSRC/tools/testing/selftests" -isystem "$KBUILD/usr/include")
-for src in "$REPO"/selftests/*.c "$REPO"/tools/demo/*.c; do
+for src in "$REPO"/selftests/*.c "$REPO"/tools/demo/*.c "$REPO"/tools/bench/*.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" .c)
 	$CROSS_CC "${CFLAGS[@]}" -o "$root/guest/bin/$name" "$src" -lpthread
