@@ -42,6 +42,17 @@ pub(crate) struct IommufdFile {
     state: Mutex<FileState>,
 }
 
+/// What MAP and MAP_FILE ask for, once their flags are checked.
+struct MapRequest {
+    ioas_id: u32,
+    flags: u32,
+    /// The IOVA for a fixed map.
+    iova: u64,
+    len: u64,
+    /// The address whose alignment an allocated IOVA keeps.
+    hint: u64,
+}
+
 /// The errno of an IOAS core error.
 fn kerr(e: ioas::Errno) -> Error {
     Error::from_errno(-e.to_errno())
@@ -201,24 +212,40 @@ impl IommufdFile {
         result
     }
 
-    /// Inserts `pages` as one area and answers; undoes the map if the answer
+    /// MAP and MAP_FILE after their flag checks: place, pin with `pin`,
+    /// insert as one area, answer with `answer`; undo the map if the answer
     /// cannot be written.
-    fn map_pages(
+    fn map_new(
         &self,
-        ioas: &IoasObject,
-        place: Placement,
-        len: u64,
-        prot: Prot,
-        area: AreaPages,
+        req: MapRequest,
+        pin: impl FnOnce(bool, Account) -> Result<PinnedPages>,
         answer: &mut dyn FnMut(u64) -> Result,
     ) -> Result {
-        let iova = ioas
-            .space
-            .lock()
-            .map(place, len, prot, area)
-            .map_err(kerr)?;
+        let MapRequest {
+            ioas_id,
+            flags,
+            iova,
+            len,
+            hint,
+        } = req;
+        let ioas = self.ioas(ioas_id)?;
+        let place = if flags & uapi::MAP_FIXED_IOVA != 0 {
+            Placement::Fixed(iova)
+        } else {
+            Placement::Alloc { user_addr: hint }
+        };
+        // Refuse a bad placement before pinning anything; the insert below
+        // checks again under the lock, since another thread may map first.
+        ioas.space.lock().probe(place, len).map_err(kerr)?;
+        let p = prot(flags);
+        let area = AreaPages {
+            pages: Arc::new(pin(p.write, self.account())?, GFP_KERNEL_ACCOUNT)?,
+            offset: 0,
+            uaddr: hint,
+        };
+        let iova = ioas.space.lock().map(place, len, p, area).map_err(kerr)?;
         if let Err(e) = answer(iova) {
-            let _ = ioas.space.lock().unmap(iova, len, &mut |_| {});
+            let _ = ioas.space.lock().unmap(iova, len, &mut drop);
             return Err(e);
         }
         Ok(())
@@ -227,53 +254,43 @@ impl IommufdFile {
     /// IOMMU_IOAS_MAP: pin user memory and map it.
     fn ioas_map(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMap) -> Result {
         check_map_flags(cmd.flags, cmd.reserved, &[cmd.iova, cmd.length])?;
-        let ioas = self.ioas(cmd.ioas_id)?;
-        let place = if cmd.flags & uapi::MAP_FIXED_IOVA != 0 {
-            Placement::Fixed(cmd.iova)
-        } else {
-            Placement::Alloc {
-                user_addr: cmd.user_va,
-            }
+        let (va, len) = (cmd.user_va, cmd.length);
+        let req = MapRequest {
+            ioas_id: cmd.ioas_id,
+            flags: cmd.flags,
+            iova: cmd.iova,
+            len,
+            hint: va,
         };
-        // Refuse a bad placement before pinning anything; the insert below
-        // checks again under the lock, since another thread may map first.
-        ioas.space.lock().probe(place, cmd.length).map_err(kerr)?;
-        let p = prot(cmd.flags);
-        let pages = PinnedPages::pin_user(cmd.user_va, cmd.length, p.write, self.account())?;
-        let area = AreaPages {
-            pages: Arc::new(pages, GFP_KERNEL_ACCOUNT)?,
-            offset: 0,
-            uaddr: cmd.user_va,
-        };
-        self.map_pages(&ioas, place, cmd.length, p, area, &mut |iova| {
-            cmd.iova = iova;
-            ucmd.respond(&cmd)
-        })
+        self.map_new(
+            req,
+            |write, acct| PinnedPages::pin_user(va, len, write, acct),
+            &mut |iova| {
+                cmd.iova = iova;
+                ucmd.respond(&cmd)
+            },
+        )
     }
 
     /// IOMMU_IOAS_MAP_FILE: pin a range of a memfd and map it.
     fn ioas_map_file(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMapFile) -> Result {
         check_map_flags(cmd.flags, 0, &[cmd.iova, cmd.length])?;
-        let ioas = self.ioas(cmd.ioas_id)?;
-        let place = if cmd.flags & uapi::MAP_FIXED_IOVA != 0 {
-            Placement::Fixed(cmd.iova)
-        } else {
-            Placement::Alloc {
-                user_addr: cmd.start,
-            }
+        let (fd, start, len) = (cmd.fd, cmd.start, cmd.length);
+        let req = MapRequest {
+            ioas_id: cmd.ioas_id,
+            flags: cmd.flags,
+            iova: cmd.iova,
+            len,
+            hint: start,
         };
-        ioas.space.lock().probe(place, cmd.length).map_err(kerr)?;
-        let p = prot(cmd.flags);
-        let pages = PinnedPages::pin_memfd(cmd.fd, cmd.start, cmd.length, p.write, self.account())?;
-        let area = AreaPages {
-            pages: Arc::new(pages, GFP_KERNEL_ACCOUNT)?,
-            offset: 0,
-            uaddr: cmd.start,
-        };
-        self.map_pages(&ioas, place, cmd.length, p, area, &mut |iova| {
-            cmd.iova = iova;
-            ucmd.respond(&cmd)
-        })
+        self.map_new(
+            req,
+            |write, acct| PinnedPages::pin_memfd(fd, start, len, write, acct),
+            &mut |iova| {
+                cmd.iova = iova;
+                ucmd.respond(&cmd)
+            },
+        )
     }
 
     /// IOMMU_IOAS_COPY: map pages already pinned in one IOAS into another
@@ -322,7 +339,7 @@ impl IommufdFile {
             .map_err(kerr)?;
         cmd.dst_iova = iova;
         if let Err(e) = ucmd.respond(&cmd) {
-            let _ = dst.space.lock().unmap(iova, cmd.length, &mut |_| {});
+            let _ = dst.space.lock().unmap(iova, cmd.length, &mut drop);
             return Err(e);
         }
         Ok(())
