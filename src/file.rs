@@ -7,6 +7,7 @@
 //! that cannot be written back), this module undoes it.
 
 use crate::{
+    device::BoundDevice,
     ioas::{self, iova_space::Placement, Prot},
     ioas_object::{AreaPages, IoasObject},
     object::{Object, ObjectTable},
@@ -125,6 +126,7 @@ impl MiscDevice for IommufdFile {
             Command::IoasUnmap => me.ioas_unmap(&ucmd, ucmd.read(min)?),
             Command::Option => me.option(&ucmd, ucmd.read(min)?),
             Command::IoasMapFile => me.ioas_map_file(&ucmd, ucmd.read(min)?),
+            Command::DeviceBind => me.device_bind(&ucmd, ucmd.read(min)?),
         }?;
         Ok(0)
     }
@@ -362,6 +364,31 @@ impl IommufdFile {
         };
         cmd.length = bytes;
         ucmd.respond(&cmd)
+    }
+
+    /// IOMMU_DEVICE_BIND: take a PCI function bound to the iommufd_rs
+    /// driver, with DMA ownership of its group (this file is the owner).
+    fn device_bind(&self, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceBind) -> Result {
+        if cmd.flags != 0 || cmd.reserved != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let owner = core::ptr::from_ref(self)
+            .cast_mut()
+            .cast::<core::ffi::c_void>();
+        let dev = Arc::new(
+            BoundDevice::bind(cmd.pci_segment, cmd.pci_rid, owner)?,
+            GFP_KERNEL_ACCOUNT,
+        )?;
+        let mut st = self.state.lock();
+        let id = st.objects.insert(Object::Device(dev))?;
+        cmd.out_dev_id = id;
+        if let Err(e) = ucmd.respond(&cmd) {
+            let obj = st.objects.remove(id);
+            drop(st);
+            drop(obj);
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// IOMMU_OPTION.

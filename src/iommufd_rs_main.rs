@@ -16,6 +16,7 @@ use kernel::{
     prelude::*,
 };
 
+mod device;
 mod file;
 pub mod ioas;
 mod ioas_object;
@@ -38,11 +39,15 @@ extern "C" {
     fn iommufd_rs_devname() -> *const c_char;
 }
 
-/// The loaded module: owns the misc device registration.
+/// The loaded module: the PCI driver devices are bound to, and the misc
+/// device. Fields drop in order: the misc device goes first; it cannot have
+/// open files then (they pin the module), so no device is bound when the
+/// PCI driver goes.
 #[pin_data]
 struct IommufdRsModule {
     #[pin]
     _miscdev: MiscDeviceRegistration<file::IommufdFile>,
+    _pci: device::PciDriver,
 }
 
 impl kernel::InPlaceModule for IommufdRsModule {
@@ -55,6 +60,7 @@ impl kernel::InPlaceModule for IommufdRsModule {
         let name: &'static CStr = unsafe { CStr::from_char_ptr(iommufd_rs_devname()) };
         pr_info!("registering /dev/{}\n", name.to_str().unwrap_or("?"));
         try_pin_init!(Self {
+            _pci: device::PciDriver::register()?,
             _miscdev <- MiscDeviceRegistration::register(MiscDeviceOptions { name }),
         })
     }

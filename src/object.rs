@@ -8,13 +8,15 @@
 //! command in flight; whatever the command still holds is freed when it
 //! finishes.
 
-use crate::ioas_object::IoasObject;
+use crate::{device::BoundDevice, ioas_object::IoasObject};
 use kernel::{alloc::KVVec, prelude::*, sync::Arc};
 
 /// An object of a file.
 pub(crate) enum Object {
     /// An I/O address space.
     Ioas(Arc<IoasObject>),
+    /// A PCI function bound with IOMMU_DEVICE_BIND.
+    Device(Arc<BoundDevice>),
 }
 
 /// The table. Protected by the file's state mutex.
@@ -50,7 +52,17 @@ impl ObjectTable {
     pub(crate) fn ioas(&self, id: u32) -> Result<Arc<IoasObject>> {
         match self.slot(id) {
             Some(Object::Ioas(i)) => Ok(i.clone()),
-            None => Err(ENOENT),
+            _ => Err(ENOENT),
+        }
+    }
+
+    /// The bound device `id` (`-ENOENT` if there is none, or it is not a
+    /// device).
+    #[allow(dead_code)] // Used by attach (next step of the devices work).
+    pub(crate) fn device(&self, id: u32) -> Result<Arc<BoundDevice>> {
+        match self.slot(id) {
+            Some(Object::Device(d)) => Ok(d.clone()),
+            _ => Err(ENOENT),
         }
     }
 

@@ -161,6 +161,22 @@ uapi_structs! {
         length: u64,
     }
 
+    /// `struct iommu_device_bind` (extension).
+    struct IommuDeviceBind (24) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// Must be 0.
+        flags: u32,
+        /// PCI segment (domain).
+        pci_segment: u32,
+        /// `bus << 8 | devfn`.
+        pci_rid: u32,
+        /// Out: the device object.
+        out_dev_id: u32,
+        /// Must be 0.
+        reserved: u32,
+    }
+
     /// `struct iommu_option`.
     struct IommuOption (24) {
         /// Struct size known to userspace.
@@ -220,6 +236,8 @@ pub(crate) enum Command {
     Option,
     /// IOMMU_IOAS_MAP_FILE.
     IoasMapFile,
+    /// IOMMU_DEVICE_BIND (extension).
+    DeviceBind,
 }
 
 impl Command {
@@ -235,6 +253,7 @@ impl Command {
             0x86 => Self::IoasUnmap,
             0x87 => Self::Option,
             0x8f => Self::IoasMapFile,
+            0xc0 => Self::DeviceBind,
             _ => return None,
         })
     }
@@ -251,6 +270,7 @@ impl Command {
             Self::IoasUnmap => 0x86,
             Self::Option => 0x87,
             Self::IoasMapFile => 0x8f,
+            Self::DeviceBind => 0xc0,
         };
         _IO(IOMMUFD_TYPE, nr)
     }
@@ -267,6 +287,7 @@ impl Command {
             Self::IoasUnmap => 24,      // length
             Self::Option => 24,         // val64
             Self::IoasMapFile => 40,    // iova
+            Self::DeviceBind => 24,     // __reserved
         }
     }
 }

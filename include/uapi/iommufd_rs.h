@@ -31,6 +31,9 @@ enum {
 	IOMMUFD_CMD_IOAS_UNMAP = 0x86,
 	IOMMUFD_CMD_OPTION = 0x87,
 	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
+	/* iommufd-rs extensions */
+	IOMMUFD_RS_CMD_BASE = 0xc0,
+	IOMMUFD_RS_CMD_DEVICE_BIND = IOMMUFD_RS_CMD_BASE,
 };
 
 /**
@@ -271,5 +274,30 @@ struct iommu_option {
 	__aligned_u64 val64;
 };
 #define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
+
+/**
+ * struct iommu_device_bind - ioctl(IOMMU_DEVICE_BIND), an iommufd-rs extension
+ * @size: sizeof(struct iommu_device_bind)
+ * @flags: Must be 0
+ * @pci_segment: PCI segment (domain) of the function
+ * @pci_rid: bus << 8 | devfn
+ * @out_dev_id: Output device object ID
+ * @__reserved: Must be 0
+ *
+ * Hand a PCI function bound to the iommufd_rs PCI driver (driver_override) to
+ * this file and claim DMA ownership of its IOMMU group. -ENODEV if no such
+ * function is bound to the driver; -EBUSY if it is bound to a file already,
+ * or another member of its group has a DMA-API driver or another owner.
+ * IOMMU_DESTROY of the device, or closing the file, gives it back.
+ */
+struct iommu_device_bind {
+	__u32 size;
+	__u32 flags;
+	__u32 pci_segment;
+	__u32 pci_rid;
+	__u32 out_dev_id;
+	__u32 __reserved;
+};
+#define IOMMU_DEVICE_BIND _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_BIND)
 
 #endif /* _UAPI_IOMMUFD_RS_H */

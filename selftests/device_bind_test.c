@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOMMU_DEVICE_BIND against the real module and QEMU's edu devices: a
+ * function must be bound to the iommufd_rs PCI driver (driver_override),
+ * can be held by one file at a time, and is given back by DESTROY, by
+ * close, and when the function leaves the driver under a live file.
+ */
+#include <dirent.h>
+
+#include "kselftest_harness.h"
+#include "ioas_util.h"
+
+struct edu {
+	char bdf[256];
+	__u32 seg, rid;
+};
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+static int read_hex(const char *dir, const char *name)
+{
+	char path[256], buf[32] = "";
+	int fd, v = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		v = strtol(buf, NULL, 16);
+	close(fd);
+	return v;
+}
+
+/* The n-th edu function (vendor 0x1234, device 0x11e8). */
+static int find_edu(int n, struct edu *e)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *de;
+	int found = -1;
+
+	while (d && (de = readdir(d))) {
+		char dir[300];
+		unsigned int seg, bus, dev, fn;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", de->d_name);
+		if (read_hex(dir, "vendor") != 0x1234 || read_hex(dir, "device") != 0x11e8)
+			continue;
+		if (n-- > 0)
+			continue;
+		if (sscanf(de->d_name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+			break;
+		snprintf(e->bdf, sizeof(e->bdf), "%s", de->d_name);
+		e->seg = seg;
+		e->rid = bus << 8 | dev << 3 | fn;
+		found = 0;
+		break;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int driver_is(const struct edu *e, const char *name)
+{
+	char path[320], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", e->bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return !name;
+	link[n] = 0;
+	return name && strstr(link, name) && !strcmp(strrchr(link, '/') + 1, name);
+}
+
+/* Bind the function to iommufd_rs (or unbind it with name NULL). */
+static int set_driver(const struct edu *e, const char *name)
+{
+	char path[320];
+
+	if (driver_is(e, NULL) == 0) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", e->bdf);
+		if (write_file(path, e->bdf))
+			return -1;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", e->bdf);
+	if (write_file(path, name ? name : "\n"))
+		return -1;
+	if (name && write_file("/sys/bus/pci/drivers_probe", e->bdf))
+		return -1;
+	return name ? !driver_is(e, name) : 0;
+}
+
+static int bind_dev(int fd, const struct edu *e, __u32 *id)
+{
+	struct iommu_device_bind c = { .size = sizeof(c), .pci_segment = e->seg,
+				       .pci_rid = e->rid };
+	int rc = xioctl(fd, IOMMU_DEVICE_BIND, &c);
+
+	if (!rc && id)
+		*id = c.out_dev_id;
+	return rc;
+}
+
+FIXTURE(bind) {
+	int fd;
+	struct edu e;
+};
+
+FIXTURE_SETUP(bind)
+{
+	if (find_edu(0, &self->e))
+		SKIP(return, "no edu device in this machine");
+	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
+	self->fd = open(dev_path(), O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(bind)
+{
+	close(self->fd);
+	set_driver(&self->e, NULL);
+}
+
+TEST_F(bind, bind_destroy_rebind)
+{
+	__u32 id, id2;
+
+	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &id));
+	EXPECT_EQ(1, id);
+	/* Held: the same file or another one cannot take it again. */
+	EXPECT_EQ(EBUSY, bind_dev(self->fd, &self->e, NULL));
+	int fd2 = open(dev_path(), O_RDWR);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(EBUSY, bind_dev(fd2, &self->e, NULL));
+	/* A device is not an IOAS: typed lookups say ENOENT. */
+	__u64 v = 0, iova = 0;
+	char *b = buffer(PAGE);
+	EXPECT_EQ(ENOENT, option(self->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_GET, id, &v));
+	EXPECT_EQ(ENOENT, map(self->fd, id, b, PAGE, &iova, RW));
+	/* DESTROY gives it back: the other file can bind it now. */
+	ASSERT_EQ(0, destroy(self->fd, id));
+	ASSERT_EQ(0, bind_dev(fd2, &self->e, &id2));
+	/* Closing gives it back too. */
+	close(fd2);
+	ASSERT_EQ(0, bind_dev(self->fd, &self->e, NULL));
+	munmap(b, PAGE);
+}
+
+TEST_F(bind, bad_requests)
+{
+	struct iommu_device_bind c = { .size = sizeof(c), .pci_segment = self->e.seg,
+				       .pci_rid = self->e.rid, .flags = 1 };
+	struct edu nobody = self->e;
+
+	EXPECT_EQ(EOPNOTSUPP, xioctl(self->fd, IOMMU_DEVICE_BIND, &c));
+	c.flags = 0;
+	c.__reserved = 1;
+	EXPECT_EQ(EOPNOTSUPP, xioctl(self->fd, IOMMU_DEVICE_BIND, &c));
+	c.size = 20;
+	EXPECT_EQ(EINVAL, xioctl(self->fd, IOMMU_DEVICE_BIND, &c));
+	/* No such function, another segment: ENODEV. */
+	nobody.rid = 0xff << 8;
+	EXPECT_EQ(ENODEV, bind_dev(self->fd, &nobody, NULL));
+	nobody = self->e;
+	nobody.seg = 7;
+	EXPECT_EQ(ENODEV, bind_dev(self->fd, &nobody, NULL));
+	/* Nothing was created by the failures: the first id is still 1. */
+	__u32 id;
+	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &id));
+	EXPECT_EQ(1, id);
+}
+
+TEST_F(bind, function_not_on_our_driver)
+{
+	ASSERT_EQ(0, set_driver(&self->e, NULL));
+	EXPECT_EQ(ENODEV, bind_dev(self->fd, &self->e, NULL));
+}
+
+/* The function leaves the driver while a file holds it: the file keeps a
+ * harmless handle, DESTROY works, and binding again after the driver
+ * comes back works. */
+TEST_F(bind, driver_unbound_under_a_file)
+{
+	__u32 id;
+	char path[320];
+
+	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &id));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", self->e.bdf);
+	ASSERT_EQ(0, write_file(path, self->e.bdf));
+	EXPECT_EQ(ENODEV, bind_dev(self->fd, &self->e, NULL));
+	EXPECT_EQ(0, destroy(self->fd, id));
+	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers_probe", self->e.bdf));
+	EXPECT_EQ(0, bind_dev(self->fd, &self->e, NULL));
+}
+
+TEST_HARNESS_MAIN

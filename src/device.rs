@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! PCI functions handed to a file with IOMMU_DEVICE_BIND: a thin owner of
+//! the C side in `pci_driver.c`, and the driver's registration.
+
+use core::ptr::NonNull;
+use kernel::{
+    error::to_result,
+    ffi::{c_int, c_void},
+    prelude::*,
+};
+
+/// The opaque `struct iommufd_rs_pci` of `pci_driver.c`.
+#[repr(C)]
+struct RawPci {
+    _opaque: [u8; 0],
+}
+
+extern "C" {
+    fn iommufd_rs_pci_register() -> c_int;
+    fn iommufd_rs_pci_unregister();
+    fn iommufd_rs_pci_bind(
+        segment: u32,
+        rid: u32,
+        owner: *mut c_void,
+        out: *mut *mut RawPci,
+    ) -> c_int;
+    fn iommufd_rs_pci_unbind(d: *mut RawPci);
+    fn iommufd_rs_pci_group_id(d: *const RawPci) -> c_int;
+}
+
+/// The `iommufd_rs` PCI driver, registered while this value lives.
+pub(crate) struct PciDriver;
+
+impl PciDriver {
+    /// Registers the driver.
+    pub(crate) fn register() -> Result<Self> {
+        // SAFETY: registers a static driver object once; `Drop` unregisters.
+        to_result(unsafe { iommufd_rs_pci_register() })?;
+        Ok(Self)
+    }
+}
+
+impl Drop for PciDriver {
+    fn drop(&mut self) {
+        // SAFETY: registered in `register()`; no file can hold a device any
+        // more (an open file pins the module, so this runs after all closed).
+        unsafe { iommufd_rs_pci_unregister() }
+    }
+}
+
+/// A PCI function bound to a file, with DMA ownership of its group.
+pub(crate) struct BoundDevice {
+    raw: NonNull<RawPci>,
+}
+
+// SAFETY: the C entry is reference counted and its mutable state is under
+// the driver's mutex; this handle only passes the pointer back to C.
+unsafe impl Send for BoundDevice {}
+// SAFETY: as for `Send`; `&self` methods only read immutable fields.
+unsafe impl Sync for BoundDevice {}
+
+impl BoundDevice {
+    /// Binds function `rid` of `segment` to the file whose context is
+    /// `owner` (the DMA owner cookie of the group).
+    pub(crate) fn bind(segment: u32, rid: u32, owner: *mut c_void) -> Result<Self> {
+        let mut out: *mut RawPci = core::ptr::null_mut();
+        // SAFETY: `out` is a valid place; the C side validates the ids and
+        // takes its own reference for the returned handle.
+        to_result(unsafe { iommufd_rs_pci_bind(segment, rid, owner, &mut out) })?;
+        Ok(Self {
+            raw: NonNull::new(out).ok_or(EINVAL)?,
+        })
+    }
+
+    /// The id of the device's IOMMU group.
+    #[allow(dead_code)] // Used by attach (next step of the devices work).
+    pub(crate) fn group_id(&self) -> Result<u32> {
+        // SAFETY: `raw` is live while `self` holds its reference.
+        let id = unsafe { iommufd_rs_pci_group_id(self.raw.as_ptr()) };
+        to_result(id.min(0))?;
+        u32::try_from(id).map_err(|_| EINVAL)
+    }
+}
+
+impl Drop for BoundDevice {
+    fn drop(&mut self) {
+        // SAFETY: `raw` came from a successful bind and is released once.
+        unsafe { iommufd_rs_pci_unbind(self.raw.as_ptr()) }
+    }
+}
