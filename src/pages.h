@@ -9,7 +9,37 @@
 
 #include <linux/types.h>
 
-struct iommufd_rs_pages;
+struct page;
+struct folio;
+struct user_struct;
+struct mm_struct;
+
+/**
+ * struct iommufd_rs_pages - pinned memory backing one or more areas
+ * @pages: every pinned page, in order
+ * @npages: number of entries in @pages
+ * @folios: for memfd maps, the pinned folios (unpinned with unpin_folios())
+ * @nfolios: number of entries in @folios
+ * @offset: byte offset of the mapping's start within @pages[0]
+ * @writable: pinned for device writes (FOLL_WRITE, or a writable file)
+ * @charged: pages charged to @user or @mm's locked_vm (0 with CAP_IPC_LOCK)
+ * @account: enum iommufd_rs_account of the charge
+ * @user: the user charged in IOMMUFD_RS_ACCOUNT_USER mode (reference held)
+ * @mm: the mm whose pinned_vm (and locked_vm in MM mode) counts the pages
+ *      (mmgrab reference held)
+ */
+struct iommufd_rs_pages {
+	struct page **pages;
+	unsigned long npages;
+	struct folio **folios;
+	unsigned long nfolios;
+	unsigned long offset;
+	bool writable;
+	unsigned long charged;
+	int account;
+	struct user_struct *user;
+	struct mm_struct *mm;
+};
 
 /* Where pinned pages are charged (upstream's enum iopt_pages_account). */
 enum iommufd_rs_account {

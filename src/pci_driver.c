@@ -22,21 +22,6 @@
 
 #include "pci_driver.h"
 
-/**
- * struct iommufd_rs_pci - a PCI function bound to this driver
- * @node: entry in functions
- * @ref: references: the list's and the binding file's
- * @pdev: the function (reference held while the entry exists)
- * @owner: the file context it is bound to with IOMMU_DEVICE_BIND, or NULL
- * @removed: unbound from this driver; a file holding it gets -ENODEV
- */
-struct iommufd_rs_pci {
-	struct list_head node;
-	struct kref ref;
-	struct pci_dev *pdev;
-	void *owner;
-	bool removed;
-};
 
 static void iommufd_rs_pci_free(struct kref *ref)
 {

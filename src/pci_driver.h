@@ -6,9 +6,27 @@
 #ifndef IOMMUFD_RS_PCI_DRIVER_H
 #define IOMMUFD_RS_PCI_DRIVER_H
 
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/types.h>
 
-struct iommufd_rs_pci;
+struct pci_dev;
+
+/**
+ * struct iommufd_rs_pci - a PCI function bound to this driver
+ * @node: entry in functions
+ * @ref: references: the list's and the binding file's
+ * @pdev: the function (reference held while the entry exists)
+ * @owner: the file context it is bound to with IOMMU_DEVICE_BIND, or NULL
+ * @removed: unbound from this driver; a file holding it gets -ENODEV
+ */
+struct iommufd_rs_pci {
+	struct list_head node;
+	struct kref ref;
+	struct pci_dev *pdev;
+	void *owner;
+	bool removed;
+};
 
 int iommufd_rs_pci_register(void);
 void iommufd_rs_pci_unregister(void);

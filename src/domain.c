@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOMMU domains for bound devices, through the kernel IOMMU core API only,
+ * so this works over any IOMMU driver: paging (and nest-parent) domains
+ * from the device's own driver, attach and detach of the device's group
+ * (whose DMA ownership the file holds), and mapping the pinned pages of IOAS
+ * areas.
+ *
+ * Pages are mapped in runs of physically contiguous pages, one iommu_map()
+ * per run, so the driver can use the largest blocks the run's alignment
+ * allows (2 MiB, 1 GiB). iommu_unmap() returns only after the IOTLB is
+ * invalidated, so callers may unpin right after it.
+ */
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "domain.h"
+#include "pages.h"
+#include "pci_driver.h"
+
+/**
+ * iommufd_rs_domain_alloc() - a paging domain for a device
+ * @d: a bound device
+ * @flags: IOMMU_HWPT_ALLOC_* (e.g. NEST_PARENT), as for
+ *         iommu_paging_domain_alloc_flags()
+ * @geo: filled with the aperture and page sizes
+ * @err: the error when NULL is returned
+ *
+ * Return: the domain, or NULL with @err set (-ENODEV if the device is gone,
+ * -EOPNOTSUPP or another error of the driver).
+ */
+struct iommu_domain *iommufd_rs_domain_alloc(struct iommufd_rs_pci *d, u32 flags,
+					     struct iommufd_rs_geometry *geo, int *err)
+{
+	struct iommu_domain *dom;
+
+	if (d->removed) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	dom = iommu_paging_domain_alloc_flags(&d->pdev->dev, flags);
+	if (IS_ERR(dom)) {
+		*err = PTR_ERR(dom);
+		return NULL;
+	}
+	geo->aperture_start = dom->geometry.aperture_start;
+	geo->aperture_end = dom->geometry.aperture_end;
+	geo->pgsize_bitmap = dom->pgsize_bitmap;
+	return dom;
+}
+
+/** iommufd_rs_domain_free() - free a domain no group is attached to */
+void iommufd_rs_domain_free(struct iommu_domain *dom)
+{
+	iommu_domain_free(dom);
+}
+
+/**
+ * iommufd_rs_domain_attach() - attach a bound device's group to a domain
+ * @dom: the domain
+ * @d: the device (its group's DMA ownership is held by the file)
+ *
+ * Return: 0, -ENODEV if the device left the driver, or the core's error
+ * (-EINVAL for a domain the device cannot use, -EBUSY if the group is
+ * attached elsewhere).
+ */
+int iommufd_rs_domain_attach(struct iommu_domain *dom, struct iommufd_rs_pci *d)
+{
+	struct iommu_group *group;
+	int rc;
+
+	if (d->removed)
+		return -ENODEV;
+	group = iommu_group_get(&d->pdev->dev);
+	if (!group)
+		return -ENODEV;
+	rc = iommu_attach_group(dom, group);
+	iommu_group_put(group);
+	return rc;
+}
+
+/**
+ * iommufd_rs_domain_detach() - detach a device's group: the group goes
+ * back to the core's blocking domain while the file owns its DMA
+ * @dom: the domain it is attached to
+ * @d: the device
+ */
+void iommufd_rs_domain_detach(struct iommu_domain *dom, struct iommufd_rs_pci *d)
+{
+	struct iommu_group *group = iommu_group_get(&d->pdev->dev);
+
+	if (!group)
+		return;
+	/* Ownership was taken back by the driver's remove(): nothing to do. */
+	if (!d->removed)
+		iommu_detach_group(dom, group);
+	iommu_group_put(group);
+}
+
+/**
+ * iommufd_rs_domain_map() - map part of a pinned mapping
+ * @dom: the domain
+ * @iova: IOVA of the first byte (same page offset as the byte)
+ * @p: the pinned mapping
+ * @offset: offset of the first byte from the mapping's first byte
+ * @length: bytes (> 0)
+ * @writable: map for device writes too
+ *
+ * Return: 0, or the driver's error with nothing left mapped.
+ */
+int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
+			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
+			  bool writable)
+{
+	int prot = IOMMU_READ | IOMMU_CACHE | (writable ? IOMMU_WRITE : 0);
+	u64 first = (p->offset + offset) >> PAGE_SHIFT;
+	u64 last = (p->offset + offset + length - 1) >> PAGE_SHIFT;
+	u64 base = iova & PAGE_MASK, done = 0;
+	u64 i = first;
+	int rc;
+
+	if (last >= p->npages)
+		return -EINVAL;
+	while (i <= last) {
+		phys_addr_t phys = page_to_phys(p->pages[i]);
+		u64 n = 1;
+
+		while (i + n <= last && page_to_phys(p->pages[i + n]) == phys + n * PAGE_SIZE)
+			n++;
+		rc = iommu_map(dom, base + done, phys, n * PAGE_SIZE, prot, GFP_KERNEL_ACCOUNT);
+		if (rc) {
+			if (done)
+				iommu_unmap(dom, base, done);
+			return rc;
+		}
+		done += n * PAGE_SIZE;
+		i += n;
+	}
+	return 0;
+}
+
+/**
+ * iommufd_rs_domain_unmap() - unmap what iommufd_rs_domain_map() mapped;
+ * the IOTLB is invalidated when this returns
+ * @dom: the domain
+ * @iova: as given to the map
+ * @length: as given to the map
+ */
+void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
+{
+	u64 base = iova & PAGE_MASK;
+	u64 end = PAGE_ALIGN(iova + length);
+
+	iommu_unmap(dom, base, end - base);
+}
+
+/**
+ * iommufd_rs_domain_translate() - what an IOVA translates to
+ * @dom: the domain
+ * @iova: the address
+ * @phys: the output address
+ *
+ * Return: 0, or -ENOENT if nothing is mapped there.
+ */
+int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys)
+{
+	phys_addr_t pa = iommu_iova_to_phys(dom, iova);
+
+	if (!pa)
+		return -ENOENT;
+	*phys = pa;
+	return 0;
+}
+
+/**
+ * iommufd_rs_pci_resv_regions() - a device's reserved regions
+ * @d: the device
+ * @out: filled with up to @max regions
+ * @max: capacity of @out
+ * @count: the total number of regions
+ *
+ * Return: 0, or -ENODEV if the device left the driver.
+ */
+int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv *out,
+				u32 max, u32 *count)
+{
+	struct iommu_resv_region *r;
+	LIST_HEAD(list);
+	u32 n = 0;
+
+	if (d->removed)
+		return -ENODEV;
+	iommu_get_resv_regions(&d->pdev->dev, &list);
+	list_for_each_entry(r, &list, list) {
+		if (n < max) {
+			out[n].start = r->start;
+			out[n].last = r->start + r->length - 1;
+			out[n].type = r->type;
+			out[n].pad = 0;
+		}
+		n++;
+	}
+	iommu_put_resv_regions(&d->pdev->dev, &list);
+	*count = n;
+	return 0;
+}
