@@ -5,6 +5,7 @@
 
 use core::ptr::NonNull;
 use kernel::{
+    alloc::KVVec,
     error::to_result,
     ffi::{c_int, c_void},
     prelude::*,
@@ -12,7 +13,7 @@ use kernel::{
 
 /// The opaque `struct iommufd_rs_pci` of `pci_driver.c`.
 #[repr(C)]
-struct RawPci {
+pub(crate) struct RawPci {
     _opaque: [u8; 0],
 }
 
@@ -27,6 +28,25 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_pci_unbind(d: *mut RawPci);
     fn iommufd_rs_pci_group_id(d: *const RawPci) -> c_int;
+    fn iommufd_rs_pci_resv_regions(
+        d: *mut RawPci,
+        out: *mut ResvRegion,
+        max: u32,
+        count: *mut u32,
+    ) -> c_int;
+}
+
+/// `struct iommufd_rs_resv` of `domain.h`: one reserved region of a device.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ResvRegion {
+    /// First IOVA.
+    pub(crate) start: u64,
+    /// Last IOVA (inclusive).
+    pub(crate) last: u64,
+    /// `enum iommu_resv_type`.
+    pub(crate) kind: u32,
+    pad: u32,
 }
 
 /// The `iommufd_rs` PCI driver, registered while this value lives.
@@ -71,6 +91,39 @@ impl BoundDevice {
         Ok(Self {
             raw: NonNull::new(out).ok_or(EINVAL)?,
         })
+    }
+
+    /// The C handle, for the domain functions.
+    pub(crate) fn raw(&self) -> *mut RawPci {
+        self.raw.as_ptr()
+    }
+
+    /// The device's reserved regions, as its IOMMU driver reports them.
+    pub(crate) fn resv_regions(&self) -> Result<KVVec<ResvRegion>> {
+        let mut count = 0u32;
+        // SAFETY: with `max` 0 nothing is written to `out`; `count` is valid.
+        to_result(unsafe {
+            iommufd_rs_pci_resv_regions(self.raw(), core::ptr::null_mut(), 0, &mut count)
+        })?;
+        let mut v = KVVec::new();
+        // Regions can change between the two calls (hotplug of a firmware
+        // region is not a thing, but be exact): retry with the new count.
+        loop {
+            let n = count;
+            v.clear();
+            v.reserve(n as usize, GFP_KERNEL)?;
+            for _ in 0..n {
+                v.push(ResvRegion::default(), GFP_KERNEL)?;
+            }
+            // SAFETY: `v` has room for `n` entries of the C layout.
+            to_result(unsafe {
+                iommufd_rs_pci_resv_regions(self.raw(), v.as_mut_ptr(), n, &mut count)
+            })?;
+            if count <= n {
+                v.truncate(count as usize);
+                return Ok(v);
+            }
+        }
     }
 
     /// The id of the device's IOMMU group.

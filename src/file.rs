@@ -7,9 +7,10 @@
 //! that cannot be written back), this module undoes it.
 
 use crate::{
+    attach::DeviceObject,
     device::BoundDevice,
-    ioas::{self, iova_space::Placement, Prot},
-    ioas_object::{AreaPages, IoasObject},
+    ioas::{iova_space::Placement, Prot},
+    ioas_object::{kerr, AreaPages, IoasObject},
     object::{Object, ObjectTable},
     pages::{self, Account, PinnedPages},
     uapi::{self, Command},
@@ -52,11 +53,6 @@ struct MapRequest {
     len: u64,
     /// The address whose alignment an allocated IOVA keeps.
     hint: u64,
-}
-
-/// The errno of an IOAS core error.
-fn kerr(e: ioas::Errno) -> Error {
-    Error::from_errno(-e.to_errno())
 }
 
 /// `IOMMU_IOAS_MAP_*` flags to access rights.
@@ -127,6 +123,9 @@ impl MiscDevice for IommufdFile {
             Command::Option => me.option(&ucmd, ucmd.read(min)?),
             Command::IoasMapFile => me.ioas_map_file(&ucmd, ucmd.read(min)?),
             Command::DeviceBind => me.device_bind(&ucmd, ucmd.read(min)?),
+            Command::DeviceAttach => me.device_attach(&ucmd, ucmd.read(min)?),
+            Command::DeviceDetach => me.device_detach(ucmd.read(min)?),
+            Command::HwptTranslate => me.hwpt_translate(&ucmd, ucmd.read(min)?),
         }?;
         Ok(0)
     }
@@ -144,7 +143,7 @@ impl IommufdFile {
     /// IOMMU_DESTROY. The object is dropped after the table lock is released:
     /// an IOAS unpins its pages then (or when a command still using it ends).
     fn destroy(&self, cmd: uapi::IommuDestroy) -> Result {
-        let obj = self.state.lock().objects.remove(cmd.id)?;
+        let obj = self.state.lock().objects.destroy(cmd.id)?;
         drop(obj);
         Ok(())
     }
@@ -174,7 +173,8 @@ impl IommufdFile {
             return Err(EOPNOTSUPP);
         }
         let ioas = self.ioas(cmd.ioas_id)?;
-        let space = ioas.space.lock();
+        let st = ioas.state.lock();
+        let space = &st.space;
         let max = cmd.num_iovas;
         let mut count: u32 = 0;
         for (start, last) in space.iova_ranges() {
@@ -187,7 +187,7 @@ impl IommufdFile {
         }
         cmd.num_iovas = count;
         cmd.out_iova_alignment = space.iova_alignment();
-        drop(space);
+        drop(st);
         ucmd.respond(&cmd)?;
         if count > max {
             return Err(EMSGSIZE);
@@ -210,7 +210,7 @@ impl IommufdFile {
             let r = reader.read::<uapi::IommuIovaRange>()?;
             ranges.push((r.start, r.last), GFP_KERNEL_ACCOUNT)?;
         }
-        let result = ioas.space.lock().set_allowed(&ranges).map_err(kerr);
+        let result = ioas.state.lock().space.set_allowed(&ranges).map_err(kerr);
         result
     }
 
@@ -238,16 +238,22 @@ impl IommufdFile {
         };
         // Refuse a bad placement before pinning anything; the insert below
         // checks again under the lock, since another thread may map first.
-        ioas.space.lock().probe(place, len).map_err(kerr)?;
+        ioas.state.lock().space.probe(place, len).map_err(kerr)?;
         let p = prot(flags);
         let area = AreaPages {
             pages: Arc::new(pin(p.write, self.account())?, GFP_KERNEL_ACCOUNT)?,
             offset: 0,
             uaddr: hint,
         };
-        let iova = ioas.space.lock().map(place, len, p, area).map_err(kerr)?;
+        let mut st = ioas.state.lock();
+        let iova = st.space.map(place, len, p, area).map_err(kerr)?;
+        if let Err(e) = st.map_into_domains(iova, len) {
+            let _ = st.space.unmap(iova, len, &mut drop);
+            return Err(e);
+        }
+        drop(st);
         if let Err(e) = answer(iova) {
-            let _ = ioas.space.lock().unmap(iova, len, &mut drop);
+            let _ = ioas.state.lock().unmap(iova, len);
             return Err(e);
         }
         Ok(())
@@ -303,8 +309,9 @@ impl IommufdFile {
         let src = self.ioas(cmd.src_ioas_id)?;
         let mut parts: KVVec<(u64, AreaPages)> = KVVec::new();
         let mut failed = None;
-        src.space
+        src.state
             .lock()
+            .space
             .slices(cmd.src_iova, cmd.length, &mut |sl| {
                 let area = AreaPages {
                     pages: sl.area.data.pages.clone(),
@@ -334,14 +341,19 @@ impl IommufdFile {
             }
         };
         let mut it = parts.drain_all();
-        let iova = dst
+        let mut st = dst.state.lock();
+        let iova = st
             .space
-            .lock()
             .map_parts(place, cmd.length, p, &mut || it.next())
             .map_err(kerr)?;
+        if let Err(e) = st.map_into_domains(iova, cmd.length) {
+            let _ = st.space.unmap(iova, cmd.length, &mut drop);
+            return Err(e);
+        }
+        drop(st);
         cmd.dst_iova = iova;
         if let Err(e) = ucmd.respond(&cmd) {
-            let _ = dst.space.lock().unmap(iova, cmd.length, &mut drop);
+            let _ = dst.state.lock().unmap(iova, cmd.length);
             return Err(e);
         }
         Ok(())
@@ -352,15 +364,12 @@ impl IommufdFile {
     fn ioas_unmap(&self, ucmd: &UserCmd, mut cmd: uapi::IommuIoasUnmap) -> Result {
         let ioas = self.ioas(cmd.ioas_id)?;
         let bytes = if cmd.iova == 0 && cmd.length == u64::MAX {
-            ioas.space.lock().unmap_all(&mut drop)
+            ioas.state.lock().unmap_all()
         } else {
             if cmd.iova == u64::MAX || cmd.length == u64::MAX {
                 return Err(EOVERFLOW);
             }
-            ioas.space
-                .lock()
-                .unmap(cmd.iova, cmd.length, &mut drop)
-                .map_err(kerr)?
+            ioas.state.lock().unmap(cmd.iova, cmd.length)?
         };
         cmd.length = bytes;
         ucmd.respond(&cmd)
@@ -375,10 +384,7 @@ impl IommufdFile {
         let owner = core::ptr::from_ref(self)
             .cast_mut()
             .cast::<core::ffi::c_void>();
-        let dev = Arc::new(
-            BoundDevice::bind(cmd.pci_segment, cmd.pci_rid, owner)?,
-            GFP_KERNEL_ACCOUNT,
-        )?;
+        let dev = DeviceObject::new(BoundDevice::bind(cmd.pci_segment, cmd.pci_rid, owner)?)?;
         let mut st = self.state.lock();
         let id = st.objects.insert(Object::Device(dev))?;
         cmd.out_dev_id = id;
@@ -389,6 +395,49 @@ impl IommufdFile {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// IOMMU_DEVICE_ATTACH: attach a bound device to an IOAS through a new
+    /// paging HWPT of the device's IOMMU driver.
+    fn device_attach(&self, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceAttach) -> Result {
+        if cmd.flags != 0 || cmd.reserved != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let (dev, ioas) = {
+            let st = self.state.lock();
+            (st.objects.device(cmd.dev_id)?, st.objects.ioas(cmd.pt_id)?)
+        };
+        dev.attach(&ioas, |hwpt| {
+            let mut st = self.state.lock();
+            let id = st.objects.insert(Object::Hwpt(hwpt.clone()))?;
+            cmd.out_hwpt_id = id;
+            if let Err(e) = ucmd.respond(&cmd) {
+                let _ = st.objects.remove(id);
+                return Err(e);
+            }
+            Ok(id)
+        })
+    }
+
+    /// IOMMU_DEVICE_DETACH: back to blocking DMA; the HWPT goes.
+    fn device_detach(&self, cmd: uapi::IommuDeviceDetach) -> Result {
+        if cmd.flags != 0 || cmd.reserved != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let dev = self.state.lock().objects.device(cmd.dev_id)?;
+        let hwpt_id = dev.detach()?;
+        let obj = self.state.lock().objects.remove(hwpt_id);
+        drop(obj);
+        Ok(())
+    }
+
+    /// IOMMU_HWPT_TRANSLATE: what an IOVA translates to in a HWPT's domain.
+    /// The leaf size is 0: the IOMMU core API cannot tell it.
+    fn hwpt_translate(&self, ucmd: &UserCmd, mut cmd: uapi::IommuHwptTranslate) -> Result {
+        let hwpt = self.state.lock().objects.hwpt(cmd.hwpt_id)?;
+        cmd.out_phys = hwpt.domain.translate(cmd.iova)?;
+        cmd.out_leaf_size = 0;
+        ucmd.respond(&cmd)
     }
 
     /// IOMMU_OPTION.
@@ -423,7 +472,8 @@ impl IommufdFile {
             }
             uapi::OPTION_HUGE_PAGES => {
                 let ioas = self.ioas(cmd.object_id)?;
-                let mut space = ioas.space.lock();
+                let mut st = ioas.state.lock();
+                let space = &mut st.space;
                 if get {
                     cmd.val64 = u64::from(space.large_alignment());
                 } else if set {

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The IOAS object: the core's [`IovaSpace`] behind a mutex, with pinned
-//! pages as the payload of each area.
+//! The IOAS object: the core's [`IovaSpace`] and the IOMMU domains attached
+//! to it, behind one mutex, so that every domain always maps exactly the
+//! IOAS's areas.
 
 use crate::{
-    ioas::IovaSpace,
+    hwpt::Domain,
+    ioas::{Errno, IovaSpace},
     kalloc::KernelAlloc,
     pages::PinnedPages, //
 };
-use kernel::{new_mutex, prelude::*, sync::Arc, sync::Mutex};
+use kernel::{alloc::KVVec, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
 /// What backs one area: a byte range of a pinned mapping.
 #[derive(Clone)]
@@ -22,21 +24,29 @@ pub(crate) struct AreaPages {
     pub(crate) uaddr: u64,
 }
 
-/// Owners of reserved ranges (device or domain object ids, later).
+/// Owners of reserved ranges: a device or a domain, by a tag unique to it.
 pub(crate) type Owner = u64;
 
 /// The address space of one IOAS.
 pub(crate) type Space = IovaSpace<Owner, AreaPages, KernelAlloc>;
 
+/// What the IOAS mutex protects.
+pub(crate) struct IoasState {
+    /// Areas, allowed and reserved ranges.
+    pub(crate) space: Space,
+    /// Every domain attached through this IOAS; each maps every area.
+    pub(crate) domains: KVVec<Arc<Domain>>,
+}
+
 /// An I/O address space object.
 ///
-/// Locking: `space` is taken after the file's object table lock is
+/// Locking: `state` is taken after the file's object table lock is
 /// released, never while it is held; when two IOAS are locked (COPY) the
 /// source is released before the destination is taken.
 #[pin_data]
 pub(crate) struct IoasObject {
     #[pin]
-    pub(crate) space: Mutex<Space>,
+    pub(crate) state: Mutex<IoasState>,
 }
 
 impl IoasObject {
@@ -44,9 +54,94 @@ impl IoasObject {
     pub(crate) fn new() -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
-                space <- new_mutex!(IovaSpace::new()),
+                state <- new_mutex!(IoasState {
+                    space: IovaSpace::new(),
+                    domains: KVVec::new(),
+                }),
             }),
             GFP_KERNEL_ACCOUNT,
         )
+    }
+}
+
+/// The errno of an IOAS core error.
+pub(crate) fn kerr(e: Errno) -> Error {
+    Error::from_errno(-e.to_errno())
+}
+
+impl IoasState {
+    /// Maps the areas intersecting `[start, last]` into `dom`; on failure
+    /// unmaps what this call mapped.
+    fn map_areas(&self, dom: &Domain, start: u64, last: u64) -> Result {
+        for a in self.space.areas_in(start, last) {
+            let p = &a.data;
+            if let Err(e) = dom.map(a.start, &p.pages, p.offset, a.len(), a.prot.write) {
+                for b in self
+                    .space
+                    .areas_in(start, last)
+                    .take_while(|b| b.start < a.start)
+                {
+                    dom.unmap(b.start, b.len());
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps the new areas in `[iova, iova + len)` into every domain; on
+    /// failure nothing of them stays mapped in any domain.
+    pub(crate) fn map_into_domains(&self, iova: u64, len: u64) -> Result {
+        let last = iova + (len - 1);
+        for (k, dom) in self.domains.iter().enumerate() {
+            if let Err(e) = self.map_areas(dom, iova, last) {
+                for d in &self.domains[..k] {
+                    d.unmap(iova, len);
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps every area into `dom` (a domain being attached).
+    pub(crate) fn fill(&self, dom: &Domain) -> Result {
+        self.map_areas(dom, 0, u64::MAX)
+    }
+
+    /// Sets the IOVA alignment to what the attached domains need (their
+    /// smallest page), or byte alignment when none is attached.
+    pub(crate) fn recompute_alignment(&mut self) {
+        let align = self
+            .domains
+            .iter()
+            .map(|d| 1u64 << d.geometry().pgsize_bitmap.trailing_zeros().min(63))
+            .max()
+            .unwrap_or(1);
+        // Lowering the alignment cannot fail.
+        let _ = self.space.set_iova_alignment(align);
+    }
+
+    /// Unmaps whole areas in `[iova, iova + len)`: first from every domain
+    /// (the IOTLB is clean when that returns), then unpins. Returns bytes.
+    pub(crate) fn unmap(&mut self, iova: u64, len: u64) -> Result<u64> {
+        let IoasState { space, domains } = self;
+        space
+            .unmap(iova, len, &mut |a| {
+                for d in domains.iter() {
+                    d.unmap(a.start, a.len());
+                }
+            })
+            .map_err(kerr)
+    }
+
+    /// Unmaps every area, as [`Self::unmap`] does.
+    pub(crate) fn unmap_all(&mut self) -> u64 {
+        let IoasState { space, domains } = self;
+        space.unmap_all(&mut |a| {
+            for d in domains.iter() {
+                d.unmap(a.start, a.len());
+            }
+        })
     }
 }

@@ -16,8 +16,10 @@ use kernel::{
     prelude::*,
 };
 
+mod attach;
 mod device;
 mod file;
+mod hwpt;
 pub mod ioas;
 mod ioas_object;
 pub mod kalloc;

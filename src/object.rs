@@ -8,7 +8,10 @@
 //! command in flight; whatever the command still holds is freed when it
 //! finishes.
 
-use crate::{device::BoundDevice, ioas_object::IoasObject};
+use crate::{
+    attach::{DeviceObject, Hwpt},
+    ioas_object::IoasObject,
+};
 use kernel::{alloc::KVVec, prelude::*, sync::Arc};
 
 /// An object of a file.
@@ -16,7 +19,9 @@ pub(crate) enum Object {
     /// An I/O address space.
     Ioas(Arc<IoasObject>),
     /// A PCI function bound with IOMMU_DEVICE_BIND.
-    Device(Arc<BoundDevice>),
+    Device(Arc<DeviceObject>),
+    /// A paging HWPT (made by IOMMU_DEVICE_ATTACH).
+    Hwpt(Arc<Hwpt>),
 }
 
 /// The table. Protected by the file's state mutex.
@@ -58,12 +63,32 @@ impl ObjectTable {
 
     /// The bound device `id` (`-ENOENT` if there is none, or it is not a
     /// device).
-    #[allow(dead_code)] // Used by attach (next step of the devices work).
-    pub(crate) fn device(&self, id: u32) -> Result<Arc<BoundDevice>> {
+    pub(crate) fn device(&self, id: u32) -> Result<Arc<DeviceObject>> {
         match self.slot(id) {
             Some(Object::Device(d)) => Ok(d.clone()),
             _ => Err(ENOENT),
         }
+    }
+
+    /// The HWPT `id` (`-ENOENT` if there is none, or it is not a HWPT).
+    pub(crate) fn hwpt(&self, id: u32) -> Result<Arc<Hwpt>> {
+        match self.slot(id) {
+            Some(Object::Hwpt(h)) => Ok(h.clone()),
+            _ => Err(ENOENT),
+        }
+    }
+
+    /// Removes object `id` for IOMMU_DESTROY: `-ENOENT` if there is none,
+    /// `-EBUSY` if something depends on it (an attached device, the HWPT of
+    /// an attachment, which goes with its detach).
+    pub(crate) fn destroy(&mut self, id: u32) -> Result<Object> {
+        match self.slot(id) {
+            None => return Err(ENOENT),
+            Some(Object::Device(d)) if d.is_attached() => return Err(EBUSY),
+            Some(Object::Hwpt(_)) => return Err(EBUSY),
+            Some(_) => {}
+        }
+        self.remove(id)
     }
 
     /// Removes object `id` (`-ENOENT` if there is none).

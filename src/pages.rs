@@ -14,7 +14,7 @@ use kernel::{
 
 /// The opaque `struct iommufd_rs_pages` of `pages.c`.
 #[repr(C)]
-struct RawPages {
+pub(crate) struct RawPages {
     _opaque: [u8; 0],
 }
 
@@ -93,6 +93,11 @@ impl PinnedPages {
         Ok(Self {
             raw: NonNull::new(out).ok_or(EINVAL)?,
         })
+    }
+
+    /// The C handle, for the domain functions.
+    pub(crate) fn raw(&self) -> *const RawPages {
+        self.raw.as_ptr()
     }
 
     /// Whether devices may write these pages.

@@ -177,6 +177,48 @@ uapi_structs! {
         reserved: u32,
     }
 
+    /// `struct iommu_device_attach` (extension).
+    struct IommuDeviceAttach (24) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// Must be 0.
+        flags: u32,
+        /// The bound device.
+        dev_id: u32,
+        /// The IOAS to attach to.
+        pt_id: u32,
+        /// Out: the paging HWPT made for the attachment.
+        out_hwpt_id: u32,
+        /// Must be 0.
+        reserved: u32,
+    }
+
+    /// `struct iommu_device_detach` (extension).
+    struct IommuDeviceDetach (16) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// Must be 0.
+        flags: u32,
+        /// The bound device.
+        dev_id: u32,
+        /// Must be 0.
+        reserved: u32,
+    }
+
+    /// `struct iommu_hwpt_translate` (diagnostic extension).
+    struct IommuHwptTranslate (32) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// The HWPT.
+        hwpt_id: u32,
+        /// The IOVA to look up.
+        iova: u64,
+        /// Out: what it translates to.
+        out_phys: u64,
+        /// Out: leaf size, 0 when the provider cannot tell.
+        out_leaf_size: u64,
+    }
+
     /// `struct iommu_option`.
     struct IommuOption (24) {
         /// Struct size known to userspace.
@@ -238,6 +280,12 @@ pub(crate) enum Command {
     IoasMapFile,
     /// IOMMU_DEVICE_BIND (extension).
     DeviceBind,
+    /// IOMMU_DEVICE_ATTACH (extension).
+    DeviceAttach,
+    /// IOMMU_DEVICE_DETACH (extension).
+    DeviceDetach,
+    /// IOMMU_HWPT_TRANSLATE (diagnostic extension).
+    HwptTranslate,
 }
 
 impl Command {
@@ -254,6 +302,9 @@ impl Command {
             0x87 => Self::Option,
             0x8f => Self::IoasMapFile,
             0xc0 => Self::DeviceBind,
+            0xc1 => Self::DeviceAttach,
+            0xc2 => Self::DeviceDetach,
+            0xd0 => Self::HwptTranslate,
             _ => return None,
         })
     }
@@ -271,6 +322,9 @@ impl Command {
             Self::Option => 0x87,
             Self::IoasMapFile => 0x8f,
             Self::DeviceBind => 0xc0,
+            Self::DeviceAttach => 0xc1,
+            Self::DeviceDetach => 0xc2,
+            Self::HwptTranslate => 0xd0,
         };
         _IO(IOMMUFD_TYPE, nr)
     }
@@ -288,6 +342,9 @@ impl Command {
             Self::Option => 24,         // val64
             Self::IoasMapFile => 40,    // iova
             Self::DeviceBind => 24,     // __reserved
+            Self::DeviceAttach => 24,   // __reserved
+            Self::DeviceDetach => 16,   // __reserved
+            Self::HwptTranslate => 32,  // out_leaf_size
         }
     }
 }

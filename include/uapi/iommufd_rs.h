@@ -34,6 +34,9 @@ enum {
 	/* iommufd-rs extensions */
 	IOMMUFD_RS_CMD_BASE = 0xc0,
 	IOMMUFD_RS_CMD_DEVICE_BIND = IOMMUFD_RS_CMD_BASE,
+	IOMMUFD_RS_CMD_DEVICE_ATTACH = 0xc1,
+	IOMMUFD_RS_CMD_DEVICE_DETACH = 0xc2,
+	IOMMUFD_RS_CMD_HWPT_TRANSLATE = 0xd0,
 };
 
 /**
@@ -299,5 +302,71 @@ struct iommu_device_bind {
 	__u32 __reserved;
 };
 #define IOMMU_DEVICE_BIND _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_BIND)
+
+/**
+ * struct iommu_device_attach - ioctl(IOMMU_DEVICE_ATTACH), an iommufd-rs extension
+ * @size: sizeof(struct iommu_device_attach)
+ * @flags: Must be 0
+ * @dev_id: A bound device
+ * @pt_id: The IOAS to attach it to
+ * @out_hwpt_id: The paging HWPT made for the attachment
+ * @__reserved: Must be 0
+ *
+ * Attach a bound device to an IOAS through a paging domain of the device's
+ * own IOMMU driver. The device's reserved regions (except DIRECT_RELAXABLE)
+ * and the domain's aperture holes become reserved ranges of the IOAS, whose
+ * IOVA alignment rises to the domain's smallest page; every existing area is
+ * mapped. -ENOENT for an unknown device or IOAS; -EBUSY if the device is
+ * attached already; -EADDRINUSE if an area, allowed range or misaligned area
+ * is in the way; the driver's error if the domain cannot be made or
+ * attached. On error nothing changes.
+ */
+struct iommu_device_attach {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+};
+#define IOMMU_DEVICE_ATTACH _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_ATTACH)
+
+/**
+ * struct iommu_device_detach - ioctl(IOMMU_DEVICE_DETACH), an iommufd-rs extension
+ * @size: sizeof(struct iommu_device_detach)
+ * @flags: Must be 0
+ * @dev_id: An attached device
+ * @__reserved: Must be 0
+ *
+ * Detach: the device's DMA is blocked again, its reserved regions leave the
+ * IOAS and the attachment's HWPT is destroyed. -EINVAL if not attached.
+ */
+struct iommu_device_detach {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 __reserved;
+};
+#define IOMMU_DEVICE_DETACH _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_DETACH)
+
+/**
+ * struct iommu_hwpt_translate - ioctl(IOMMU_HWPT_TRANSLATE), diagnostic
+ * @size: sizeof(struct iommu_hwpt_translate)
+ * @hwpt_id: A paging HWPT
+ * @iova: The IOVA to look up
+ * @out_phys: What it translates to
+ * @out_leaf_size: Size of the leaf entry; 0 when the provider cannot tell
+ *                 (the in-tree drivers, through the IOMMU core API)
+ *
+ * -ENOENT if nothing is mapped at @iova.
+ */
+struct iommu_hwpt_translate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 iova;
+	__aligned_u64 out_phys;
+	__aligned_u64 out_leaf_size;
+};
+#define IOMMU_HWPT_TRANSLATE _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_HWPT_TRANSLATE)
 
 #endif /* _UAPI_IOMMUFD_RS_H */

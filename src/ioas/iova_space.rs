@@ -421,6 +421,17 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
         Ok(())
     }
 
+    /// The areas intersecting `[start, last]`, in IOVA order.
+    pub fn areas_in(&self, start: u64, last: u64) -> impl Iterator<Item = &Area<T>> + '_ {
+        let from = match self.areas.last_le(start) {
+            Some(a) if a.last >= start => a.start,
+            _ => start,
+        };
+        self.areas
+            .iter_from(from)
+            .take_while(move |a| a.start <= last)
+    }
+
     /// Every area, in IOVA order.
     pub fn areas(&self) -> impl Iterator<Item = &Area<T>> + '_ {
         self.areas.iter()

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Real DMA through the SMMU: an edu device bound to a file and attached to
+ * an IOAS copies memory by IOVA. Translation is proven by the bytes the
+ * device reads and writes; unmap and detach are proven by DMA that no
+ * longer reaches the pages.
+ *
+ * edu (QEMU hw/misc/edu.c): BAR0 registers 0x80 DMA source, 0x88 DMA
+ * destination, 0x90 count, 0x98 command (bit 0 start, bit 1 device-to-RAM),
+ * and a 4 KiB device buffer at device address 0x40000.
+ */
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "edu_util.h"
+
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_CNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_CMD_START 1
+#define EDU_CMD_TO_RAM 2
+#define EDU_BUF 0x40000
+#define IOVA 0x100000UL
+
+static int attach(int fd, __u32 dev, __u32 pt, __u32 *hwpt)
+{
+	struct iommu_device_attach c = { .size = sizeof(c), .dev_id = dev, .pt_id = pt };
+	int rc = xioctl(fd, IOMMU_DEVICE_ATTACH, &c);
+
+	if (!rc && hwpt)
+		*hwpt = c.out_hwpt_id;
+	return rc;
+}
+
+static int detach(int fd, __u32 dev)
+{
+	struct iommu_device_detach c = { .size = sizeof(c), .dev_id = dev };
+
+	return xioctl(fd, IOMMU_DEVICE_DETACH, &c);
+}
+
+static int translate(int fd, __u32 hwpt, __u64 iova, __u64 *phys)
+{
+	struct iommu_hwpt_translate c = { .size = sizeof(c), .hwpt_id = hwpt, .iova = iova };
+	int rc = xioctl(fd, IOMMU_HWPT_TRANSLATE, &c);
+
+	*phys = c.out_phys;
+	return rc;
+}
+
+/* Memory space and bus mastering on, through sysfs config. */
+static int enable_device(const struct edu *e)
+{
+	char path[320];
+	__u16 cmd;
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -1;
+	ok = pread(fd, &cmd, 2, 4) == 2;
+	cmd |= 0x6;
+	ok = ok && pwrite(fd, &cmd, 2, 4) == 2;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static volatile __u64 *map_bar0(const struct edu *e)
+{
+	char path[320];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", e->bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* One edu DMA; returns 0 when the device reports it done. */
+static int edu_dma(volatile __u64 *bar, __u64 src, __u64 dst, __u64 cnt, int to_ram)
+{
+	bar[EDU_DMA_SRC / 8] = src;
+	bar[EDU_DMA_DST / 8] = dst;
+	bar[EDU_DMA_CNT / 8] = cnt;
+	bar[EDU_DMA_CMD / 8] = EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0);
+	for (int i = 0; i < 400; i++) {
+		if (!(bar[EDU_DMA_CMD / 8] & EDU_CMD_START))
+			return 0;
+		usleep(5000);
+	}
+	return -1;
+}
+
+FIXTURE(dma) {
+	int fd;
+	struct edu e;
+	__u32 dev, ioas, hwpt;
+	unsigned char *buf;
+	volatile __u64 *bar;
+};
+
+FIXTURE_SETUP(dma)
+{
+	if (find_edu(0, &self->e))
+		SKIP(return, "no edu device");
+	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
+	ASSERT_EQ(0, enable_device(&self->e));
+	self->bar = map_bar0(&self->e);
+	ASSERT_NE(NULL, self->bar);
+	self->fd = open(dev_path(), O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &self->dev));
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
+	self->buf = buffer(4 * PAGE);
+	ASSERT_NE(NULL, self->buf);
+	__u64 iova = IOVA;
+	ASSERT_EQ(0, map(self->fd, self->ioas, self->buf, 4 * PAGE, &iova, FIXED));
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, &self->hwpt));
+}
+
+FIXTURE_TEARDOWN(dma)
+{
+	close(self->fd);
+	munmap((void *)self->bar, 1 << 20);
+	set_driver(&self->e, NULL);
+}
+
+TEST_F(dma, round_trip_through_the_smmu)
+{
+	unsigned char *src = self->buf, *dst = self->buf + PAGE;
+
+	for (int i = 0; i < PAGE; i++)
+		src[i] = (i * 7 + 3) & 0xff;
+	memset(dst, 0, PAGE);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA, EDU_BUF, PAGE, 0));
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, IOVA + PAGE, PAGE, 1));
+	EXPECT_EQ(0, memcmp(src, dst, PAGE));
+}
+
+TEST_F(dma, maps_made_after_attach_reach_the_domain)
+{
+	unsigned char *late = buffer(PAGE);
+	__u64 iova = 0x200000;
+
+	ASSERT_NE(NULL, late);
+	memset(self->buf, 0x5a, PAGE);
+	ASSERT_EQ(0, map(self->fd, self->ioas, late, PAGE, &iova, FIXED));
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA, EDU_BUF, PAGE, 0));
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, iova, PAGE, 1));
+	for (int i = 0; i < PAGE; i++)
+		ASSERT_EQ(0x5a, late[i]);
+	munmap(late, PAGE);
+}
+
+TEST_F(dma, unmapped_iova_is_not_reached)
+{
+	unsigned char *dst = self->buf + 2 * PAGE;
+	__u64 phys;
+
+	memset(self->buf, 0x11, PAGE);
+	memset(dst, 0xee, PAGE);
+	ASSERT_EQ(0, translate(self->fd, self->hwpt, IOVA + 2 * PAGE, &phys));
+	EXPECT_NE(0, phys);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA, EDU_BUF, PAGE, 0));
+	/* Unmap everything: the device's write to the old IOVA must fault in
+	 * the SMMU and never reach the (still allocated) pages. */
+	ASSERT_EQ(0, unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
+	EXPECT_EQ(ENOENT, translate(self->fd, self->hwpt, IOVA + 2 * PAGE, &phys));
+	edu_dma(self->bar, EDU_BUF, IOVA + 2 * PAGE, PAGE, 1);
+	for (int i = 0; i < PAGE; i++)
+		ASSERT_EQ(0xee, dst[i]);
+}
+
+TEST_F(dma, detach_blocks_dma_and_reattach_restores_it)
+{
+	unsigned char *dst = self->buf + 3 * PAGE;
+
+	memset(self->buf, 0x22, PAGE);
+	memset(dst, 0xcc, PAGE);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA, EDU_BUF, PAGE, 0));
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	EXPECT_EQ(EINVAL, detach(self->fd, self->dev));
+	/* The attachment's HWPT went with it. */
+	__u64 phys;
+	EXPECT_EQ(ENOENT, translate(self->fd, self->hwpt, IOVA, &phys));
+	edu_dma(self->bar, EDU_BUF, IOVA + 3 * PAGE, PAGE, 1);
+	for (int i = 0; i < PAGE; i++)
+		ASSERT_EQ(0xcc, dst[i]);
+	/* Attach again: the existing maps are filled into the new domain. */
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, &self->hwpt));
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, IOVA + 3 * PAGE, PAGE, 1));
+	for (int i = 0; i < PAGE; i++)
+		ASSERT_EQ(0x22, dst[i]);
+}
+
+TEST_F(dma, attach_imports_reserved_regions)
+{
+	struct iommu_iova_range r[8];
+	__u32 num = 8;
+	__u64 align = 0, iova = 0x8000000;
+	int msi_hole = 0;
+
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas, r, &num, &align));
+	EXPECT_EQ(PAGE, align);
+	/* The SMMU driver's SW_MSI region (0x8000000, 1 MiB) is a hole. */
+	for (__u32 i = 0; i + 1 < num && i + 1 < 8; i++)
+		if (r[i].last == 0x8000000 - 1 && r[i + 1].start == 0x8100000)
+			msi_hole = 1;
+	EXPECT_EQ(1, msi_hole);
+	EXPECT_EQ(EINVAL, map(self->fd, self->ioas, self->buf, PAGE, &iova, FIXED));
+	/* A device-sized unaligned map is refused now that a domain needs 4K. */
+	iova = 0x300800;
+	EXPECT_EQ(EINVAL, map(self->fd, self->ioas, self->buf, PAGE, &iova, FIXED));
+	/* Busy objects: the device and its HWPT cannot be destroyed. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->dev));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->hwpt));
+	EXPECT_EQ(EBUSY, attach(self->fd, self->dev, self->ioas, NULL));
+	/* Detach: the regions leave the IOAS with it. */
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	num = 8;
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas, r, &num, &align));
+	EXPECT_EQ(1, num);
+	EXPECT_EQ(1, align);
+	EXPECT_EQ(0, destroy(self->fd, self->dev));
+}
+
+TEST_HARNESS_MAIN
