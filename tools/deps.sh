@@ -47,7 +47,7 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	flex bison bc cpio kmod rsync libelf-dev libssl-dev xz-utils
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcap-dev:arm64
-	python3
+	python3 g++
 )
 missing=()
 for p in "${PKGS[@]}"; do
