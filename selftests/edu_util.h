@@ -115,4 +115,30 @@ static inline int bind_dev(int fd, const struct edu *e, __u32 *id)
 	return rc;
 }
 
+static inline int attach(int fd, __u32 dev, __u32 pt, __u32 *hwpt)
+{
+	struct iommu_device_attach c = { .size = sizeof(c), .dev_id = dev, .pt_id = pt };
+	int rc = xioctl(fd, IOMMU_DEVICE_ATTACH, &c);
+
+	if (!rc && hwpt)
+		*hwpt = c.out_hwpt_id;
+	return rc;
+}
+
+static inline int detach(int fd, __u32 dev)
+{
+	struct iommu_device_detach c = { .size = sizeof(c), .dev_id = dev };
+
+	return xioctl(fd, IOMMU_DEVICE_DETACH, &c);
+}
+
+static inline int translate(int fd, __u32 hwpt, __u64 iova, __u64 *phys)
+{
+	struct iommu_hwpt_translate c = { .size = sizeof(c), .hwpt_id = hwpt, .iova = iova };
+	int rc = xioctl(fd, IOMMU_HWPT_TRANSLATE, &c);
+
+	*phys = c.out_phys;
+	return rc;
+}
+
 #endif

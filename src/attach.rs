@@ -14,15 +14,43 @@
 //! atomic `is_attached` instead of taking it.
 
 use crate::{
-    device::BoundDevice,
+    device::{BoundDevice, ResvRegion},
     hwpt::Domain,
+    ioas::sw_msi::{self, ResvType, Window},
     ioas_object::{kerr, IoasObject, IoasState},
+    uapi,
 };
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::{new_mutex, prelude::*, sync::Arc, sync::Mutex};
+use kernel::{alloc::KVVec, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
-/// `IOMMU_RESV_DIRECT_RELAXABLE`: not reserved in the IOAS (upstream skips it).
-const RESV_DIRECT_RELAXABLE: u32 = 1;
+/// The core's view of a driver region.
+fn typed(r: &ResvRegion) -> sw_msi::ResvRegion {
+    let kind = match r.kind {
+        0 => ResvType::Direct,
+        1 => ResvType::DirectRelaxable,
+        3 => ResvType::Msi,
+        4 => ResvType::SwMsi,
+        // RESERVED, and anything newer: never map there.
+        _ => ResvType::Reserved,
+    };
+    sw_msi::ResvRegion {
+        start: r.start,
+        last: r.last,
+        kind,
+        user_window: false,
+    }
+}
+
+/// The device's regions, typed.
+fn typed_regions(dev: &BoundDevice) -> Result<KVVec<sw_msi::ResvRegion>> {
+    let raw = dev.resv_regions()?;
+    let mut v = KVVec::new();
+    v.reserve(raw.len(), GFP_KERNEL)?;
+    for r in raw.iter() {
+        v.push(typed(r), GFP_KERNEL)?;
+    }
+    Ok(v)
+}
 
 /// A paging HWPT: a domain and the IOAS whose areas it maps.
 pub(crate) struct Hwpt {
@@ -38,13 +66,23 @@ struct Attachment {
     hwpt_id: u32,
 }
 
+/// What a device's mutex protects.
+#[derive(Default)]
+struct DeviceState {
+    attachment: Option<Attachment>,
+    /// IOMMU_OPTION_SW_MSI_START, once set.
+    sw_msi_start: Option<u64>,
+    /// The user's SW_MSI window, once SW_MSI_SIZE completed it.
+    window: Option<Window>,
+}
+
 /// A bound device as a file object.
 #[pin_data(PinnedDrop)]
 pub(crate) struct DeviceObject {
     /// The PCI function and its DMA ownership.
     pub(crate) dev: BoundDevice,
     #[pin]
-    attached: Mutex<Option<Attachment>>,
+    attached: Mutex<DeviceState>,
     /// Whether `attached` holds an attachment (read by DESTROY).
     is_attached: AtomicBool,
 }
@@ -55,7 +93,7 @@ impl DeviceObject {
         Arc::pin_init(
             pin_init!(Self {
                 dev,
-                attached <- new_mutex!(None),
+                attached <- new_mutex!(DeviceState::default()),
                 is_attached: AtomicBool::new(false),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -80,11 +118,32 @@ impl DeviceObject {
         publish: impl FnOnce(&Arc<Hwpt>) -> Result<u32>,
     ) -> Result {
         let mut att = self.attached.lock();
-        if att.is_some() {
+        if att.attachment.is_some() {
             return Err(EBUSY);
         }
         let domain = Arc::new(Domain::alloc(&self.dev, 0)?, GFP_KERNEL_ACCOUNT)?;
-        let regions = self.dev.resv_regions()?;
+        let driver_regions = typed_regions(&self.dev)?;
+        // What gets reserved: the driver's regions with its SW_MSI window
+        // replaced by the user's, which must lie in the aperture.
+        let mut regions = KVVec::new();
+        let mut failed = None;
+        let in_force = sw_msi::attach_regions(&driver_regions, att.window, &mut |r| {
+            if failed.is_none() {
+                if let Err(e) = regions.push(r, GFP_KERNEL) {
+                    failed = Some(e);
+                }
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        if let Some(w) = att.window {
+            let geo = domain.geometry();
+            sw_msi::check_aperture(&w, geo.aperture_start, geo.aperture_end).map_err(kerr)?;
+        }
+        if let Some(w) = in_force {
+            domain.set_msi_cookie(w.start)?;
+        }
         {
             let mut st = ioas.state.lock();
             let old_align = st.space.iova_alignment();
@@ -123,7 +182,7 @@ impl DeviceObject {
         };
         match publish(&hwpt) {
             Ok(hwpt_id) => {
-                *att = Some(Attachment { hwpt, hwpt_id });
+                att.attachment = Some(Attachment { hwpt, hwpt_id });
                 self.is_attached.store(true, Ordering::Release);
                 Ok(())
             }
@@ -141,14 +200,14 @@ impl DeviceObject {
         &self,
         st: &mut IoasState,
         domain: &Arc<Domain>,
-        regions: &[crate::device::ResvRegion],
+        regions: &[sw_msi::ResvRegion],
     ) -> Result {
         let geo = domain.geometry();
         let dom_tag = Arc::as_ptr(domain) as u64;
         let min_page = 1u64 << geo.pgsize_bitmap.trailing_zeros().min(63);
         let align = st.space.iova_alignment().max(min_page);
         st.space.set_iova_alignment(align).map_err(kerr)?;
-        for r in regions.iter().filter(|r| r.kind != RESV_DIRECT_RELAXABLE) {
+        for r in regions {
             st.space
                 .reserve(r.start, r.last, self.tag())
                 .map_err(kerr)?;
@@ -188,11 +247,67 @@ impl DeviceObject {
     /// Detaches; returns the id of the HWPT object to remove.
     pub(crate) fn detach(&self) -> Result<u32> {
         let mut att = self.attached.lock();
-        let a = att.take().ok_or(EINVAL)?;
+        let a = att.attachment.take().ok_or(EINVAL)?;
         self.is_attached.store(false, Ordering::Release);
         a.hwpt.domain.detach(&self.dev);
         Self::forget(&a.hwpt.ioas, self, &a.hwpt.domain);
         Ok(a.hwpt_id)
+    }
+}
+
+impl DeviceObject {
+    /// IOMMU_OPTION_SW_MSI_START / _SIZE on this device (UAPI.md): only
+    /// while detached (`-EBUSY`); START is a 1 MiB-aligned address, SIZE in
+    /// MiB completes the window from START (0: back to the driver's window).
+    pub(crate) fn sw_msi_option(&self, option: u32, set: bool, val: &mut u64) -> Result {
+        let mut st = self.attached.lock();
+        if st.attachment.is_some() {
+            return Err(EBUSY);
+        }
+        match (option, set) {
+            (uapi::OPTION_SW_MSI_START, false) => *val = st.sw_msi_start.unwrap_or(0),
+            (uapi::OPTION_SW_MSI_SIZE, false) => *val = st.window.map_or(0, |w| w.size >> 20),
+            (uapi::OPTION_SW_MSI_START, true) => {
+                sw_msi::check_start(*val).map_err(kerr)?;
+                st.sw_msi_start = Some(*val);
+                st.window = None;
+            }
+            (uapi::OPTION_SW_MSI_SIZE, true) => {
+                if *val == 0 {
+                    st.window = None;
+                    st.sw_msi_start = None;
+                    return Ok(());
+                }
+                let start = st.sw_msi_start.ok_or(EINVAL)?;
+                let w = sw_msi::make_window(start, *val).map_err(kerr)?;
+                let regions = typed_regions(&self.dev)?;
+                sw_msi::check_window(&regions, &w).map_err(kerr)?;
+                st.window = Some(w);
+            }
+            _ => return Err(EOPNOTSUPP),
+        }
+        Ok(())
+    }
+
+    /// The device's regions as IOMMU_DEVICE_GET_RESV_REGIONS shows them: the
+    /// driver's, with its SW_MSI window replaced by the user's (flagged).
+    pub(crate) fn resv_view(&self, out: &mut dyn FnMut(sw_msi::ResvRegion)) -> Result {
+        let window = self.attached.lock().window;
+        let regions = typed_regions(&self.dev)?;
+        for r in regions.iter() {
+            if window.is_none() || r.kind != ResvType::SwMsi {
+                out(*r);
+            }
+        }
+        if let Some(w) = window {
+            out(sw_msi::ResvRegion {
+                start: w.start,
+                last: w.last(),
+                kind: ResvType::SwMsi,
+                user_window: true,
+            });
+        }
+        Ok(())
     }
 }
 

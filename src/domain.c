@@ -206,3 +206,19 @@ int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv
 	*count = n;
 	return 0;
 }
+
+/**
+ * iommufd_rs_domain_msi_cookie() - place MSI doorbells of a domain's
+ * devices at @base (the SW_MSI window in force)
+ * @dom: a paging domain, before any device using MSI is attached
+ * @base: the window's first IOVA
+ *
+ * Without a cookie, MSI vector allocation for devices in the domain fails
+ * with -EOPNOTSUPP (iommu_dma_prepare_msi()).
+ *
+ * Return: 0 or the core's error.
+ */
+int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base)
+{
+	return iommu_get_msi_cookie(dom, base);
+}

@@ -37,6 +37,7 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
 			  bool writable);
 void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
+int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
 int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys);
 int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv *out,
 				u32 max, u32 *count);

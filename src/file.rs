@@ -9,6 +9,7 @@
 use crate::{
     attach::DeviceObject,
     device::BoundDevice,
+    hwpt::Domain,
     ioas::{iova_space::Placement, Prot},
     ioas_object::{kerr, AreaPages, IoasObject},
     object::{Object, ObjectTable},
@@ -125,6 +126,7 @@ impl MiscDevice for IommufdFile {
             Command::DeviceBind => me.device_bind(&ucmd, ucmd.read(min)?),
             Command::DeviceAttach => me.device_attach(&ucmd, ucmd.read(min)?),
             Command::DeviceDetach => me.device_detach(ucmd.read(min)?),
+            Command::DeviceGetResvRegions => me.device_resv_regions(&ucmd, ucmd.read(min)?),
             Command::HwptTranslate => me.hwpt_translate(&ucmd, ucmd.read(min)?),
         }?;
         Ok(0)
@@ -431,6 +433,79 @@ impl IommufdFile {
         Ok(())
     }
 
+    /// IOMMU_DEVICE_GET_RESV_REGIONS: the device's typed reserved regions
+    /// for a paging domain, or (NEST_PARENT) what a stage-2 parent carries:
+    /// the aperture limits and the SW_MSI window. Two-pass like
+    /// IOVA_RANGES.
+    fn device_resv_regions(&self, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceResvRegions) -> Result {
+        if cmd.flags & !uapi::RESV_QUERY_NEST_PARENT != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let dev = self.state.lock().objects.device(cmd.dev_id)?;
+        let mut regions: KVVec<uapi::IommuResvRegion> = KVVec::new();
+        let mut failed = None;
+        let nest = cmd.flags & uapi::RESV_QUERY_NEST_PARENT != 0;
+        dev.resv_view(&mut |r| {
+            // A stage-2 parent carries only the SW_MSI window of the device.
+            if nest && r.kind != crate::ioas::sw_msi::ResvType::SwMsi {
+                return;
+            }
+            let elm = uapi::IommuResvRegion {
+                start: r.start,
+                last: r.last,
+                kind: r.kind as u32,
+                flags: if r.user_window {
+                    uapi::RESV_FLAG_USER_WINDOW
+                } else {
+                    0
+                },
+            };
+            if failed.is_none() {
+                if let Err(e) = regions.push(elm, GFP_KERNEL) {
+                    failed = Some(e);
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        if nest {
+            // The aperture of a nest-parent domain of this device, as
+            // RESERVED regions at both ends.
+            let geo = Domain::alloc(&dev.dev, uapi::HWPT_ALLOC_NEST_PARENT)?.geometry();
+            let reserved = crate::ioas::sw_msi::ResvType::Reserved as u32;
+            if geo.aperture_start > 0 {
+                let r = uapi::IommuResvRegion {
+                    start: 0,
+                    last: geo.aperture_start - 1,
+                    kind: reserved,
+                    flags: 0,
+                };
+                regions.push(r, GFP_KERNEL)?;
+            }
+            if geo.aperture_end < u64::MAX {
+                let r = uapi::IommuResvRegion {
+                    start: geo.aperture_end + 1,
+                    last: u64::MAX,
+                    kind: reserved,
+                    flags: 0,
+                };
+                regions.push(r, GFP_KERNEL)?;
+            }
+        }
+        let max = cmd.num_regions as usize;
+        for (i, r) in regions.iter().enumerate().take(max) {
+            let at = user_ptr(cmd.regions_uptr, i as u64, 24)?;
+            UserSlice::new(at, 24).writer().write(r)?;
+        }
+        cmd.num_regions = u32::try_from(regions.len()).map_err(|_| EOVERFLOW)?;
+        ucmd.respond(&cmd)?;
+        if regions.len() > max {
+            return Err(EMSGSIZE);
+        }
+        Ok(())
+    }
+
     /// IOMMU_HWPT_TRANSLATE: what an IOVA translates to in a HWPT's domain.
     /// The leaf size is 0: the IOMMU core API cannot tell it.
     fn hwpt_translate(&self, ucmd: &UserCmd, mut cmd: uapi::IommuHwptTranslate) -> Result {
@@ -486,9 +561,13 @@ impl IommufdFile {
                     return Err(EOPNOTSUPP);
                 }
             }
-            // Per bound device: no device can be bound yet, so every
-            // object id is unknown.
-            uapi::OPTION_SW_MSI_START | uapi::OPTION_SW_MSI_SIZE => return Err(ENOENT),
+            uapi::OPTION_SW_MSI_START | uapi::OPTION_SW_MSI_SIZE => {
+                let dev = self.state.lock().objects.device(cmd.object_id)?;
+                if !get && !set {
+                    return Err(EOPNOTSUPP);
+                }
+                dev.sw_msi_option(cmd.option_id, set, &mut cmd.val64)?;
+            }
             _ => return Err(EOPNOTSUPP),
         }
         // Only val64 is written back, as upstream does.

@@ -47,6 +47,7 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64);
     fn iommufd_rs_domain_translate(dom: *mut RawDomain, iova: u64, phys: *mut u64) -> c_int;
+    fn iommufd_rs_domain_msi_cookie(dom: *mut RawDomain, base: u64) -> c_int;
 }
 
 /// A paging domain of a device's IOMMU driver; freed on drop, which the
@@ -122,6 +123,12 @@ impl Domain {
     pub(crate) fn unmap(&self, iova: u64, length: u64) {
         // SAFETY: the domain is live; unmapping an unmapped range is a no-op.
         unsafe { iommufd_rs_domain_unmap(self.raw.as_ptr(), iova, length) }
+    }
+
+    /// Places MSI doorbells at `base` (before devices use MSI).
+    pub(crate) fn set_msi_cookie(&self, base: u64) -> Result {
+        // SAFETY: the domain is live; the core checks its type.
+        to_result(unsafe { iommufd_rs_domain_msi_cookie(self.raw.as_ptr(), base) })
     }
 
     /// The output address `iova` translates to.

@@ -177,6 +177,32 @@ uapi_structs! {
         reserved: u32,
     }
 
+    /// `struct iommu_device_resv_regions` (extension).
+    struct IommuDeviceResvRegions (24) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// `IOMMU_RESV_QUERY_*`.
+        flags: u32,
+        /// The bound device.
+        dev_id: u32,
+        /// In: capacity of the array; out: number of regions.
+        num_regions: u32,
+        /// User pointer to `struct iommu_resv_region[]`.
+        regions_uptr: u64,
+    }
+
+    /// `struct iommu_resv_region` (extension).
+    struct IommuResvRegion (24) {
+        /// First IOVA.
+        start: u64,
+        /// Last IOVA (inclusive).
+        last: u64,
+        /// `enum iommu_resv_type`.
+        kind: u32,
+        /// `IOMMU_RESV_FLAG_*`.
+        flags: u32,
+    }
+
     /// `struct iommu_device_attach` (extension).
     struct IommuDeviceAttach (24) {
         /// Struct size known to userspace.
@@ -243,6 +269,13 @@ pub(crate) const MAP_WRITEABLE: u32 = 1 << 1;
 /// `IOMMU_IOAS_MAP_READABLE`.
 pub(crate) const MAP_READABLE: u32 = 1 << 2;
 
+/// `IOMMU_RESV_QUERY_NEST_PARENT`: the view of a stage-2 parent.
+pub(crate) const RESV_QUERY_NEST_PARENT: u32 = 1 << 0;
+/// `IOMMU_RESV_FLAG_USER_WINDOW`: the SW_MSI window set by IOMMU_OPTION.
+pub(crate) const RESV_FLAG_USER_WINDOW: u32 = 1 << 0;
+/// `IOMMU_HWPT_ALLOC_NEST_PARENT`.
+pub(crate) const HWPT_ALLOC_NEST_PARENT: u32 = 1 << 0;
+
 /// `IOMMU_OPTION_RLIMIT_MODE`.
 pub(crate) const OPTION_RLIMIT_MODE: u32 = 0;
 /// `IOMMU_OPTION_HUGE_PAGES`.
@@ -282,6 +315,8 @@ pub(crate) enum Command {
     DeviceBind,
     /// IOMMU_DEVICE_ATTACH (extension).
     DeviceAttach,
+    /// IOMMU_DEVICE_GET_RESV_REGIONS (extension).
+    DeviceGetResvRegions,
     /// IOMMU_DEVICE_DETACH (extension).
     DeviceDetach,
     /// IOMMU_HWPT_TRANSLATE (diagnostic extension).
@@ -304,6 +339,7 @@ impl Command {
             0xc0 => Self::DeviceBind,
             0xc1 => Self::DeviceAttach,
             0xc2 => Self::DeviceDetach,
+            0xc3 => Self::DeviceGetResvRegions,
             0xd0 => Self::HwptTranslate,
             _ => return None,
         })
@@ -324,6 +360,7 @@ impl Command {
             Self::DeviceBind => 0xc0,
             Self::DeviceAttach => 0xc1,
             Self::DeviceDetach => 0xc2,
+            Self::DeviceGetResvRegions => 0xc3,
             Self::HwptTranslate => 0xd0,
         };
         _IO(IOMMUFD_TYPE, nr)
@@ -332,19 +369,20 @@ impl Command {
     /// Upstream's minimum size: the end of the last mandatory field.
     pub(crate) fn min_size(self) -> usize {
         match self {
-            Self::Destroy => 8,         // id
-            Self::IoasAlloc => 12,      // out_ioas_id
-            Self::IoasAllowIovas => 24, // allowed_iovas
-            Self::IoasCopy => 40,       // src_iova
-            Self::IoasIovaRanges => 32, // out_iova_alignment
-            Self::IoasMap => 40,        // iova
-            Self::IoasUnmap => 24,      // length
-            Self::Option => 24,         // val64
-            Self::IoasMapFile => 40,    // iova
-            Self::DeviceBind => 24,     // __reserved
-            Self::DeviceAttach => 24,   // __reserved
-            Self::DeviceDetach => 16,   // __reserved
-            Self::HwptTranslate => 32,  // out_leaf_size
+            Self::Destroy => 8,               // id
+            Self::IoasAlloc => 12,            // out_ioas_id
+            Self::IoasAllowIovas => 24,       // allowed_iovas
+            Self::IoasCopy => 40,             // src_iova
+            Self::IoasIovaRanges => 32,       // out_iova_alignment
+            Self::IoasMap => 40,              // iova
+            Self::IoasUnmap => 24,            // length
+            Self::Option => 24,               // val64
+            Self::IoasMapFile => 40,          // iova
+            Self::DeviceBind => 24,           // __reserved
+            Self::DeviceAttach => 24,         // __reserved
+            Self::DeviceDetach => 16,         // __reserved
+            Self::DeviceGetResvRegions => 24, // regions_uptr
+            Self::HwptTranslate => 32,        // out_leaf_size
         }
     }
 }

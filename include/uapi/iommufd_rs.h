@@ -36,6 +36,7 @@ enum {
 	IOMMUFD_RS_CMD_DEVICE_BIND = IOMMUFD_RS_CMD_BASE,
 	IOMMUFD_RS_CMD_DEVICE_ATTACH = 0xc1,
 	IOMMUFD_RS_CMD_DEVICE_DETACH = 0xc2,
+	IOMMUFD_RS_CMD_DEVICE_GET_RESV_REGIONS = 0xc3,
 	IOMMUFD_RS_CMD_HWPT_TRANSLATE = 0xd0,
 };
 
@@ -348,6 +349,67 @@ struct iommu_device_detach {
 	__u32 __reserved;
 };
 #define IOMMU_DEVICE_DETACH _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_DETACH)
+
+/**
+ * enum iommu_resv_type - kinds of reserved region (enum iommu_resv_type of
+ * <linux/iommu.h>)
+ * @IOMMU_RESV_TYPE_DIRECT: identity mapped, must stay so
+ * @IOMMU_RESV_TYPE_DIRECT_RELAXABLE: identity mapped, may be given up
+ * @IOMMU_RESV_TYPE_RESERVED: never mapped
+ * @IOMMU_RESV_TYPE_MSI: hardware MSI window
+ * @IOMMU_RESV_TYPE_SW_MSI: software MSI window, where doorbells get mapped
+ */
+enum iommu_resv_type {
+	IOMMU_RESV_TYPE_DIRECT = 0,
+	IOMMU_RESV_TYPE_DIRECT_RELAXABLE = 1,
+	IOMMU_RESV_TYPE_RESERVED = 2,
+	IOMMU_RESV_TYPE_MSI = 3,
+	IOMMU_RESV_TYPE_SW_MSI = 4,
+};
+
+#define IOMMU_RESV_FLAG_USER_WINDOW (1 << 0)
+#define IOMMU_RESV_QUERY_NEST_PARENT (1 << 0)
+
+/**
+ * struct iommu_resv_region - one reserved region
+ * @start: First IOVA
+ * @last: Last IOVA (inclusive)
+ * @type: enum iommu_resv_type
+ * @flags: IOMMU_RESV_FLAG_USER_WINDOW for the SW_MSI window set by
+ *         IOMMU_OPTION_SW_MSI_START/SIZE
+ */
+struct iommu_resv_region {
+	__aligned_u64 start;
+	__aligned_u64 last;
+	__u32 type;
+	__u32 flags;
+};
+
+/**
+ * struct iommu_device_resv_regions - ioctl(IOMMU_DEVICE_GET_RESV_REGIONS),
+ *                                    an iommufd-rs extension
+ * @size: sizeof(struct iommu_device_resv_regions)
+ * @flags: 0: the regions a paging (stage-1) domain of the device must
+ *         respect, i.e. what a VMM describes to its guest;
+ *         IOMMU_RESV_QUERY_NEST_PARENT: what a stage-2 parent carries: the
+ *         SW_MSI window and the aperture limits (as RESERVED)
+ * @dev_id: A bound device
+ * @num_regions: In: capacity of the array; out: number of regions
+ * @regions_uptr: Pointer to struct iommu_resv_region[]
+ *
+ * -EMSGSIZE (with @num_regions set and the array filled to capacity) when the
+ * array is too small; -EOPNOTSUPP for unknown @flags; -ENOENT for an unknown
+ * device.
+ */
+struct iommu_device_resv_regions {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 num_regions;
+	__aligned_u64 regions_uptr;
+};
+#define IOMMU_DEVICE_GET_RESV_REGIONS \
+	_IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_GET_RESV_REGIONS)
 
 /**
  * struct iommu_hwpt_translate - ioctl(IOMMU_HWPT_TRANSLATE), diagnostic
