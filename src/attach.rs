@@ -18,6 +18,7 @@ use crate::{
     hwpt::Domain,
     ioas::sw_msi::{self, ResvType, Window},
     ioas_object::{kerr, IoasObject, IoasState},
+    irqs::Irqs,
     uapi,
 };
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -74,6 +75,8 @@ struct DeviceState {
     sw_msi_start: Option<u64>,
     /// The user's SW_MSI window, once SW_MSI_SIZE completed it.
     window: Option<Window>,
+    /// MSI vectors (IOMMU_DEVICE_SET_IRQS), only while attached.
+    irqs: Option<Irqs>,
 }
 
 /// A bound device as a file object.
@@ -248,6 +251,8 @@ impl DeviceObject {
     pub(crate) fn detach(&self) -> Result<u32> {
         let mut att = self.attached.lock();
         let a = att.attachment.take().ok_or(EINVAL)?;
+        // Vectors first: their doorbells live in the domain going away.
+        att.irqs = None;
         self.is_attached.store(false, Ordering::Release);
         a.hwpt.domain.detach(&self.dev);
         Self::forget(&a.hwpt.ioas, self, &a.hwpt.domain);
@@ -286,6 +291,22 @@ impl DeviceObject {
             }
             _ => return Err(EOPNOTSUPP),
         }
+        Ok(())
+    }
+
+    /// IOMMU_DEVICE_SET_IRQS: one vector per eventfd, replacing any
+    /// vectors the device had; none frees them. Needs an attachment
+    /// (`-EINVAL`): doorbells are mapped through its domain.
+    pub(crate) fn set_irqs(&self, fds: &[i32]) -> Result {
+        let mut st = self.attached.lock();
+        st.irqs = None;
+        if fds.is_empty() {
+            return Ok(());
+        }
+        if st.attachment.is_none() {
+            return Err(EINVAL);
+        }
+        st.irqs = Some(Irqs::set(&self.dev, fds)?);
         Ok(())
     }
 

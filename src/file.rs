@@ -127,6 +127,7 @@ impl MiscDevice for IommufdFile {
             Command::DeviceAttach => me.device_attach(&ucmd, ucmd.read(min)?),
             Command::DeviceDetach => me.device_detach(ucmd.read(min)?),
             Command::DeviceGetResvRegions => me.device_resv_regions(&ucmd, ucmd.read(min)?),
+            Command::DeviceSetIrqs => me.device_set_irqs(ucmd.read(min)?),
             Command::HwptTranslate => me.hwpt_translate(&ucmd, ucmd.read(min)?),
         }?;
         Ok(0)
@@ -504,6 +505,25 @@ impl IommufdFile {
             return Err(EMSGSIZE);
         }
         Ok(())
+    }
+
+    /// IOMMU_DEVICE_SET_IRQS: MSI vectors signalling eventfds.
+    fn device_set_irqs(&self, cmd: uapi::IommuDeviceSetIrqs) -> Result {
+        if cmd.flags != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        if cmd.nvec > uapi::MAX_VECTORS {
+            return Err(EINVAL);
+        }
+        let dev = self.state.lock().objects.device(cmd.dev_id)?;
+        let n = cmd.nvec as usize;
+        let mut fds = KVVec::new();
+        fds.reserve(n, GFP_KERNEL)?;
+        let mut reader = UserSlice::new(user_ptr(cmd.eventfds_uptr, 0, 0)?, n * 4).reader();
+        for _ in 0..n {
+            fds.push(reader.read::<i32>()?, GFP_KERNEL)?;
+        }
+        dev.set_irqs(&fds)
     }
 
     /// IOMMU_HWPT_TRANSLATE: what an IOVA translates to in a HWPT's domain.

@@ -22,6 +22,7 @@ mod file;
 mod hwpt;
 pub mod ioas;
 mod ioas_object;
+mod irqs;
 pub mod kalloc;
 mod object;
 mod pages;

@@ -68,6 +68,8 @@ static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 	d->removed = true;
 	if (d->owner) {
 		pci_warn(pdev, "iommufd_rs: removed while bound to a file\n");
+		pci_clear_master(pdev);
+		pci_disable_device(pdev);
 		iommu_device_release_dma_owner(&pdev->dev);
 		d->owner = NULL;
 	}
@@ -123,11 +125,18 @@ int iommufd_rs_pci_bind(u32 segment, u32 rid, void *owner, struct iommufd_rs_pci
 		rc = iommu_device_claim_dma_owner(&d->pdev->dev, owner);
 		if (rc == -EPERM)
 			rc = -EBUSY;
-		if (!rc) {
-			d->owner = owner;
-			kref_get(&d->ref);
-			*out = d;
+		if (rc)
+			break;
+		/* Memory decoding and bus mastering for the file's DMA and MSI. */
+		rc = pci_enable_device(d->pdev);
+		if (rc) {
+			iommu_device_release_dma_owner(&d->pdev->dev);
+			break;
 		}
+		pci_set_master(d->pdev);
+		d->owner = owner;
+		kref_get(&d->ref);
+		*out = d;
 		break;
 	}
 	mutex_unlock(&functions_lock);
@@ -143,6 +152,8 @@ void iommufd_rs_pci_unbind(struct iommufd_rs_pci *d)
 {
 	mutex_lock(&functions_lock);
 	if (d->owner) {
+		pci_clear_master(d->pdev);
+		pci_disable_device(d->pdev);
 		iommu_device_release_dma_owner(&d->pdev->dev);
 		d->owner = NULL;
 	}

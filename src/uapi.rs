@@ -203,6 +203,20 @@ uapi_structs! {
         flags: u32,
     }
 
+    /// `struct iommu_device_set_irqs` (extension).
+    struct IommuDeviceSetIrqs (24) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// Must be 0.
+        flags: u32,
+        /// The bound, attached device.
+        dev_id: u32,
+        /// Number of vectors (0: free them).
+        nvec: u32,
+        /// User pointer to `__s32[nvec]` eventfds.
+        eventfds_uptr: u64,
+    }
+
     /// `struct iommu_device_attach` (extension).
     struct IommuDeviceAttach (24) {
         /// Struct size known to userspace.
@@ -276,6 +290,9 @@ pub(crate) const RESV_FLAG_USER_WINDOW: u32 = 1 << 0;
 /// `IOMMU_HWPT_ALLOC_NEST_PARENT`.
 pub(crate) const HWPT_ALLOC_NEST_PARENT: u32 = 1 << 0;
 
+/// The most vectors a PCI function can have (MSI-X).
+pub(crate) const MAX_VECTORS: u32 = 2048;
+
 /// `IOMMU_OPTION_RLIMIT_MODE`.
 pub(crate) const OPTION_RLIMIT_MODE: u32 = 0;
 /// `IOMMU_OPTION_HUGE_PAGES`.
@@ -317,6 +334,8 @@ pub(crate) enum Command {
     DeviceAttach,
     /// IOMMU_DEVICE_GET_RESV_REGIONS (extension).
     DeviceGetResvRegions,
+    /// IOMMU_DEVICE_SET_IRQS (extension).
+    DeviceSetIrqs,
     /// IOMMU_DEVICE_DETACH (extension).
     DeviceDetach,
     /// IOMMU_HWPT_TRANSLATE (diagnostic extension).
@@ -340,6 +359,7 @@ impl Command {
             0xc1 => Self::DeviceAttach,
             0xc2 => Self::DeviceDetach,
             0xc3 => Self::DeviceGetResvRegions,
+            0xc4 => Self::DeviceSetIrqs,
             0xd0 => Self::HwptTranslate,
             _ => return None,
         })
@@ -361,6 +381,7 @@ impl Command {
             Self::DeviceAttach => 0xc1,
             Self::DeviceDetach => 0xc2,
             Self::DeviceGetResvRegions => 0xc3,
+            Self::DeviceSetIrqs => 0xc4,
             Self::HwptTranslate => 0xd0,
         };
         _IO(IOMMUFD_TYPE, nr)
@@ -382,6 +403,7 @@ impl Command {
             Self::DeviceAttach => 24,         // __reserved
             Self::DeviceDetach => 16,         // __reserved
             Self::DeviceGetResvRegions => 24, // regions_uptr
+            Self::DeviceSetIrqs => 24,        // eventfds_uptr
             Self::HwptTranslate => 32,        // out_leaf_size
         }
     }

@@ -37,6 +37,7 @@ enum {
 	IOMMUFD_RS_CMD_DEVICE_ATTACH = 0xc1,
 	IOMMUFD_RS_CMD_DEVICE_DETACH = 0xc2,
 	IOMMUFD_RS_CMD_DEVICE_GET_RESV_REGIONS = 0xc3,
+	IOMMUFD_RS_CMD_DEVICE_SET_IRQS = 0xc4,
 	IOMMUFD_RS_CMD_HWPT_TRANSLATE = 0xd0,
 };
 
@@ -410,6 +411,28 @@ struct iommu_device_resv_regions {
 };
 #define IOMMU_DEVICE_GET_RESV_REGIONS \
 	_IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_GET_RESV_REGIONS)
+
+/**
+ * struct iommu_device_set_irqs - ioctl(IOMMU_DEVICE_SET_IRQS), an iommufd-rs
+ *                                extension
+ * @size: sizeof(struct iommu_device_set_irqs)
+ * @flags: Must be 0
+ * @dev_id: A bound device, attached (-EINVAL otherwise): MSI doorbells are
+ *          mapped through its domain, in the SW_MSI window in force
+ * @nvec: Number of vectors (MSI-X if the device has it, else MSI); 0 frees
+ *        them. At most 2048 (-EINVAL); more than the device has: -ENOSPC
+ * @eventfds_uptr: Pointer to __s32[nvec]: eventfds[i] is signalled on vector i
+ *
+ * Replaces any vectors the device had. Detach and close free them too.
+ */
+struct iommu_device_set_irqs {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 nvec;
+	__aligned_u64 eventfds_uptr;
+};
+#define IOMMU_DEVICE_SET_IRQS _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_SET_IRQS)
 
 /**
  * struct iommu_hwpt_translate - ioctl(IOMMU_HWPT_TRANSLATE), diagnostic

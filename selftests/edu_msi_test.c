@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Real interrupt delivery: an edu device bound to a file and attached to an
+ * IOAS raises MSIs that arrive as eventfd counts. The MSI address edu was
+ * programmed with (its MSI capability) lies in the SW_MSI window in force:
+ * the driver's 0x8000000 by default, the user's window when one is set.
+ */
+#include <poll.h>
+#include <sys/eventfd.h>
+
+#include "kselftest_harness.h"
+#include "edu_util.h"
+
+#define EDU_INTR_RAISE 0x60
+#define EDU_INTR_ACK 0x64
+#define MIB (1UL << 20)
+
+static volatile __u32 *bar32(const struct edu *e)
+{
+	char path[320];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", e->bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The address in the device's MSI capability, or 0. */
+static __u64 msi_address(const struct edu *e)
+{
+	char path[320];
+	unsigned char cfg[256];
+	__u64 addr = 0;
+	int fd, pos;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || pread(fd, cfg, sizeof(cfg), 0) != sizeof(cfg)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	for (pos = cfg[0x34] & ~3; pos && pos < 0xff; pos = cfg[pos + 1] & ~3) {
+		if (cfg[pos] != 0x05)
+			continue;
+		addr = *(__u32 *)&cfg[pos + 4];
+		if (cfg[pos + 2] & 0x80)	/* 64-bit capable */
+			addr |= (__u64)*(__u32 *)&cfg[pos + 8] << 32;
+		break;
+	}
+	return addr;
+}
+
+static int set_irqs(int fd, __u32 dev, __u32 nvec, const int *efds)
+{
+	struct iommu_device_set_irqs c = { .size = sizeof(c), .dev_id = dev, .nvec = nvec,
+					   .eventfds_uptr = (uintptr_t)efds };
+
+	return xioctl(fd, IOMMU_DEVICE_SET_IRQS, &c);
+}
+
+/* Events counted by efd within ms milliseconds (0 if none). */
+static __u64 events(int efd, int ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	__u64 n = 0;
+
+	if (poll(&p, 1, ms) == 1 && read(efd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+static void raise_irq(volatile __u32 *bar)
+{
+	bar[EDU_INTR_RAISE / 4] = 1;
+	usleep(20000);
+	bar[EDU_INTR_ACK / 4] = 1;
+}
+
+FIXTURE(msi) {
+	int fd, efd;
+	struct edu e;
+	__u32 dev, ioas;
+	volatile __u32 *bar;
+};
+
+FIXTURE_SETUP(msi)
+{
+	if (find_edu(0, &self->e))
+		SKIP(return, "no edu device");
+	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
+	self->bar = bar32(&self->e);
+	ASSERT_NE(NULL, self->bar);
+	self->fd = open(dev_path(), O_RDWR);
+	ASSERT_LE(0, self->fd);
+	self->efd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, self->efd);
+	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &self->dev));
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
+}
+
+FIXTURE_TEARDOWN(msi)
+{
+	close(self->fd);
+	close(self->efd);
+	munmap((void *)self->bar, 1 << 20);
+	set_driver(&self->e, NULL);
+}
+
+TEST_F(msi, default_window_delivers)
+{
+	__u64 addr;
+
+	EXPECT_EQ(EINVAL, set_irqs(self->fd, self->dev, 1, &self->efd));
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, NULL));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+	addr = msi_address(&self->e);
+	TH_LOG("edu MSI address 0x%llx", (unsigned long long)addr);
+	EXPECT_LE(0x8000000UL, addr);
+	EXPECT_GT(0x8000000UL + MIB, addr);
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(self->efd, 1000));
+	raise_irq(self->bar);
+	raise_irq(self->bar);
+	EXPECT_EQ(2, events(self->efd, 1000));
+	/* nvec 0 frees: no more events. */
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 0, NULL));
+	raise_irq(self->bar);
+	EXPECT_EQ(0, events(self->efd, 300));
+}
+
+TEST_F(msi, user_window_delivers)
+{
+	__u64 start = 0x10000000, mib = 2, addr;
+
+	ASSERT_EQ(0, option(self->fd, IOMMU_OPTION_SW_MSI_START, IOMMU_OPTION_OP_SET,
+			    self->dev, &start));
+	ASSERT_EQ(0, option(self->fd, IOMMU_OPTION_SW_MSI_SIZE, IOMMU_OPTION_OP_SET,
+			    self->dev, &mib));
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, NULL));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+	addr = msi_address(&self->e);
+	TH_LOG("edu MSI address 0x%llx", (unsigned long long)addr);
+	EXPECT_LE(0x10000000UL, addr);
+	EXPECT_GT(0x10000000UL + 2 * MIB, addr);
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(self->efd, 1000));
+}
+
+TEST_F(msi, detach_and_close_free_the_vectors)
+{
+	int bad = 999, notev = self->fd;
+
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, NULL));
+	/* Bad eventfds: nothing allocated. */
+	EXPECT_EQ(EBADF, set_irqs(self->fd, self->dev, 1, &bad));
+	EXPECT_EQ(EINVAL, set_irqs(self->fd, self->dev, 1, &notev));
+	EXPECT_EQ(EINVAL, set_irqs(self->fd, self->dev, 4096, &self->efd));
+	/* edu has one MSI vector: asking for two fails cleanly. */
+	int two[2] = { self->efd, self->efd };
+	EXPECT_EQ(ENOSPC, set_irqs(self->fd, self->dev, 2, two));
+	EXPECT_EQ(EFAULT, set_irqs(self->fd, self->dev, 1, (int *)8));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(self->efd, 1000));
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	raise_irq(self->bar);
+	EXPECT_EQ(0, events(self->efd, 300));
+	/* Attach again, vectors again, then close with them live. */
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, NULL));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* MSI vectors of bound devices, signalling eventfds (irqs.c). */
+#ifndef IOMMUFD_RS_IRQS_H
+#define IOMMUFD_RS_IRQS_H
+
+#include <linux/types.h>
+
+struct iommufd_rs_pci;
+struct iommufd_rs_irqs;
+
+int iommufd_rs_irqs_set(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
+			struct iommufd_rs_irqs **out);
+void iommufd_rs_irqs_free(struct iommufd_rs_irqs *irqs);
+
+#endif

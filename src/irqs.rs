@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! MSI vectors of a bound device signalling eventfds: a thin owner of the
+//! C side in `irqs.c`.
+
+use crate::device::{BoundDevice, RawPci};
+use core::ptr::NonNull;
+use kernel::{error::to_result, ffi::c_int, prelude::*};
+
+/// The opaque `struct iommufd_rs_irqs`.
+#[repr(C)]
+struct RawIrqs {
+    _opaque: [u8; 0],
+}
+
+extern "C" {
+    fn iommufd_rs_irqs_set(
+        d: *mut RawPci,
+        nvec: u32,
+        fds: *const i32,
+        out: *mut *mut RawIrqs,
+    ) -> c_int;
+    fn iommufd_rs_irqs_free(irqs: *mut RawIrqs);
+}
+
+/// Allocated vectors with their handlers; freed on drop.
+pub(crate) struct Irqs {
+    raw: NonNull<RawIrqs>,
+}
+
+// SAFETY: the vectors belong to the device, not to a task; the handlers only
+// signal eventfds. Freeing happens once, in `Drop`.
+unsafe impl Send for Irqs {}
+// SAFETY: no method takes `&self`.
+unsafe impl Sync for Irqs {}
+
+impl Irqs {
+    /// Allocates one vector per eventfd in `fds` (at least one).
+    pub(crate) fn set(dev: &BoundDevice, fds: &[i32]) -> Result<Self> {
+        let n = u32::try_from(fds.len()).map_err(|_| EINVAL)?;
+        let mut out: *mut RawIrqs = core::ptr::null_mut();
+        // SAFETY: `fds` has `n` entries and outlives the call; `out` is a
+        // valid place; the device handle is live while `dev` is.
+        to_result(unsafe { iommufd_rs_irqs_set(dev.raw(), n, fds.as_ptr(), &mut out) })?;
+        Ok(Self {
+            raw: NonNull::new(out).ok_or(EINVAL)?,
+        })
+    }
+}
+
+impl Drop for Irqs {
+    fn drop(&mut self) {
+        // SAFETY: from a successful `set`, freed once.
+        unsafe { iommufd_rs_irqs_free(self.raw.as_ptr()) }
+    }
+}
