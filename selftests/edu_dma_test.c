@@ -204,4 +204,49 @@ TEST_F(dma, attach_imports_reserved_regions)
 	EXPECT_EQ(0, destroy(self->fd, self->dev));
 }
 
+/* A second edu, in another IOMMU group, on the same IOAS: both DMA; one
+ * detaches and the other keeps working. */
+TEST_F(dma, two_devices_one_ioas)
+{
+	struct edu e2;
+	__u32 dev2;
+	volatile __u64 *bar2;
+	unsigned char *src = self->buf, *dst = self->buf + PAGE;
+
+	if (find_edu(1, &e2))
+		SKIP(return, "one edu device only");
+	ASSERT_EQ(0, set_driver(&e2, "iommufd_rs"));
+	ASSERT_EQ(0, enable_device(&e2));
+	bar2 = map_bar0(&e2);
+	ASSERT_NE(NULL, bar2);
+	ASSERT_EQ(0, bind_dev(self->fd, &e2, &dev2));
+	ASSERT_EQ(0, attach(self->fd, dev2, self->ioas, NULL));
+	for (int round = 0; round < 2; round++) {
+		memset(src, 0x30 + round, PAGE);
+		memset(dst, 0, PAGE);
+		/* Device 2 copies src to dst. */
+		ASSERT_EQ(0, edu_dma(bar2, IOVA, EDU_BUF, PAGE, 0));
+		ASSERT_EQ(0, edu_dma(bar2, EDU_BUF, IOVA + PAGE, PAGE, 1));
+		EXPECT_EQ(0, memcmp(src, dst, PAGE));
+		/* Device 1 works in the first round, is detached in the second. */
+		if (round == 0) {
+			memset(dst, 0, PAGE);
+			ASSERT_EQ(0, edu_dma(self->bar, IOVA, EDU_BUF, PAGE, 0));
+			ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, IOVA + PAGE, PAGE, 1));
+			EXPECT_EQ(0, memcmp(src, dst, PAGE));
+			ASSERT_EQ(0, detach(self->fd, self->dev));
+		}
+	}
+	/* Maps made now reach device 2's domain only, and work. */
+	unsigned char *late = buffer(PAGE);
+	__u64 iova = 0x400000;
+	ASSERT_EQ(0, map(self->fd, self->ioas, late, PAGE, &iova, FIXED));
+	ASSERT_EQ(0, edu_dma(bar2, EDU_BUF, iova, PAGE, 1));
+	EXPECT_EQ(0x31, late[0]);
+	close(self->fd);
+	self->fd = open(dev_path(), O_RDWR);
+	munmap((void *)bar2, 1 << 20);
+	set_driver(&e2, NULL);
+}
+
 TEST_HARNESS_MAIN
