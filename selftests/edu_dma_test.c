@@ -194,6 +194,7 @@ TEST_F(dma, attach_imports_reserved_regions)
 	/* Busy objects: the device and its HWPT cannot be destroyed. */
 	EXPECT_EQ(EBUSY, destroy(self->fd, self->dev));
 	EXPECT_EQ(EBUSY, destroy(self->fd, self->hwpt));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas));
 	EXPECT_EQ(EBUSY, attach(self->fd, self->dev, self->ioas, NULL));
 	/* Detach: the regions leave the IOAS with it. */
 	ASSERT_EQ(0, detach(self->fd, self->dev));
@@ -202,6 +203,7 @@ TEST_F(dma, attach_imports_reserved_regions)
 	EXPECT_EQ(1, num);
 	EXPECT_EQ(1, align);
 	EXPECT_EQ(0, destroy(self->fd, self->dev));
+	EXPECT_EQ(0, destroy(self->fd, self->ioas));
 }
 
 /* A second edu, in another IOMMU group, on the same IOAS: both DMA; one

@@ -163,6 +163,7 @@ impl DeviceObject {
                 self.unimport(&mut st, &domain, old_align);
                 return Err(e.into());
             }
+            ioas.note_domains(&st);
         }
         if let Err(e) = domain.attach(&self.dev) {
             Self::forget(ioas, self, &domain);
@@ -242,6 +243,7 @@ impl DeviceObject {
         if let Some(i) = st.domains.iter().position(|d| Arc::ptr_eq(d, domain)) {
             st.domains.remove(i).ok();
         }
+        ioas.note_domains(&st);
         st.space.unreserve(dev.tag());
         st.space.unreserve(Arc::as_ptr(domain) as u64);
         st.recompute_alignment();

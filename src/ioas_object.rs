@@ -10,6 +10,7 @@ use crate::{
     kalloc::KernelAlloc,
     pages::PinnedPages, //
 };
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{alloc::KVVec, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
 /// What backs one area: a byte range of a pinned mapping.
@@ -47,6 +48,9 @@ pub(crate) struct IoasState {
 pub(crate) struct IoasObject {
     #[pin]
     pub(crate) state: Mutex<IoasState>,
+    /// `state.domains.len()`, for DESTROY (-EBUSY while a device is attached
+    /// through this IOAS) without taking `state` under the table lock.
+    domains_attached: AtomicUsize,
 }
 
 impl IoasObject {
@@ -58,9 +62,24 @@ impl IoasObject {
                     space: IovaSpace::new(),
                     domains: KVVec::new(),
                 }),
+                domains_attached: AtomicUsize::new(0),
             }),
             GFP_KERNEL_ACCOUNT,
         )
+    }
+}
+
+impl IoasObject {
+    /// Whether a device is attached through this IOAS.
+    pub(crate) fn in_use(&self) -> bool {
+        self.domains_attached.load(Ordering::Acquire) != 0
+    }
+
+    /// Records the number of attached domains; called with `state` held
+    /// after every change of `domains`.
+    pub(crate) fn note_domains(&self, st: &IoasState) {
+        self.domains_attached
+            .store(st.domains.len(), Ordering::Release);
     }
 }
 

@@ -80,11 +80,13 @@ impl ObjectTable {
 
     /// Removes object `id` for IOMMU_DESTROY: `-ENOENT` if there is none,
     /// `-EBUSY` if something depends on it (an attached device, the HWPT of
-    /// an attachment, which goes with its detach).
+    /// an attachment, which goes with its detach, an IOAS a device is
+    /// attached through).
     pub(crate) fn destroy(&mut self, id: u32) -> Result<Object> {
         match self.slot(id) {
             None => return Err(ENOENT),
             Some(Object::Device(d)) if d.is_attached() => return Err(EBUSY),
+            Some(Object::Ioas(i)) if i.in_use() => return Err(EBUSY),
             Some(Object::Hwpt(_)) => return Err(EBUSY),
             Some(_) => {}
         }

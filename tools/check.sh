@@ -74,7 +74,9 @@ if step "module build (CLIPPY=1, -Dwarnings, -Werror)" "$logs/module.log" "$REPO
 	# make run's scenario must keep working.
 	step "make run scenario (demo)" "$logs/demo.log" "$REPO/tools/boot.sh" demo "$logs"
 
-	# Baseline: upstream iommufd and its own selftest in the same guest. Its
+	# Baseline: upstream iommufd and its own selftest binary (iommufd; the
+	# slow fault-injection one is `make boot S=upstream-fail-nth`) in the
+	# same guest. Its
 	# numbers are reported, not counted as ours; the rig counts as working
 	# when the only failures are the known upstream ones.
 	s=$(date +%s)
