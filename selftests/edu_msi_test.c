@@ -167,6 +167,9 @@ TEST_F(msi, detach_and_close_free_the_vectors)
 	EXPECT_EQ(ENOSPC, set_irqs(self->fd, self->dev, 2, two));
 	EXPECT_EQ(EFAULT, set_irqs(self->fd, self->dev, 1, (int *)8));
 	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+	/* A bad replacement leaves the working vector in place. */
+	EXPECT_EQ(EBADF, set_irqs(self->fd, self->dev, 1, &bad));
+	EXPECT_EQ(ENOSPC, set_irqs(self->fd, self->dev, 2, two));
 	raise_irq(self->bar);
 	EXPECT_EQ(1, events(self->efd, 1000));
 	ASSERT_EQ(0, detach(self->fd, self->dev));

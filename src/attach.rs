@@ -298,17 +298,23 @@ impl DeviceObject {
 
     /// IOMMU_DEVICE_SET_IRQS: one vector per eventfd, replacing any
     /// vectors the device had; none frees them. Needs an attachment
-    /// (`-EINVAL`): doorbells are mapped through its domain.
+    /// (`-EINVAL`): doorbells are mapped through its domain. A request with
+    /// bad eventfds or too many vectors leaves the old vectors in place.
     pub(crate) fn set_irqs(&self, fds: &[i32]) -> Result {
         let mut st = self.attached.lock();
-        st.irqs = None;
         if fds.is_empty() {
+            st.irqs = None;
             return Ok(());
         }
         if st.attachment.is_none() {
             return Err(EINVAL);
         }
-        st.irqs = Some(Irqs::set(&self.dev, fds)?);
+        // Every input error surfaces here, before the old vectors go (the
+        // PCI core cannot allocate new ones while they exist).
+        let mut new = Irqs::prepare(&self.dev, fds)?;
+        st.irqs = None;
+        new.enable()?;
+        st.irqs = Some(new);
         Ok(())
     }
 

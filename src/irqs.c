@@ -17,9 +17,16 @@
 #include "irqs.h"
 #include "pci_driver.h"
 
-/** struct iommufd_rs_irqs - the vectors of one device */
+/**
+ * struct iommufd_rs_irqs - the vectors of one device
+ * @pdev: the device
+ * @want: vectors asked for (one eventfd each)
+ * @nvec: vectors allocated and requested (0 while only prepared)
+ * @ctx: the eventfds
+ */
 struct iommufd_rs_irqs {
 	struct pci_dev *pdev;
+	u32 want;
 	u32 nvec;
 	struct eventfd_ctx *ctx[];
 };
@@ -44,60 +51,84 @@ static void release(struct iommufd_rs_irqs *irqs, u32 requested, u32 ctxs)
 }
 
 /**
- * iommufd_rs_irqs_set() - allocate @nvec vectors signalling @fds
- * @d: a bound, attached device
+ * iommufd_rs_irqs_prepare() - check a request and take the eventfds,
+ * allocating no vector yet
+ * @d: a bound device
  * @nvec: number of vectors (> 0)
  * @fds: eventfds, one per vector
- * @out: the vectors on success
+ * @out: the prepared set on success
  *
- * Return: 0; -EBADF/-EINVAL for a bad eventfd; -ENODEV if the device left;
- * -ENOSPC if it has fewer vectors; the PCI/IRQ core's error otherwise. On
- * error nothing is left allocated.
+ * Everything a caller can get wrong is found here, so that a device's old
+ * vectors are only freed for a request that can be carried out.
+ *
+ * Return: 0; -EBADF/-EINVAL for a bad eventfd; -ENOSPC if the device has
+ * fewer vectors; -ENODEV if it left the driver.
  */
-int iommufd_rs_irqs_set(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
-			struct iommufd_rs_irqs **out)
+int iommufd_rs_irqs_prepare(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
+			    struct iommufd_rs_irqs **out)
 {
 	struct iommufd_rs_irqs *irqs;
-	u32 ctxs = 0, requested = 0;
-	int rc;
+	u32 ctxs = 0;
+	int max, rc;
 
 	if (d->removed)
 		return -ENODEV;
+	max = max(pci_msix_vec_count(d->pdev), pci_msi_vec_count(d->pdev));
+	if (max < 0 || nvec > max)
+		return -ENOSPC;
 	irqs = kzalloc(struct_size(irqs, ctx, nvec), GFP_KERNEL_ACCOUNT);
 	if (!irqs)
 		return -ENOMEM;
 	irqs->pdev = d->pdev;
+	irqs->want = nvec;
 	for (; ctxs < nvec; ctxs++) {
 		struct eventfd_ctx *ctx = eventfd_ctx_fdget(fds[ctxs]);
 
 		if (IS_ERR(ctx)) {
 			rc = PTR_ERR(ctx);
-			goto err;
+			release(irqs, 0, ctxs);
+			return rc;
 		}
 		irqs->ctx[ctxs] = ctx;
 	}
-	rc = pci_alloc_irq_vectors(d->pdev, nvec, nvec, PCI_IRQ_MSIX | PCI_IRQ_MSI);
-	if (rc < 0) {
-		if (rc == -EINVAL)
-			rc = -ENOSPC;
-		goto err;
-	}
-	irqs->nvec = nvec;
-	for (; requested < nvec; requested++) {
-		rc = request_irq(pci_irq_vector(d->pdev, requested), iommufd_rs_irq, 0,
+	*out = irqs;
+	return 0;
+}
+
+/**
+ * iommufd_rs_irqs_enable() - allocate the vectors of a prepared set and
+ * signal its eventfds from them
+ * @irqs: from iommufd_rs_irqs_prepare(); the device has no vectors
+ *
+ * Return: 0, or the PCI/IRQ core's error with no vector left allocated
+ * (the set stays prepared and is freed with iommufd_rs_irqs_free()).
+ */
+int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs)
+{
+	u32 requested = 0;
+	int rc;
+
+	rc = pci_alloc_irq_vectors(irqs->pdev, irqs->want, irqs->want,
+				   PCI_IRQ_MSIX | PCI_IRQ_MSI);
+	if (rc < 0)
+		return rc;
+	for (; requested < irqs->want; requested++) {
+		rc = request_irq(pci_irq_vector(irqs->pdev, requested), iommufd_rs_irq, 0,
 				 "iommufd_rs", irqs->ctx[requested]);
 		if (rc)
 			goto err;
 	}
-	*out = irqs;
+	irqs->nvec = irqs->want;
 	return 0;
 err:
-	release(irqs, requested, ctxs);
+	while (requested--)
+		free_irq(pci_irq_vector(irqs->pdev, requested), irqs->ctx[requested]);
+	pci_free_irq_vectors(irqs->pdev);
 	return rc;
 }
 
-/** iommufd_rs_irqs_free() - free the vectors and drop the eventfds */
+/** iommufd_rs_irqs_free() - free the vectors (if enabled) and the eventfds */
 void iommufd_rs_irqs_free(struct iommufd_rs_irqs *irqs)
 {
-	release(irqs, irqs->nvec, irqs->nvec);
+	release(irqs, irqs->nvec, irqs->want);
 }

@@ -8,8 +8,9 @@
 struct iommufd_rs_pci;
 struct iommufd_rs_irqs;
 
-int iommufd_rs_irqs_set(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
-			struct iommufd_rs_irqs **out);
+int iommufd_rs_irqs_prepare(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
+			    struct iommufd_rs_irqs **out);
+int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs);
 void iommufd_rs_irqs_free(struct iommufd_rs_irqs *irqs);
 
 #endif

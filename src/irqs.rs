@@ -14,12 +14,13 @@ struct RawIrqs {
 }
 
 extern "C" {
-    fn iommufd_rs_irqs_set(
+    fn iommufd_rs_irqs_prepare(
         d: *mut RawPci,
         nvec: u32,
         fds: *const i32,
         out: *mut *mut RawIrqs,
     ) -> c_int;
+    fn iommufd_rs_irqs_enable(irqs: *mut RawIrqs) -> c_int;
     fn iommufd_rs_irqs_free(irqs: *mut RawIrqs);
 }
 
@@ -31,20 +32,27 @@ pub(crate) struct Irqs {
 // SAFETY: the vectors belong to the device, not to a task; the handlers only
 // signal eventfds. Freeing happens once, in `Drop`.
 unsafe impl Send for Irqs {}
-// SAFETY: no method takes `&self`.
+// SAFETY: no method takes `&self`; `enable` takes `&mut self`.
 unsafe impl Sync for Irqs {}
 
 impl Irqs {
-    /// Allocates one vector per eventfd in `fds` (at least one).
-    pub(crate) fn set(dev: &BoundDevice, fds: &[i32]) -> Result<Self> {
+    /// Checks a request for one vector per eventfd in `fds` (at least one)
+    /// and takes the eventfds; allocates no vector yet.
+    pub(crate) fn prepare(dev: &BoundDevice, fds: &[i32]) -> Result<Self> {
         let n = u32::try_from(fds.len()).map_err(|_| EINVAL)?;
         let mut out: *mut RawIrqs = core::ptr::null_mut();
         // SAFETY: `fds` has `n` entries and outlives the call; `out` is a
         // valid place; the device handle is live while `dev` is.
-        to_result(unsafe { iommufd_rs_irqs_set(dev.raw(), n, fds.as_ptr(), &mut out) })?;
+        to_result(unsafe { iommufd_rs_irqs_prepare(dev.raw(), n, fds.as_ptr(), &mut out) })?;
         Ok(Self {
             raw: NonNull::new(out).ok_or(EINVAL)?,
         })
+    }
+
+    /// Allocates the vectors; the device must have none.
+    pub(crate) fn enable(&mut self) -> Result {
+        // SAFETY: `raw` is a live, prepared set owned by `self`.
+        to_result(unsafe { iommufd_rs_irqs_enable(self.raw.as_ptr()) })
     }
 }
 
