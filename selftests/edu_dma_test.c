@@ -222,7 +222,10 @@ TEST_F(dma, two_devices_one_ioas)
 	bar2 = map_bar0(&e2);
 	ASSERT_NE(NULL, bar2);
 	ASSERT_EQ(0, bind_dev(self->fd, &e2, &dev2));
-	ASSERT_EQ(0, attach(self->fd, dev2, self->ioas, NULL));
+	__u32 hwpt2;
+	ASSERT_EQ(0, attach(self->fd, dev2, self->ioas, &hwpt2));
+	/* Same SMMU, same IOAS: the automatic HWPT is shared. */
+	EXPECT_EQ(self->hwpt, hwpt2);
 	for (int round = 0; round < 2; round++) {
 		memset(src, 0x30 + round, PAGE);
 		memset(dst, 0, PAGE);
@@ -237,6 +240,9 @@ TEST_F(dma, two_devices_one_ioas)
 			ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, IOVA + PAGE, PAGE, 1));
 			EXPECT_EQ(0, memcmp(src, dst, PAGE));
 			ASSERT_EQ(0, detach(self->fd, self->dev));
+			/* Still used by device 2: the shared HWPT stays. */
+			__u64 phys;
+			EXPECT_EQ(0, translate(self->fd, hwpt2, IOVA, &phys));
 		}
 	}
 	/* Maps made now reach device 2's domain only, and work. */
@@ -249,6 +255,62 @@ TEST_F(dma, two_devices_one_ioas)
 	self->fd = open(dev_path(), O_RDWR);
 	munmap((void *)bar2, 1 << 20);
 	set_driver(&e2, NULL);
+}
+
+static int hwpt_alloc(int fd, __u32 dev, __u32 ioas, __u32 flags, __u32 type, __u32 *id)
+{
+	struct iommu_hwpt_alloc c = { .size = sizeof(c), .flags = flags, .dev_id = dev,
+				      .pt_id = ioas, .data_type = type };
+	int rc = xioctl(fd, IOMMU_HWPT_ALLOC, &c);
+
+	if (!rc && id)
+		*id = c.out_hwpt_id;
+	return rc;
+}
+
+/* HWPT_ALLOC: a paging HWPT made ahead, then attached to by id. */
+TEST_F(dma, hwpt_alloc_then_attach)
+{
+	__u32 hwpt, nest;
+	__u64 phys;
+	unsigned char *dst = self->buf + PAGE;
+
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(self->fd, self->dev, self->ioas, 1 << 1, 0, NULL));
+	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(self->fd, self->dev, self->ioas, 0,
+					 IOMMU_HWPT_DATA_ARM_SMMUV3, NULL));
+	EXPECT_EQ(ENOENT, hwpt_alloc(self->fd, self->ioas, self->ioas, 0, 0, NULL));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &hwpt));
+	/* Made ahead: it already maps the IOAS. */
+	ASSERT_EQ(0, translate(self->fd, hwpt, IOVA, &phys));
+	EXPECT_NE(0, phys);
+	ASSERT_EQ(0, attach(self->fd, self->dev, hwpt, NULL));
+	memset(self->buf, 0x77, PAGE);
+	memset(dst, 0, PAGE);
+	ASSERT_EQ(0, edu_dma(self->bar, IOVA, EDU_BUF, PAGE, 0));
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, IOVA + PAGE, PAGE, 1));
+	for (int i = 0; i < PAGE; i++)
+		ASSERT_EQ(0x77, dst[i]);
+	/* In use: neither the HWPT nor the IOAS can go. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, hwpt));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas));
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	/* A HWPT made ahead stays after detach, until destroyed. */
+	EXPECT_EQ(0, translate(self->fd, hwpt, IOVA, &phys));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas));
+	ASSERT_EQ(0, destroy(self->fd, hwpt));
+	EXPECT_EQ(ENOENT, translate(self->fd, hwpt, IOVA, &phys));
+	/* A nest-parent HWPT (the SMMU offers nesting): DMA through it too. */
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				0, &nest));
+	ASSERT_EQ(0, attach(self->fd, self->dev, nest, NULL));
+	memset(dst, 0, PAGE);
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, IOVA + PAGE, PAGE, 1));
+	EXPECT_EQ(0x77, dst[0]);
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	ASSERT_EQ(0, destroy(self->fd, nest));
+	/* Nothing follows the IOAS any more. */
+	EXPECT_EQ(0, destroy(self->fd, self->ioas));
 }
 
 TEST_HARNESS_MAIN

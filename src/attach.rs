@@ -2,12 +2,13 @@
 
 //! Attaching bound devices to I/O address spaces.
 //!
-//! Attaching a device to an IOAS makes a paging domain with the device's own
-//! IOMMU driver (an automatic HWPT), imports the device's reserved regions
-//! and the domain's aperture holes into the IOAS (owner-tagged, so detach
-//! removes exactly them), raises the IOAS's IOVA alignment to the domain's
-//! smallest page, fills the domain with every area, and only then attaches
-//! the device's group. Any failure undoes every step.
+//! A device attaches to a HWPT (see `hwpt.rs`: a domain registered with an
+//! IOAS), either one made by IOMMU_HWPT_ALLOC or, when attached to an IOAS,
+//! an automatic one: a compatible existing one is reused, else one is made.
+//! Attaching reserves the device's own regions in the IOAS (owner-tagged,
+//! so detach removes exactly them, with the SW_MSI window replaced by the
+//! user's), places the domain's MSI window, and only then attaches the
+//! device's group. Any failure undoes every step.
 //!
 //! Locking: a device's `attached` mutex is taken before the file's object
 //! table lock and before the IOAS lock, never after; DESTROY reads the
@@ -15,9 +16,9 @@
 
 use crate::{
     device::{BoundDevice, ResvRegion},
-    hwpt::Domain,
+    hwpt::Hwpt,
     ioas::sw_msi::{self, ResvType, Window},
-    ioas_object::{kerr, IoasObject, IoasState},
+    ioas_object::{kerr, IoasObject},
     irqs::Irqs,
     uapi,
 };
@@ -53,18 +54,9 @@ fn typed_regions(dev: &BoundDevice) -> Result<KVVec<sw_msi::ResvRegion>> {
     Ok(v)
 }
 
-/// A paging HWPT: a domain and the IOAS whose areas it maps.
-pub(crate) struct Hwpt {
-    /// The domain.
-    pub(crate) domain: Arc<Domain>,
-    /// The IOAS it follows.
-    pub(crate) ioas: Arc<IoasObject>,
-}
-
 /// A device's current attachment.
 struct Attachment {
     hwpt: Arc<Hwpt>,
-    hwpt_id: u32,
 }
 
 /// What a device's mutex protects.
@@ -90,6 +82,14 @@ pub(crate) struct DeviceObject {
     is_attached: AtomicBool,
 }
 
+/// Where IOMMU_DEVICE_ATTACH attaches a device.
+pub(crate) enum Target {
+    /// An IOAS: a compatible automatic HWPT of it is reused, else one is made.
+    Ioas(Arc<IoasObject>),
+    /// A HWPT made by IOMMU_HWPT_ALLOC.
+    Hwpt(Arc<Hwpt>),
+}
+
 impl DeviceObject {
     /// A device object for `dev`.
     pub(crate) fn new(dev: BoundDevice) -> Result<Arc<Self>> {
@@ -113,24 +113,19 @@ impl DeviceObject {
         self.dev.raw() as u64
     }
 
-    /// Attaches to `ioas` through a new paging domain. `publish` inserts the
-    /// HWPT object and answers userspace; if it fails, the attach is undone.
-    pub(crate) fn attach(
-        &self,
-        ioas: &Arc<IoasObject>,
-        publish: impl FnOnce(&Arc<Hwpt>) -> Result<u32>,
-    ) -> Result {
-        let mut att = self.attached.lock();
-        if att.attachment.is_some() {
+    /// Attaches to `target`. Returns the HWPT and whether it is a new
+    /// automatic one the caller must publish (and, if that fails, detach).
+    pub(crate) fn attach(&self, target: Target) -> Result<(Arc<Hwpt>, bool)> {
+        let mut st = self.attached.lock();
+        if st.attachment.is_some() {
             return Err(EBUSY);
         }
-        let domain = Arc::new(Domain::alloc(&self.dev, 0)?, GFP_KERNEL_ACCOUNT)?;
+        // The regions this device reserves: its driver's, with the SW_MSI
+        // window replaced by the user's.
         let driver_regions = typed_regions(&self.dev)?;
-        // What gets reserved: the driver's regions with its SW_MSI window
-        // replaced by the user's, which must lie in the aperture.
         let mut regions = KVVec::new();
         let mut failed = None;
-        let in_force = sw_msi::attach_regions(&driver_regions, att.window, &mut |r| {
+        let in_force = sw_msi::attach_regions(&driver_regions, st.window, &mut |r| {
             if failed.is_none() {
                 if let Err(e) = regions.push(r, GFP_KERNEL) {
                     failed = Some(e);
@@ -140,125 +135,105 @@ impl DeviceObject {
         if let Some(e) = failed {
             return Err(e.into());
         }
-        if let Some(w) = att.window {
-            let geo = domain.geometry();
-            sw_msi::check_aperture(&w, geo.aperture_start, geo.aperture_end).map_err(kerr)?;
-        }
-        if let Some(w) = in_force {
-            domain.set_msi_cookie(w.start)?;
-        }
-        {
-            let mut st = ioas.state.lock();
-            let old_align = st.space.iova_alignment();
-            if let Err(e) = self.import(&mut st, &domain, &regions) {
-                self.unimport(&mut st, &domain, old_align);
-                return Err(e);
+        let ioas = match target {
+            Target::Hwpt(h) => {
+                self.attach_to(&mut st, &h, &regions, in_force)?;
+                return Ok((h, false));
             }
-            if let Err(e) = st.fill(&domain) {
-                self.unimport(&mut st, &domain, old_align);
-                return Err(e);
-            }
-            // On failure the domain is freed on return, mappings and all.
-            if let Err(e) = st.domains.push(domain.clone(), GFP_KERNEL_ACCOUNT) {
-                self.unimport(&mut st, &domain, old_align);
-                return Err(e.into());
-            }
-            ioas.note_domains(&st);
-        }
-        if let Err(e) = domain.attach(&self.dev) {
-            Self::forget(ioas, self, &domain);
-            return Err(e);
-        }
-        let hwpt = Arc::new(
-            Hwpt {
-                domain: domain.clone(),
-                ioas: ioas.clone(),
-            },
-            GFP_KERNEL_ACCOUNT,
-        );
-        let hwpt = match hwpt {
-            Ok(h) => h,
-            Err(e) => {
-                domain.detach(&self.dev);
-                Self::forget(ioas, self, &domain);
-                return Err(e.into());
-            }
+            Target::Ioas(ioas) => ioas,
         };
-        match publish(&hwpt) {
-            Ok(hwpt_id) => {
-                att.attachment = Some(Attachment { hwpt, hwpt_id });
-                self.is_attached.store(true, Ordering::Release);
-                Ok(())
+        // Reuse: upstream's rule, a domain that refuses the device with
+        // -EINVAL (or carries another MSI window) is just not compatible.
+        let candidates = {
+            let s = ioas.state.lock();
+            let mut v = KVVec::new();
+            v.reserve(s.auto_hwpts.len(), GFP_KERNEL)?;
+            for h in s.auto_hwpts.iter() {
+                v.push(h.clone(), GFP_KERNEL)?;
             }
-            Err(e) => {
-                domain.detach(&self.dev);
-                Self::forget(ioas, self, &domain);
-                Err(e)
+            v
+        };
+        for h in candidates.iter() {
+            match self.attach_to(&mut st, h, &regions, in_force) {
+                Ok(()) => return Ok((h.clone(), false)),
+                Err(e) if e == EINVAL => continue,
+                Err(e) => return Err(e),
             }
         }
+        drop(candidates);
+        ioas.state.lock().auto_hwpts.reserve(1, GFP_KERNEL)?;
+        let h = Hwpt::new(&self.dev, &ioas, 0, true)?;
+        self.attach_to(&mut st, &h, &regions, in_force)?;
+        // Cannot fail: room was reserved above.
+        ioas.state.lock().auto_hwpts.push(h.clone(), GFP_KERNEL)?;
+        Ok((h, true))
     }
 
-    /// Reserves the device's regions and the domain's aperture holes and
-    /// raises the alignment.
-    fn import(
+    /// Reserves the device's regions in the HWPT's IOAS, places the MSI
+    /// window, attaches the group; undoes all of it on failure.
+    fn attach_to(
         &self,
-        st: &mut IoasState,
-        domain: &Arc<Domain>,
+        st: &mut DeviceState,
+        hwpt: &Arc<Hwpt>,
         regions: &[sw_msi::ResvRegion],
+        in_force: Option<Window>,
     ) -> Result {
-        let geo = domain.geometry();
-        let dom_tag = Arc::as_ptr(domain) as u64;
-        let min_page = 1u64 << geo.pgsize_bitmap.trailing_zeros().min(63);
-        let align = st.space.iova_alignment().max(min_page);
-        st.space.set_iova_alignment(align).map_err(kerr)?;
-        for r in regions {
-            st.space
-                .reserve(r.start, r.last, self.tag())
-                .map_err(kerr)?;
+        if let Some(w) = st.window {
+            let geo = hwpt.domain.geometry();
+            sw_msi::check_aperture(&w, geo.aperture_start, geo.aperture_end).map_err(kerr)?;
         }
-        if geo.aperture_start > 0 {
-            st.space
-                .reserve(0, geo.aperture_start - 1, dom_tag)
-                .map_err(kerr)?;
+        {
+            let mut s = hwpt.ioas.state.lock();
+            let mut result = Ok(());
+            for r in regions {
+                result = s.space.reserve(r.start, r.last, self.tag()).map_err(kerr);
+                if result.is_err() {
+                    break;
+                }
+            }
+            if result.is_ok() {
+                if let Some(w) = in_force {
+                    result = hwpt.use_msi_window(w.start);
+                }
+            }
+            if let Err(e) = result {
+                s.space.unreserve(self.tag());
+                return Err(e);
+            }
         }
-        if geo.aperture_end < u64::MAX {
-            st.space
-                .reserve(geo.aperture_end + 1, u64::MAX, dom_tag)
-                .map_err(kerr)?;
+        if let Err(e) = hwpt.domain.attach(&self.dev) {
+            hwpt.ioas.state.lock().space.unreserve(self.tag());
+            return Err(e);
         }
+        hwpt.users.fetch_add(1, Ordering::AcqRel);
+        st.attachment = Some(Attachment { hwpt: hwpt.clone() });
+        self.is_attached.store(true, Ordering::Release);
         Ok(())
     }
 
-    /// Undoes `import`.
-    fn unimport(&self, st: &mut IoasState, domain: &Arc<Domain>, old_align: u64) {
-        st.space.unreserve(self.tag());
-        st.space.unreserve(Arc::as_ptr(domain) as u64);
-        let _ = st.space.set_iova_alignment(old_align);
-    }
-
-    /// Removes a detached `domain` from `ioas`, with everything attach put
-    /// there for it. Its mappings go when it is freed.
-    fn forget(ioas: &IoasObject, dev: &DeviceObject, domain: &Arc<Domain>) {
-        let mut st = ioas.state.lock();
-        if let Some(i) = st.domains.iter().position(|d| Arc::ptr_eq(d, domain)) {
-            st.domains.remove(i).ok();
-        }
-        ioas.note_domains(&st);
-        st.space.unreserve(dev.tag());
-        st.space.unreserve(Arc::as_ptr(domain) as u64);
-        st.recompute_alignment();
-    }
-
-    /// Detaches; returns the id of the HWPT object to remove.
-    pub(crate) fn detach(&self) -> Result<u32> {
-        let mut att = self.attached.lock();
-        let a = att.attachment.take().ok_or(EINVAL)?;
-        // Vectors first: their doorbells live in the domain going away.
-        att.irqs = None;
+    /// Detaches. Returns the object id of an automatic HWPT that lost its
+    /// last device, which the caller removes from the table.
+    pub(crate) fn detach(&self) -> Result<Option<u32>> {
+        let mut st = self.attached.lock();
+        let a = st.attachment.take().ok_or(EINVAL)?;
         self.is_attached.store(false, Ordering::Release);
+        // Vectors first: their doorbells live in the domain.
+        st.irqs = None;
         a.hwpt.domain.detach(&self.dev);
-        Self::forget(&a.hwpt.ioas, self, &a.hwpt.domain);
-        Ok(a.hwpt_id)
+        let last = a.hwpt.users.fetch_sub(1, Ordering::AcqRel) == 1;
+        let unlisted = {
+            let mut s = a.hwpt.ioas.state.lock();
+            s.space.unreserve(self.tag());
+            let pos = s.auto_hwpts.iter().position(|h| Arc::ptr_eq(h, &a.hwpt));
+            match pos {
+                Some(i) if last => s.auto_hwpts.remove(i).ok(),
+                _ => None,
+            }
+        };
+        // Dropped with no IOAS lock held: the HWPT's `Drop` takes it.
+        drop(unlisted);
+        let id = (a.hwpt.auto && last).then(|| a.hwpt.id.load(Ordering::Acquire));
+        Ok(id.filter(|&i| i != 0))
     }
 }
 

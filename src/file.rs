@@ -7,9 +7,9 @@
 //! that cannot be written back), this module undoes it.
 
 use crate::{
-    attach::DeviceObject,
+    attach::{DeviceObject, Target},
     device::BoundDevice,
-    hwpt::Domain,
+    hwpt::{Domain, Hwpt},
     ioas::{iova_space::Placement, Prot},
     ioas_object::{kerr, AreaPages, IoasObject},
     object::{Object, ObjectTable},
@@ -17,6 +17,7 @@ use crate::{
     uapi::{self, Command},
     ucmd::UserCmd,
 };
+use core::sync::atomic::Ordering;
 use kernel::{
     alloc::KVVec,
     fs::File,
@@ -123,6 +124,7 @@ impl MiscDevice for IommufdFile {
             Command::IoasUnmap => me.ioas_unmap(&ucmd, ucmd.read(min)?),
             Command::Option => me.option(&ucmd, ucmd.read(min)?),
             Command::IoasMapFile => me.ioas_map_file(&ucmd, ucmd.read(min)?),
+            Command::HwptAlloc => me.hwpt_alloc(&ucmd, ucmd.read(min)?),
             Command::DeviceBind => me.device_bind(&ucmd, ucmd.read(min)?),
             Command::DeviceAttach => me.device_attach(&ucmd, ucmd.read(min)?),
             Command::DeviceDetach => me.device_detach(ucmd.read(min)?),
@@ -400,37 +402,92 @@ impl IommufdFile {
         Ok(())
     }
 
-    /// IOMMU_DEVICE_ATTACH: attach a bound device to an IOAS through a new
-    /// paging HWPT of the device's IOMMU driver.
+    /// IOMMU_DEVICE_ATTACH: attach a bound device to an IOAS (a compatible
+    /// automatic HWPT is reused, else one is made and published) or to a
+    /// HWPT made by IOMMU_HWPT_ALLOC.
     fn device_attach(&self, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceAttach) -> Result {
         if cmd.flags != 0 || cmd.reserved != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let (dev, target) = {
+            let st = self.state.lock();
+            let dev = st.objects.device(cmd.dev_id)?;
+            let target = match st.objects.ioas(cmd.pt_id) {
+                Ok(ioas) => Target::Ioas(ioas),
+                Err(_) => Target::Hwpt(st.objects.hwpt(cmd.pt_id)?),
+            };
+            (dev, target)
+        };
+        let (hwpt, new) = dev.attach(target)?;
+        let published = if new {
+            self.state
+                .lock()
+                .objects
+                .insert(Object::Hwpt(hwpt.clone()))
+                .inspect(|&id| hwpt.id.store(id, Ordering::Release))
+        } else {
+            Ok(hwpt.id.load(Ordering::Acquire))
+        };
+        drop(hwpt);
+        let answered = published.and_then(|id| {
+            cmd.out_hwpt_id = id;
+            ucmd.respond(&cmd)
+        });
+        if let Err(e) = answered {
+            // Undo: the device was attached just above, so this cannot fail.
+            let _ = self.detach_and_drop(&dev);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Detaches `dev` and removes the automatic HWPT that lost its last
+    /// device, outside every lock.
+    fn detach_and_drop(&self, dev: &DeviceObject) -> Result {
+        if let Some(id) = dev.detach()? {
+            let obj = self.state.lock().objects.remove(id);
+            drop(obj);
+        }
+        Ok(())
+    }
+
+    /// IOMMU_DEVICE_DETACH: back to blocking DMA.
+    fn device_detach(&self, cmd: uapi::IommuDeviceDetach) -> Result {
+        if cmd.flags != 0 || cmd.reserved != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let dev = self.state.lock().objects.device(cmd.dev_id)?;
+        self.detach_and_drop(&dev)
+    }
+
+    /// IOMMU_HWPT_ALLOC: a paging (optionally nest-parent) HWPT from the
+    /// device's own IOMMU driver, following an IOAS. Nested data types need
+    /// this project's SMMUv3 driver: -EOPNOTSUPP on this provider.
+    fn hwpt_alloc(&self, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAlloc) -> Result {
+        if cmd.flags & !uapi::HWPT_ALLOC_NEST_PARENT != 0
+            || cmd.reserved != 0
+            || cmd.data_type != uapi::HWPT_DATA_NONE
+            || cmd.fault_id != 0
+            || cmd.reserved2 != 0
+        {
             return Err(EOPNOTSUPP);
         }
         let (dev, ioas) = {
             let st = self.state.lock();
             (st.objects.device(cmd.dev_id)?, st.objects.ioas(cmd.pt_id)?)
         };
-        dev.attach(&ioas, |hwpt| {
-            let mut st = self.state.lock();
-            let id = st.objects.insert(Object::Hwpt(hwpt.clone()))?;
-            cmd.out_hwpt_id = id;
-            if let Err(e) = ucmd.respond(&cmd) {
-                let _ = st.objects.remove(id);
-                return Err(e);
-            }
-            Ok(id)
-        })
-    }
-
-    /// IOMMU_DEVICE_DETACH: back to blocking DMA; the HWPT goes.
-    fn device_detach(&self, cmd: uapi::IommuDeviceDetach) -> Result {
-        if cmd.flags != 0 || cmd.reserved != 0 {
-            return Err(EOPNOTSUPP);
+        let hwpt = Hwpt::new(&dev.dev, &ioas, cmd.flags, false)?;
+        let mut st = self.state.lock();
+        let id = st.objects.insert(Object::Hwpt(hwpt.clone()))?;
+        hwpt.id.store(id, Ordering::Release);
+        cmd.out_hwpt_id = id;
+        if let Err(e) = ucmd.respond(&cmd) {
+            let obj = st.objects.remove(id);
+            drop(st);
+            drop(obj);
+            drop(hwpt);
+            return Err(e);
         }
-        let dev = self.state.lock().objects.device(cmd.dev_id)?;
-        let hwpt_id = dev.detach()?;
-        let obj = self.state.lock().objects.remove(hwpt_id);
-        drop(obj);
         Ok(())
     }
 

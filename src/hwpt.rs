@@ -4,10 +4,14 @@
 
 use crate::{
     device::{BoundDevice, RawPci},
+    ioas_object::{kerr, IoasObject, IoasState},
     pages::{PinnedPages, RawPages},
 };
-use core::ptr::NonNull;
-use kernel::{error::to_result, ffi::c_int, prelude::*};
+use core::{
+    ptr::NonNull,
+    sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering},
+};
+use kernel::{error::to_result, ffi::c_int, prelude::*, sync::Arc};
 
 /// The opaque `struct iommu_domain`.
 #[repr(C)]
@@ -145,5 +149,110 @@ impl Drop for Domain {
         // SAFETY: allocated by `alloc`, freed once; owners detach every
         // group before dropping it.
         unsafe { iommufd_rs_domain_free(self.raw.as_ptr()) }
+    }
+}
+
+/// "No MSI cookie yet" in [`Hwpt::msi_base`].
+const NO_MSI_BASE: u64 = u64::MAX;
+
+/// A paging HWPT: a domain registered with an IOAS. While it lives, the
+/// domain's aperture holes are reserved in the IOAS (tagged with the HWPT),
+/// the IOAS's alignment covers its pages, and every area is mapped in it;
+/// dropping it undoes that. Devices hold it while attached.
+pub(crate) struct Hwpt {
+    /// The domain.
+    pub(crate) domain: Arc<Domain>,
+    /// The IOAS it follows.
+    pub(crate) ioas: Arc<IoasObject>,
+    /// Made by attaching to an IOAS (and destroyed with its last device),
+    /// rather than by HWPT_ALLOC.
+    pub(crate) auto: bool,
+    /// Its object id (0 until published).
+    pub(crate) id: AtomicU32,
+    /// Devices attached.
+    pub(crate) users: AtomicUsize,
+    /// Where the domain's MSI cookie puts doorbells; set by the first
+    /// device attached, under the IOAS lock.
+    pub(crate) msi_base: AtomicU64,
+}
+
+impl Hwpt {
+    /// A new domain for `dev` with `IOMMU_HWPT_ALLOC_*` `flags`, registered
+    /// with `ioas`.
+    pub(crate) fn new(
+        dev: &BoundDevice,
+        ioas: &Arc<IoasObject>,
+        flags: u32,
+        auto: bool,
+    ) -> Result<Arc<Self>> {
+        let domain = Arc::new(Domain::alloc(dev, flags)?, GFP_KERNEL_ACCOUNT)?;
+        let hwpt = Arc::new(
+            Self {
+                domain,
+                ioas: ioas.clone(),
+                auto,
+                id: AtomicU32::new(0),
+                users: AtomicUsize::new(0),
+                msi_base: AtomicU64::new(NO_MSI_BASE),
+            },
+            GFP_KERNEL_ACCOUNT,
+        )?;
+        // On failure `hwpt` is dropped after the lock is released, and its
+        // `Drop` removes whatever was registered.
+        let registered = hwpt.register(&mut ioas.state.lock());
+        registered.map(|()| hwpt)
+    }
+
+    /// The tag of this HWPT's reserved ranges.
+    fn tag(&self) -> u64 {
+        core::ptr::from_ref(self) as u64
+    }
+
+    fn register(&self, st: &mut IoasState) -> Result {
+        let geo = self.domain.geometry();
+        let min_page = 1u64 << geo.pgsize_bitmap.trailing_zeros().min(63);
+        let align = st.space.iova_alignment().max(min_page);
+        st.space.set_iova_alignment(align).map_err(kerr)?;
+        if geo.aperture_start > 0 {
+            st.space
+                .reserve(0, geo.aperture_start - 1, self.tag())
+                .map_err(kerr)?;
+        }
+        if geo.aperture_end < u64::MAX {
+            st.space
+                .reserve(geo.aperture_end + 1, u64::MAX, self.tag())
+                .map_err(kerr)?;
+        }
+        st.fill(&self.domain)?;
+        st.domains.push(self.domain.clone(), GFP_KERNEL_ACCOUNT)?;
+        self.ioas.note_domains(st);
+        Ok(())
+    }
+
+    /// Places the domain's MSI doorbells at `base`, once; a later device
+    /// must use the same window (`-EINVAL`): one cookie per domain.
+    pub(crate) fn use_msi_window(&self, base: u64) -> Result {
+        match self.msi_base.load(Ordering::Acquire) {
+            NO_MSI_BASE => {
+                self.domain.set_msi_cookie(base)?;
+                self.msi_base.store(base, Ordering::Release);
+                Ok(())
+            }
+            b if b == base => Ok(()),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+impl Drop for Hwpt {
+    fn drop(&mut self) {
+        // No device is attached any more (each holds a reference).
+        let mut st = self.ioas.state.lock();
+        if let Some(i) = st.domains.iter().position(|d| Arc::ptr_eq(d, &self.domain)) {
+            st.domains.remove(i).ok();
+        }
+        st.space.unreserve(self.tag());
+        st.recompute_alignment();
+        self.ioas.note_domains(&st);
     }
 }

@@ -5,7 +5,7 @@
 //! IOAS's areas.
 
 use crate::{
-    hwpt::Domain,
+    hwpt::{Domain, Hwpt},
     ioas::{Errno, IovaSpace},
     kalloc::KernelAlloc,
     pages::PinnedPages, //
@@ -35,8 +35,13 @@ pub(crate) type Space = IovaSpace<Owner, AreaPages, KernelAlloc>;
 pub(crate) struct IoasState {
     /// Areas, allowed and reserved ranges.
     pub(crate) space: Space,
-    /// Every domain attached through this IOAS; each maps every area.
+    /// Every domain registered with this IOAS (one per HWPT); each maps
+    /// every area.
     pub(crate) domains: KVVec<Arc<Domain>>,
+    /// The automatic HWPTs that have devices, for reuse by the next attach.
+    /// An entry leaves with its last device (breaking the reference cycle
+    /// HWPT -> IOAS -> HWPT); it is dropped only with this lock released.
+    pub(crate) auto_hwpts: KVVec<Arc<Hwpt>>,
 }
 
 /// An I/O address space object.
@@ -48,8 +53,8 @@ pub(crate) struct IoasState {
 pub(crate) struct IoasObject {
     #[pin]
     pub(crate) state: Mutex<IoasState>,
-    /// `state.domains.len()`, for DESTROY (-EBUSY while a device is attached
-    /// through this IOAS) without taking `state` under the table lock.
+    /// `state.domains.len()`, for DESTROY (-EBUSY while a HWPT follows this
+    /// IOAS) without taking `state` under the table lock.
     domains_attached: AtomicUsize,
 }
 
@@ -61,6 +66,7 @@ impl IoasObject {
                 state <- new_mutex!(IoasState {
                     space: IovaSpace::new(),
                     domains: KVVec::new(),
+                    auto_hwpts: KVVec::new(),
                 }),
                 domains_attached: AtomicUsize::new(0),
             }),
@@ -70,7 +76,7 @@ impl IoasObject {
 }
 
 impl IoasObject {
-    /// Whether a device is attached through this IOAS.
+    /// Whether a HWPT is registered with this IOAS.
     pub(crate) fn in_use(&self) -> bool {
         self.domains_attached.load(Ordering::Acquire) != 0
     }
@@ -144,7 +150,7 @@ impl IoasState {
     /// Unmaps whole areas in `[iova, iova + len)`: first from every domain
     /// (the IOTLB is clean when that returns), then unpins. Returns bytes.
     pub(crate) fn unmap(&mut self, iova: u64, len: u64) -> Result<u64> {
-        let IoasState { space, domains } = self;
+        let IoasState { space, domains, .. } = self;
         space
             .unmap(iova, len, &mut |a| {
                 for d in domains.iter() {
@@ -156,7 +162,7 @@ impl IoasState {
 
     /// Unmaps every area, as [`Self::unmap`] does.
     pub(crate) fn unmap_all(&mut self) -> u64 {
-        let IoasState { space, domains } = self;
+        let IoasState { space, domains, .. } = self;
         space.unmap_all(&mut |a| {
             for d in domains.iter() {
                 d.unmap(a.start, a.len());

@@ -8,10 +8,8 @@
 //! command in flight; whatever the command still holds is freed when it
 //! finishes.
 
-use crate::{
-    attach::{DeviceObject, Hwpt},
-    ioas_object::IoasObject,
-};
+use crate::{attach::DeviceObject, hwpt::Hwpt, ioas_object::IoasObject};
+use core::sync::atomic::Ordering;
 use kernel::{alloc::KVVec, prelude::*, sync::Arc};
 
 /// An object of a file.
@@ -20,7 +18,8 @@ pub(crate) enum Object {
     Ioas(Arc<IoasObject>),
     /// A PCI function bound with IOMMU_DEVICE_BIND.
     Device(Arc<DeviceObject>),
-    /// A paging HWPT (made by IOMMU_DEVICE_ATTACH).
+    /// A paging HWPT (IOMMU_HWPT_ALLOC, or automatic from
+    /// IOMMU_DEVICE_ATTACH).
     Hwpt(Arc<Hwpt>),
 }
 
@@ -79,15 +78,17 @@ impl ObjectTable {
     }
 
     /// Removes object `id` for IOMMU_DESTROY: `-ENOENT` if there is none,
-    /// `-EBUSY` if something depends on it (an attached device, the HWPT of
-    /// an attachment, which goes with its detach, an IOAS a device is
-    /// attached through).
+    /// `-EBUSY` if something depends on it: an attached device, a HWPT with
+    /// devices (an automatic one goes with its last device), an IOAS a HWPT
+    /// follows.
     pub(crate) fn destroy(&mut self, id: u32) -> Result<Object> {
         match self.slot(id) {
             None => return Err(ENOENT),
             Some(Object::Device(d)) if d.is_attached() => return Err(EBUSY),
             Some(Object::Ioas(i)) if i.in_use() => return Err(EBUSY),
-            Some(Object::Hwpt(_)) => return Err(EBUSY),
+            Some(Object::Hwpt(h)) if h.auto || h.users.load(Ordering::Acquire) != 0 => {
+                return Err(EBUSY)
+            }
             Some(_) => {}
         }
         self.remove(id)

@@ -161,6 +161,32 @@ uapi_structs! {
         length: u64,
     }
 
+    /// `struct iommu_hwpt_alloc`.
+    struct IommuHwptAlloc (48) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// `IOMMU_HWPT_ALLOC_*`.
+        flags: u32,
+        /// The device the domain is for.
+        dev_id: u32,
+        /// The IOAS it follows.
+        pt_id: u32,
+        /// Out: the HWPT.
+        out_hwpt_id: u32,
+        /// Must be 0.
+        reserved: u32,
+        /// `IOMMU_HWPT_DATA_*`.
+        data_type: u32,
+        /// Length of the data.
+        data_len: u32,
+        /// User pointer to the data.
+        data_uptr: u64,
+        /// Fault queue (with FAULT_ID_VALID).
+        fault_id: u32,
+        /// Must be 0.
+        reserved2: u32,
+    }
+
     /// `struct iommu_device_bind` (extension).
     struct IommuDeviceBind (24) {
         /// Struct size known to userspace.
@@ -287,6 +313,8 @@ pub(crate) const MAP_READABLE: u32 = 1 << 2;
 pub(crate) const RESV_QUERY_NEST_PARENT: u32 = 1 << 0;
 /// `IOMMU_RESV_FLAG_USER_WINDOW`: the SW_MSI window set by IOMMU_OPTION.
 pub(crate) const RESV_FLAG_USER_WINDOW: u32 = 1 << 0;
+/// `IOMMU_HWPT_DATA_NONE`: a paging HWPT.
+pub(crate) const HWPT_DATA_NONE: u32 = 0;
 /// `IOMMU_HWPT_ALLOC_NEST_PARENT`.
 pub(crate) const HWPT_ALLOC_NEST_PARENT: u32 = 1 << 0;
 
@@ -328,6 +356,8 @@ pub(crate) enum Command {
     Option,
     /// IOMMU_IOAS_MAP_FILE.
     IoasMapFile,
+    /// IOMMU_HWPT_ALLOC.
+    HwptAlloc,
     /// IOMMU_DEVICE_BIND (extension).
     DeviceBind,
     /// IOMMU_DEVICE_ATTACH (extension).
@@ -354,6 +384,7 @@ impl Command {
             0x85 => Self::IoasMap,
             0x86 => Self::IoasUnmap,
             0x87 => Self::Option,
+            0x89 => Self::HwptAlloc,
             0x8f => Self::IoasMapFile,
             0xc0 => Self::DeviceBind,
             0xc1 => Self::DeviceAttach,
@@ -377,6 +408,7 @@ impl Command {
             Self::IoasUnmap => 0x86,
             Self::Option => 0x87,
             Self::IoasMapFile => 0x8f,
+            Self::HwptAlloc => 0x89,
             Self::DeviceBind => 0xc0,
             Self::DeviceAttach => 0xc1,
             Self::DeviceDetach => 0xc2,
@@ -399,6 +431,7 @@ impl Command {
             Self::IoasUnmap => 24,            // length
             Self::Option => 24,               // val64
             Self::IoasMapFile => 40,          // iova
+            Self::HwptAlloc => 24,            // __reserved
             Self::DeviceBind => 24,           // __reserved
             Self::DeviceAttach => 24,         // __reserved
             Self::DeviceDetach => 16,         // __reserved

@@ -30,6 +30,7 @@ enum {
 	IOMMUFD_CMD_IOAS_MAP = 0x85,
 	IOMMUFD_CMD_IOAS_UNMAP = 0x86,
 	IOMMUFD_CMD_OPTION = 0x87,
+	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
 	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
 	/* iommufd-rs extensions */
 	IOMMUFD_RS_CMD_BASE = 0xc0,
@@ -279,6 +280,70 @@ struct iommu_option {
 	__aligned_u64 val64;
 };
 #define IOMMU_OPTION _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION)
+
+/**
+ * enum iommufd_hwpt_alloc_flags - Flags for HWPT allocation
+ * @IOMMU_HWPT_ALLOC_NEST_PARENT: a domain that can be the stage-2 parent of
+ *                                nested domains
+ * @IOMMU_HWPT_ALLOC_DIRTY_TRACKING: not supported (-EOPNOTSUPP)
+ * @IOMMU_HWPT_FAULT_ID_VALID: not supported (-EOPNOTSUPP)
+ * @IOMMU_HWPT_ALLOC_PASID: not supported (-EOPNOTSUPP)
+ */
+enum iommufd_hwpt_alloc_flags {
+	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
+	IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
+	IOMMU_HWPT_FAULT_ID_VALID = 1 << 2,
+	IOMMU_HWPT_ALLOC_PASID = 1 << 3,
+};
+
+/**
+ * enum iommu_hwpt_data_type - HWPT data types
+ * @IOMMU_HWPT_DATA_NONE: a paging HWPT
+ * @IOMMU_HWPT_DATA_VTD_S1: not supported
+ * @IOMMU_HWPT_DATA_ARM_SMMUV3: nested SMMUv3 (needs this project's SMMUv3
+ *                              driver; -EOPNOTSUPP over in-tree drivers)
+ * @IOMMU_HWPT_DATA_AMD_GUEST: not supported
+ */
+enum iommu_hwpt_data_type {
+	IOMMU_HWPT_DATA_NONE = 0,
+	IOMMU_HWPT_DATA_VTD_S1 = 1,
+	IOMMU_HWPT_DATA_ARM_SMMUV3 = 2,
+	IOMMU_HWPT_DATA_AMD_GUEST = 3,
+};
+
+/**
+ * struct iommu_hwpt_alloc - ioctl(IOMMU_HWPT_ALLOC)
+ * @size: sizeof(struct iommu_hwpt_alloc)
+ * @flags: Combination of enum iommufd_hwpt_alloc_flags
+ * @dev_id: The device to allocate this HWPT for
+ * @pt_id: The IOAS to connect this HWPT to
+ * @out_hwpt_id: The ID of the new HWPT
+ * @__reserved: Must be 0
+ * @data_type: One of enum iommu_hwpt_data_type
+ * @data_len: Length of the type specific data
+ * @data_uptr: User pointer to the type specific data
+ * @fault_id: The ID of IOMMUFD_FAULT object (with IOMMU_HWPT_FAULT_ID_VALID)
+ * @__reserved2: Padding to 64-bit alignment. Must be 0.
+ *
+ * A paging HWPT: a domain of the device's IOMMU driver that maps every area
+ * of the IOAS from now on. Devices attach to it with IOMMU_DEVICE_ATTACH.
+ * DESTROY is -EBUSY while devices are attached; the IOAS cannot be
+ * destroyed while the HWPT exists.
+ */
+struct iommu_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+	__u32 data_type;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 fault_id;
+	__u32 __reserved2;
+};
+#define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
 
 /**
  * struct iommu_device_bind - ioctl(IOMMU_DEVICE_BIND), an iommufd-rs extension
