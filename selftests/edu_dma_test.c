@@ -195,7 +195,10 @@ TEST_F(dma, attach_imports_reserved_regions)
 	EXPECT_EQ(EBUSY, destroy(self->fd, self->dev));
 	EXPECT_EQ(EBUSY, destroy(self->fd, self->hwpt));
 	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas));
-	EXPECT_EQ(EBUSY, attach(self->fd, self->dev, self->ioas, NULL));
+	/* Attaching again to the same IOAS is a replace onto the same HWPT. */
+	__u32 again = 0;
+	EXPECT_EQ(0, attach(self->fd, self->dev, self->ioas, &again));
+	EXPECT_EQ(self->hwpt, again);
 	/* Detach: the regions leave the IOAS with it. */
 	ASSERT_EQ(0, detach(self->fd, self->dev));
 	num = 8;

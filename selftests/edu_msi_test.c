@@ -180,4 +180,38 @@ TEST_F(msi, detach_and_close_free_the_vectors)
 	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
 }
 
+/* Replace: the device moves to another HWPT with its vector live; the
+ * doorbell keeps its IOVA and interrupts keep arriving. */
+TEST_F(msi, replace_keeps_msi_working)
+{
+	struct iommu_hwpt_alloc c = { .size = sizeof(c), .dev_id = self->dev,
+				      .pt_id = self->ioas };
+	struct iommu_hwpt_translate t = { .size = sizeof(t) };
+	__u32 auto_hwpt, hwpt;
+	__u64 before, after;
+
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, &auto_hwpt));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+	before = msi_address(&self->e);
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(self->efd, 1000));
+	ASSERT_EQ(0, xioctl(self->fd, IOMMU_HWPT_ALLOC, &c));
+	hwpt = c.out_hwpt_id;
+	ASSERT_EQ(0, attach(self->fd, self->dev, hwpt, NULL));
+	after = msi_address(&self->e);
+	TH_LOG("MSI address 0x%llx before, 0x%llx after replace",
+	       (unsigned long long)before, (unsigned long long)after);
+	EXPECT_EQ(before, after);
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(self->efd, 1000));
+	/* The automatic HWPT lost its only device and went away. */
+	t.hwpt_id = auto_hwpt;
+	EXPECT_EQ(ENOENT, xioctl(self->fd, IOMMU_HWPT_TRANSLATE, &t));
+	/* Replace back to the IOAS (a new automatic HWPT): still delivering. */
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, NULL));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(self->efd, 1000));
+	EXPECT_EQ(0, destroy(self->fd, hwpt));
+}
+
 TEST_HARNESS_MAIN

@@ -113,13 +113,20 @@ impl DeviceObject {
         self.dev.raw() as u64
     }
 
-    /// Attaches to `target`. Returns the HWPT and whether it is a new
-    /// automatic one the caller must publish (and, if that fails, detach).
-    pub(crate) fn attach(&self, target: Target) -> Result<(Arc<Hwpt>, bool)> {
+    /// Attaches to `target`, or moves an attached device there (replace).
+    /// Returns the HWPT, whether it is a new automatic one the caller must
+    /// publish (and, if that fails, detach), and the object id of an
+    /// automatic HWPT a replace left without devices, which the caller
+    /// removes from the table.
+    ///
+    /// Replace: MSI vectors are made against a domain's MSI cookie, and a
+    /// module cannot put doorbells into another domain's cookie; so the
+    /// vectors are freed, the device moves, and the vectors are made again
+    /// with the same eventfds. Both domains' cookies sit at the same window
+    /// start, so the doorbell lands at the same IOVA. If the move fails the
+    /// device goes back where it was.
+    pub(crate) fn attach(&self, target: Target) -> Result<(Arc<Hwpt>, bool, Option<u32>)> {
         let mut st = self.attached.lock();
-        if st.attachment.is_some() {
-            return Err(EBUSY);
-        }
         // The regions this device reserves: its driver's, with the SW_MSI
         // window replaced by the user's.
         let driver_regions = typed_regions(&self.dev)?;
@@ -135,9 +142,49 @@ impl DeviceObject {
         if let Some(e) = failed {
             return Err(e.into());
         }
+        let Some(old) = st.attachment.take() else {
+            let (h, new) = self.attach_new(&mut st, target, &regions, in_force)?;
+            return Ok((h, new, None));
+        };
+        self.is_attached.store(false, Ordering::Release);
+        if let Some(irqs) = st.irqs.as_mut() {
+            irqs.disable();
+        }
+        old.hwpt.domain.detach(&self.dev);
+        old.hwpt.ioas.state.lock().space.unreserve(self.tag());
+        old.hwpt.users.fetch_sub(1, Ordering::AcqRel);
+        let result = self.attach_new(&mut st, target, &regions, in_force);
+        if result.is_err() {
+            // Back to the old HWPT; it accepted this device a moment ago.
+            if self
+                .attach_to(&mut st, &old.hwpt, &regions, in_force)
+                .is_err()
+            {
+                pr_warn!("iommufd_rs: replace failed and the device stays detached\n");
+            }
+        }
+        let attached = st.attachment.is_some();
+        if let Some(irqs) = st.irqs.as_mut() {
+            if !attached || irqs.enable().is_err() {
+                st.irqs = None;
+            }
+        }
+        let (h, new) = result?;
+        let old_id = self.release(&old.hwpt, false);
+        Ok((h, new, old_id))
+    }
+
+    /// Attaches a detached device to `target`.
+    fn attach_new(
+        &self,
+        st: &mut DeviceState,
+        target: Target,
+        regions: &[sw_msi::ResvRegion],
+        in_force: Option<Window>,
+    ) -> Result<(Arc<Hwpt>, bool)> {
         let ioas = match target {
             Target::Hwpt(h) => {
-                self.attach_to(&mut st, &h, &regions, in_force)?;
+                self.attach_to(st, &h, regions, in_force)?;
                 return Ok((h, false));
             }
             Target::Ioas(ioas) => ioas,
@@ -154,7 +201,7 @@ impl DeviceObject {
             v
         };
         for h in candidates.iter() {
-            match self.attach_to(&mut st, h, &regions, in_force) {
+            match self.attach_to(st, h, regions, in_force) {
                 Ok(()) => return Ok((h.clone(), false)),
                 Err(e) if e == EINVAL => continue,
                 Err(e) => return Err(e),
@@ -163,7 +210,7 @@ impl DeviceObject {
         drop(candidates);
         ioas.state.lock().auto_hwpts.reserve(1, GFP_KERNEL)?;
         let h = Hwpt::new(&self.dev, &ioas, 0, true)?;
-        self.attach_to(&mut st, &h, &regions, in_force)?;
+        self.attach_to(st, &h, regions, in_force)?;
         // Cannot fail: room was reserved above.
         ioas.state.lock().auto_hwpts.push(h.clone(), GFP_KERNEL)?;
         Ok((h, true))
@@ -220,11 +267,21 @@ impl DeviceObject {
         // Vectors first: their doorbells live in the domain.
         st.irqs = None;
         a.hwpt.domain.detach(&self.dev);
-        let last = a.hwpt.users.fetch_sub(1, Ordering::AcqRel) == 1;
+        a.hwpt.users.fetch_sub(1, Ordering::AcqRel);
+        Ok(self.release(&a.hwpt, true))
+    }
+
+    /// After the device left `hwpt` (and `users` was decremented): drops
+    /// the device's reservations if `unreserve`, and takes an automatic HWPT
+    /// left without devices off its IOAS's list. Returns its object id.
+    fn release(&self, hwpt: &Arc<Hwpt>, unreserve: bool) -> Option<u32> {
+        let last = hwpt.users.load(Ordering::Acquire) == 0;
         let unlisted = {
-            let mut s = a.hwpt.ioas.state.lock();
-            s.space.unreserve(self.tag());
-            let pos = s.auto_hwpts.iter().position(|h| Arc::ptr_eq(h, &a.hwpt));
+            let mut s = hwpt.ioas.state.lock();
+            if unreserve {
+                s.space.unreserve(self.tag());
+            }
+            let pos = s.auto_hwpts.iter().position(|h| Arc::ptr_eq(h, hwpt));
             match pos {
                 Some(i) if last => s.auto_hwpts.remove(i).ok(),
                 _ => None,
@@ -232,8 +289,9 @@ impl DeviceObject {
         };
         // Dropped with no IOAS lock held: the HWPT's `Drop` takes it.
         drop(unlisted);
-        let id = (a.hwpt.auto && last).then(|| a.hwpt.id.load(Ordering::Acquire));
-        Ok(id.filter(|&i| i != 0))
+        (hwpt.auto && last)
+            .then(|| hwpt.id.load(Ordering::Acquire))
+            .filter(|&i| i != 0)
     }
 }
 

@@ -404,7 +404,7 @@ impl IommufdFile {
 
     /// IOMMU_DEVICE_ATTACH: attach a bound device to an IOAS (a compatible
     /// automatic HWPT is reused, else one is made and published) or to a
-    /// HWPT made by IOMMU_HWPT_ALLOC.
+    /// HWPT made by IOMMU_HWPT_ALLOC; an attached device is moved (replace).
     fn device_attach(&self, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceAttach) -> Result {
         if cmd.flags != 0 || cmd.reserved != 0 {
             return Err(EOPNOTSUPP);
@@ -418,7 +418,11 @@ impl IommufdFile {
             };
             (dev, target)
         };
-        let (hwpt, new) = dev.attach(target)?;
+        let (hwpt, new, replaced) = dev.attach(target)?;
+        if let Some(id) = replaced {
+            let obj = self.state.lock().objects.remove(id);
+            drop(obj);
+        }
         let published = if new {
             self.state
                 .lock()

@@ -127,6 +127,23 @@ err:
 	return rc;
 }
 
+/**
+ * iommufd_rs_irqs_disable() - free the vectors, keep the eventfds, so that
+ * iommufd_rs_irqs_enable() can make them again (around a domain replace:
+ * doorbells are mapped through the domain when vectors are made)
+ * @irqs: an enabled set
+ */
+void iommufd_rs_irqs_disable(struct iommufd_rs_irqs *irqs)
+{
+	u32 i;
+
+	for (i = 0; i < irqs->nvec; i++)
+		free_irq(pci_irq_vector(irqs->pdev, i), irqs->ctx[i]);
+	if (irqs->nvec)
+		pci_free_irq_vectors(irqs->pdev);
+	irqs->nvec = 0;
+}
+
 /** iommufd_rs_irqs_free() - free the vectors (if enabled) and the eventfds */
 void iommufd_rs_irqs_free(struct iommufd_rs_irqs *irqs)
 {

@@ -21,6 +21,7 @@ extern "C" {
         out: *mut *mut RawIrqs,
     ) -> c_int;
     fn iommufd_rs_irqs_enable(irqs: *mut RawIrqs) -> c_int;
+    fn iommufd_rs_irqs_disable(irqs: *mut RawIrqs);
     fn iommufd_rs_irqs_free(irqs: *mut RawIrqs);
 }
 
@@ -47,6 +48,13 @@ impl Irqs {
         Ok(Self {
             raw: NonNull::new(out).ok_or(EINVAL)?,
         })
+    }
+
+    /// Frees the vectors but keeps the eventfds, for `enable` again.
+    pub(crate) fn disable(&mut self) {
+        // SAFETY: `raw` is a live set owned by `self`; freeing vectors of a
+        // disabled set does nothing.
+        unsafe { iommufd_rs_irqs_disable(self.raw.as_ptr()) }
     }
 
     /// Allocates the vectors; the device must have none.
