@@ -63,11 +63,11 @@ TEST(two_files_are_independent)
 }
 
 /* Numbers below the iommufd range, upstream ones not implemented yet
- * (VFIO_IOAS, GET_HW_INFO, ..., NOIOMMU_GET_PA), and ones past every range all
+ * (VFIO_IOAS, FAULT_QUEUE_ALLOC, ..., NOIOMMU_GET_PA), and ones past every range all
  * answer ENOTTY without touching the argument. */
 TEST_F(dispatch, unknown_commands)
 {
-	static const unsigned int nrs[] = { 0x00, 0x3b, 0x7f, 0x88, 0x8a, 0x95,
+	static const unsigned int nrs[] = { 0x00, 0x3b, 0x7f, 0x88, 0x8b, 0x95,
 					    0xbf, 0xc5, 0xcf, 0xd1, 0xff };
 	struct iommu_destroy cmd = { .size = sizeof(cmd) };
 

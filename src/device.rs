@@ -28,6 +28,7 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_pci_unbind(d: *mut RawPci);
     fn iommufd_rs_pci_group_id(d: *const RawPci) -> c_int;
+    fn iommufd_rs_pci_hw_caps(d: *mut RawPci, caps: *mut u64) -> c_int;
     fn iommufd_rs_pci_resv_regions(
         d: *mut RawPci,
         out: *mut ResvRegion,
@@ -96,6 +97,14 @@ impl BoundDevice {
     /// The C handle, for the domain functions.
     pub(crate) fn raw(&self) -> *mut RawPci {
         self.raw.as_ptr()
+    }
+
+    /// `IOMMU_HW_CAP_*` bits for IOMMU_GET_HW_INFO.
+    pub(crate) fn hw_caps(&self) -> Result<u64> {
+        let mut caps = 0u64;
+        // SAFETY: the handle is live while `self` is; `caps` is valid.
+        to_result(unsafe { iommufd_rs_pci_hw_caps(self.raw(), &mut caps) })?;
+        Ok(caps)
     }
 
     /// The device's reserved regions, as its IOMMU driver reports them.

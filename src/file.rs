@@ -125,6 +125,7 @@ impl MiscDevice for IommufdFile {
             Command::Option => me.option(&ucmd, ucmd.read(min)?),
             Command::IoasMapFile => me.ioas_map_file(&ucmd, ucmd.read(min)?),
             Command::HwptAlloc => me.hwpt_alloc(&ucmd, ucmd.read(min)?),
+            Command::GetHwInfo => me.get_hw_info(&ucmd, ucmd.read(min)?),
             Command::DeviceBind => me.device_bind(&ucmd, ucmd.read(min)?),
             Command::DeviceAttach => me.device_attach(&ucmd, ucmd.read(min)?),
             Command::DeviceDetach => me.device_detach(ucmd.read(min)?),
@@ -462,6 +463,39 @@ impl IommufdFile {
         }
         let dev = self.state.lock().objects.device(cmd.dev_id)?;
         self.detach_and_drop(&dev)
+    }
+
+    /// IOMMU_GET_HW_INFO: the generic answer of this provider (upstream's
+    /// for a driver without `hw_info`): type NONE, no data (the user
+    /// buffer is zeroed), capability bits.
+    fn get_hw_info(&self, ucmd: &UserCmd, mut cmd: uapi::IommuHwInfo) -> Result {
+        if cmd.flags & !uapi::HW_INFO_FLAG_INPUT_TYPE != 0 || cmd.reserved != [0; 3] {
+            return Err(EOPNOTSUPP);
+        }
+        if cmd.flags & uapi::HW_INFO_FLAG_INPUT_TYPE != 0
+            && cmd.data_type != uapi::HW_INFO_TYPE_DEFAULT
+        {
+            return Err(EOPNOTSUPP);
+        }
+        let dev = self.state.lock().objects.device(cmd.dev_id)?;
+        let caps = dev.dev.hw_caps()?;
+        // No data: zero whatever buffer userspace gave.
+        let zeros = [0u8; 64];
+        let mut left = cmd.data_len as usize;
+        let mut at = 0u64;
+        while left > 0 {
+            let n = left.min(zeros.len());
+            UserSlice::new(user_ptr(cmd.data_uptr, at, 1)?, n)
+                .writer()
+                .write_slice(&zeros[..n])?;
+            left -= n;
+            at += n as u64;
+        }
+        cmd.data_len = 0;
+        cmd.data_type = uapi::HW_INFO_TYPE_DEFAULT;
+        cmd.out_max_pasid_log2 = 0;
+        cmd.out_capabilities = caps;
+        ucmd.respond(&cmd)
     }
 
     /// IOMMU_HWPT_ALLOC: a paging (optionally nest-parent) HWPT from the

@@ -187,6 +187,28 @@ uapi_structs! {
         reserved2: u32,
     }
 
+    /// `struct iommu_hw_info`.
+    struct IommuHwInfo (40) {
+        /// Struct size known to userspace.
+        size: u32,
+        /// `IOMMU_HW_INFO_FLAG_*`.
+        flags: u32,
+        /// The bound device.
+        dev_id: u32,
+        /// In: user buffer length; out: the data's length.
+        data_len: u32,
+        /// User pointer to the buffer.
+        data_uptr: u64,
+        /// In (INPUT_TYPE) / out: `IOMMU_HW_INFO_TYPE_*`.
+        data_type: u32,
+        /// Out: log2 of the PASIDs supported.
+        out_max_pasid_log2: u8,
+        /// Must be 0.
+        reserved: [u8; 3],
+        /// Out: `IOMMU_HW_CAP_*`.
+        out_capabilities: u64,
+    }
+
     /// `struct iommu_device_bind` (extension).
     struct IommuDeviceBind (24) {
         /// Struct size known to userspace.
@@ -313,6 +335,11 @@ pub(crate) const MAP_READABLE: u32 = 1 << 2;
 pub(crate) const RESV_QUERY_NEST_PARENT: u32 = 1 << 0;
 /// `IOMMU_RESV_FLAG_USER_WINDOW`: the SW_MSI window set by IOMMU_OPTION.
 pub(crate) const RESV_FLAG_USER_WINDOW: u32 = 1 << 0;
+/// `IOMMU_HW_INFO_FLAG_INPUT_TYPE`.
+pub(crate) const HW_INFO_FLAG_INPUT_TYPE: u32 = 1 << 0;
+/// `IOMMU_HW_INFO_TYPE_NONE` / `_DEFAULT`.
+pub(crate) const HW_INFO_TYPE_DEFAULT: u32 = 0;
+
 /// `IOMMU_HWPT_DATA_NONE`: a paging HWPT.
 pub(crate) const HWPT_DATA_NONE: u32 = 0;
 /// `IOMMU_HWPT_ALLOC_NEST_PARENT`.
@@ -358,6 +385,8 @@ pub(crate) enum Command {
     IoasMapFile,
     /// IOMMU_HWPT_ALLOC.
     HwptAlloc,
+    /// IOMMU_GET_HW_INFO.
+    GetHwInfo,
     /// IOMMU_DEVICE_BIND (extension).
     DeviceBind,
     /// IOMMU_DEVICE_ATTACH (extension).
@@ -385,6 +414,7 @@ impl Command {
             0x86 => Self::IoasUnmap,
             0x87 => Self::Option,
             0x89 => Self::HwptAlloc,
+            0x8a => Self::GetHwInfo,
             0x8f => Self::IoasMapFile,
             0xc0 => Self::DeviceBind,
             0xc1 => Self::DeviceAttach,
@@ -409,6 +439,7 @@ impl Command {
             Self::Option => 0x87,
             Self::IoasMapFile => 0x8f,
             Self::HwptAlloc => 0x89,
+            Self::GetHwInfo => 0x8a,
             Self::DeviceBind => 0xc0,
             Self::DeviceAttach => 0xc1,
             Self::DeviceDetach => 0xc2,
@@ -432,6 +463,7 @@ impl Command {
             Self::Option => 24,               // val64
             Self::IoasMapFile => 40,          // iova
             Self::HwptAlloc => 24,            // __reserved
+            Self::GetHwInfo => 32,            // __reserved
             Self::DeviceBind => 24,           // __reserved
             Self::DeviceAttach => 24,         // __reserved
             Self::DeviceDetach => 16,         // __reserved

@@ -27,7 +27,9 @@ def strip_comments(s):
 ours_c, up_c = strip_comments(ours), strip_comments(up)
 
 structs = {}
-for name, body in re.findall(r"struct (\w+) \{(.*?)\};", ours_c, flags=re.S):
+# A struct ends at a "};" at the start of a line (an inner union's "};" is
+# indented).
+for name, body in re.findall(r"struct (\w+) \{(.*?)\n\};", ours_c, flags=re.S):
     fields = re.findall(r"^\s*[\w ]+?\s+(\w+)(?:\[[^\]]*\])?;", body, flags=re.M)
     structs[name] = fields
 shared_structs = {n: f for n, f in structs.items() if re.search(rf"struct {n} \{{", up_c)}
@@ -48,7 +50,7 @@ shared_macros = sorted(macros & up_macros)
 # Any struct whose fields differ by name from upstream's is a mismatch too.
 missing = []
 for n, fields in shared_structs.items():
-    m = re.search(rf"struct {n} \{{(.*?)\}};", up_c, flags=re.S)
+    m = re.search(rf"struct {n} \{{(.*?)\n\}};", up_c, flags=re.S)
     up_fields = re.findall(r"^\s*[\w ]+?\s+(\w+)(?:\[[^\]]*\])?;", m.group(1), flags=re.M)
     if up_fields != fields:
         missing.append(f"struct {n}: fields {fields} != upstream {up_fields}")

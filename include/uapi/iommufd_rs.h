@@ -31,6 +31,7 @@ enum {
 	IOMMUFD_CMD_IOAS_UNMAP = 0x86,
 	IOMMUFD_CMD_OPTION = 0x87,
 	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
+	IOMMUFD_CMD_GET_HW_INFO = 0x8a,
 	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
 	/* iommufd-rs extensions */
 	IOMMUFD_RS_CMD_BASE = 0xc0,
@@ -344,6 +345,79 @@ struct iommu_hwpt_alloc {
 	__u32 __reserved2;
 };
 #define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+
+/**
+ * enum iommu_hw_info_type - IOMMU Hardware Info Types
+ * @IOMMU_HW_INFO_TYPE_NONE: no data (the answer over in-tree drivers)
+ * @IOMMU_HW_INFO_TYPE_DEFAULT: input only: the driver's default type
+ * @IOMMU_HW_INFO_TYPE_INTEL_VTD: not produced by this module
+ * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: the SMMUv3's ID registers (with this
+ *                                 project's SMMUv3 driver, later)
+ * @IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV: not produced by this module
+ * @IOMMU_HW_INFO_TYPE_AMD: not produced by this module
+ */
+enum iommu_hw_info_type {
+	IOMMU_HW_INFO_TYPE_NONE = 0,
+	IOMMU_HW_INFO_TYPE_DEFAULT = 0,
+	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
+	IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV = 3,
+	IOMMU_HW_INFO_TYPE_AMD = 4,
+};
+
+/**
+ * enum iommufd_hw_capabilities - capability bits of IOMMU_GET_HW_INFO
+ * @IOMMU_HW_CAP_DIRTY_TRACKING: never set: this module tracks no dirty pages
+ * @IOMMU_HW_CAP_PCI_PASID_EXEC: never set (no PASID)
+ * @IOMMU_HW_CAP_PCI_PASID_PRIV: never set (no PASID)
+ * @IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED: ATS cannot be used for the device
+ */
+enum iommufd_hw_capabilities {
+	IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0,
+	IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1,
+	IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+	IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3,
+};
+
+/**
+ * enum iommufd_hw_info_flags - Flags for iommu_hw_info
+ * @IOMMU_HW_INFO_FLAG_INPUT_TYPE: @in_data_type is an input
+ */
+enum iommufd_hw_info_flags {
+	IOMMU_HW_INFO_FLAG_INPUT_TYPE = 1 << 0,
+};
+
+/**
+ * struct iommu_hw_info - ioctl(IOMMU_GET_HW_INFO)
+ * @size: sizeof(struct iommu_hw_info)
+ * @flags: Must be 0 or IOMMU_HW_INFO_FLAG_INPUT_TYPE
+ * @dev_id: A bound device
+ * @data_len: Input the length of a user buffer; output the length of the
+ *            data filled into it (0 over in-tree drivers; the buffer is
+ *            zeroed)
+ * @data_uptr: User pointer to the buffer
+ * @in_data_type: With IOMMU_HW_INFO_FLAG_INPUT_TYPE, the type asked for
+ *                (only IOMMU_HW_INFO_TYPE_DEFAULT here; -EOPNOTSUPP otherwise)
+ * @out_data_type: The type of the data (IOMMU_HW_INFO_TYPE_NONE here)
+ * @out_max_pasid_log2: 0: no PASID
+ * @__reserved: Must be 0
+ * @out_capabilities: enum iommufd_hw_capabilities
+ */
+struct iommu_hw_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	union {
+		__u32 in_data_type;
+		__u32 out_data_type;
+	};
+	__u8 out_max_pasid_log2;
+	__u8 __reserved[3];
+	__aligned_u64 out_capabilities;
+};
+#define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
 
 /**
  * struct iommu_device_bind - ioctl(IOMMU_DEVICE_BIND), an iommufd-rs extension
