@@ -43,7 +43,7 @@ host-test:
 	@$(TOOLS)/host-test.sh
 
 bench: guest
-	@GUEST_MEM=3G GUEST_APPEND="hugepagesz=1G hugepages=1" BOOT_TIMEOUT=900 $(TOOLS)/boot.sh bench
+	@GUEST_MEM=3G GUEST_HUGEPAGES=200 GUEST_APPEND="hugepagesz=1G hugepages=1" BOOT_TIMEOUT=900 $(TOOLS)/boot.sh bench
 	@$(TOOLS)/bench.py build/logs/bench.out
 
 bench-host:

@@ -19,7 +19,7 @@ for line in open(sys.argv[1], errors="replace"):
             res[p[2]][p[1]] = float(p[3])
         except ValueError:
             res[p[2]][p[1]] = None
-print(f"{'workload (no domain attached)':34} {'upstream':>12} {'iommufd-rs':>12} {'ours/upstream':>14}")
+print(f"{'workload':34} {'upstream':>12} {'iommufd-rs':>12} {'ours/upstream':>14}")
 for w in order:
     u, o = res[w].get("upstream"), res[w].get("ours")
     fmt = lambda v: f"{v / 1000:9.1f} us" if v else "   skipped"

@@ -29,7 +29,7 @@ qemu=(qemu-system-aarch64
 	-device edu,dma_mask=0xffffffffffff
 	-device edu,dma_mask=0xffffffffffff
 	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$initrd"
-	-append "console=ttyAMA0 panic=-1 loglevel=4 hugepages=80 scenario=$scenario ${GUEST_APPEND:-}")
+	-append "console=ttyAMA0 panic=-1 loglevel=4 hugepages=${GUEST_HUGEPAGES:-80} scenario=$scenario ${GUEST_APPEND:-}")
 
 set +e
 if [ "${VERBOSE:-0}" = 1 ]; then
