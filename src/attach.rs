@@ -57,6 +57,9 @@ fn typed_regions(dev: &BoundDevice) -> Result<KVVec<sw_msi::ResvRegion>> {
 /// A device's current attachment.
 struct Attachment {
     hwpt: Arc<Hwpt>,
+    /// The SW_MSI window in force, `[first, last]`: MSI doorbells must land
+    /// in it (no window: none may be made).
+    msi_window: (u64, u64),
 }
 
 /// What a device's mutex protects.
@@ -163,9 +166,9 @@ impl DeviceObject {
                 pr_warn!("iommufd_rs: replace failed and the device stays detached\n");
             }
         }
-        let attached = st.attachment.is_some();
+        let window = st.attachment.as_ref().map(|a| a.msi_window);
         if let Some(irqs) = st.irqs.as_mut() {
-            if !attached || irqs.enable().is_err() {
+            if window.is_none_or(|w| irqs.enable(w).is_err()) {
                 st.irqs = None;
             }
         }
@@ -253,7 +256,13 @@ impl DeviceObject {
             return Err(e);
         }
         hwpt.users.fetch_add(1, Ordering::AcqRel);
-        st.attachment = Some(Attachment { hwpt: hwpt.clone() });
+        // Without a SW_MSI window (a hardware-MSI platform) no doorbell is
+        // mapped, and the empty range refuses any remapped address.
+        let msi_window = in_force.map_or((1, 0), |w| (w.start, w.last()));
+        st.attachment = Some(Attachment {
+            hwpt: hwpt.clone(),
+            msi_window,
+        });
         self.is_attached.store(true, Ordering::Release);
         Ok(())
     }
@@ -339,14 +348,12 @@ impl DeviceObject {
             st.irqs = None;
             return Ok(());
         }
-        if st.attachment.is_none() {
-            return Err(EINVAL);
-        }
+        let window = st.attachment.as_ref().ok_or(EINVAL)?.msi_window;
         // Every input error surfaces here, before the old vectors go (the
         // PCI core cannot allocate new ones while they exist).
         let mut new = Irqs::prepare(&self.dev, fds)?;
         st.irqs = None;
-        new.enable()?;
+        new.enable(window)?;
         st.irqs = Some(new);
         Ok(())
     }

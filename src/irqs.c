@@ -11,6 +11,8 @@
  */
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/msi.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
@@ -95,15 +97,34 @@ int iommufd_rs_irqs_prepare(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
 	return 0;
 }
 
+/* Whether vector @i's MSI address lies in [@first, @last]. */
+static bool in_window(struct iommufd_rs_irqs *irqs, u32 i, u64 first, u64 last)
+{
+	struct msi_desc *desc = irq_get_msi_desc(pci_irq_vector(irqs->pdev, i));
+	u64 addr;
+
+	if (!desc)
+		return false;
+	addr = (u64)desc->msg.address_hi << 32 | desc->msg.address_lo;
+	return addr >= first && addr <= last;
+}
+
 /**
  * iommufd_rs_irqs_enable() - allocate the vectors of a prepared set and
  * signal its eventfds from them
  * @irqs: from iommufd_rs_irqs_prepare(); the device has no vectors
+ * @win_first: first IOVA of the SW_MSI window in force
+ * @win_last: last IOVA of it
  *
- * Return: 0, or the PCI/IRQ core's error with no vector left allocated
- * (the set stays prepared and is freed with iommufd_rs_irqs_free()).
+ * The kernel's MSI cookie places doorbells one page after another from the
+ * window start with no upper bound; the window's bound is kept here: a
+ * vector whose doorbell landed past it fails the whole set.
+ *
+ * Return: 0; -ENOSPC if a doorbell does not fit the window; or the PCI/IRQ
+ * core's error. On error no vector is left allocated (the set stays
+ * prepared and is freed with iommufd_rs_irqs_free()).
  */
-int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs)
+int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs, u64 win_first, u64 win_last)
 {
 	u32 requested = 0;
 	int rc;
@@ -117,6 +138,12 @@ int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs)
 				 "iommufd_rs", irqs->ctx[requested]);
 		if (rc)
 			goto err;
+		/* The message is composed when the vector is activated. */
+		if (!in_window(irqs, requested, win_first, win_last)) {
+			requested++;
+			rc = -ENOSPC;
+			goto err;
+		}
 	}
 	irqs->nvec = irqs->want;
 	return 0;

@@ -20,7 +20,7 @@ extern "C" {
         fds: *const i32,
         out: *mut *mut RawIrqs,
     ) -> c_int;
-    fn iommufd_rs_irqs_enable(irqs: *mut RawIrqs) -> c_int;
+    fn iommufd_rs_irqs_enable(irqs: *mut RawIrqs, win_first: u64, win_last: u64) -> c_int;
     fn iommufd_rs_irqs_disable(irqs: *mut RawIrqs);
     fn iommufd_rs_irqs_free(irqs: *mut RawIrqs);
 }
@@ -57,10 +57,12 @@ impl Irqs {
         unsafe { iommufd_rs_irqs_disable(self.raw.as_ptr()) }
     }
 
-    /// Allocates the vectors; the device must have none.
-    pub(crate) fn enable(&mut self) -> Result {
+    /// Allocates the vectors; the device must have none. Every doorbell
+    /// must land in `[first, last]`, the SW_MSI window in force
+    /// (`-ENOSPC` otherwise, with nothing left allocated).
+    pub(crate) fn enable(&mut self, (first, last): (u64, u64)) -> Result {
         // SAFETY: `raw` is a live, prepared set owned by `self`.
-        to_result(unsafe { iommufd_rs_irqs_enable(self.raw.as_ptr()) })
+        to_result(unsafe { iommufd_rs_irqs_enable(self.raw.as_ptr(), first, last) })
     }
 }
 
