@@ -41,20 +41,6 @@ static int enable_device(const struct edu *e)
 	return ok ? 0 : -1;
 }
 
-static volatile __u64 *map_bar0(const struct edu *e)
-{
-	char path[320];
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", e->bdf);
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		return NULL;
-	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	return p == MAP_FAILED ? NULL : p;
-}
 
 /* One edu DMA; returns 0 when the device reports it done. */
 static int edu_dma(volatile __u64 *bar, __u64 src, __u64 dst, __u64 cnt, int to_ram)

@@ -15,20 +15,6 @@
 #define EDU_INTR_ACK 0x64
 #define MIB (1UL << 20)
 
-static volatile __u32 *bar32(const struct edu *e)
-{
-	char path[320];
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", e->bdf);
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		return NULL;
-	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	return p == MAP_FAILED ? NULL : p;
-}
 
 /* The address in the device's MSI capability, or 0. */
 static __u64 msi_address(const struct edu *e)
@@ -95,7 +81,7 @@ FIXTURE_SETUP(msi)
 	if (find_edu(0, &self->e))
 		SKIP(return, "no edu device");
 	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
-	self->bar = bar32(&self->e);
+	self->bar = map_bar0(&self->e);
 	ASSERT_NE(NULL, self->bar);
 	self->fd = open(dev_path(), O_RDWR);
 	ASSERT_LE(0, self->fd);

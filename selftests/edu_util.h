@@ -141,4 +141,20 @@ static inline int translate(int fd, __u32 hwpt, __u64 iova, __u64 *phys)
 	return rc;
 }
 
+/* BAR0 of an edu device (1 MiB of registers), mapped through sysfs. */
+static inline void *map_bar0(const struct edu *e)
+{
+	char path[320];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", e->bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 #endif

@@ -146,6 +146,21 @@ impl IommufdFile {
         self.state.lock().account
     }
 
+    /// Inserts `obj` and lets `answer` write its id back, under the table
+    /// lock so that a failed answer removes exactly this object (which is
+    /// then dropped with the lock released). Returns the id.
+    fn publish(&self, obj: Object, answer: impl FnOnce(u32) -> Result) -> Result<u32> {
+        let mut st = self.state.lock();
+        let id = st.objects.insert(obj)?;
+        if let Err(e) = answer(id) {
+            let obj = st.objects.remove(id);
+            drop(st);
+            drop(obj);
+            return Err(e);
+        }
+        Ok(id)
+    }
+
     /// IOMMU_DESTROY. The object is dropped after the table lock is released:
     /// an IOAS unpins its pages then (or when a command still using it ends).
     fn destroy(&self, cmd: uapi::IommuDestroy) -> Result {
@@ -160,17 +175,11 @@ impl IommufdFile {
         if cmd.flags != 0 {
             return Err(EOPNOTSUPP);
         }
-        let ioas = IoasObject::new()?;
-        let mut st = self.state.lock();
-        let id = st.objects.insert(Object::Ioas(ioas))?;
-        cmd.out_ioas_id = id;
-        if let Err(e) = ucmd.respond(&cmd) {
-            let obj = st.objects.remove(id);
-            drop(st);
-            drop(obj);
-            return Err(e);
-        }
-        Ok(())
+        self.publish(Object::Ioas(IoasObject::new()?), |id| {
+            cmd.out_ioas_id = id;
+            ucmd.respond(&cmd)
+        })
+        .map(|_| ())
     }
 
     /// IOMMU_IOAS_IOVA_RANGES: the holes of the reserved set, two-pass.
@@ -391,16 +400,11 @@ impl IommufdFile {
             .cast_mut()
             .cast::<core::ffi::c_void>();
         let dev = DeviceObject::new(BoundDevice::bind(cmd.pci_segment, cmd.pci_rid, owner)?)?;
-        let mut st = self.state.lock();
-        let id = st.objects.insert(Object::Device(dev))?;
-        cmd.out_dev_id = id;
-        if let Err(e) = ucmd.respond(&cmd) {
-            let obj = st.objects.remove(id);
-            drop(st);
-            drop(obj);
-            return Err(e);
-        }
-        Ok(())
+        self.publish(Object::Device(dev), |id| {
+            cmd.out_dev_id = id;
+            ucmd.respond(&cmd)
+        })
+        .map(|_| ())
     }
 
     /// IOMMU_DEVICE_ATTACH: attach a bound device to an IOAS (a compatible
@@ -515,18 +519,12 @@ impl IommufdFile {
             (st.objects.device(cmd.dev_id)?, st.objects.ioas(cmd.pt_id)?)
         };
         let hwpt = Hwpt::new(&dev.dev, &ioas, cmd.flags, false)?;
-        let mut st = self.state.lock();
-        let id = st.objects.insert(Object::Hwpt(hwpt.clone()))?;
-        hwpt.id.store(id, Ordering::Release);
-        cmd.out_hwpt_id = id;
-        if let Err(e) = ucmd.respond(&cmd) {
-            let obj = st.objects.remove(id);
-            drop(st);
-            drop(obj);
-            drop(hwpt);
-            return Err(e);
-        }
-        Ok(())
+        self.publish(Object::Hwpt(hwpt.clone()), |id| {
+            hwpt.id.store(id, Ordering::Release);
+            cmd.out_hwpt_id = id;
+            ucmd.respond(&cmd)
+        })
+        .map(|_| ())
     }
 
     /// IOMMU_DEVICE_GET_RESV_REGIONS: the device's typed reserved regions
