@@ -3,8 +3,10 @@
  * iommufd_demo: the VMM flow as far as the module implements it. A VMM
  * opens the device, creates an I/O address space, maps guest RAM into it
  * (pinned and accounted), learns the usable IOVA ranges, shares the mapping
- * with a second address space, and tears it all down. Every step prints
- * what it did; any unexpected answer makes the demo fail.
+ * with a second address space; then hands an edu device to the file,
+ * places its MSI window, attaches it, lets it DMA by IOVA and takes its
+ * interrupt as an eventfd count. Every step prints what it did; any
+ * unexpected answer makes the demo fail.
  *
  * Usage: iommufd_demo [DEVICE]   (default /dev/iommu)
  */
@@ -20,7 +22,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <sys/eventfd.h>
+
 #include <iommufd_rs.h>
+#include "../../selftests/edu_util.h"
 
 #define GUEST_RAM (8UL << 20)
 
@@ -40,6 +46,14 @@ static long vm_pin_kb(void)
 	return kb;
 }
 
+static int set_irqs_demo(int fd, __u32 dev, int efd)
+{
+	struct iommu_device_set_irqs c = { .size = sizeof(c), .dev_id = dev, .nvec = 1,
+					   .eventfds_uptr = (uintptr_t)&efd };
+
+	return ioctl(fd, IOMMU_DEVICE_SET_IRQS, &c);
+}
+
 static int step(const char *what, int ret, int want_errno)
 {
 	int got = ret < 0 ? errno : 0;
@@ -49,6 +63,115 @@ static int step(const char *what, int ret, int want_errno)
 	if (got != want_errno)
 		failures++;
 	return got;
+}
+
+/* The MSI address in the device's MSI capability. */
+static __u64 msi_address(const struct edu *e)
+{
+	char path[320];
+	unsigned char cfg[256];
+	__u64 addr = 0;
+	int fd, pos;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, cfg, sizeof(cfg), 0) == sizeof(cfg))
+		for (pos = cfg[0x34] & ~3; pos && pos < 0xff; pos = cfg[pos + 1] & ~3)
+			if (cfg[pos] == 0x05) {
+				addr = *(__u32 *)&cfg[pos + 4];
+				if (cfg[pos + 2] & 0x80)
+					addr |= (__u64)*(__u32 *)&cfg[pos + 8] << 32;
+				break;
+			}
+	close(fd);
+	return addr;
+}
+
+/*
+ * The device half of the VMM flow: hand an edu device to the file, place
+ * its MSI window, attach it to an address space holding "guest RAM", let
+ * it DMA by IOVA, and take its interrupt as an eventfd count.
+ */
+static void device_flow(int fd)
+{
+	struct iommu_resv_region rr[8];
+	struct iommu_device_resv_regions q = { .size = sizeof(q), .num_regions = 8,
+					       .regions_uptr = (uintptr_t)rr };
+	struct iommu_iova_range ranges[8];
+	struct edu e;
+	volatile __u64 *bar;
+	volatile __u32 *bar32;
+	__u32 dev = 0, ioas = 0, hwpt = 0, n = 8;
+	__u64 v, iova = 0x40000000, cnt = 0;
+	unsigned char *ram;
+	int efd;
+
+	if (find_edu(0, &e)) {
+		printf("no edu device: skipping the device flow\n");
+		return;
+	}
+	printf("Device flow with edu %s:\n", e.bdf);
+	step("bind it to the iommufd_rs PCI driver (driver_override)",
+	     set_driver(&e, "iommufd_rs") ? -1 : 0, 0);
+	step("IOMMU_DEVICE_BIND", bind_dev(fd, &e, &dev) ? -1 : 0, 0);
+	v = 0x10000000;
+	step("IOMMU_OPTION SW_MSI_START = 0x10000000",
+	     option(fd, IOMMU_OPTION_SW_MSI_START, IOMMU_OPTION_OP_SET, dev, &v) ? -1 : 0, 0);
+	v = 2;
+	step("IOMMU_OPTION SW_MSI_SIZE = 2 MiB",
+	     option(fd, IOMMU_OPTION_SW_MSI_SIZE, IOMMU_OPTION_OP_SET, dev, &v) ? -1 : 0, 0);
+	q.dev_id = dev;
+	step("IOMMU_DEVICE_GET_RESV_REGIONS", ioctl(fd, IOMMU_DEVICE_GET_RESV_REGIONS, &q), 0);
+	for (__u32 i = 0; i < q.num_regions && i < 8; i++)
+		printf("    -> [0x%llx, 0x%llx] type %u%s\n", (unsigned long long)rr[i].start,
+		       (unsigned long long)rr[i].last, rr[i].type,
+		       rr[i].flags & IOMMU_RESV_FLAG_USER_WINDOW ? " (the user's MSI window)" : "");
+	step("IOMMU_IOAS_ALLOC", ioas_alloc(fd, &ioas) ? -1 : 0, 0);
+	ram = buffer(4 * PAGE);
+	step("IOMMU_IOAS_MAP 16 KiB of guest RAM at IOVA 0x40000000",
+	     map(fd, ioas, ram, 4 * PAGE, &iova, FIXED) ? -1 : 0, 0);
+	step("IOMMU_DEVICE_ATTACH to the IOAS", attach(fd, dev, ioas, &hwpt) ? -1 : 0, 0);
+	printf("    -> paging HWPT %u from the device's IOMMU driver\n", hwpt);
+	step("IOMMU_IOAS_IOVA_RANGES", iova_ranges(fd, ioas, ranges, &n, &v) ? -1 : 0, 0);
+	for (__u32 i = 0; i < n && i < 8; i++)
+		printf("    -> usable [0x%llx, 0x%llx]\n", (unsigned long long)ranges[i].start,
+		       (unsigned long long)ranges[i].last);
+
+	bar = map_bar0(&e);
+	bar32 = (volatile __u32 *)bar;
+	if (!bar) {
+		step("map edu's BAR0", -1, 0);
+		return;
+	}
+	for (int i = 0; i < PAGE; i++)
+		ram[i] = i * 13;
+	memset(ram + PAGE, 0, PAGE);
+	/* edu: copy RAM->device buffer (0x40000), then device->RAM. */
+	bar[0x80 / 8] = 0x40000000; bar[0x88 / 8] = 0x40000; bar[0x90 / 8] = PAGE;
+	bar[0x98 / 8] = 1;
+	for (int i = 0; i < 200 && (bar[0x98 / 8] & 1); i++)
+		usleep(5000);
+	bar[0x80 / 8] = 0x40000; bar[0x88 / 8] = 0x40001000; bar[0x90 / 8] = PAGE;
+	bar[0x98 / 8] = 3;
+	for (int i = 0; i < 200 && (bar[0x98 / 8] & 1); i++)
+		usleep(5000);
+	step("edu DMA: IOVA 0x40000000 -> device -> IOVA 0x40001000, bytes equal",
+	     memcmp(ram, ram + PAGE, PAGE) ? -1 : 0, 0);
+	efd = eventfd(0, EFD_NONBLOCK);
+	step("IOMMU_DEVICE_SET_IRQS: one MSI vector -> an eventfd",
+	     set_irqs_demo(fd, dev, efd), 0);
+	printf("    -> edu's MSI address: 0x%llx (inside the window)\n",
+	       (unsigned long long)msi_address(&e));
+	bar32[0x60 / 4] = 1;	/* edu: raise an interrupt */
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	if (poll(&p, 1, 1000) == 1 && read(efd, &cnt, sizeof(cnt)) != sizeof(cnt))
+		cnt = 0;
+	bar32[0x64 / 4] = 1;	/* ack */
+	step("edu raises an interrupt: the eventfd counts it", cnt == 1 ? 0 : -1, 0);
+	step("IOMMU_DEVICE_DETACH", detach(fd, dev) ? -1 : 0, 0);
+	close(efd);
 }
 
 int main(int argc, char **argv)
@@ -136,6 +259,7 @@ int main(int argc, char **argv)
 	destroy.id = ioas;
 	step("IOMMU_DESTROY the first IOAS", ioctl(fd, IOMMU_DESTROY, &destroy), 0);
 	step("IOMMU_DESTROY it again (ENOENT expected)", ioctl(fd, IOMMU_DESTROY, &destroy), ENOENT);
+	device_flow(fd);
 	close(fd);
 	printf("%s\n", failures ? "demo: UNEXPECTED ANSWERS" : "demo: done, every answer as expected");
 	return failures ? 1 : 0;

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# `make run`: load the module and show /dev/iommu answering.
+# `make run`: load the module and walk the VMM flow on /dev/iommu, with an
+# edu device for DMA and MSI.
 . /guest/lib.sh
 set -e
 echo "== loading arm_smmu_v3 and iommufd_rs"
