@@ -157,4 +157,39 @@ static inline void *map_bar0(const struct edu *e)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* The address in the device's MSI capability, or 0. */
+static inline __u64 msi_address(const struct edu *e)
+{
+	char path[320];
+	unsigned char cfg[256];
+	__u64 addr = 0;
+	int fd, pos;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || pread(fd, cfg, sizeof(cfg), 0) != sizeof(cfg)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	for (pos = cfg[0x34] & ~3; pos && pos < 0xff; pos = cfg[pos + 1] & ~3) {
+		if (cfg[pos] != 0x05)
+			continue;
+		addr = *(__u32 *)&cfg[pos + 4];
+		if (cfg[pos + 2] & 0x80)	/* 64-bit capable */
+			addr |= (__u64)*(__u32 *)&cfg[pos + 8] << 32;
+		break;
+	}
+	return addr;
+}
+
+static inline int set_irqs(int fd, __u32 dev, __u32 nvec, const int *efds)
+{
+	struct iommu_device_set_irqs c = { .size = sizeof(c), .dev_id = dev, .nvec = nvec,
+					   .eventfds_uptr = (uintptr_t)efds };
+
+	return xioctl(fd, IOMMU_DEVICE_SET_IRQS, &c);
+}
+
 #endif

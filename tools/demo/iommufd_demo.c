@@ -46,14 +46,6 @@ static long vm_pin_kb(void)
 	return kb;
 }
 
-static int set_irqs_demo(int fd, __u32 dev, int efd)
-{
-	struct iommu_device_set_irqs c = { .size = sizeof(c), .dev_id = dev, .nvec = 1,
-					   .eventfds_uptr = (uintptr_t)&efd };
-
-	return ioctl(fd, IOMMU_DEVICE_SET_IRQS, &c);
-}
-
 static int step(const char *what, int ret, int want_errno)
 {
 	int got = ret < 0 ? errno : 0;
@@ -63,30 +55,6 @@ static int step(const char *what, int ret, int want_errno)
 	if (got != want_errno)
 		failures++;
 	return got;
-}
-
-/* The MSI address in the device's MSI capability. */
-static __u64 msi_address(const struct edu *e)
-{
-	char path[320];
-	unsigned char cfg[256];
-	__u64 addr = 0;
-	int fd, pos;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, cfg, sizeof(cfg), 0) == sizeof(cfg))
-		for (pos = cfg[0x34] & ~3; pos && pos < 0xff; pos = cfg[pos + 1] & ~3)
-			if (cfg[pos] == 0x05) {
-				addr = *(__u32 *)&cfg[pos + 4];
-				if (cfg[pos + 2] & 0x80)
-					addr |= (__u64)*(__u32 *)&cfg[pos + 8] << 32;
-				break;
-			}
-	close(fd);
-	return addr;
 }
 
 /*
@@ -161,7 +129,7 @@ static void device_flow(int fd)
 	     memcmp(ram, ram + PAGE, PAGE) ? -1 : 0, 0);
 	efd = eventfd(0, EFD_NONBLOCK);
 	step("IOMMU_DEVICE_SET_IRQS: one MSI vector -> an eventfd",
-	     set_irqs_demo(fd, dev, efd), 0);
+	     set_irqs(fd, dev, 1, &efd) ? -1 : 0, 0);
 	printf("    -> edu's MSI address: 0x%llx (inside the window)\n",
 	       (unsigned long long)msi_address(&e));
 	bar32[0x60 / 4] = 1;	/* edu: raise an interrupt */
