@@ -27,7 +27,6 @@ extern "C" {
         out: *mut *mut RawPci,
     ) -> c_int;
     fn iommufd_rs_pci_unbind(d: *mut RawPci);
-    fn iommufd_rs_pci_group_id(d: *const RawPci) -> c_int;
     fn iommufd_rs_pci_hw_caps(d: *mut RawPci, caps: *mut u64) -> c_int;
     fn iommufd_rs_pci_resv_regions(
         d: *mut RawPci,
@@ -133,15 +132,6 @@ impl BoundDevice {
                 return Ok(v);
             }
         }
-    }
-
-    /// The id of the device's IOMMU group.
-    #[allow(dead_code)] // Used by attach (next step of the devices work).
-    pub(crate) fn group_id(&self) -> Result<u32> {
-        // SAFETY: `raw` is live while `self` holds its reference.
-        let id = unsafe { iommufd_rs_pci_group_id(self.raw.as_ptr()) };
-        to_result(id.min(0))?;
-        u32::try_from(id).map_err(|_| EINVAL)
     }
 }
 

@@ -222,22 +222,3 @@ int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base)
 {
 	return iommu_get_msi_cookie(dom, base);
 }
-
-/**
- * iommufd_rs_pci_hw_caps() - IOMMU_HW_CAP_* bits of a device, the generic
- * answer of IOMMU_GET_HW_INFO: only "ATS not supported" can apply, since
- * this module tracks no dirty pages and exposes no PASID
- * @d: a bound device
- * @caps: the capability bits
- *
- * Return: 0, or -ENODEV if the device left the driver.
- */
-int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps)
-{
-	if (d->removed)
-		return -ENODEV;
-	*caps = 0;
-	if (!device_iommu_capable(&d->pdev->dev, IOMMU_CAP_PCI_ATS_SUPPORTED))
-		*caps |= 1ULL << 3;	/* IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
-	return 0;
-}

@@ -39,7 +39,6 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
 int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
 int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys);
-int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps);
 int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv *out,
 				u32 max, u32 *count);
 

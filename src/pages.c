@@ -269,18 +269,6 @@ void iommufd_rs_pages_release(struct iommufd_rs_pages *p)
 	pages_free(p);
 }
 
-/** iommufd_rs_pages_npages() - number of pinned pages */
-unsigned long iommufd_rs_pages_npages(const struct iommufd_rs_pages *p)
-{
-	return p->npages;
-}
-
-/** iommufd_rs_pages_offset() - byte offset of the start in the first page */
-unsigned long iommufd_rs_pages_offset(const struct iommufd_rs_pages *p)
-{
-	return p->offset;
-}
-
 /** iommufd_rs_pages_writable() - whether devices may write the pages */
 bool iommufd_rs_pages_writable(const struct iommufd_rs_pages *p)
 {

@@ -53,8 +53,6 @@ int iommufd_rs_pages_pin_user(unsigned long uaddr, unsigned long length,
 int iommufd_rs_pages_pin_memfd(int fd, u64 start, u64 length, bool writable,
 			       int account, struct iommufd_rs_pages **out);
 void iommufd_rs_pages_release(struct iommufd_rs_pages *p);
-unsigned long iommufd_rs_pages_npages(const struct iommufd_rs_pages *p);
-unsigned long iommufd_rs_pages_offset(const struct iommufd_rs_pages *p);
 bool iommufd_rs_pages_writable(const struct iommufd_rs_pages *p);
 bool iommufd_rs_capable_sys_resource(void);
 

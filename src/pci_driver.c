@@ -161,12 +161,21 @@ void iommufd_rs_pci_unbind(struct iommufd_rs_pci *d)
 	kref_put(&d->ref, iommufd_rs_pci_free);
 }
 
-/** iommufd_rs_pci_group_id() - the IOMMU group id of the function */
-int iommufd_rs_pci_group_id(const struct iommufd_rs_pci *d)
+/**
+ * iommufd_rs_pci_hw_caps() - IOMMU_HW_CAP_* bits of a device, the generic
+ * answer of IOMMU_GET_HW_INFO: only "ATS not supported" can apply, since
+ * this module tracks no dirty pages and exposes no PASID
+ * @d: a bound device
+ * @caps: the capability bits
+ *
+ * Return: 0, or -ENODEV if the device left the driver.
+ */
+int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps)
 {
-	struct iommu_group *g = iommu_group_get(&d->pdev->dev);
-	int id = g ? iommu_group_id(g) : -ENODEV;
-
-	iommu_group_put(g);
-	return id;
+	if (d->removed)
+		return -ENODEV;
+	*caps = 0;
+	if (!device_iommu_capable(&d->pdev->dev, IOMMU_CAP_PCI_ATS_SUPPORTED))
+		*caps |= 1ULL << 3;	/* IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
+	return 0;
 }

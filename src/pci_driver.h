@@ -33,6 +33,6 @@ void iommufd_rs_pci_unregister(void);
 int iommufd_rs_pci_bind(u32 segment, u32 rid, void *owner,
 			struct iommufd_rs_pci **out);
 void iommufd_rs_pci_unbind(struct iommufd_rs_pci *d);
-int iommufd_rs_pci_group_id(const struct iommufd_rs_pci *d);
+int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps);
 
 #endif

@@ -65,16 +65,16 @@ impl Augmented for Segment {
     }
 }
 
-/// An allocation request: `len` bytes at an address `x` with
-/// `x % align == offset`, inside `[lo, hi]`.
+/// An allocation request: `len` bytes inside `[lo, hi]` at an address
+/// aligned up to `align` and then OR-ed with `offset` (upstream's rule).
 #[derive(Clone, Copy, Debug)]
 pub struct FitRequest {
     /// Bytes needed (> 0).
     pub len: u64,
     /// Power-of-two alignment.
     pub align: u64,
-    /// Required `x % align` (the sub-page offset of the user address, as
-    /// upstream keeps it; `offset < align`).
+    /// The sub-page offset of the user address, OR-ed into the aligned
+    /// address as upstream does (it may exceed `align`).
     pub offset: u64,
     /// Lowest acceptable IOVA.
     pub lo: u64,

@@ -176,15 +176,10 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     /// halfway.
     fn reserve_for_insert(&mut self, areas: usize, reserved: usize) -> Result<(), Errno> {
         self.areas.reserve(areas)?;
-        self.reserved_tree_reserve(reserved)?;
+        self.reserved.reserve(reserved)?;
         let need = self.areas.len() + areas + self.reserved.len() + reserved + 1;
         self.blocked
             .reserve(need.saturating_sub(self.blocked.len()))?;
-        Ok(())
-    }
-
-    fn reserved_tree_reserve(&mut self, n: usize) -> Result<(), Errno> {
-        self.reserved.reserve(n)?;
         Ok(())
     }
 
