@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A stage-2 translation table: map, unmap, walk, over table pages the
+//! caller provides through [`TableMemory`].
+//!
+//! The representation is always the smallest possible one (when the SMMU
+//! lets us change block sizes while live, BBML2): a range is held by a
+//! block wherever its IOVA and output address are aligned to the block
+//! size, an unmap in the middle of a block splits it, a table whose 512
+//! entries become one contiguous run with equal attributes is replaced by
+//! the block, and a table that becomes empty is freed.
+//!
+//! Ordering rules (Arm ARM D8.16, SMMUv3 §3.21): a new table is filled
+//! before it is linked, so the walker never sees a half-built subtree; an
+//! entry that is live and changes from block to table or back is replaced
+//! directly under BBML2, and otherwise through break-before-make (invalid,
+//! invalidate, new); a table page is freed only after an invalidation that
+//! covers its range has completed, because the walk caches may still hold
+//! it.
+
+use super::descriptor::{level_has_leaves, level_shift, level_size, Entry, Prot, ENTRIES};
+
+/// The memory and TLB behind a page table.
+///
+/// Table pages are named by their physical address, which is what the
+/// descriptors hold. The format code only passes addresses that
+/// [`TableMemory::alloc_table`] returned and that it has not freed.
+pub trait TableMemory {
+    /// A zeroed 4 KiB table page, or `None` when out of memory.
+    fn alloc_table(&mut self) -> Option<u64>;
+    /// Entry `index` of `table`.
+    fn read(&self, table: u64, index: usize) -> u64;
+    /// Sets entry `index` of `table`, as one single-copy-atomic write that
+    /// the SMMU observes before any later invalidation command.
+    fn write(&mut self, table: u64, index: usize, value: u64);
+    /// Frees a table the walker cannot reach or have cached (never linked,
+    /// or the whole table is being torn down after the domain is detached).
+    fn free_table(&mut self, table: u64);
+    /// Queues an unlinked table, to be freed by [`TableMemory::free_retired`].
+    fn retire_table(&mut self, table: u64);
+    /// Invalidates every cached translation and table walk of
+    /// `[iova, iova + size)` and waits until the SMMU has done so.
+    fn invalidate(&mut self, iova: u64, size: u64);
+    /// Frees every retired table. Called only after an invalidation that
+    /// covered an address of each retired table's range.
+    fn free_retired(&mut self);
+}
+
+/// Why a map failed. Nothing is left mapped by a failed map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapError {
+    /// Part of the range is already mapped (`-EEXIST`).
+    Exists,
+    /// A table page could not be allocated (`-ENOMEM`).
+    NoMemory,
+    /// Unaligned, empty, or beyond the input or output address size
+    /// (`-EINVAL`).
+    Range,
+}
+
+/// The answer of a walk: where one IOVA goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Translation {
+    /// Output address of the walked IOVA (not of the leaf's start).
+    pub pa: u64,
+    /// Size of the leaf that maps it: 4 KiB, 2 MiB or 1 GiB.
+    pub leaf_size: u64,
+    /// Its permissions and memory type.
+    pub prot: Prot,
+}
+
+/// The geometry of a table and how it may be changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Input (IOVA) size in bits, 25..=48.
+    pub ias: u32,
+    /// Output (physical) address size in bits, 32..=48.
+    pub oas: u32,
+    /// The SMMU may change a live entry between block and table without
+    /// break-before-make (SMMU_IDR3.BBML == 2).
+    pub live_resize: bool,
+}
+
+/// A stage-2 page table with a 4 KiB granule.
+pub struct PageTable<M: TableMemory> {
+    mem: M,
+    root: u64,
+    start_level: u32,
+    config: Config,
+}
+
+const PAGE: u64 = 4096;
+
+impl<M: TableMemory> PageTable<M> {
+    /// Allocates the root table. `None` if `config` is out of range or the
+    /// root cannot be allocated.
+    pub fn new(mut mem: M, config: Config) -> Option<Self> {
+        if !(25..=48).contains(&config.ias) || !(32..=48).contains(&config.oas) {
+            return None;
+        }
+        let start_level = Self::start_level_for(config.ias);
+        let root = mem.alloc_table()?;
+        Some(Self {
+            mem,
+            root,
+            start_level,
+            config,
+        })
+    }
+
+    /// The level of the root table for `ias`: the lowest level whose single
+    /// table (no concatenation) spans the input range.
+    pub fn start_level_for(ias: u32) -> u32 {
+        (0..3).find(|&l| ias > level_shift(l + 1) + 9).map_or(3, |l| l)
+    }
+
+    /// The level of the root table.
+    pub fn start_level(&self) -> u32 {
+        self.start_level
+    }
+
+    /// The physical address of the root table (STE.S2TTB).
+    pub fn root(&self) -> u64 {
+        self.root
+    }
+
+    /// The geometry this table was made with.
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    /// The memory behind the table.
+    pub fn memory(&self) -> &M {
+        &self.mem
+    }
+
+    /// The memory behind the table, mutably (for its own bookkeeping).
+    pub fn memory_mut(&mut self) -> &mut M {
+        &mut self.mem
+    }
+
+    fn check_range(&self, iova: u64, pa: u64, size: u64) -> bool {
+        let in_end = 1u64 << self.config.ias;
+        let out_end = 1u64 << self.config.oas;
+        size != 0
+            && (iova | pa | size) % PAGE == 0
+            && iova < in_end
+            && size <= in_end - iova
+            && pa < out_end
+            && size <= out_end - pa
+    }
+
+    /// Maps `[iova, iova + size)` to `[pa, pa + size)` with the largest
+    /// leaves alignment allows. Fails without changing anything if any
+    /// page of the range is already mapped.
+    pub fn map(&mut self, iova: u64, pa: u64, size: u64, prot: Prot) -> Result<(), MapError> {
+        if !self.check_range(iova, pa, size) {
+            return Err(MapError::Range);
+        }
+        let mut done = 0;
+        let result = self.map_level(self.root, self.start_level, iova, pa, size, prot, &mut done);
+        if result.is_err() && done != 0 {
+            // The prefix [iova, iova + done) is mapped in full, so this
+            // unmaps exactly it.
+            self.unmap(iova, done);
+        }
+        result
+    }
+
+    /// Index of `iova` in a table at `level`.
+    fn index(iova: u64, level: u32) -> usize {
+        // Masked to 9 bits, so the cast cannot truncate.
+        ((iova >> level_shift(level)) & (ENTRIES as u64 - 1)) as usize
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn map_level(
+        &mut self,
+        table: u64,
+        level: u32,
+        iova: u64,
+        pa: u64,
+        size: u64,
+        prot: Prot,
+        done: &mut u64,
+    ) -> Result<(), MapError> {
+        let esize = level_size(level);
+        let end = iova + size;
+        let mut cur = iova;
+        while cur < end {
+            let idx = Self::index(cur, level);
+            let ebase = cur & !(esize - 1);
+            let chunk_end = end.min(ebase + esize);
+            let cur_pa = pa + (cur - iova);
+            let whole = cur == ebase && chunk_end == ebase + esize;
+            match Entry::decode(self.mem.read(table, idx), level) {
+                Entry::Leaf { .. } => return Err(MapError::Exists),
+                Entry::Invalid if whole && level_has_leaves(level) && cur_pa % esize == 0 => {
+                    let leaf = Entry::Leaf { pa: cur_pa, prot };
+                    self.mem.write(table, idx, leaf.encode(level));
+                    *done += esize;
+                }
+                Entry::Invalid => {
+                    // Build the subtree offline and link it when complete.
+                    let child = self.mem.alloc_table().ok_or(MapError::NoMemory)?;
+                    let before = *done;
+                    let r =
+                        self.map_level(child, level + 1, cur, cur_pa, chunk_end - cur, prot, done);
+                    if let Err(e) = r {
+                        self.free_subtree(child, level + 1);
+                        *done = before;
+                        return Err(e);
+                    }
+                    self.mem.write(table, idx, Entry::Table(child).encode(level));
+                }
+                Entry::Table(child) => {
+                    self.map_level(child, level + 1, cur, cur_pa, chunk_end - cur, prot, done)?;
+                    if self.config.live_resize && level_has_leaves(level) {
+                        self.try_merge(table, idx, level, child, ebase);
+                    }
+                }
+            }
+            cur = chunk_end;
+        }
+        Ok(())
+    }
+
+    /// Replaces the linked table `child` (entry `idx` of `table`) by one
+    /// block if its entries are one contiguous, block-aligned run of leaves
+    /// with equal attributes.
+    fn try_merge(&mut self, table: u64, idx: usize, level: u32, child: u64, ebase: u64) {
+        let csize = level_size(level + 1);
+        let esize = level_size(level);
+        let (first_pa, prot) = match Entry::decode(self.mem.read(child, 0), level + 1) {
+            Entry::Leaf { pa, prot } if pa % esize == 0 => (pa, prot),
+            _ => return,
+        };
+        for i in 1..ENTRIES {
+            let want = Entry::Leaf {
+                pa: first_pa + i as u64 * csize,
+                prot,
+            };
+            if Entry::decode(self.mem.read(child, i), level + 1) != want {
+                return;
+            }
+        }
+        let block = Entry::Leaf { pa: first_pa, prot };
+        // Same translations, larger leaf: allowed live under BBML2, which
+        // is the only mode that calls this.
+        self.mem.write(table, idx, block.encode(level));
+        self.mem.retire_table(child);
+        self.mem.invalidate(ebase, esize);
+        self.mem.free_retired();
+    }
+
+    /// Unmaps from `iova` until `size` bytes are unmapped or the first
+    /// unmapped page, splitting blocks that straddle either end. Returns the
+    /// bytes unmapped (a prefix of the range); 0 for a bad range. Every
+    /// unmapped translation is invalidated before this returns.
+    pub fn unmap(&mut self, iova: u64, size: u64) -> u64 {
+        let in_end = 1u64 << self.config.ias;
+        if size == 0 || (iova | size) % PAGE != 0 || iova >= in_end || size > in_end - iova {
+            return 0;
+        }
+        let (n, _) = self.unmap_level(self.root, self.start_level, iova, size, true);
+        if n != 0 {
+            self.mem.invalidate(iova, n);
+        }
+        self.mem.free_retired();
+        n
+    }
+
+    /// Returns the bytes unmapped and whether it stopped early (a hole or
+    /// an allocation failure while splitting).
+    fn unmap_level(&mut self, table: u64, level: u32, iova: u64, size: u64, live: bool) -> (u64, bool) {
+        let esize = level_size(level);
+        let end = iova + size;
+        let mut cur = iova;
+        let mut total = 0;
+        while cur < end {
+            let idx = Self::index(cur, level);
+            let ebase = cur & !(esize - 1);
+            let chunk_end = end.min(ebase + esize);
+            let whole = cur == ebase && chunk_end == ebase + esize;
+            match Entry::decode(self.mem.read(table, idx), level) {
+                Entry::Invalid => return (total, true),
+                Entry::Leaf { .. } if whole => {
+                    self.mem.write(table, idx, 0);
+                    total += esize;
+                }
+                Entry::Leaf { pa, prot } => {
+                    // Split: a new table holding the whole block as leaves
+                    // one level down, unmapped offline, then linked.
+                    let Some(child) = self.mem.alloc_table() else {
+                        return (total, true);
+                    };
+                    let csize = level_size(level + 1);
+                    for i in 0..ENTRIES {
+                        let leaf = Entry::Leaf {
+                            pa: pa + i as u64 * csize,
+                            prot,
+                        };
+                        self.mem.write(child, i, leaf.encode(level + 1));
+                    }
+                    let (n, stop) = self.unmap_level(child, level + 1, cur, chunk_end - cur, false);
+                    if n == 0 {
+                        self.free_subtree(child, level + 1);
+                        return (total, true);
+                    }
+                    self.replace(table, idx, Entry::Table(child).encode(level), ebase, esize, live);
+                    total += n;
+                    if stop {
+                        return (total, true);
+                    }
+                }
+                Entry::Table(child) => {
+                    let (n, stop) = self.unmap_level(child, level + 1, cur, chunk_end - cur, live);
+                    total += n;
+                    if (whole && n == esize) || self.is_empty(child) {
+                        self.mem.write(table, idx, 0);
+                        if live {
+                            self.mem.retire_table(child);
+                        } else {
+                            self.mem.free_table(child);
+                        }
+                    }
+                    if stop {
+                        return (total, true);
+                    }
+                }
+            }
+            cur = chunk_end;
+        }
+        (total, false)
+    }
+
+    /// Changes entry `idx` of `table` (covering `[base, base + size)`)
+    /// from one valid entry to another of a different size.
+    fn replace(&mut self, table: u64, idx: usize, value: u64, base: u64, size: u64, live: bool) {
+        if !live || self.config.live_resize {
+            self.mem.write(table, idx, value);
+        } else {
+            // Break-before-make.
+            self.mem.write(table, idx, 0);
+            self.mem.invalidate(base, size);
+            self.mem.write(table, idx, value);
+        }
+    }
+
+    fn is_empty(&self, table: u64) -> bool {
+        (0..ENTRIES).all(|i| self.mem.read(table, i) == 0)
+    }
+
+    /// Frees `table` (at `level`) and every table below it, directly.
+    fn free_subtree(&mut self, table: u64, level: u32) {
+        if level < 3 {
+            for i in 0..ENTRIES {
+                if let Entry::Table(child) = Entry::decode(self.mem.read(table, i), level) {
+                    self.free_subtree(child, level + 1);
+                }
+            }
+        }
+        self.mem.free_table(table);
+    }
+
+    /// Where `iova` translates to, as the SMMU's walk would find it.
+    pub fn walk(&self, iova: u64) -> Option<Translation> {
+        if iova >> self.config.ias != 0 {
+            return None;
+        }
+        let mut table = self.root;
+        let mut level = self.start_level;
+        loop {
+            match Entry::decode(self.mem.read(table, Self::index(iova, level)), level) {
+                Entry::Invalid => return None,
+                Entry::Leaf { pa, prot } => {
+                    let leaf_size = level_size(level);
+                    return Some(Translation {
+                        pa: pa + (iova & (leaf_size - 1)),
+                        leaf_size,
+                        prot,
+                    });
+                }
+                Entry::Table(child) => {
+                    table = child;
+                    level += 1;
+                }
+            }
+        }
+    }
+
+    /// Valid descriptors in the whole table (tables and leaves), not
+    /// counting the root itself.
+    pub fn descriptor_count(&self) -> u64 {
+        self.count_level(self.root, self.start_level)
+    }
+
+    fn count_level(&self, table: u64, level: u32) -> u64 {
+        let mut n = 0;
+        for i in 0..ENTRIES {
+            match Entry::decode(self.mem.read(table, i), level) {
+                Entry::Invalid => {}
+                Entry::Leaf { .. } => n += 1,
+                Entry::Table(child) => n += 1 + self.count_level(child, level + 1),
+            }
+        }
+        n
+    }
+}
+
+impl<M: TableMemory> Drop for PageTable<M> {
+    /// Frees every table page. The table must no longer be reachable by
+    /// the SMMU (no STE points at it and its VMID has been invalidated).
+    fn drop(&mut self) {
+        self.free_subtree(self.root, self.start_level);
+    }
+}
