@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# module.sh            build iommufd_rs.ko against the cached kernel build,
+# module.sh            build iommufd_rs.ko and smmu_rs.ko against the cached kernel build,
 #                      with clippy and every warning an error (C and Rust)
 # module.sh fmt        reformat the Rust sources
 # module.sh fmt-check  fail if any Rust source is not rustfmt-clean
@@ -34,4 +34,4 @@ out="$REPO/build/module"
 mkdir -p "$out"
 make -s -C "$KBUILD" M="$REPO" MO="$out" "${KMAKE_ARGS[@]}" \
 	CLIPPY=1 KRUSTFLAGS=-Dwarnings KCFLAGS=-Werror -j"$(nproc)" modules
-echo "[module] $out/iommufd_rs.ko"
+echo "[module] $out/iommufd_rs.ko $out/smmu_rs.ko"

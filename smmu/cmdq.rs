@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The command queue: a ring of 16-byte commands the SMMU consumes, and the
+//! commands this driver issues (SMMUv3 §4).
+//!
+//! One producer at a time (the queue sits in a spinlock in [`crate::smmu::Smmu`]):
+//! commands are written to memory, published by one `PROD` write (a
+//! `writel`, which orders the preceding stores), and a `CMD_SYNC` is
+//! complete once `CONS` has moved past it. Every batch ends with a
+//! `CMD_SYNC`, so when [`CmdQueue::issue_batch`] returns, every earlier
+//! command (STE invalidation, TLB invalidation) has taken effect.
+
+use crate::ffi::{now_us, udelay, DmaBuffer, Hw};
+use crate::regs::*;
+use kernel::prelude::*;
+
+/// One command: two 64-bit words.
+pub(crate) type Command = [u64; 2];
+
+const OP_CFGI_STE: u64 = 0x03;
+const OP_CFGI_ALL: u64 = 0x04;
+const OP_TLBI_S12_VMALL: u64 = 0x28;
+const OP_TLBI_S2_IPA: u64 = 0x2a;
+const OP_TLBI_NSNH_ALL: u64 = 0x30;
+const OP_CMD_SYNC: u64 = 0x46;
+
+/// CMD_CFGI_STE for `sid` (leaf: only the STE, not an L1 descriptor).
+pub(crate) fn cfgi_ste(sid: u32) -> Command {
+    [OP_CFGI_STE | (u64::from(sid) << 32), 1]
+}
+
+/// CMD_CFGI_ALL: every cached configuration.
+pub(crate) fn cfgi_all() -> Command {
+    [OP_CFGI_ALL, 31]
+}
+
+/// CMD_TLBI_NSNH_ALL: every non-secure, non-hyp TLB entry.
+pub(crate) fn tlbi_nsnh_all() -> Command {
+    [OP_TLBI_NSNH_ALL, 0]
+}
+
+/// CMD_TLBI_S12_VMALL: every entry of `vmid`.
+pub(crate) fn tlbi_vmall(vmid: u16) -> Command {
+    [OP_TLBI_S12_VMALL | (u64::from(vmid) << 32), 0]
+}
+
+/// CMD_TLBI_S2_IPA, leaf and walk entries (Leaf = 0). With `range`
+/// (`num`, `scale`) the command covers `(num + 1) << scale` 4 KiB pages
+/// from `ipa` (RIL); without, the entries holding `ipa`.
+pub(crate) fn tlbi_s2_ipa(vmid: u16, ipa: u64, range: Option<(u64, u64)>) -> Command {
+    let (num, scale, tg) = range.map_or((0, 0, 0), |(n, s)| (n, s, 1));
+    [
+        OP_TLBI_S2_IPA | (num << 12) | (scale << 20) | (u64::from(vmid) << 32),
+        (tg << 10) | (ipa & 0x000f_ffff_ffff_f000),
+    ]
+}
+
+fn cmd_sync() -> Command {
+    // CS = none: completion is observed through CONS.
+    [OP_CMD_SYNC, 0]
+}
+
+/// How long a CMD_SYNC may take before the SMMU is declared stuck.
+const SYNC_TIMEOUT_US: u64 = 1_000_000;
+
+/// The command queue's memory and producer index.
+pub(crate) struct CmdQueue {
+    buf: DmaBuffer,
+    log2: u32,
+    /// Producer index with its wrap bit.
+    prod: u32,
+}
+
+impl CmdQueue {
+    /// Allocates a queue of `1 << log2` commands.
+    pub(crate) fn new(hw: Hw, log2: u32) -> Result<Self> {
+        Ok(Self {
+            buf: DmaBuffer::new(hw, 16 << log2)?,
+            log2,
+            prod: 0,
+        })
+    }
+
+    /// The CMDQ_BASE value: address, size, read-allocate hint.
+    pub(crate) fn base_reg(&self) -> u64 {
+        Q_BASE_RWA | (self.buf.dma() & ADDR_MASK_51_5) | u64::from(self.log2)
+    }
+
+    fn wrap_mask(&self) -> u32 {
+        (2 << self.log2) - 1
+    }
+
+    fn full(&self, cons: u32) -> bool {
+        (self.prod ^ cons) & self.wrap_mask() == 1 << self.log2
+    }
+
+    fn read_cons(&self, hw: &Hw) -> u32 {
+        hw.read32(CMDQ_CONS) & self.wrap_mask()
+    }
+
+    /// Writes `cmds` and a CMD_SYNC, publishes them and waits until the
+    /// SMMU has consumed the sync. A command the SMMU rejects is logged and
+    /// skipped (replaced by a sync), as the in-tree driver does.
+    pub(crate) fn issue_batch(&mut self, hw: &Hw, cmds: impl Iterator<Item = Command>) -> Result {
+        for cmd in cmds.chain(core::iter::once(cmd_sync())) {
+            if self.full(self.read_cons(hw)) {
+                hw.write32(CMDQ_PROD, self.prod);
+                self.wait(hw, |q, cons| !q.full(cons))?;
+            }
+            let idx = (self.prod & ((1 << self.log2) - 1)) as usize;
+            self.buf.write(2 * idx, cmd[0]);
+            self.buf.write(2 * idx + 1, cmd[1]);
+            self.prod = (self.prod + 1) & self.wrap_mask();
+        }
+        hw.write32(CMDQ_PROD, self.prod);
+        self.wait(hw, |q, cons| cons == q.prod)
+    }
+
+    fn wait(&mut self, hw: &Hw, done: impl Fn(&Self, u32) -> bool) -> Result {
+        let start = now_us();
+        loop {
+            if done(self, self.read_cons(hw)) {
+                return Ok(());
+            }
+            let gerror = hw.read32(GERROR);
+            let gerrorn = hw.read32(GERRORN);
+            if (gerror ^ gerrorn) & GERROR_CMDQ_ERR != 0 {
+                self.skip_error(hw);
+                hw.write32(GERRORN, gerrorn ^ GERROR_CMDQ_ERR);
+                continue;
+            }
+            if now_us() - start > SYNC_TIMEOUT_US {
+                hw.log(c"command queue stuck: prod, cons", self.prod.into(), hw.read32(CMDQ_CONS).into());
+                return Err(ETIMEDOUT);
+            }
+            udelay(1);
+        }
+    }
+
+    /// The SMMU stopped at a bad command (CMDQ_CONS.ERR): log it and
+    /// replace it by a CMD_SYNC so the queue moves on.
+    pub(crate) fn skip_error(&mut self, hw: &Hw) {
+        let cons = hw.read32(CMDQ_CONS);
+        let err = (cons >> CMDQ_CONS_ERR_SHIFT) & CMDQ_CONS_ERR_MASK;
+        let idx = (cons & ((1 << self.log2) - 1)) as usize;
+        hw.log(c"command rejected: error, opcode", err.into(), self.buf.read(2 * idx) & 0xff);
+        let sync = cmd_sync();
+        self.buf.write(2 * idx, sync[0]);
+        self.buf.write(2 * idx + 1, sync[1]);
+    }
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The Rust functions `glue.c` calls (declared in `glue.h`): conversions
+//! between the raw pointers the C side stores and the driver's objects.
+//!
+//! Ownership across the boundary: the SMMU is an `Arc<Smmu>` whose one
+//! reference the C side holds from `smmu_rs_rs_init()` to
+//! `smmu_rs_rs_fini()`; each domain an `Arc<S2Domain>` held from
+//! `smmu_rs_rs_domain_alloc()` to `smmu_rs_rs_domain_free()`; each master a
+//! `KBox<Master>` held from probe to release.
+
+use crate::ffi::{Hw, RawHw};
+use crate::master::Master;
+use crate::s2_domain::S2Domain;
+use crate::smmu::Smmu;
+use core::ptr::null_mut;
+use kernel::ffi::{c_int, c_uint, c_void};
+use kernel::prelude::*;
+use kernel::sync::{Arc, ArcBorrow};
+
+fn errno(r: Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// `p` came from `smmu_rs_rs_init()` and `smmu_rs_rs_fini()` has not run.
+unsafe fn smmu<'a>(p: *mut c_void) -> ArcBorrow<'a, Smmu> {
+    // SAFETY: guaranteed by the caller: `p` is a live `Arc<Smmu>` raw pointer.
+    unsafe { ArcBorrow::from_raw(p.cast::<Smmu>()) }
+}
+
+/// # Safety
+///
+/// `p` came from `smmu_rs_rs_domain_alloc()` and is not freed.
+unsafe fn domain<'a>(p: *mut c_void) -> ArcBorrow<'a, S2Domain> {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ArcBorrow::from_raw(p.cast::<S2Domain>()) }
+}
+
+/// # Safety
+///
+/// `p` came from `smmu_rs_rs_master_probe()` and is not released.
+unsafe fn master<'a>(p: *mut c_void) -> &'a Master {
+    // SAFETY: guaranteed by the caller: a live `KBox<Master>` raw pointer.
+    unsafe { &*p.cast::<Master>() }
+}
+
+/// Probes and enables the SMMU; NULL with `*err` set on failure.
+///
+/// # Safety
+///
+/// `hw` is the `struct smmu_rs_hw` of a probing device, valid until
+/// `smmu_rs_rs_fini()`; `err` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_init(hw: *mut RawHw, err: *mut c_int) -> *mut c_void {
+    // SAFETY: guaranteed by the caller.
+    let hw = unsafe { Hw::new(hw) };
+    match Smmu::new(hw) {
+        Ok(s) => Arc::into_raw(s).cast_mut().cast(),
+        Err(e) => {
+            // SAFETY: `err` is writable (caller).
+            unsafe { *err = e.to_errno() };
+            null_mut()
+        }
+    }
+}
+
+/// Disables the SMMU and drops the C side's reference.
+///
+/// # Safety
+///
+/// `p` came from `smmu_rs_rs_init()`; called once, after the interrupts
+/// are freed and the poll work is cancelled.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_fini(p: *mut c_void) {
+    // SAFETY: guaranteed by the caller: this takes back the reference
+    // `smmu_rs_rs_init()` gave out.
+    let s = unsafe { Arc::from_raw(p.cast::<Smmu>()) };
+    s.disable();
+}
+
+/// Logs new events.
+///
+/// # Safety
+///
+/// `p` is NULL or as for `smmu()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_service_events(p: *mut c_void) {
+    if !p.is_null() {
+        // SAFETY: guaranteed by the caller.
+        unsafe { smmu(p) }.service_events();
+    }
+}
+
+/// Logs and acknowledges global errors.
+///
+/// # Safety
+///
+/// `p` is NULL or as for `smmu()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_service_gerror(p: *mut c_void) {
+    if !p.is_null() {
+        // SAFETY: guaranteed by the caller.
+        unsafe { smmu(p) }.service_gerror();
+    }
+}
+
+/// A master for a device with `nsids` stream ids; NULL with `*err` set.
+///
+/// # Safety
+///
+/// `p` as for `smmu()`; `sids` points at `nsids` readable u32; `err` is
+/// writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_master_probe(
+    p: *mut c_void,
+    _dev: *mut c_void,
+    sids: *const u32,
+    nsids: c_uint,
+    err: *mut c_int,
+) -> *mut c_void {
+    // SAFETY: guaranteed by the caller.
+    let smmu: Arc<Smmu> = unsafe { smmu(p) }.into();
+    // SAFETY: `sids` points at `nsids` u32 that live for the call (caller).
+    let sids = unsafe { core::slice::from_raw_parts(sids, nsids as usize) };
+    match Master::probe(&smmu, sids) {
+        Ok(m) => KBox::into_raw(m).cast(),
+        Err(e) => {
+            // SAFETY: `err` is writable (caller).
+            unsafe { *err = e.to_errno() };
+            null_mut()
+        }
+    }
+}
+
+/// Releases a master (its STEs become abort).
+///
+/// # Safety
+///
+/// `m` came from `smmu_rs_rs_master_probe()`; called once.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_master_release(m: *mut c_void) {
+    if !m.is_null() {
+        // SAFETY: guaranteed by the caller: takes back the box.
+        drop(unsafe { KBox::from_raw(m.cast::<Master>()) });
+    }
+}
+
+/// Attaches the identity domain.
+///
+/// # Safety
+///
+/// `m` as for `master()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_bypass(m: *mut c_void) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    errno(unsafe { master(m) }.attach_bypass())
+}
+
+/// Attaches the blocked domain.
+///
+/// # Safety
+///
+/// `m` as for `master()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_abort(m: *mut c_void) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    errno(unsafe { master(m) }.attach_abort())
+}
+
+/// A new stage-2 domain; `*ias` gets its input size. NULL with `*err` set.
+///
+/// # Safety
+///
+/// `p` as for `smmu()`; `ias` and `err` are writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_alloc(
+    p: *mut c_void,
+    _flags: u32,
+    ias: *mut u32,
+    err: *mut c_int,
+) -> *mut c_void {
+    // SAFETY: guaranteed by the caller.
+    let smmu: Arc<Smmu> = unsafe { smmu(p) }.into();
+    match S2Domain::new(&smmu) {
+        Ok(d) => {
+            // SAFETY: writable (caller).
+            unsafe { *ias = d.ias() };
+            Arc::into_raw(d).cast_mut().cast()
+        }
+        Err(e) => {
+            // SAFETY: writable (caller).
+            unsafe { *err = e.to_errno() };
+            null_mut()
+        }
+    }
+}
+
+/// Frees a domain no device is attached to.
+///
+/// # Safety
+///
+/// `d` came from `smmu_rs_rs_domain_alloc()`; called once.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_free(d: *mut c_void) {
+    // SAFETY: guaranteed by the caller: takes back the reference.
+    drop(unsafe { Arc::from_raw(d.cast::<S2Domain>()) });
+}
+
+/// Attaches a stage-2 domain.
+///
+/// # Safety
+///
+/// `d` as for `domain()`, `m` as for `master()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_s2(d: *mut c_void, m: *mut c_void) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let (d, m) = unsafe { (domain(d), master(m)) };
+    errno(m.attach_s2(&d))
+}
+
+/// Maps a range; 0 or -EEXIST, -ENOMEM, -EINVAL with nothing mapped.
+///
+/// # Safety
+///
+/// `d` as for `domain()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_map(
+    d: *mut c_void,
+    iova: u64,
+    pa: u64,
+    size: u64,
+    prot: c_int,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let d = unsafe { domain(d) };
+    // The IOMMU_* bits are all positive.
+    errno(d.map(iova, pa, size, prot as u32))
+}
+
+/// Unmaps a range; returns the bytes unmapped.
+///
+/// # Safety
+///
+/// `d` as for `domain()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_unmap(d: *mut c_void, iova: u64, size: u64) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { domain(d) }.unmap(iova, size)
+}
+
+/// Output address of `iova` and its leaf size (both 0 if unmapped).
+///
+/// # Safety
+///
+/// `d` as for `domain()`; `leaf` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_translate(d: *mut c_void, iova: u64, leaf: *mut u64) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    let (pa, size) = unsafe { domain(d) }.translate(iova).unwrap_or((0, 0));
+    // SAFETY: writable (caller).
+    unsafe { *leaf = size };
+    pa
+}
+
+/// Invalidates everything the domain's VMID may have cached.
+///
+/// # Safety
+///
+/// `d` as for `domain()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_flush_all(d: *mut c_void) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { domain(d) }.flush_all();
+}

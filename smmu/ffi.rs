@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C services of `glue.c`, wrapped so the rest of the driver is safe
+//! Rust: register access bounded to the SMMU's 128 KiB, coherent DMA
+//! buffers that free themselves, table pages by physical address.
+
+use kernel::ffi::{c_char, c_int, c_uint, c_void};
+use kernel::prelude::*;
+
+/// `struct smmu_rs_hw` of `glue.h`, opaque here.
+#[repr(C)]
+pub(crate) struct RawHw {
+    _opaque: [u8; 0],
+}
+
+extern "C" {
+    fn smmu_rs_readl(hw: *mut RawHw, off: u32) -> u32;
+    fn smmu_rs_writel(hw: *mut RawHw, off: u32, val: u32);
+    fn smmu_rs_writeq(hw: *mut RawHw, off: u32, val: u64);
+    fn smmu_rs_dma_alloc(hw: *mut RawHw, size: usize, dma: *mut u64) -> *mut c_void;
+    fn smmu_rs_dma_free(hw: *mut RawHw, size: usize, cpu: *mut c_void, dma: u64);
+    fn smmu_rs_table_alloc() -> u64;
+    fn smmu_rs_table_free(pa: u64);
+    fn smmu_rs_table_read(pa: u64, index: c_uint) -> u64;
+    fn smmu_rs_table_write(pa: u64, index: c_uint, value: u64);
+    fn smmu_rs_log_event(hw: *mut RawHw, event: *const u64);
+    fn smmu_rs_log(hw: *mut RawHw, msg: *const c_char, a: u64, b: u64);
+    fn smmu_rs_udelay(us: c_uint);
+    fn smmu_rs_ktime_us() -> u64;
+    fn smmu_rs_glue_register() -> c_int;
+    fn smmu_rs_glue_unregister();
+}
+
+/// Size of the register space `base` maps (pages 0 and 1).
+const REG_SIZE: u32 = 0x2_0000;
+
+/// One SMMU's registers and device, as `glue.c` holds them.
+///
+/// Invariant: `raw` is the `struct smmu_rs_hw` of a bound platform device;
+/// it and its register mapping live until after the `Smmu` holding this is
+/// finished (`smmu_rs_rs_fini()` is the last call of `remove`).
+#[derive(Clone, Copy)]
+pub(crate) struct Hw {
+    raw: *mut RawHw,
+}
+
+// SAFETY: `Hw` is a pointer to device state that the C side never frees
+// while the driver state holding it lives (type invariant); register access
+// and DMA allocation may happen from any thread.
+unsafe impl Send for Hw {}
+// SAFETY: as for `Send`; every operation is a single MMIO access or a call
+// into thread-safe kernel services.
+unsafe impl Sync for Hw {}
+
+impl Hw {
+    /// # Safety
+    ///
+    /// `raw` must be the `struct smmu_rs_hw` of a probing or bound device,
+    /// valid until the driver state built from it is finished.
+    pub(crate) unsafe fn new(raw: *mut RawHw) -> Self {
+        Self { raw }
+    }
+
+    /// Reads a 32-bit register.
+    pub(crate) fn read32(&self, off: u32) -> u32 {
+        assert!(off % 4 == 0 && off < REG_SIZE);
+        // SAFETY: `raw` is valid (type invariant) and `off` lies in the
+        // mapped register space (checked above).
+        unsafe { smmu_rs_readl(self.raw, off) }
+    }
+
+    /// Writes a 32-bit register.
+    pub(crate) fn write32(&self, off: u32, val: u32) {
+        assert!(off % 4 == 0 && off < REG_SIZE);
+        // SAFETY: as in `read32`.
+        unsafe { smmu_rs_writel(self.raw, off, val) }
+    }
+
+    /// Writes a 64-bit register.
+    pub(crate) fn write64(&self, off: u32, val: u64) {
+        assert!(off % 8 == 0 && off < REG_SIZE);
+        // SAFETY: as in `read32`.
+        unsafe { smmu_rs_writeq(self.raw, off, val) }
+    }
+
+    /// Logs one event record, rate-limited.
+    pub(crate) fn log_event(&self, event: &[u64; 4]) {
+        // SAFETY: `raw` is valid (type invariant); `event` points at four
+        // readable words for the duration of the call.
+        unsafe { smmu_rs_log_event(self.raw, event.as_ptr()) }
+    }
+
+    /// Logs `msg` with two values, rate-limited.
+    pub(crate) fn log(&self, msg: &CStr, a: u64, b: u64) {
+        // SAFETY: `raw` is valid (type invariant); `msg` is NUL-terminated.
+        unsafe { smmu_rs_log(self.raw, msg.as_char_ptr(), a, b) }
+    }
+}
+
+/// Waits `us` microseconds (busy).
+pub(crate) fn udelay(us: u32) {
+    // SAFETY: no preconditions.
+    unsafe { smmu_rs_udelay(us) }
+}
+
+/// Monotonic time in microseconds.
+pub(crate) fn now_us() -> u64 {
+    // SAFETY: no preconditions.
+    unsafe { smmu_rs_ktime_us() }
+}
+
+/// Registers the platform driver.
+pub(crate) fn register_driver() -> Result {
+    // SAFETY: no preconditions; paired with `unregister_driver()` at exit.
+    kernel::error::to_result(unsafe { smmu_rs_glue_register() })
+}
+
+/// Unregisters the platform driver (removing every bound SMMU).
+pub(crate) fn unregister_driver() {
+    // SAFETY: called once, at module exit, after a successful register.
+    unsafe { smmu_rs_glue_unregister() }
+}
+
+/// Coherent DMA memory the SMMU reads and writes (stream table, queues),
+/// seen as 64-bit words.
+pub(crate) struct DmaBuffer {
+    hw: Hw,
+    cpu: *mut u64,
+    dma: u64,
+    words: usize,
+}
+
+// SAFETY: the buffer is owned memory; concurrent access is serialised by
+// the locks of the structures that own a `DmaBuffer`.
+unsafe impl Send for DmaBuffer {}
+// SAFETY: shared access only reads words with volatile loads.
+unsafe impl Sync for DmaBuffer {}
+
+impl DmaBuffer {
+    /// Allocates `bytes` (a multiple of 8) of zeroed coherent memory.
+    pub(crate) fn new(hw: Hw, bytes: usize) -> Result<Self> {
+        let mut dma = 0u64;
+        // SAFETY: `hw.raw` is valid (type invariant of `Hw`); `dma` is a
+        // writable u64 (dma_addr_t is 64-bit on arm64).
+        let cpu = unsafe { smmu_rs_dma_alloc(hw.raw, bytes, &mut dma) };
+        if cpu.is_null() {
+            return Err(ENOMEM);
+        }
+        Ok(Self {
+            hw,
+            cpu: cpu.cast(),
+            dma,
+            words: bytes / 8,
+        })
+    }
+
+    /// The bus address the SMMU uses.
+    pub(crate) fn dma(&self) -> u64 {
+        self.dma
+    }
+
+    /// Word `i`.
+    pub(crate) fn read(&self, i: usize) -> u64 {
+        assert!(i < self.words);
+        // SAFETY: `cpu` points at `words` u64s of live coherent memory
+        // (allocated in `new`, freed only in `drop`), and `i` is in bounds.
+        unsafe { self.cpu.add(i).read_volatile() }
+    }
+
+    /// Sets word `i` with one 64-bit store.
+    pub(crate) fn write(&mut self, i: usize, value: u64) {
+        assert!(i < self.words);
+        // SAFETY: as in `read`; `&mut self` excludes other CPU writers.
+        unsafe { self.cpu.add(i).write_volatile(value) }
+    }
+}
+
+impl Drop for DmaBuffer {
+    fn drop(&mut self) {
+        // SAFETY: `cpu`/`dma` came from `smmu_rs_dma_alloc` with this size
+        // and are freed once; the SMMU no longer uses the buffer (the owner
+        // disables it or unlinks the buffer first).
+        unsafe { smmu_rs_dma_free(self.hw.raw, self.words * 8, self.cpu.cast(), self.dma) }
+    }
+}
+
+/// Page-table pages, named by physical address.
+pub(crate) mod table_page {
+    use super::*;
+
+    /// A zeroed page, or `None`.
+    pub(crate) fn alloc() -> Option<u64> {
+        // SAFETY: no preconditions.
+        let pa = unsafe { smmu_rs_table_alloc() };
+        (pa != 0).then_some(pa)
+    }
+
+    /// Frees a page from `alloc`.
+    ///
+    /// # Safety
+    ///
+    /// `pa` came from `alloc`, is not freed yet, and the SMMU can no longer
+    /// reach it.
+    pub(crate) unsafe fn free(pa: u64) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { smmu_rs_table_free(pa) }
+    }
+
+    /// Entry `index` (masked to 0..512) of page `pa`.
+    ///
+    /// # Safety
+    ///
+    /// `pa` came from `alloc` and is not freed.
+    pub(crate) unsafe fn read(pa: u64, index: usize) -> u64 {
+        // SAFETY: guaranteed by the caller; the C side masks the index. The
+        // cast keeps the low bits, which are all the index uses.
+        unsafe { smmu_rs_table_read(pa, index as c_uint) }
+    }
+
+    /// Sets entry `index` of page `pa` with one 64-bit store.
+    ///
+    /// # Safety
+    ///
+    /// As for `read`.
+    pub(crate) unsafe fn write(pa: u64, index: usize, value: u64) {
+        // SAFETY: as in `read`.
+        unsafe { smmu_rs_table_write(pa, index as c_uint, value) }
+    }
+}

@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smmu_rs glue: the platform driver for "arm,smmu-v3", struct iommu_ops and
+ * struct iommu_domain_ops as thin trampolines into Rust, and the few kernel
+ * services Rust calls (MMIO, coherent DMA memory, table pages, logs).
+ *
+ * Everything that decides something (register programming, queues, STEs,
+ * VMIDs, the page table) is in Rust; this file only converts between the
+ * IOMMU core's objects and the Rust state they carry.
+ */
+#include <linux/delay.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-hi-lo.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/interrupt.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/iommufd.h>
+
+#include "glue.h"
+
+/* Exported by dma-iommu.c; its header is private to drivers/iommu. */
+void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list);
+
+#define SMMU_RS_MSI_IOVA_BASE 0x8000000
+#define SMMU_RS_MSI_IOVA_LENGTH 0x100000
+#define SMMU_RS_POLL_MS 100
+
+/*
+ * Every bound instance, for probe_device() to find the SMMU of a device's
+ * fwspec. Protected by smmu_rs_list_lock.
+ */
+static LIST_HEAD(smmu_rs_list);
+static DEFINE_MUTEX(smmu_rs_list_lock);
+
+struct smmu_rs_instance {
+	struct list_head node;
+	struct smmu_rs_hw *hw;
+};
+
+/**
+ * struct smmu_rs_domain - a stage-2 paging domain
+ * @domain: what the IOMMU core holds
+ * @rust: the page table and VMID (struct S2Domain in Rust)
+ */
+struct smmu_rs_domain {
+	struct iommu_domain domain;
+	void *rust;
+};
+
+static struct smmu_rs_domain *to_smmu_rs_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct smmu_rs_domain, domain);
+}
+
+static struct smmu_rs_hw *dev_to_hw(struct device *dev)
+{
+	return container_of(dev->iommu->iommu_dev, struct smmu_rs_hw, iommu);
+}
+
+/* ---- services for Rust ---- */
+
+u32 smmu_rs_readl(struct smmu_rs_hw *hw, u32 off)
+{
+	return readl(hw->base + off);
+}
+
+void smmu_rs_writel(struct smmu_rs_hw *hw, u32 off, u32 val)
+{
+	writel(val, hw->base + off);
+}
+
+void smmu_rs_writeq(struct smmu_rs_hw *hw, u32 off, u64 val)
+{
+	writeq(val, hw->base + off);
+}
+
+void *smmu_rs_dma_alloc(struct smmu_rs_hw *hw, size_t size, dma_addr_t *dma)
+{
+	return dma_alloc_coherent(hw->dev, size, dma, GFP_KERNEL);
+}
+
+void smmu_rs_dma_free(struct smmu_rs_hw *hw, size_t size, void *cpu, dma_addr_t dma)
+{
+	dma_free_coherent(hw->dev, size, cpu, dma);
+}
+
+/*
+ * Page-table pages. The SMMU is cache coherent (probe refuses others), so a
+ * plain store is observed by its walker once a later writel() to the
+ * command queue's PROD register (which orders prior stores) is seen.
+ * Charged to the caller's memory cgroup: they back user-created domains.
+ */
+u64 smmu_rs_table_alloc(void)
+{
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	return page ? page_to_phys(page) : 0;
+}
+
+void smmu_rs_table_free(u64 pa)
+{
+	__free_page(phys_to_page(pa));
+}
+
+u64 smmu_rs_table_read(u64 pa, unsigned int index)
+{
+	return READ_ONCE(((u64 *)phys_to_virt(pa))[index & 511]);
+}
+
+void smmu_rs_table_write(u64 pa, unsigned int index, u64 value)
+{
+	WRITE_ONCE(((u64 *)phys_to_virt(pa))[index & 511], value);
+}
+
+static const char *const smmu_rs_event_names[] = {
+	[0x01] = "F_UUT", [0x02] = "C_BAD_STREAMID", [0x03] = "F_STE_FETCH",
+	[0x04] = "C_BAD_STE", [0x05] = "F_BAD_ATS_TREQ",
+	[0x06] = "F_STREAM_DISABLED", [0x07] = "F_TRANSL_FORBIDDEN",
+	[0x08] = "C_BAD_SUBSTREAMID", [0x09] = "F_CD_FETCH", [0x0a] = "C_BAD_CD",
+	[0x0b] = "F_WALK_EABT", [0x10] = "F_TRANSLATION",
+	[0x11] = "F_ADDR_SIZE", [0x12] = "F_ACCESS", [0x13] = "F_PERMISSION",
+	[0x20] = "F_TLB_CONFLICT", [0x21] = "F_CFG_CONFLICT",
+	[0x24] = "E_PAGE_REQUEST", [0x25] = "F_VMS_FETCH",
+};
+
+/**
+ * smmu_rs_log_event() - log one event-queue record, rate-limited
+ * @hw: the SMMU
+ * @event: its four 64-bit words
+ */
+void smmu_rs_log_event(struct smmu_rs_hw *hw, const u64 *event)
+{
+	u8 id = event[0] & 0xff;
+	const char *name = id < ARRAY_SIZE(smmu_rs_event_names) &&
+			   smmu_rs_event_names[id] ? smmu_rs_event_names[id] : "?";
+
+	dev_err_ratelimited(hw->dev,
+			    "event 0x%02x %s: sid 0x%x iova 0x%llx ipa 0x%llx%s%s (raw %016llx %016llx %016llx %016llx)\n",
+			    id, name, (u32)(event[0] >> 32), event[2],
+			    event[3] & GENMASK_ULL(51, 12),
+			    event[1] & BIT_ULL(35) ? " read" : " write",
+			    event[1] & BIT_ULL(34) ? " s2" : "",
+			    event[0], event[1], event[2], event[3]);
+}
+
+void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b)
+{
+	dev_err_ratelimited(hw->dev, "%s (0x%llx, 0x%llx)\n", msg, a, b);
+}
+
+void smmu_rs_udelay(unsigned int us)
+{
+	udelay(us);
+}
+
+u64 smmu_rs_ktime_us(void)
+{
+	return ktime_to_us(ktime_get());
+}
+
+/* ---- interrupts ---- */
+
+static irqreturn_t smmu_rs_evtq_thread(int irq, void *data)
+{
+	struct smmu_rs_hw *hw = data;
+
+	smmu_rs_rs_service_events(hw->rust);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t smmu_rs_gerror_thread(int irq, void *data)
+{
+	struct smmu_rs_hw *hw = data;
+
+	smmu_rs_rs_service_gerror(hw->rust);
+	return IRQ_HANDLED;
+}
+
+static void smmu_rs_poll_fn(struct work_struct *work)
+{
+	struct smmu_rs_hw *hw = container_of(to_delayed_work(work), struct smmu_rs_hw, poll);
+
+	smmu_rs_rs_service_events(hw->rust);
+	smmu_rs_rs_service_gerror(hw->rust);
+	schedule_delayed_work(&hw->poll, msecs_to_jiffies(SMMU_RS_POLL_MS));
+}
+
+/* ---- domains ---- */
+
+static int smmu_rs_identity_attach(struct iommu_domain *domain, struct device *dev,
+				   struct iommu_domain *old)
+{
+	return smmu_rs_rs_attach_bypass(dev_iommu_priv_get(dev));
+}
+
+static const struct iommu_domain_ops smmu_rs_identity_ops = {
+	.attach_dev = smmu_rs_identity_attach,
+};
+
+static struct iommu_domain smmu_rs_identity_domain = {
+	.type = IOMMU_DOMAIN_IDENTITY,
+	.ops = &smmu_rs_identity_ops,
+};
+
+static int smmu_rs_blocked_attach(struct iommu_domain *domain, struct device *dev,
+				  struct iommu_domain *old)
+{
+	return smmu_rs_rs_attach_abort(dev_iommu_priv_get(dev));
+}
+
+static const struct iommu_domain_ops smmu_rs_blocked_ops = {
+	.attach_dev = smmu_rs_blocked_attach,
+};
+
+static struct iommu_domain smmu_rs_blocked_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &smmu_rs_blocked_ops,
+};
+
+static int smmu_rs_s2_attach(struct iommu_domain *domain, struct device *dev,
+			     struct iommu_domain *old)
+{
+	return smmu_rs_rs_attach_s2(to_smmu_rs_domain(domain)->rust, dev_iommu_priv_get(dev));
+}
+
+static int smmu_rs_map_pages(struct iommu_domain *domain, unsigned long iova,
+			     phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			     int prot, gfp_t gfp, size_t *mapped)
+{
+	u64 size = (u64)pgsize * pgcount;
+	int ret;
+
+	/* The table lock is a mutex: only sleeping callers (iommufd, MSI). */
+	if (WARN_ON_ONCE(!gfpflags_allow_blocking(gfp)))
+		return -EINVAL;
+	ret = smmu_rs_rs_map(to_smmu_rs_domain(domain)->rust, iova, paddr, size, prot);
+	if (!ret)
+		*mapped = size;
+	return ret;
+}
+
+static size_t smmu_rs_unmap_pages(struct iommu_domain *domain, unsigned long iova,
+				  size_t pgsize, size_t pgcount,
+				  struct iommu_iotlb_gather *gather)
+{
+	/* Invalidated and synced before returning: iotlb_sync has nothing left. */
+	return smmu_rs_rs_unmap(to_smmu_rs_domain(domain)->rust, iova, (u64)pgsize * pgcount);
+}
+
+static phys_addr_t smmu_rs_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
+{
+	u64 leaf;
+
+	return smmu_rs_rs_translate(to_smmu_rs_domain(domain)->rust, iova, &leaf);
+}
+
+static void smmu_rs_flush_iotlb_all(struct iommu_domain *domain)
+{
+	smmu_rs_rs_flush_all(to_smmu_rs_domain(domain)->rust);
+}
+
+static void smmu_rs_iotlb_sync(struct iommu_domain *domain, struct iommu_iotlb_gather *gather)
+{
+}
+
+static void smmu_rs_domain_free(struct iommu_domain *domain)
+{
+	struct smmu_rs_domain *d = to_smmu_rs_domain(domain);
+
+	smmu_rs_rs_domain_free(d->rust);
+	kfree(d);
+}
+
+static const struct iommu_domain_ops smmu_rs_s2_ops = {
+	.attach_dev = smmu_rs_s2_attach,
+	.map_pages = smmu_rs_map_pages,
+	.unmap_pages = smmu_rs_unmap_pages,
+	.iova_to_phys = smmu_rs_iova_to_phys,
+	.flush_iotlb_all = smmu_rs_flush_iotlb_all,
+	.iotlb_sync = smmu_rs_iotlb_sync,
+	.free = smmu_rs_domain_free,
+};
+
+/**
+ * smmu_rs_domain_translate() - walk one of our stage-2 domains
+ * @domain: any domain
+ * @iova: the address to translate
+ * @pa: its output address
+ * @leaf_size: the size of the leaf that maps it (4K, 2M or 1G)
+ *
+ * For iommufd_rs's IOMMU_HWPT_TRANSLATE, through symbol_get().
+ *
+ * Return: 0, -EOPNOTSUPP if @domain is not ours, -ENOENT if unmapped.
+ */
+int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
+			     u64 *leaf_size)
+{
+	if (domain->ops != &smmu_rs_s2_ops)
+		return -EOPNOTSUPP;
+	*pa = smmu_rs_rs_translate(to_smmu_rs_domain(domain)->rust, iova, leaf_size);
+	return *leaf_size ? 0 : -ENOENT;
+}
+EXPORT_SYMBOL_GPL(smmu_rs_domain_translate);
+
+static struct iommu_domain *
+smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
+				  const struct iommu_user_data *user_data)
+{
+	struct smmu_rs_hw *hw = dev_to_hw(dev);
+	struct smmu_rs_domain *d;
+	u32 ias;
+	int err = 0;
+
+	if (user_data || (flags & ~IOMMU_HWPT_ALLOC_NEST_PARENT))
+		return ERR_PTR(-EOPNOTSUPP);
+	d = kzalloc_obj(*d, GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->rust = smmu_rs_rs_domain_alloc(hw->rust, flags, &ias, &err);
+	if (!d->rust) {
+		kfree(d);
+		return ERR_PTR(err);
+	}
+	d->domain.ops = &smmu_rs_s2_ops;
+	d->domain.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G;
+	d->domain.geometry.aperture_start = 0;
+	d->domain.geometry.aperture_end = (1ULL << ias) - 1;
+	d->domain.geometry.force_aperture = true;
+	return &d->domain;
+}
+
+/* ---- devices ---- */
+
+static struct smmu_rs_hw *smmu_rs_hw_by_fwnode(struct fwnode_handle *fwnode)
+{
+	struct smmu_rs_instance *inst;
+	struct smmu_rs_hw *hw = NULL;
+
+	mutex_lock(&smmu_rs_list_lock);
+	list_for_each_entry(inst, &smmu_rs_list, node) {
+		if (dev_fwnode(inst->hw->dev) == fwnode) {
+			hw = inst->hw;
+			break;
+		}
+	}
+	mutex_unlock(&smmu_rs_list_lock);
+	return hw;
+}
+
+static struct iommu_device *smmu_rs_probe_device(struct device *dev)
+{
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	struct smmu_rs_hw *hw;
+	void *master;
+	int err = 0;
+
+	hw = smmu_rs_hw_by_fwnode(fwspec->iommu_fwnode);
+	if (!hw)
+		return ERR_PTR(-ENODEV);
+	master = smmu_rs_rs_master_probe(hw->rust, dev, fwspec->ids, fwspec->num_ids, &err);
+	if (!master)
+		return ERR_PTR(err);
+	dev_iommu_priv_set(dev, master);
+	return &hw->iommu;
+}
+
+static void smmu_rs_release_device(struct device *dev)
+{
+	smmu_rs_rs_master_release(dev_iommu_priv_get(dev));
+	dev_iommu_priv_set(dev, NULL);
+}
+
+static struct iommu_group *smmu_rs_device_group(struct device *dev)
+{
+	return dev_is_pci(dev) ? pci_device_group(dev) : generic_device_group(dev);
+}
+
+static int smmu_rs_of_xlate(struct device *dev, const struct of_phandle_args *args)
+{
+	return iommu_fwspec_add_ids(dev, args->args, 1);
+}
+
+/*
+ * The software MSI window, where the MSI cookie maps doorbells by default,
+ * as the in-tree driver places it; firmware regions follow.
+ */
+static void smmu_rs_get_resv_regions(struct device *dev, struct list_head *head)
+{
+	int prot = IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO;
+	struct iommu_resv_region *region;
+
+	region = iommu_alloc_resv_region(SMMU_RS_MSI_IOVA_BASE, SMMU_RS_MSI_IOVA_LENGTH,
+					 prot, IOMMU_RESV_SW_MSI, GFP_KERNEL);
+	if (!region)
+		return;
+	list_add_tail(&region->list, head);
+	iommu_dma_get_resv_regions(dev, head);
+}
+
+/* Host drivers keep working unchanged: every default domain is bypass. */
+static int smmu_rs_def_domain_type(struct device *dev)
+{
+	return IOMMU_DOMAIN_IDENTITY;
+}
+
+static bool smmu_rs_capable(struct device *dev, enum iommu_cap cap)
+{
+	/* Probe refuses SMMUs that are not coherent. */
+	return cap == IOMMU_CAP_CACHE_COHERENCY;
+}
+
+static void *smmu_rs_hw_info(struct device *dev, u32 *length, enum iommu_hw_info_type *type)
+{
+	struct smmu_rs_hw *hw = dev_to_hw(dev);
+	struct iommu_hw_info_arm_smmuv3 *info;
+	unsigned int i;
+
+	if (*type != IOMMU_HW_INFO_TYPE_DEFAULT && *type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3)
+		return ERR_PTR(-EOPNOTSUPP);
+	info = kzalloc_obj(*info);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i <= 5; i++)
+		info->idr[i] = readl_relaxed(hw->base + 4 * i);
+	info->iidr = readl_relaxed(hw->base + 0x18);
+	info->aidr = readl_relaxed(hw->base + 0x1c);
+	*length = sizeof(*info);
+	*type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+	return info;
+}
+
+static const struct iommu_ops smmu_rs_ops = {
+	.identity_domain = &smmu_rs_identity_domain,
+	.blocked_domain = &smmu_rs_blocked_domain,
+	.release_domain = &smmu_rs_blocked_domain,
+	.capable = smmu_rs_capable,
+	.hw_info = smmu_rs_hw_info,
+	.domain_alloc_paging_flags = smmu_rs_domain_alloc_paging_flags,
+	.probe_device = smmu_rs_probe_device,
+	.release_device = smmu_rs_release_device,
+	.device_group = smmu_rs_device_group,
+	.of_xlate = smmu_rs_of_xlate,
+	.get_resv_regions = smmu_rs_get_resv_regions,
+	.def_domain_type = smmu_rs_def_domain_type,
+	.owner = THIS_MODULE,
+};
+
+/* ---- the platform driver ---- */
+
+static int smmu_rs_request_irq(struct smmu_rs_hw *hw, struct platform_device *pdev,
+			       const char *name, irq_handler_t fn)
+{
+	int irq = platform_get_irq_byname_optional(pdev, name);
+
+	if (irq <= 0)
+		return 0;
+	if (request_threaded_irq(irq, NULL, fn, IRQF_ONESHOT, dev_name(hw->dev), hw)) {
+		dev_warn(hw->dev, "cannot request the %s interrupt: polling\n", name);
+		return 0;
+	}
+	return irq;
+}
+
+static void smmu_rs_free_irqs(struct smmu_rs_hw *hw)
+{
+	if (hw->evtq_irq)
+		free_irq(hw->evtq_irq, hw);
+	if (hw->gerr_irq)
+		free_irq(hw->gerr_irq, hw);
+}
+
+static int smmu_rs_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct smmu_rs_instance *inst;
+	struct smmu_rs_hw *hw;
+	struct resource *res;
+	int ret;
+
+	if (!dev_is_dma_coherent(dev)) {
+		dev_err(dev, "not probing: smmu_rs needs a cache-coherent SMMU (dma-coherent)\n");
+		return -ENODEV;
+	}
+	hw = devm_kzalloc(dev, sizeof(*hw), GFP_KERNEL);
+	inst = devm_kzalloc(dev, sizeof(*inst), GFP_KERNEL);
+	if (!hw || !inst)
+		return -ENOMEM;
+	hw->dev = dev;
+	res = platform_get_resource(pdev, IORESOURCE_MEM, 0);
+	if (!res || resource_size(res) < SMMU_RS_REG_SIZE) {
+		dev_err(dev, "not probing: register space smaller than 128 KiB\n");
+		return -EINVAL;
+	}
+	hw->base = devm_ioremap_resource(dev, res);
+	if (IS_ERR(hw->base))
+		return PTR_ERR(hw->base);
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(44));
+	if (ret)
+		return ret;
+	INIT_DELAYED_WORK(&hw->poll, smmu_rs_poll_fn);
+
+	/* Resets the SMMU with interrupts masked; enables them at the end. */
+	hw->rust = smmu_rs_rs_init(hw, &ret);
+	if (!hw->rust)
+		return ret;
+	hw->evtq_irq = smmu_rs_request_irq(hw, pdev, "eventq", smmu_rs_evtq_thread);
+	hw->gerr_irq = smmu_rs_request_irq(hw, pdev, "gerror", smmu_rs_gerror_thread);
+	if (!hw->evtq_irq || !hw->gerr_irq)
+		schedule_delayed_work(&hw->poll, msecs_to_jiffies(SMMU_RS_POLL_MS));
+	/* Anything recorded before the handlers existed. */
+	smmu_rs_rs_service_events(hw->rust);
+	smmu_rs_rs_service_gerror(hw->rust);
+
+	platform_set_drvdata(pdev, hw);
+	ret = iommu_device_sysfs_add(&hw->iommu, dev, NULL, "smmu_rs.%pa", &res->start);
+	if (ret)
+		goto err_fini;
+	inst->hw = hw;
+	mutex_lock(&smmu_rs_list_lock);
+	list_add_tail(&inst->node, &smmu_rs_list);
+	mutex_unlock(&smmu_rs_list_lock);
+	ret = iommu_device_register(&hw->iommu, &smmu_rs_ops, dev);
+	if (ret)
+		goto err_list;
+	hw->registered = true;
+	dev_info(dev, "smmu_rs: registered (event queue %s)\n",
+		 hw->evtq_irq ? "interrupt" : "polled");
+	return 0;
+
+err_list:
+	mutex_lock(&smmu_rs_list_lock);
+	list_del(&inst->node);
+	mutex_unlock(&smmu_rs_list_lock);
+	iommu_device_sysfs_remove(&hw->iommu);
+err_fini:
+	cancel_delayed_work_sync(&hw->poll);
+	smmu_rs_free_irqs(hw);
+	smmu_rs_rs_fini(hw->rust);
+	return ret;
+}
+
+static void smmu_rs_remove(struct platform_device *pdev)
+{
+	struct smmu_rs_hw *hw = platform_get_drvdata(pdev);
+	struct smmu_rs_instance *inst, *tmp;
+
+	/* Releases every device: each gets the blocked domain, then is gone. */
+	iommu_device_unregister(&hw->iommu);
+	iommu_device_sysfs_remove(&hw->iommu);
+	mutex_lock(&smmu_rs_list_lock);
+	list_for_each_entry_safe(inst, tmp, &smmu_rs_list, node)
+		if (inst->hw == hw)
+			list_del(&inst->node);
+	mutex_unlock(&smmu_rs_list_lock);
+	cancel_delayed_work_sync(&hw->poll);
+	smmu_rs_free_irqs(hw);
+	smmu_rs_rs_fini(hw->rust);
+}
+
+static const struct of_device_id smmu_rs_of_match[] = {
+	{ .compatible = "arm,smmu-v3" },
+	{},
+};
+MODULE_DEVICE_TABLE(of, smmu_rs_of_match);
+
+static struct platform_driver smmu_rs_driver = {
+	.driver = {
+		.name = "smmu_rs",
+		.of_match_table = smmu_rs_of_match,
+	},
+	.probe = smmu_rs_probe,
+	.remove = smmu_rs_remove,
+};
+
+int smmu_rs_glue_register(void)
+{
+	return platform_driver_register(&smmu_rs_driver);
+}
+
+void smmu_rs_glue_unregister(void)
+{
+	platform_driver_unregister(&smmu_rs_driver);
+}

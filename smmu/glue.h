@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C side of smmu_rs: what Rust calls (MMIO, DMA memory, table pages,
+ * rate-limited logs) and what it implements (the smmu_rs_rs_* functions,
+ * called by the iommu_ops and platform driver trampolines in glue.c).
+ */
+#ifndef SMMU_RS_GLUE_H
+#define SMMU_RS_GLUE_H
+
+#include <linux/iommu.h>
+#include <linux/types.h>
+
+/**
+ * struct smmu_rs_hw - one SMMU instance, as the IOMMU core sees it
+ * @iommu: registered with the IOMMU core
+ * @dev: the platform device
+ * @base: the 128 KiB register space (pages 0 and 1)
+ * @rust: the driver state (struct Smmu in Rust), set by smmu_rs_rs_init()
+ * @evtq_irq: wired event-queue interrupt, or 0 (then the queue is polled)
+ * @gerr_irq: wired global-error interrupt, or 0
+ * @poll: polls the event queue and GERROR when an interrupt is missing
+ * @registered: iommu_device_register() succeeded
+ */
+struct smmu_rs_hw {
+	struct iommu_device iommu;
+	struct device *dev;
+	void __iomem *base;
+	void *rust;
+	int evtq_irq;
+	int gerr_irq;
+	struct delayed_work poll;
+	bool registered;
+};
+
+#define SMMU_RS_REG_SIZE 0x20000
+
+/* Implemented in Rust (smmu/exports.rs). */
+void *smmu_rs_rs_init(struct smmu_rs_hw *hw, int *err);
+void smmu_rs_rs_fini(void *smmu);
+void smmu_rs_rs_service_events(void *smmu);
+void smmu_rs_rs_service_gerror(void *smmu);
+void *smmu_rs_rs_master_probe(void *smmu, struct device *dev, const u32 *sids,
+			      unsigned int nsids, int *err);
+void smmu_rs_rs_master_release(void *master);
+int smmu_rs_rs_attach_bypass(void *master);
+int smmu_rs_rs_attach_abort(void *master);
+void *smmu_rs_rs_domain_alloc(void *smmu, u32 flags, u32 *ias, int *err);
+void smmu_rs_rs_domain_free(void *domain);
+int smmu_rs_rs_attach_s2(void *domain, void *master);
+int smmu_rs_rs_map(void *domain, u64 iova, u64 pa, u64 size, int prot);
+u64 smmu_rs_rs_unmap(void *domain, u64 iova, u64 size);
+u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
+void smmu_rs_rs_flush_all(void *domain);
+
+/* Called from Rust. */
+int smmu_rs_glue_register(void);
+void smmu_rs_glue_unregister(void);
+u32 smmu_rs_readl(struct smmu_rs_hw *hw, u32 off);
+void smmu_rs_writel(struct smmu_rs_hw *hw, u32 off, u32 val);
+void smmu_rs_writeq(struct smmu_rs_hw *hw, u32 off, u64 val);
+void *smmu_rs_dma_alloc(struct smmu_rs_hw *hw, size_t size, dma_addr_t *dma);
+void smmu_rs_dma_free(struct smmu_rs_hw *hw, size_t size, void *cpu, dma_addr_t dma);
+u64 smmu_rs_table_alloc(void);
+void smmu_rs_table_free(u64 pa);
+u64 smmu_rs_table_read(u64 pa, unsigned int index);
+void smmu_rs_table_write(u64 pa, unsigned int index, u64 value);
+void smmu_rs_log_event(struct smmu_rs_hw *hw, const u64 *event);
+void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b);
+void smmu_rs_udelay(unsigned int us);
+u64 smmu_rs_ktime_us(void);
+
+/* For other modules (iommufd_rs), through symbol_get(). */
+int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
+			     u64 *leaf_size);
+
+#endif

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Stage-2 paging domains: a VMID and an LPAE stage-2 table written by
+//! [`crate::lpae`] over real pages, invalidated through the command queue.
+//! Used for plain paging domains and for nest parents alike.
+
+use crate::ffi::table_page;
+use crate::lpae::{Config, MapError, PageTable, Prot, TableMemory};
+use crate::smmu::Smmu;
+use crate::strtab::{vtcr, Ste};
+use kernel::alloc::KVec;
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+use kernel::new_mutex;
+
+/// Table pages from the page allocator, invalidations through the SMMU.
+pub(crate) struct KernelTables {
+    smmu: Arc<Smmu>,
+    vmid: u16,
+    /// Unlinked tables waiting for the invalidation that makes them
+    /// unreachable from the walk caches.
+    retired: KVec<u64>,
+}
+
+impl TableMemory for KernelTables {
+    fn alloc_table(&mut self) -> Option<u64> {
+        table_page::alloc()
+    }
+
+    fn read(&self, table: u64, index: usize) -> u64 {
+        // SAFETY: the format code passes only tables it allocated here and
+        // has not freed (the `TableMemory` contract).
+        unsafe { table_page::read(table, index) }
+    }
+
+    fn write(&mut self, table: u64, index: usize, value: u64) {
+        // SAFETY: as in `read`.
+        unsafe { table_page::write(table, index, value) }
+    }
+
+    fn free_table(&mut self, table: u64) {
+        // SAFETY: the format code frees a table once, when the SMMU cannot
+        // reach it (never linked, or the domain is gone from every STE).
+        unsafe { table_page::free(table) }
+    }
+
+    fn retire_table(&mut self, table: u64) {
+        if self.retired.push(table, GFP_KERNEL).is_err() {
+            // No room to defer: make the table unreachable now.
+            self.smmu.invalidate_vmid(self.vmid);
+            // SAFETY: unlinked by the caller and just invalidated from every
+            // walk cache of this VMID.
+            unsafe { table_page::free(table) }
+        }
+    }
+
+    fn invalidate(&mut self, iova: u64, size: u64) {
+        self.smmu.invalidate_range(self.vmid, iova, size);
+    }
+
+    fn free_retired(&mut self) {
+        while let Some(table) = self.retired.pop() {
+            // SAFETY: retired tables are unlinked, and the format code calls
+            // this only after an invalidation covering each one's range.
+            unsafe { table_page::free(table) }
+        }
+    }
+}
+
+/// A stage-2 domain.
+#[pin_data(PinnedDrop)]
+pub(crate) struct S2Domain {
+    pub(crate) smmu: Arc<Smmu>,
+    vmid: u16,
+    /// The STE every attached stream gets.
+    ste: Ste,
+    /// Map, unmap and walk are serialised; callers may sleep.
+    #[pin]
+    table: Mutex<PageTable<KernelTables>>,
+}
+
+impl S2Domain {
+    /// A new empty domain on `smmu`.
+    pub(crate) fn new(smmu: &Arc<Smmu>) -> Result<Arc<Self>> {
+        let f = smmu.features;
+        let vmid = smmu.vmids.lock().alloc()?;
+        let mem = KernelTables {
+            smmu: smmu.clone(),
+            vmid,
+            retired: KVec::new(),
+        };
+        let config = Config {
+            ias: f.ias,
+            oas: f.oas,
+            live_resize: f.bbml2,
+        };
+        let Some(table) = PageTable::new(mem, config) else {
+            smmu.vmids.lock().free(vmid);
+            return Err(ENOMEM);
+        };
+        let ste = Ste::Stage2 {
+            vmid,
+            vtcr: vtcr(f.ias, f.oas, table.start_level()),
+            ttb: table.root(),
+        };
+        Arc::pin_init(
+            pin_init!(Self {
+                smmu: smmu.clone(),
+                vmid,
+                ste,
+                table <- new_mutex!(table, "smmu_rs::S2Domain::table"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Input address bits (the aperture).
+    pub(crate) fn ias(&self) -> u32 {
+        self.smmu.features.ias
+    }
+
+    /// The STE for streams attached to this domain.
+    pub(crate) fn ste(&self) -> Ste {
+        self.ste
+    }
+
+    /// Maps `[iova, iova + size)` to `pa` with IOMMU_* `prot`.
+    pub(crate) fn map(&self, iova: u64, pa: u64, size: u64, prot: u32) -> Result {
+        self.table
+            .lock()
+            .map(iova, pa, size, Prot::from_iommu(prot))
+            .map_err(|e| match e {
+                MapError::Exists => EEXIST,
+                MapError::NoMemory => ENOMEM,
+                MapError::Range => EINVAL,
+            })
+    }
+
+    /// Unmaps; returns the bytes unmapped (invalidated on return).
+    pub(crate) fn unmap(&self, iova: u64, size: u64) -> u64 {
+        self.table.lock().unmap(iova, size)
+    }
+
+    /// Output address and leaf size of `iova`.
+    pub(crate) fn translate(&self, iova: u64) -> Option<(u64, u64)> {
+        self.table.lock().walk(iova).map(|t| (t.pa, t.leaf_size))
+    }
+
+    /// Invalidates everything this domain's VMID may have cached.
+    pub(crate) fn flush_all(&self) {
+        self.smmu.invalidate_vmid(self.vmid);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for S2Domain {
+    fn drop(self: Pin<&mut Self>) {
+        // No STE uses the domain any more (the core detaches every device
+        // before freeing it): drop what the TLBs hold, then the tables go
+        // with the `table` field and the VMID is free for reuse.
+        self.smmu.invalidate_vmid(self.vmid);
+        self.smmu.vmids.lock().free(self.vmid);
+    }
+}
