@@ -141,6 +141,17 @@ static inline int translate(int fd, __u32 hwpt, __u64 iova, __u64 *phys)
 	return rc;
 }
 
+/* As translate(), with the size of the leaf entry (0: the driver can't tell). */
+static inline int translate_leaf(int fd, __u32 hwpt, __u64 iova, __u64 *phys, __u64 *leaf)
+{
+	struct iommu_hwpt_translate c = { .size = sizeof(c), .hwpt_id = hwpt, .iova = iova };
+	int rc = xioctl(fd, IOMMU_HWPT_TRANSLATE, &c);
+
+	*phys = c.out_phys;
+	*leaf = c.out_leaf_size;
+	return rc;
+}
+
 /* BAR0 of an edu device (1 MiB of registers), mapped through sysfs. */
 static inline void *map_bar0(const struct edu *e)
 {

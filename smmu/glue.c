@@ -373,8 +373,8 @@ static struct iommu_device *smmu_rs_probe_device(struct device *dev)
 
 static void smmu_rs_release_device(struct device *dev)
 {
+	/* The core drops dev->iommu (and the pointer in it) after this. */
 	smmu_rs_rs_master_release(dev_iommu_priv_get(dev));
-	dev_iommu_priv_set(dev, NULL);
 }
 
 static struct iommu_group *smmu_rs_device_group(struct device *dev)

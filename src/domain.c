@@ -13,6 +13,7 @@
  */
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
@@ -156,18 +157,36 @@ void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
 	iommu_unmap(dom, base, end - base);
 }
 
+/* Exported by smmu_rs when it is loaded; looked up, never linked against. */
+int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
+			     u64 *leaf_size);
+
 /**
  * iommufd_rs_domain_translate() - what an IOVA translates to
  * @dom: the domain
  * @iova: the address
  * @phys: the output address
+ * @leaf_size: the size of the leaf entry that maps it, or 0 when the
+ *             domain's driver cannot tell (the IOMMU core API has no such
+ *             query; our smmu_rs driver answers for its own domains)
  *
  * Return: 0, or -ENOENT if nothing is mapped there.
  */
-int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys)
+int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
+				u64 *leaf_size)
 {
-	phys_addr_t pa = iommu_iova_to_phys(dom, iova);
+	typeof(&smmu_rs_domain_translate) walk = symbol_get(smmu_rs_domain_translate);
+	phys_addr_t pa;
+	int ret;
 
+	if (walk) {
+		ret = walk(dom, iova, phys, leaf_size);
+		symbol_put(smmu_rs_domain_translate);
+		if (ret != -EOPNOTSUPP)
+			return ret;
+	}
+	*leaf_size = 0;
+	pa = iommu_iova_to_phys(dom, iova);
 	if (!pa)
 		return -ENOENT;
 	*phys = pa;

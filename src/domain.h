@@ -38,7 +38,8 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  bool writable);
 void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
 int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
-int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys);
+int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
+				u64 *leaf_size);
 int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv *out,
 				u32 max, u32 *count);
 

@@ -620,11 +620,11 @@ impl IommufdFile {
     }
 
     /// IOMMU_HWPT_TRANSLATE: what an IOVA translates to in a HWPT's domain.
-    /// The leaf size is 0: the IOMMU core API cannot tell it.
+    /// The leaf size comes from our SMMUv3 driver's own table walk; other
+    /// drivers give 0 (the IOMMU core API cannot tell it).
     fn hwpt_translate(&self, ucmd: &UserCmd, mut cmd: uapi::IommuHwptTranslate) -> Result {
         let hwpt = self.state.lock().objects.hwpt(cmd.hwpt_id)?;
-        cmd.out_phys = hwpt.domain.translate(cmd.iova)?;
-        cmd.out_leaf_size = 0;
+        (cmd.out_phys, cmd.out_leaf_size) = hwpt.domain.translate(cmd.iova)?;
         ucmd.respond(&cmd)
     }
 

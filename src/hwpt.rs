@@ -50,7 +50,12 @@ extern "C" {
         writable: bool,
     ) -> c_int;
     fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64);
-    fn iommufd_rs_domain_translate(dom: *mut RawDomain, iova: u64, phys: *mut u64) -> c_int;
+    fn iommufd_rs_domain_translate(
+        dom: *mut RawDomain,
+        iova: u64,
+        phys: *mut u64,
+        leaf_size: *mut u64,
+    ) -> c_int;
     fn iommufd_rs_domain_msi_cookie(dom: *mut RawDomain, base: u64) -> c_int;
 }
 
@@ -135,12 +140,15 @@ impl Domain {
         to_result(unsafe { iommufd_rs_domain_msi_cookie(self.raw.as_ptr(), base) })
     }
 
-    /// The output address `iova` translates to.
-    pub(crate) fn translate(&self, iova: u64) -> Result<u64> {
-        let mut phys = 0u64;
-        // SAFETY: the domain is live; `phys` is a valid place.
-        to_result(unsafe { iommufd_rs_domain_translate(self.raw.as_ptr(), iova, &mut phys) })?;
-        Ok(phys)
+    /// The output address `iova` translates to, and the size of the leaf
+    /// entry mapping it (0 when the driver cannot tell).
+    pub(crate) fn translate(&self, iova: u64) -> Result<(u64, u64)> {
+        let (mut phys, mut leaf) = (0u64, 0u64);
+        // SAFETY: the domain is live; `phys` and `leaf` are valid places.
+        to_result(unsafe {
+            iommufd_rs_domain_translate(self.raw.as_ptr(), iova, &mut phys, &mut leaf)
+        })?;
+        Ok((phys, leaf))
     }
 }
 

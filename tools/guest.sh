@@ -20,7 +20,7 @@ install -m 0755 "$REPO/tools/guest/init" "$root/init"
 cp "$REPO/tools/guest/lib.sh" "$root/guest/"
 cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
 cp -a "$KBUILD"/modinst/lib/modules/* "$root/lib/modules/"
-cp "$REPO/build/module/iommufd_rs.ko" "$root/guest/"
+cp "$REPO/build/module/iommufd_rs.ko" "$REPO/build/module/smmu_rs.ko" "$root/guest/"
 
 CFLAGS=(-static -O2 -g0 -Wall -Werror -D_GNU_SOURCE
 	-I"$REPO/include/uapi" -I"$KSRC/tools/testing/selftests" -isystem "$KBUILD/usr/include")

@@ -1,9 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for guest scenarios (sourced).
 
-# Load the in-tree SMMUv3 driver so the edu devices sit behind the SMMU.
+# Load the SMMUv3 driver of provider $SMMU so the edu devices sit behind the
+# SMMU: "intree" (arm_smmu_v3, the default) or "rs" (our smmu_rs).
+SMMU=${SMMU:-intree}
 load_smmu() {
-	modprobe arm_smmu_v3 || return 1
+	case $SMMU in
+	intree) modprobe arm_smmu_v3 || return 1 ;;
+	rs) insmod /guest/smmu_rs.ko || return 1 ;;
+	*) echo "unknown SMMU provider $SMMU"; return 1 ;;
+	esac
 	# Let the PCI devices be re-probed behind the SMMU.
 	sleep 0.2
 }
