@@ -130,7 +130,11 @@ impl CmdQueue {
                 continue;
             }
             if now_us() - start > SYNC_TIMEOUT_US {
-                hw.log(c"command queue stuck: prod, cons", self.prod.into(), hw.read32(CMDQ_CONS).into());
+                hw.log(
+                    c"command queue stuck: prod, cons",
+                    self.prod.into(),
+                    hw.read32(CMDQ_CONS).into(),
+                );
                 return Err(ETIMEDOUT);
             }
             udelay(1);
@@ -143,7 +147,11 @@ impl CmdQueue {
         let cons = hw.read32(CMDQ_CONS);
         let err = (cons >> CMDQ_CONS_ERR_SHIFT) & CMDQ_CONS_ERR_MASK;
         let idx = (cons & ((1 << self.log2) - 1)) as usize;
-        hw.log(c"command rejected: error, opcode", err.into(), self.buf.read(2 * idx) & 0xff);
+        hw.log(
+            c"command rejected: error, opcode",
+            err.into(),
+            self.buf.read(2 * idx) & 0xff,
+        );
         let sync = cmd_sync();
         self.buf.write(2 * idx, sync[0]);
         self.buf.write(2 * idx + 1, sync[1]);

@@ -259,7 +259,11 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_unmap(d: *mut c_void, iova: u64, size
 ///
 /// `d` as for `domain()`; `leaf` is writable.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_translate(d: *mut c_void, iova: u64, leaf: *mut u64) -> u64 {
+pub(crate) unsafe extern "C" fn smmu_rs_rs_translate(
+    d: *mut c_void,
+    iova: u64,
+    leaf: *mut u64,
+) -> u64 {
     // SAFETY: guaranteed by the caller.
     let (pa, size) = unsafe { domain(d) }.translate(iova).unwrap_or((0, 0));
     // SAFETY: writable (caller).

@@ -9,9 +9,9 @@ use crate::lpae::{Config, MapError, PageTable, Prot, TableMemory};
 use crate::smmu::Smmu;
 use crate::strtab::{vtcr, Ste};
 use kernel::alloc::KVec;
+use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
-use kernel::new_mutex;
 
 /// Table pages from the page allocator, invalidations through the SMMU.
 pub(crate) struct KernelTables {

@@ -265,14 +265,19 @@ impl Smmu {
             self.issue(core::iter::once(cmdq::tlbi_vmall(vmid)))
         };
         if r.is_err() {
-            self.hw.log(c"TLB invalidation failed: vmid, iova", vmid.into(), iova);
+            self.hw
+                .log(c"TLB invalidation failed: vmid, iova", vmid.into(), iova);
         }
     }
 
     /// Invalidates every entry of `vmid`, and waits.
     pub(crate) fn invalidate_vmid(&self, vmid: u16) {
-        if self.issue(core::iter::once(cmdq::tlbi_vmall(vmid))).is_err() {
-            self.hw.log(c"TLB invalidation failed: vmid", vmid.into(), 0);
+        if self
+            .issue(core::iter::once(cmdq::tlbi_vmall(vmid)))
+            .is_err()
+        {
+            self.hw
+                .log(c"TLB invalidation failed: vmid", vmid.into(), 0);
         }
     }
 
@@ -295,7 +300,11 @@ impl Smmu {
         if active == 0 {
             return;
         }
-        self.hw.log(c"global error: GERROR, active", gerror.into(), active.into());
+        self.hw.log(
+            c"global error: GERROR, active",
+            gerror.into(),
+            active.into(),
+        );
         if active & GERROR_CMDQ_ERR != 0 {
             self.cmdq.lock().skip_error(&self.hw);
         }

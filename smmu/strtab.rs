@@ -56,7 +56,11 @@ impl Ste {
     /// SHCFG must say "use the incoming shareability".
     pub(crate) fn words(self, attr_override: bool) -> [u64; STE_WORDS] {
         let mut w = [0u64; STE_WORDS];
-        let shcfg = if attr_override { STE1_SHCFG_INCOMING } else { 0 };
+        let shcfg = if attr_override {
+            STE1_SHCFG_INCOMING
+        } else {
+            0
+        };
         match self {
             Self::Abort => w[0] = STE0_V | STE0_CFG_ABORT,
             Self::Bypass => {

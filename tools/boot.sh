@@ -8,6 +8,10 @@
 # (and to stdout when VERBOSE=1); the scenario's own output, without kernel
 # noise, to OUTDIR/SCENARIO.out; the guest's dmesg to OUTDIR/SCENARIO.dmesg.
 #
+# GUEST_MACHINE (default virt) and GUEST_QEMU_ARGS change the machine, e.g.
+# GUEST_MACHINE=virt-9.1 GUEST_QEMU_ARGS="-global arm-smmuv3.stage=1" for an
+# SMMU without stage 2 (QEMU 10's virt forces stage=nested).
+#
 # Exit status: the scenario's exit status; 124 if the guest did not finish in
 # BOOT_TIMEOUT seconds; 125 if the kernel oopsed, warned, panicked or lockdep
 # complained (the console tail is printed).
@@ -24,7 +28,8 @@ initrd="$GUEST_DIR/initramfs.cpio.gz"
 
 console="$out/$scenario.console"
 qemu=(qemu-system-aarch64
-	-M virt,gic-version=3,iommu=smmuv3 -cpu max -smp 2 -m "${GUEST_MEM:-2G}"
+	-M "${GUEST_MACHINE:-virt},gic-version=3,iommu=smmuv3" -cpu max -smp 2 -m "${GUEST_MEM:-2G}"
+	${GUEST_QEMU_ARGS:-}
 	-nographic -no-reboot -monitor none -serial stdio -nic none
 	-device edu,dma_mask=0xffffffffffff
 	-device edu,dma_mask=0xffffffffffff

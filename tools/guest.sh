@@ -17,7 +17,7 @@ mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules} "$root"/guest/{bin,upst
 cp "$BUSYBOX" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 0755 "$REPO/tools/guest/init" "$root/init"
-cp "$REPO/tools/guest/lib.sh" "$root/guest/"
+cp "$REPO/tools/guest/lib.sh" "$REPO/tools/guest/smmu_rs_checks.sh" "$root/guest/"
 cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
 cp -a "$KBUILD"/modinst/lib/modules/* "$root/lib/modules/"
 cp "$REPO/build/module/iommufd_rs.ko" "$REPO/build/module/smmu_rs.ko" "$root/guest/"

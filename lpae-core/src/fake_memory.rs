@@ -39,8 +39,13 @@ impl FakeMemory {
     }
 
     fn table(&self, table: u64) -> &[u64; 512] {
-        assert!(!self.retired.contains(&table), "access to retired table {table:#x}");
-        self.tables.get(&table).unwrap_or_else(|| panic!("access to unknown table {table:#x}"))
+        assert!(
+            !self.retired.contains(&table),
+            "access to retired table {table:#x}"
+        );
+        self.tables
+            .get(&table)
+            .unwrap_or_else(|| panic!("access to unknown table {table:#x}"))
     }
 }
 
@@ -90,7 +95,10 @@ impl TableMemory for FakeMemory {
         if self.retired.is_empty() {
             return;
         }
-        assert!(self.invalidated_since_retire, "retired tables freed before an invalidation");
+        assert!(
+            self.invalidated_since_retire,
+            "retired tables freed before an invalidation"
+        );
         for t in self.retired.drain() {
             self.tables.remove(&t);
         }

@@ -50,7 +50,9 @@ impl Model {
         let end = iova + size;
         let mut cur = iova;
         while cur < end {
-            let Some((s, r)) = self.run_at(cur) else { break };
+            let Some((s, r)) = self.run_at(cur) else {
+                break;
+            };
             self.runs.remove(&s);
             if s < cur {
                 self.runs.insert(s, Run { size: cur - s, ..r });
@@ -58,7 +60,14 @@ impl Model {
             let rend = s + r.size;
             if rend > end {
                 let off = end - s;
-                self.runs.insert(end, Run { size: rend - end, pa: r.pa + off, prot: r.prot });
+                self.runs.insert(
+                    end,
+                    Run {
+                        size: rend - end,
+                        pa: r.pa + off,
+                        prot: r.prot,
+                    },
+                );
             }
             cur = rend.min(end);
         }
@@ -74,7 +83,9 @@ impl Model {
     /// range aligned to `size`, with one set of attributes: one leaf can
     /// hold it.
     pub fn uniform(&self, a: u64, size: u64) -> bool {
-        let Some((pa, prot)) = self.lookup(a) else { return false };
+        let Some((pa, prot)) = self.lookup(a) else {
+            return false;
+        };
         if pa % size != 0 {
             return false;
         }

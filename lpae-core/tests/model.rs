@@ -18,19 +18,47 @@ const G1: u64 = 1 << 30;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Map { iova: u64, pa: u64, size: u64, prot: Prot },
-    Unmap { iova: u64, size: u64 },
+    Map {
+        iova: u64,
+        pa: u64,
+        size: u64,
+        prot: Prot,
+    },
+    Unmap {
+        iova: u64,
+        size: u64,
+    },
     /// Map one range as several pieces with contiguous output addresses,
     /// last piece first: the table must merge them into blocks.
-    MapPieces { iova: u64, pa: u64, size: u64, pieces: u64, prot: Prot },
+    MapPieces {
+        iova: u64,
+        pa: u64,
+        size: u64,
+        pieces: u64,
+        prot: Prot,
+    },
     /// Fail the allocation after `n` more, then map.
-    MapNoMem { iova: u64, pa: u64, size: u64, n: usize },
+    MapNoMem {
+        iova: u64,
+        pa: u64,
+        size: u64,
+        n: usize,
+    },
 }
 
 fn prot() -> impl Strategy<Value = Prot> {
-    (any::<bool>(), any::<bool>(), any::<bool>(), prop::bool::weighted(0.1)).prop_map(
-        |(read, write, cache, mmio)| Prot { read, write, cache: cache && !mmio, mmio },
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        prop::bool::weighted(0.1),
     )
+        .prop_map(|(read, write, cache, mmio)| Prot {
+            read,
+            write,
+            cache: cache && !mmio,
+            mmio,
+        })
 }
 
 /// Sizes from 4 KiB to a bit over 1 GiB, biased to block sizes and their
@@ -46,7 +74,10 @@ fn size() -> impl Strategy<Value = u64> {
 
 /// IOVAs within 8 GiB of `base`, aligned to 4 KiB, 2 MiB or 1 GiB.
 fn iova(base: u64) -> impl Strategy<Value = u64> {
-    (0u64..(8 * G1 / K4), prop_oneof![Just(K4), Just(M2), Just(G1)])
+    (
+        0u64..(8 * G1 / K4),
+        prop_oneof![Just(K4), Just(M2), Just(G1)],
+    )
         .prop_map(move |(p, align)| base + (p * K4) / align * align)
 }
 
@@ -86,7 +117,9 @@ fn check(pt: &PageTable<FakeMemory>, model: &Model, probes: &[u64], minimal: boo
     let sl = pt.start_level();
     for &p in probes {
         let got = pt.walk(p).map(|t| (t.pa, t.prot, t.leaf_size));
-        let want = model.lookup(p).map(|(pa, prot)| (pa, prot, model.leaf_size(p, sl).unwrap()));
+        let want = model
+            .lookup(p)
+            .map(|(pa, prot)| (pa, prot, model.leaf_size(p, sl).unwrap()));
         match (got, want) {
             (Some(g), Some(w)) if minimal => assert_eq!(g, w, "walk of {p:#x}"),
             (Some(g), Some(w)) => assert_eq!((g.0, g.1), (w.0, w.1), "walk of {p:#x}"),
@@ -108,21 +141,36 @@ fn probes(model: &Model, extra: &[u64]) -> Vec<u64> {
     for (&s, r) in &model.runs {
         let e = s + r.size;
         v.extend([s, s + K4 / 2, e - K4, e, s.wrapping_sub(K4), s + r.size / 2]);
-        v.extend([(s + M2) & !(M2 - 1), (s + G1) & !(G1 - 1)].into_iter().filter(|&x| x < e));
+        v.extend(
+            [(s + M2) & !(M2 - 1), (s + G1) & !(G1 - 1)]
+                .into_iter()
+                .filter(|&x| x < e),
+        );
     }
     v
 }
 
 fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
-    let config = Config { ias, oas: 48, live_resize };
+    let config = Config {
+        ias,
+        oas: 48,
+        live_resize,
+    };
     let mut pt = PageTable::new(FakeMemory::new(), config).expect("root");
     let mut model = Model::default();
     let mut edges = Vec::new();
     for op in ops {
         match *op {
-            Op::Map { iova, pa, size, prot } => {
+            Op::Map {
+                iova,
+                pa,
+                size,
+                prot,
+            } => {
                 let got = pt.map(iova, pa, size, prot);
-                let want = if iova + size > 1 << ias { Err(MapError::Range) } else {
+                let want = if iova + size > 1 << ias {
+                    Err(MapError::Range)
+                } else {
                     model.map(iova, pa, size, prot)
                 };
                 assert_eq!(got, want, "map {iova:#x}+{size:#x} -> {pa:#x}");
@@ -130,11 +178,21 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
             }
             Op::Unmap { iova, size } => {
                 let got = pt.unmap(iova, size);
-                let want = if iova + size > 1 << ias { 0 } else { model.unmap(iova, size) };
+                let want = if iova + size > 1 << ias {
+                    0
+                } else {
+                    model.unmap(iova, size)
+                };
                 assert_eq!(got, want, "unmap {iova:#x}+{size:#x}");
                 edges.extend([iova, iova + size]);
             }
-            Op::MapPieces { iova, pa, size, pieces, prot } => {
+            Op::MapPieces {
+                iova,
+                pa,
+                size,
+                pieces,
+                prot,
+            } => {
                 // Cut points at 4 KiB multiples, mapped from the last piece.
                 let step = (size / pieces) & !(K4 - 1);
                 for i in (0..pieces).rev() {
@@ -142,7 +200,9 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
                     let len = if i == pieces - 1 { size - off } else { step };
                     let (a, p) = (iova + off, pa + off);
                     let got = pt.map(a, p, len, prot);
-                    let want = if a + len > 1 << ias { Err(MapError::Range) } else {
+                    let want = if a + len > 1 << ias {
+                        Err(MapError::Range)
+                    } else {
                         model.map(a, p, len, prot)
                     };
                     assert_eq!(got, want, "piece {a:#x}+{len:#x} -> {p:#x}");
@@ -153,11 +213,29 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
                 let before = pt.memory().live_tables();
                 let count = pt.descriptor_count();
                 pt.memory_mut().allocs_left = Some(n);
-                let got = pt.map(iova, pa, size, Prot { read: true, ..Prot::default() });
+                let got = pt.map(
+                    iova,
+                    pa,
+                    size,
+                    Prot {
+                        read: true,
+                        ..Prot::default()
+                    },
+                );
                 pt.memory_mut().allocs_left = None;
                 match got {
                     Ok(()) => {
-                        model.map(iova, pa, size, Prot { read: true, ..Prot::default() }).unwrap();
+                        model
+                            .map(
+                                iova,
+                                pa,
+                                size,
+                                Prot {
+                                    read: true,
+                                    ..Prot::default()
+                                },
+                            )
+                            .unwrap();
                     }
                     Err(_) => {
                         // Nothing changed: same descriptors, same pages.
@@ -179,18 +257,24 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
 }
 
 fn runner(cases: u32) -> TestRunner {
-    let seed: u64 = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5752_6f0a);
+    let seed: u64 = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5752_6f0a);
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = PtConfig { cases, failure_persistence: None, ..PtConfig::default() };
+    let config = PtConfig {
+        cases,
+        failure_persistence: None,
+        ..PtConfig::default()
+    };
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
 
 #[test]
 fn matches_model_and_is_minimal_with_live_resize() {
-    let strategy = geometry().prop_flat_map(|(ias, base)| {
-        (Just(ias), prop::collection::vec(op(base), 1..40))
-    });
+    let strategy =
+        geometry().prop_flat_map(|(ias, base)| (Just(ias), prop::collection::vec(op(base), 1..40)));
     runner(300)
         .run(&strategy, |(ias, ops)| {
             run_sequence(ias, &ops, true);
@@ -201,9 +285,8 @@ fn matches_model_and_is_minimal_with_live_resize() {
 
 #[test]
 fn matches_model_with_break_before_make() {
-    let strategy = geometry().prop_flat_map(|(ias, base)| {
-        (Just(ias), prop::collection::vec(op(base), 1..40))
-    });
+    let strategy =
+        geometry().prop_flat_map(|(ias, base)| (Just(ias), prop::collection::vec(op(base), 1..40)));
     runner(100)
         .run(&strategy, |(ias, ops)| {
             run_sequence(ias, &ops, false);

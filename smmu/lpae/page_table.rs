@@ -111,7 +111,9 @@ impl<M: TableMemory> PageTable<M> {
     /// The level of the root table for `ias`: the lowest level whose single
     /// table (no concatenation) spans the input range.
     pub fn start_level_for(ias: u32) -> u32 {
-        (0..3).find(|&l| ias > level_shift(l + 1) + 9).map_or(3, |l| l)
+        (0..3)
+            .find(|&l| ias > level_shift(l + 1) + 9)
+            .map_or(3, |l| l)
     }
 
     /// The level of the root table.
@@ -211,7 +213,8 @@ impl<M: TableMemory> PageTable<M> {
                         *done = before;
                         return Err(e);
                     }
-                    self.mem.write(table, idx, Entry::Table(child).encode(level));
+                    self.mem
+                        .write(table, idx, Entry::Table(child).encode(level));
                 }
                 Entry::Table(child) => {
                     self.map_level(child, level + 1, cur, cur_pa, chunk_end - cur, prot, done)?;
@@ -272,7 +275,14 @@ impl<M: TableMemory> PageTable<M> {
 
     /// Returns the bytes unmapped and whether it stopped early (a hole or
     /// an allocation failure while splitting).
-    fn unmap_level(&mut self, table: u64, level: u32, iova: u64, size: u64, live: bool) -> (u64, bool) {
+    fn unmap_level(
+        &mut self,
+        table: u64,
+        level: u32,
+        iova: u64,
+        size: u64,
+        live: bool,
+    ) -> (u64, bool) {
         let esize = level_size(level);
         let end = iova + size;
         let mut cur = iova;
@@ -307,7 +317,14 @@ impl<M: TableMemory> PageTable<M> {
                         self.free_subtree(child, level + 1);
                         return (total, true);
                     }
-                    self.replace(table, idx, Entry::Table(child).encode(level), ebase, esize, live);
+                    self.replace(
+                        table,
+                        idx,
+                        Entry::Table(child).encode(level),
+                        ebase,
+                        esize,
+                        live,
+                    );
                     total += n;
                     if stop {
                         return (total, true);

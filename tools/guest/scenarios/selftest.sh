@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Our guest suites: module lifecycle checks (TAP from shell), then every
-# kselftest-harness binary in /guest/bin ending in _test.
+# kselftest-harness binary in /guest/bin ending in _test, on the SMMU driver
+# of provider $SMMU (intree by default; selftest-rs.sh runs them on smmu_rs).
 . /guest/lib.sh
 rc=0
 
@@ -8,7 +9,7 @@ alt=iommu_rs_alt
 node_is_char() { [ -c "$1" ]; }
 
 tap_plan 9
-tap_check "arm_smmu_v3 loads" load_smmu
+tap_check "SMMU driver ($SMMU) loads" load_smmu
 tap_check "iommufd_rs loads and /dev/iommu appears" load_iommufd_rs
 tap_check "rmmod removes /dev/iommu" unload_iommufd_rs
 tap_check "devname= names the node /dev/$alt" insmod /guest/iommufd_rs.ko devname=$alt
@@ -32,4 +33,11 @@ unload_iommufd_rs || rc=1
 insmod /guest/iommufd_rs.ko devname=$alt || exit 1
 IOMMUFD_DEV=/dev/$alt /guest/bin/dispatch_test || rc=1
 rmmod iommufd_rs || rc=1
+[ "$SMMU" = rs ] && { sh /guest/smmu_rs_checks.sh || rc=1; }
+[ "$SMMU" = intree ] && {
+	tap_plan 1
+	tap_check "smmu_rs loads but leaves an SMMU the in-tree driver owns alone" sh -c \
+		'insmod /guest/smmu_rs.ko && ! ls /sys/bus/platform/drivers/smmu_rs | grep -q smmuv3 &&
+		 ! ls /sys/class/iommu | grep -q smmu_rs && rmmod smmu_rs' || rc=1
+}
 exit $rc

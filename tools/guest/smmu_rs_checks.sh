@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# smmu_rs's own checks, run after the suites on it (selftest-rs.sh): the
+# devices sit behind our SMMU with bypass default domains, our event queue
+# logged the suites' DMA to an unmapped IOVA, and unbind, rmmod and reload
+# work, with DMA and MSI working again after the reload.
+. /guest/lib.sh
+SMMU_DEV=$(basename "$(readlink -f /sys/bus/platform/drivers/smmu_rs/*.smmuv3 2>/dev/null)")
+
+groups() { ls /sys/kernel/iommu_groups | wc -l; }
+edu_bdfs() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
+	done
+}
+edu_behind_smmu_rs() {
+	local n=0 bdf iommu
+	for bdf in $(edu_bdfs); do
+		iommu=$(basename "$(readlink -f /sys/bus/pci/devices/$bdf/iommu)")
+		echo "$bdf: iommu $iommu, group $(basename "$(readlink /sys/bus/pci/devices/$bdf/iommu_group)")"
+		case $iommu in smmu_rs.*) n=$((n + 1)) ;; *) return 1 ;; esac
+	done
+	[ $n = 2 ]
+}
+all_identity() {
+	cat /sys/kernel/iommu_groups/*/type
+	! grep -qv '^identity$' /sys/kernel/iommu_groups/*/type
+}
+# edu_dma_test's unmapped_iova_is_not_reached writes to IOVA 0x102000 from
+# 0000:00:01.0 (stream id 0x8) after UNMAP.
+fault_logged() {
+	dmesg | grep 'smmu_rs' | grep -m3 'F_TRANSLATION'
+	dmesg | grep -q "smmu_rs .*event 0x10 F_TRANSLATION: sid 0x8 iova 0x102000 .* write"
+}
+unbind() {
+	echo "$SMMU_DEV" >/sys/bus/platform/drivers/smmu_rs/unbind && [ "$(groups)" = 0 ]
+}
+reload() {
+	insmod /guest/smmu_rs.ko && sleep 0.2 && [ "$(groups)" = 3 ] && edu_behind_smmu_rs
+}
+
+tap_plan 9
+tap_check "smmu_rs bound $SMMU_DEV and registered it with the IOMMU core" \
+	sh -c "[ -n '$SMMU_DEV' ] && ls -d /sys/class/iommu/smmu_rs.*"
+tap_check "both edu devices sit in IOMMU groups of smmu_rs" edu_behind_smmu_rs
+tap_check "every default domain is identity (bypass)" all_identity
+tap_check "the event queue logged the DMA to an unmapped IOVA (sid, iova, reason)" fault_logged
+tap_check "rmmod is refused while devices are probed" sh -c '! rmmod smmu_rs 2>/dev/null'
+tap_check "unbinding the SMMU releases every device" unbind
+tap_check "rmmod smmu_rs" rmmod smmu_rs
+tap_check "reload: smmu_rs binds again and the devices return" reload
+tap_check "after reload iommufd_rs loads" load_iommufd_rs
+[ $tap_failed = 0 ] || exit 1
+/guest/bin/edu_dma_test || exit 1
+/guest/bin/edu_msi_test || exit 1
+rmmod iommufd_rs
