@@ -19,7 +19,7 @@ help:
 	@echo "make module     build iommufd_rs.ko (CLIPPY=1, warnings are errors)"
 	@echo "make guest      build the initramfs (module, selftests, tools)"
 	@echo "make host-test  cargo tests of the IOAS core on the host"
-	@echo "make bench      guest benchmark: iommufd-rs vs upstream iommufd, same guest"
+	@echo "make bench      guest benchmarks: iommufd-rs vs upstream iommufd; smmu_rs vs in-tree page table"
 	@echo "make bench-host IOVA allocator benchmark: tree vs linear first-fit"
 	@echo "make fuzz       fuzz the IOAS core against its model (FUZZ_SECONDS=60)"
 	@echo "make boot S=x   boot one guest scenario (tools/guest/scenarios/x.sh)"
@@ -45,6 +45,11 @@ host-test:
 bench: guest
 	@GUEST_MEM=3G GUEST_HUGEPAGES=200 GUEST_APPEND="hugepagesz=1G hugepages=1" BOOT_TIMEOUT=900 $(TOOLS)/boot.sh bench
 	@$(TOOLS)/bench.py build/logs/bench.out
+	@echo
+	@echo "iommufd-rs with a domain: in-tree arm_smmu_v3 io-pgtable vs smmu_rs's LPAE table (two boots)"
+	@for p in intree rs; do GUEST_MEM=3G GUEST_HUGEPAGES=200 GUEST_APPEND="smmu=$$p" BOOT_TIMEOUT=900 \
+		$(TOOLS)/boot.sh bench-pgtable build/logs/pgtable-$$p >/dev/null || exit 1; done
+	@$(TOOLS)/bench.py --labels intree rs build/logs/pgtable-intree/bench-pgtable.out build/logs/pgtable-rs/bench-pgtable.out
 
 bench-host:
 	@cd ioas-core && cargo bench --bench alloc

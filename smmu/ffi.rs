@@ -19,6 +19,7 @@ extern "C" {
     fn smmu_rs_writeq(hw: *mut RawHw, off: u32, val: u64);
     fn smmu_rs_dma_alloc(hw: *mut RawHw, size: usize, dma: *mut u64) -> *mut c_void;
     fn smmu_rs_dma_free(hw: *mut RawHw, size: usize, cpu: *mut c_void, dma: u64);
+    fn smmu_rs_hw_put(hw: *mut RawHw);
     fn smmu_rs_table_alloc() -> u64;
     fn smmu_rs_table_free(pa: u64);
     fn smmu_rs_table_read(pa: u64, index: c_uint) -> u64;
@@ -36,9 +37,10 @@ const REG_SIZE: u32 = 0x2_0000;
 
 /// One SMMU's registers and device, as `glue.c` holds them.
 ///
-/// Invariant: `raw` is the `struct smmu_rs_hw` of a bound platform device;
-/// it and its register mapping live until after the `Smmu` holding this is
-/// finished (`smmu_rs_rs_fini()` is the last call of `remove`).
+/// Invariant: `raw` is the `struct smmu_rs_hw` of a probed platform device.
+/// Its register mapping lives until `smmu_rs_rs_fini()` (the last call of
+/// `remove`), after which the registers are not touched (`Smmu::disable`);
+/// the structure itself lives until the [`HwOwner`] of the `Smmu` drops.
 #[derive(Clone, Copy)]
 pub(crate) struct Hw {
     raw: *mut RawHw,
@@ -94,6 +96,19 @@ impl Hw {
     pub(crate) fn log(&self, msg: &CStr, a: u64, b: u64) {
         // SAFETY: `raw` is valid (type invariant); `msg` is NUL-terminated.
         unsafe { smmu_rs_log(self.raw, msg.as_char_ptr(), a, b) }
+    }
+}
+
+/// Frees the C state behind a [`Hw`] when dropped. The `Smmu` holds it as
+/// its last field, so it drops after every [`DmaBuffer`] of the SMMU.
+pub(crate) struct HwOwner(pub(crate) Hw);
+
+impl Drop for HwOwner {
+    fn drop(&mut self) {
+        // SAFETY: the last user of `raw` is gone: this is the `Smmu`'s last
+        // field, dropped after its queues and stream table (and every domain
+        // holds an `Arc<Smmu>`, so none is left).
+        unsafe { smmu_rs_hw_put(self.0.raw) }
     }
 }
 

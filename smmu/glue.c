@@ -165,6 +165,19 @@ u64 smmu_rs_ktime_us(void)
 	return ktime_to_us(ktime_get());
 }
 
+/**
+ * smmu_rs_hw_put() - free an SMMU's C state
+ * @hw: from probe; its registers are no longer accessed
+ *
+ * Called by the Rust state's last reference (or a failed probe), after
+ * every DMA buffer allocated through @hw is freed.
+ */
+void smmu_rs_hw_put(struct smmu_rs_hw *hw)
+{
+	put_device(hw->dev);
+	kfree(hw);
+}
+
 /* ---- interrupts ---- */
 
 static irqreturn_t smmu_rs_evtq_thread(int irq, void *data)
@@ -488,25 +501,37 @@ static int smmu_rs_probe(struct platform_device *pdev)
 		dev_err(dev, "not probing: smmu_rs needs a cache-coherent SMMU (dma-coherent)\n");
 		return -ENODEV;
 	}
-	hw = devm_kzalloc(dev, sizeof(*hw), GFP_KERNEL);
 	inst = devm_kzalloc(dev, sizeof(*inst), GFP_KERNEL);
-	if (!hw || !inst)
+	if (!inst)
 		return -ENOMEM;
-	hw->dev = dev;
+	/*
+	 * Not devm: the Rust state (and a paging domain a user still holds)
+	 * may outlive the binding, and frees its DMA memory through @hw.
+	 * smmu_rs_hw_put() ends it, from the Rust state's last reference.
+	 */
+	hw = kzalloc(sizeof(*hw), GFP_KERNEL);
+	if (!hw)
+		return -ENOMEM;
+	hw->dev = get_device(dev);
 	res = platform_get_resource(pdev, IORESOURCE_MEM, 0);
 	if (!res || resource_size(res) < SMMU_RS_REG_SIZE) {
 		dev_err(dev, "not probing: register space smaller than 128 KiB\n");
-		return -EINVAL;
+		ret = -EINVAL;
+		goto err_hw;
 	}
 	hw->base = devm_ioremap_resource(dev, res);
-	if (IS_ERR(hw->base))
-		return PTR_ERR(hw->base);
+	ret = PTR_ERR_OR_ZERO(hw->base);
+	if (ret)
+		goto err_hw;
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(44));
 	if (ret)
-		return ret;
+		goto err_hw;
 	INIT_DELAYED_WORK(&hw->poll, smmu_rs_poll_fn);
 
-	/* Resets the SMMU with interrupts masked; enables them at the end. */
+	/*
+	 * Resets the SMMU with interrupts masked; enables them at the end.
+	 * From here the Rust state owns @hw, and frees it on failure too.
+	 */
 	hw->rust = smmu_rs_rs_init(hw, &ret);
 	if (!hw->rust)
 		return ret;
@@ -544,6 +569,10 @@ err_fini:
 	smmu_rs_free_irqs(hw);
 	smmu_rs_rs_fini(hw->rust);
 	return ret;
+
+err_hw:
+	smmu_rs_hw_put(hw);
+	return ret;
 }
 
 static void smmu_rs_remove(struct platform_device *pdev)
@@ -561,6 +590,7 @@ static void smmu_rs_remove(struct platform_device *pdev)
 	mutex_unlock(&smmu_rs_list_lock);
 	cancel_delayed_work_sync(&hw->poll);
 	smmu_rs_free_irqs(hw);
+	/* May free @hw: the last use. */
 	smmu_rs_rs_fini(hw->rust);
 }
 

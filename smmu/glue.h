@@ -15,7 +15,8 @@
  * @iommu: registered with the IOMMU core
  * @dev: the platform device
  * @base: the 128 KiB register space (pages 0 and 1)
- * @rust: the driver state (struct Smmu in Rust), set by smmu_rs_rs_init()
+ * @rust: the driver state (struct Smmu in Rust), from smmu_rs_rs_init(); it
+ *        owns this structure and frees it (smmu_rs_hw_put()) when it goes
  * @evtq_irq: wired event-queue interrupt, or 0 (then the queue is polled)
  * @gerr_irq: wired global-error interrupt, or 0
  * @poll: polls the event queue and GERROR when an interrupt is missing
@@ -60,6 +61,7 @@ void smmu_rs_writel(struct smmu_rs_hw *hw, u32 off, u32 val);
 void smmu_rs_writeq(struct smmu_rs_hw *hw, u32 off, u64 val);
 void *smmu_rs_dma_alloc(struct smmu_rs_hw *hw, size_t size, dma_addr_t *dma);
 void smmu_rs_dma_free(struct smmu_rs_hw *hw, size_t size, void *cpu, dma_addr_t dma);
+void smmu_rs_hw_put(struct smmu_rs_hw *hw);
 u64 smmu_rs_table_alloc(void);
 void smmu_rs_table_free(u64 pa);
 u64 smmu_rs_table_read(u64 pa, unsigned int index);

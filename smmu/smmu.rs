@@ -6,7 +6,7 @@
 
 use crate::cmdq::{self, CmdQueue, Command};
 use crate::evtq::EventQueue;
-use crate::ffi::{now_us, udelay, Hw};
+use crate::ffi::{now_us, udelay, Hw, HwOwner};
 use crate::regs::*;
 use crate::strtab::{Ste, StreamTable, STE_WORDS};
 use crate::vmid::VmidAllocator;
@@ -119,6 +119,8 @@ pub(crate) struct Smmu {
     /// Set once the SMMU is disabled and its registers may be unmapped:
     /// later commands are dropped (no STE points anywhere then).
     dead: AtomicBool,
+    /// Frees the C state last, after the DMA memory above.
+    _owner: HwOwner,
 }
 
 /// Polls `cond` for up to 100 ms.
@@ -135,7 +137,9 @@ fn poll(cond: impl Fn() -> bool) -> Result {
 
 impl Smmu {
     /// Probes, allocates and enables the SMMU behind `hw`.
+    /// On failure the C state is freed too (the owner drops).
     pub(crate) fn new(hw: Hw) -> Result<Arc<Self>> {
+        let owner = HwOwner(hw);
         let features = Features::probe(&hw)?;
         let strtab = StreamTable::new(hw, features.sid_bits, features.two_level)?;
         let cmdq = CmdQueue::new(hw, features.cmdq_log2)?;
@@ -150,10 +154,15 @@ impl Smmu {
                 evtq <- new_mutex!(evtq, "smmu_rs::evtq"),
                 vmids <- new_mutex!(vmids, "smmu_rs::vmids"),
                 dead: AtomicBool::new(false),
+                _owner: owner,
             }),
             GFP_KERNEL,
         )?;
-        smmu.reset()?;
+        if let Err(e) = smmu.reset() {
+            // Leave it disabled; dropping `smmu` frees everything.
+            smmu.disable();
+            return Err(e);
+        }
         pr_info!(
             "SMMUv3: stage-2 {}-bit IPA, {}-bit PA, {}-bit VMID, {}-bit SID{}, RIL {}, BBML2 {}\n",
             features.ias,

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Print the guest benchmark as a table of ours/upstream time ratios.
+"""Print a guest benchmark as a table of time ratios (ours/upstream, or
+label B over label A with --labels).
 
 Reads "BENCH LABEL WORKLOAD NS" lines (tools/bench/ioas_bench.c) from the
 bench scenario's output. A ratio below 1 means iommufd-rs is faster.
@@ -8,20 +9,31 @@ bench scenario's output. A ratio below 1 means iommufd-rs is faster.
 import sys
 from collections import defaultdict
 
+# bench.py FILE                      upstream vs ours (one guest)
+# bench.py --labels A B FILE...      label B vs label A, over several boots
+args = sys.argv[1:]
+base, other, head = "upstream", "ours", ("upstream", "iommufd-rs")
+if args[:1] == ["--labels"]:
+    base, other = args[1], args[2]
+    head = (base, other)
+    args = args[3:]
+
 res = defaultdict(dict)
 order = []
-for line in open(sys.argv[1], errors="replace"):
-    p = line.split()
-    if len(p) >= 4 and p[0] == "BENCH":
-        if p[2] not in order:
-            order.append(p[2])
-        try:
-            res[p[2]][p[1]] = float(p[3])
-        except ValueError:
-            res[p[2]][p[1]] = None
-print(f"{'workload':34} {'upstream':>12} {'iommufd-rs':>12} {'ours/upstream':>14}")
+for path in args:
+    for line in open(path, errors="replace"):
+        p = line.split()
+        if len(p) >= 4 and p[0] == "BENCH":
+            if p[2] not in order:
+                order.append(p[2])
+            try:
+                res[p[2]][p[1]] = float(p[3])
+            except ValueError:
+                res[p[2]][p[1]] = None
+ratio_head = f"{other}/{base}"
+print(f"{'workload':34} {head[0]:>12} {head[1]:>12} {ratio_head:>14}")
 for w in order:
-    u, o = res[w].get("upstream"), res[w].get("ours")
+    u, o = res[w].get(base), res[w].get(other)
     fmt = lambda v: f"{v / 1000:9.1f} us" if v else "   skipped"
     ratio = f"{o / u:13.2f}x" if u and o else "             -"
     print(f"{w:34} {fmt(u):>12} {fmt(o):>12} {ratio:>14}")

@@ -2,8 +2,9 @@
 # Helpers for guest scenarios (sourced).
 
 # Load the SMMUv3 driver of provider $SMMU so the edu devices sit behind the
-# SMMU: "intree" (arm_smmu_v3, the default) or "rs" (our smmu_rs).
-SMMU=${SMMU:-intree}
+# SMMU: "intree" (arm_smmu_v3, the default) or "rs" (our smmu_rs). A
+# scenario may set it, or the kernel command line (smmu=rs).
+SMMU=${SMMU:-${smmu:-intree}}
 load_smmu() {
 	case $SMMU in
 	intree) modprobe arm_smmu_v3 || return 1 ;;
