@@ -271,26 +271,24 @@ fn runner(cases: u32) -> TestRunner {
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
 
-#[test]
-fn matches_model_and_is_minimal_with_live_resize() {
+/// `cases` random sequences of up to 40 operations, each on a fresh table.
+fn run_cases(cases: u32, live_resize: bool) {
     let strategy =
         geometry().prop_flat_map(|(ias, base)| (Just(ias), prop::collection::vec(op(base), 1..40)));
-    runner(300)
+    runner(cases)
         .run(&strategy, |(ias, ops)| {
-            run_sequence(ias, &ops, true);
+            run_sequence(ias, &ops, live_resize);
             Ok(())
         })
         .unwrap();
 }
 
 #[test]
+fn matches_model_and_is_minimal_with_live_resize() {
+    run_cases(300, true);
+}
+
+#[test]
 fn matches_model_with_break_before_make() {
-    let strategy =
-        geometry().prop_flat_map(|(ias, base)| (Just(ias), prop::collection::vec(op(base), 1..40)));
-    runner(100)
-        .run(&strategy, |(ias, ops)| {
-            run_sequence(ias, &ops, false);
-            Ok(())
-        })
-        .unwrap();
+    run_cases(100, false);
 }
