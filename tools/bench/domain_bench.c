@@ -6,8 +6,9 @@
  * with iommufd-rs and the device bound to it. Backing: 4 KiB pages, THP,
  * hugetlb (2 MiB).
  *
- * Usage: domain_bench upstream BDF   (device bound to vfio-pci)
- *        domain_bench ours BDF DEV   (device bound to iommufd_rs; DEV node)
+ * Usage: domain_bench upstream BDF    (device bound to vfio-pci)
+ *        domain_bench LABEL BDF DEV   (device bound to iommufd_rs; DEV node;
+ *                                      LABEL names the run, e.g. ours)
  * Output: "BENCH LABEL WORKLOAD NS" per workload, as ioas_bench.
  */
 #include <dirent.h>
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	upstream = !strcmp(argv[1], "upstream");
-	label = upstream ? "upstream" : "ours";
+	label = argv[1];
 	fd = open(upstream ? "/dev/iommu" : argv[3], O_RDWR);
 	if (fd < 0)
 		die("open");
