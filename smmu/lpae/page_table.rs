@@ -425,6 +425,79 @@ impl<M: TableMemory> PageTable<M> {
     }
 }
 
+/// What one entry's span needs at least, from [`PageTable::min_descriptor_count`].
+struct MinSpan {
+    /// The fewest descriptors that hold the span's translations, counting
+    /// the entry itself.
+    count: u64,
+    /// Output address and attributes of the span's first byte, when the
+    /// whole span maps to one contiguous output range with one set of
+    /// attributes (a leaf of the entry's level could hold it, alignment
+    /// permitting).
+    contiguous: Option<(u64, Prot)>,
+}
+
+impl<M: TableMemory> PageTable<M> {
+    /// The fewest valid descriptors (below the root) that any 4 KiB-granule
+    /// table needs for the translations this one holds: every span that
+    /// maps to one aligned, contiguous output range with equal attributes
+    /// counts as one block. [`Self::descriptor_count`] equals it when the
+    /// table uses every block it could; the difference is what a missed
+    /// merge or block costs.
+    ///
+    /// It depends only on what the table translates, not on how it is
+    /// built, and needs no memory.
+    pub fn min_descriptor_count(&self) -> u64 {
+        (0..ENTRIES)
+            .map(|i| self.min_span(self.root, i, self.start_level).count)
+            .sum()
+    }
+
+    fn min_span(&self, table: u64, index: usize, level: u32) -> MinSpan {
+        match Entry::decode(self.mem.read(table, index), level) {
+            Entry::Invalid => MinSpan {
+                count: 0,
+                contiguous: None,
+            },
+            Entry::Leaf { pa, prot } => MinSpan {
+                count: 1,
+                contiguous: Some((pa, prot)),
+            },
+            Entry::Table(child) => {
+                let child_size = level_size(level + 1);
+                let mut below = 0;
+                let first = self.min_span(child, 0, level + 1);
+                let mut contiguous = first.contiguous;
+                below += first.count;
+                for i in 1..ENTRIES {
+                    let span = self.min_span(child, i, level + 1);
+                    below += span.count;
+                    contiguous = match (contiguous, span.contiguous) {
+                        (Some((pa0, prot0)), Some((pa, prot)))
+                            if prot == prot0 && pa == pa0 + i as u64 * child_size =>
+                        {
+                            Some((pa0, prot0))
+                        }
+                        _ => None,
+                    };
+                }
+                match contiguous {
+                    Some((pa0, _)) if level_has_leaves(level) && pa0 % level_size(level) == 0 => {
+                        MinSpan {
+                            count: 1,
+                            contiguous,
+                        }
+                    }
+                    _ => MinSpan {
+                        count: 1 + below,
+                        contiguous: None,
+                    },
+                }
+            }
+        }
+    }
+}
+
 impl<M: TableMemory> Drop for PageTable<M> {
     /// Frees every table page. The table must no longer be reachable by
     /// the SMMU (no STE points at it and its VMID has been invalidated).
