@@ -271,6 +271,37 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_translate(
     pa
 }
 
+/// `struct smmu_rs_domain_stats` of `glue.h`.
+#[repr(C)]
+pub(crate) struct DomainStats {
+    vmid: u32,
+    ias: u32,
+    descriptors: u64,
+    minimum: u64,
+}
+
+/// Fills `stats` with the domain's VMID, input size, valid descriptors and
+/// the fewest descriptors its translations need.
+///
+/// # Safety
+///
+/// `d` as for `domain()`; `stats` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_stats(d: *mut c_void, stats: *mut DomainStats) {
+    // SAFETY: guaranteed by the caller.
+    let d = unsafe { domain(d) };
+    let (vmid, descriptors, minimum) = d.descriptor_stats();
+    // SAFETY: writable (caller).
+    unsafe {
+        *stats = DomainStats {
+            vmid: vmid.into(),
+            ias: d.ias(),
+            descriptors,
+            minimum,
+        }
+    };
+}
+
 /// Invalidates everything the domain's VMID may have cached.
 ///
 /// # Safety

@@ -8,6 +8,7 @@
  * VMIDs, the page table) is in Rust; this file only converts between the
  * IOMMU core's objects and the Rust state they carry.
  */
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
@@ -18,6 +19,7 @@
 #include <linux/of.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/interrupt.h>
 #include <linux/workqueue.h>
@@ -48,11 +50,25 @@ struct smmu_rs_instance {
  * struct smmu_rs_domain - a stage-2 paging domain
  * @domain: what the IOMMU core holds
  * @rust: the page table and VMID (struct S2Domain in Rust)
+ * @hw: its SMMU, kept alive by @rust's reference to the SMMU state
+ * @node: in smmu_rs_domains
  */
 struct smmu_rs_domain {
 	struct iommu_domain domain;
 	void *rust;
+	struct smmu_rs_hw *hw;
+	struct list_head node;
 };
+
+/*
+ * Every live stage-2 domain, for debugfs. Protected by
+ * smmu_rs_domains_lock, which is taken before a domain's table lock (the
+ * debugfs reader walks tables under it); the map and unmap paths never
+ * take it.
+ */
+static LIST_HEAD(smmu_rs_domains);
+static DEFINE_MUTEX(smmu_rs_domains_lock);
+static struct dentry *smmu_rs_debugfs;
 
 static struct smmu_rs_domain *to_smmu_rs_domain(struct iommu_domain *domain)
 {
@@ -287,6 +303,9 @@ static void smmu_rs_domain_free(struct iommu_domain *domain)
 {
 	struct smmu_rs_domain *d = to_smmu_rs_domain(domain);
 
+	mutex_lock(&smmu_rs_domains_lock);
+	list_del(&d->node);
+	mutex_unlock(&smmu_rs_domains_lock);
 	smmu_rs_rs_domain_free(d->rust);
 	kfree(d);
 }
@@ -346,8 +365,33 @@ smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 	d->domain.geometry.aperture_start = 0;
 	d->domain.geometry.aperture_end = (1ULL << ias) - 1;
 	d->domain.geometry.force_aperture = true;
+	d->hw = hw;
+	mutex_lock(&smmu_rs_domains_lock);
+	list_add_tail(&d->node, &smmu_rs_domains);
+	mutex_unlock(&smmu_rs_domains_lock);
 	return &d->domain;
 }
+
+/*
+ * /sys/kernel/debug/smmu_rs/domains: one line per live stage-2 domain with
+ * its table's valid descriptors and the fewest its translations need, so
+ * that a benchmark can show the table uses every block it could.
+ */
+static int smmu_rs_domains_show(struct seq_file *m, void *unused)
+{
+	struct smmu_rs_domain_stats st;
+	struct smmu_rs_domain *d;
+
+	mutex_lock(&smmu_rs_domains_lock);
+	list_for_each_entry(d, &smmu_rs_domains, node) {
+		smmu_rs_rs_domain_stats(d->rust, &st);
+		seq_printf(m, "%s vmid %u ias %u descriptors %llu minimum %llu\n",
+			   dev_name(d->hw->dev), st.vmid, st.ias, st.descriptors, st.minimum);
+	}
+	mutex_unlock(&smmu_rs_domains_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smmu_rs_domains);
 
 /* ---- devices ---- */
 
@@ -611,10 +655,18 @@ static struct platform_driver smmu_rs_driver = {
 
 int smmu_rs_glue_register(void)
 {
-	return platform_driver_register(&smmu_rs_driver);
+	int ret = platform_driver_register(&smmu_rs_driver);
+
+	if (ret)
+		return ret;
+	/* Debugging aid only: no error if debugfs is absent. */
+	smmu_rs_debugfs = debugfs_create_dir("smmu_rs", NULL);
+	debugfs_create_file("domains", 0400, smmu_rs_debugfs, NULL, &smmu_rs_domains_fops);
+	return 0;
 }
 
 void smmu_rs_glue_unregister(void)
 {
+	debugfs_remove_recursive(smmu_rs_debugfs);
 	platform_driver_unregister(&smmu_rs_driver);
 }

@@ -53,6 +53,25 @@ u64 smmu_rs_rs_unmap(void *domain, u64 iova, u64 size);
 u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
 void smmu_rs_rs_flush_all(void *domain);
 
+/**
+ * struct smmu_rs_domain_stats - one stage-2 domain, for debugfs
+ * @vmid: its VMID
+ * @ias: input address bits
+ * @descriptors: valid descriptors in its table, below the root
+ * @minimum: the fewest descriptors any table needs for the same
+ *           translations (blocks wherever they could be used)
+ *
+ * Mirrored by DomainStats in smmu/exports.rs.
+ */
+struct smmu_rs_domain_stats {
+	u32 vmid;
+	u32 ias;
+	u64 descriptors;
+	u64 minimum;
+};
+
+void smmu_rs_rs_domain_stats(void *domain, struct smmu_rs_domain_stats *stats);
+
 /* Called from Rust. */
 int smmu_rs_glue_register(void);
 void smmu_rs_glue_unregister(void);

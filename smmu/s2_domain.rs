@@ -146,6 +146,17 @@ impl S2Domain {
         self.table.lock().walk(iova).map(|t| (t.pa, t.leaf_size))
     }
 
+    /// The VMID, the valid descriptors the table holds and the fewest any
+    /// table needs for the same translations (for debugfs and `make bench`).
+    pub(crate) fn descriptor_stats(&self) -> (u16, u64, u64) {
+        let table = self.table.lock();
+        (
+            self.vmid,
+            table.descriptor_count(),
+            table.min_descriptor_count(),
+        )
+    }
+
     /// Invalidates everything this domain's VMID may have cached.
     pub(crate) fn flush_all(&self) {
         self.smmu.invalidate_vmid(self.vmid);

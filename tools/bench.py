@@ -5,6 +5,9 @@ label B over label A with --labels).
 
 Reads "BENCH LABEL WORKLOAD NS" lines (tools/bench/ioas_bench.c) from the
 bench scenario's output. A ratio below 1 means iommufd-rs is faster.
+"TABLE LABEL WORKLOAD DESCRIPTORS MINIMUM" lines (domain_bench on smmu_rs)
+add a second table: our stage-2 table's descriptors against the fewest any
+table needs for the same mapping.
 """
 import sys
 from collections import defaultdict
@@ -20,9 +23,12 @@ if args[:1] == ["--labels"]:
 
 res = defaultdict(dict)
 order = []
+tables = []
 for path in args:
     for line in open(path, errors="replace"):
         p = line.split()
+        if len(p) == 5 and p[0] == "TABLE":
+            tables.append((p[1], p[2], int(p[3]), int(p[4])))
         if len(p) >= 4 and p[0] == "BENCH":
             if p[2] not in order:
                 order.append(p[2])
@@ -37,3 +43,9 @@ for w in order:
     fmt = lambda v: f"{v / 1000:9.1f} us" if v else "   skipped"
     ratio = f"{o / u:13.2f}x" if u and o else "             -"
     print(f"{w:34} {fmt(u):>12} {fmt(o):>12} {ratio:>14}")
+
+if tables:
+    print()
+    print(f"{'stage-2 table with the workload mapped':40} {'descriptors':>11} {'minimum':>9} {'extra':>7}")
+    for label, w, desc, minimum in tables:
+        print(f"{label + ' ' + w:40} {desc:11} {minimum:9} {desc - minimum:7}")

@@ -3,7 +3,9 @@
 #
 # boot.sh SCENARIO [OUTDIR]
 #
-# Boot the guest in QEMU virt with an SMMUv3 and two edu devices, run the
+# Boot the guest in QEMU virt with an SMMUv3, two edu devices (00:01.0,
+# 00:02.0) and a virtio-rng (00:03.0, DMA through the SMMU: iommu_platform),
+# the device with an ordinary host driver (virtio_pci + virtio_rng); run the
 # guest scenario SCENARIO and power off. The console goes to OUTDIR/SCENARIO.console
 # (and to stdout when VERBOSE=1); the scenario's own output, without kernel
 # noise, to OUTDIR/SCENARIO.out; the guest's dmesg to OUTDIR/SCENARIO.dmesg.
@@ -33,6 +35,7 @@ qemu=(qemu-system-aarch64
 	-nographic -no-reboot -monitor none -serial stdio -nic none
 	-device edu,dma_mask=0xffffffffffff
 	-device edu,dma_mask=0xffffffffffff
+	-device virtio-rng-pci,iommu_platform=on,disable-legacy=on
 	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$initrd"
 	-append "console=ttyAMA0 panic=-1 loglevel=4 hugepages=${GUEST_HUGEPAGES:-80} scenario=$scenario ${GUEST_APPEND:-}")
 

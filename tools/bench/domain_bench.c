@@ -9,7 +9,10 @@
  * Usage: domain_bench upstream BDF    (device bound to vfio-pci)
  *        domain_bench LABEL BDF DEV   (device bound to iommufd_rs; DEV node;
  *                                      LABEL names the run, e.g. ours)
- * Output: "BENCH LABEL WORKLOAD NS" per workload, as ioas_bench.
+ * Output: "BENCH LABEL WORKLOAD NS" per workload, as ioas_bench. On smmu_rs
+ * also "TABLE LABEL WORKLOAD DESCRIPTORS MINIMUM" per workload: the valid
+ * descriptors of our stage-2 table with the workload mapped, and the fewest
+ * any table needs for the same translations (from smmu_rs's debugfs).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -93,30 +96,77 @@ static void attach_ours(const char *bdf)
 		die("IOMMU_DEVICE_ATTACH");
 }
 
-/* Best of three map+unmap rounds of LEN at `va`. */
+#define SMMU_RS_DOMAINS "/sys/kernel/debug/smmu_rs/domains"
+
+/*
+ * Prints smmu_rs's descriptor counts of the one stage-2 domain there is
+ * (the device's); nothing when smmu_rs is not the SMMU driver.
+ */
+static void report_table(const char *name)
+{
+	unsigned long long desc, min, n = 0;
+	char line[256];
+	FILE *f = fopen(SMMU_RS_DOMAINS, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " descriptors ");
+
+		if (p && sscanf(p, " descriptors %llu minimum %llu", &desc, &min) == 2)
+			n++;
+	}
+	fclose(f);
+	if (n != 1) {
+		fprintf(stderr, "domain_bench %s: %llu domains in %s, expected 1\n", label, n,
+			SMMU_RS_DOMAINS);
+		exit(1);
+	}
+	printf("TABLE %s %s %llu %llu\n", label, name, desc, min);
+}
+
+static void map_all(void *va)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .ioas_id = ioas, .user_va = (uintptr_t)va,
+		.length = LEN, .iova = IOVA,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+	};
+
+	if (ioctl(fd, IOMMU_IOAS_MAP, &m))
+		die("map");
+}
+
+static void unmap_all(void)
+{
+	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas,
+				      .iova = IOVA, .length = LEN };
+
+	if (ioctl(fd, IOMMU_IOAS_UNMAP, &u))
+		die("unmap");
+}
+
+/*
+ * Best of three map+unmap rounds of LEN at `va`, then one more map to read
+ * the table's shape (untimed).
+ */
 static void run(const char *name, void *va)
 {
 	double best = 1e30;
 
 	for (int r = 0; r < 3; r++) {
-		struct iommu_ioas_map m = {
-			.size = sizeof(m), .ioas_id = ioas, .user_va = (uintptr_t)va,
-			.length = LEN, .iova = IOVA,
-			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-				 IOMMU_IOAS_MAP_WRITEABLE,
-		};
-		struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas,
-					      .iova = IOVA, .length = LEN };
 		double t0 = now_ns();
 
-		if (ioctl(fd, IOMMU_IOAS_MAP, &m))
-			die("map");
-		if (ioctl(fd, IOMMU_IOAS_UNMAP, &u))
-			die("unmap");
+		map_all(va);
+		unmap_all();
 		if (now_ns() - t0 < best)
 			best = now_ns() - t0;
 	}
 	printf("BENCH %s %s %.0f\n", label, name, best);
+	map_all(va);
+	report_table(name);
+	unmap_all();
 }
 
 static void *anon(int flags, int advice)

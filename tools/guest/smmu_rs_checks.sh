@@ -1,12 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # smmu_rs's own checks, run after the suites on it (selftest-rs.sh): the
 # devices sit behind our SMMU with bypass default domains, our event queue
-# logged the suites' DMA to an unmapped IOVA, and unbind, rmmod and reload
-# work, with DMA and MSI working again after the reload.
+# logged the suites' DMA to an unmapped IOVA, no domain outlived the suites,
+# a host driver (virtio-rng) works behind the SMMU, and unbind, rmmod and
+# reload work, with DMA, MSI and the host driver working again after the
+# reload.
 . /guest/lib.sh
 SMMU_DEV=$(basename "$(readlink -f /sys/bus/platform/drivers/smmu_rs/*.smmuv3 2>/dev/null)")
+DOMAINS=/sys/kernel/debug/smmu_rs/domains
 
 groups() { ls /sys/kernel/iommu_groups | wc -l; }
+GROUPS_AT_START=$(groups)
 edu_bdfs() {
 	for d in /sys/bus/pci/devices/*; do
 		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && basename "$d"
@@ -31,23 +35,59 @@ fault_logged() {
 	dmesg | grep 'smmu_rs' | grep -m3 'F_TRANSLATION'
 	dmesg | grep -q "smmu_rs .*event 0x10 F_TRANSLATION: sid 0x8 iova 0x102000 .* write"
 }
+# iommufd_rs is unloaded by now: every stage-2 domain must be freed.
+no_domains_left() {
+	[ -r $DOMAINS ] && cat $DOMAINS && [ -z "$(cat $DOMAINS)" ]
+}
+
+# The virtio-rng at 00:03.0 (stream id 0x18) on its ordinary host driver,
+# loaded after smmu_rs so the device is probed behind our SMMU first. Its
+# virtqueues are DMA through the SMMU (iommu_platform=on), with the identity
+# default domain: 256 random bytes read from /dev/hwrng came in by DMA.
+RNG=0000:00:03.0
+host_driver_works() {
+	local iommu bytes
+	modprobe virtio_pci && modprobe virtio_rng || return 1
+	iommu=$(basename "$(readlink -f /sys/bus/pci/devices/$RNG/iommu)")
+	echo "$RNG: iommu $iommu, driver $(basename "$(readlink /sys/bus/pci/devices/$RNG/driver)")," \
+		"domain $(cat /sys/bus/pci/devices/$RNG/iommu_group/type)," \
+		"hwrng $(cat /sys/class/misc/hw_random/rng_current)"
+	case $iommu in smmu_rs.*) ;; *) return 1 ;; esac
+	[ "$(cat /sys/bus/pci/devices/$RNG/iommu_group/type)" = identity ] || return 1
+	[ "$(basename "$(readlink /sys/bus/pci/devices/$RNG/driver)")" = virtio-pci ] || return 1
+	case $(cat /sys/class/misc/hw_random/rng_current) in virtio_rng.*) ;; *) return 1 ;; esac
+	bytes=$(timeout 10 dd if=/dev/hwrng bs=256 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')
+	echo "read from /dev/hwrng: ${bytes%"${bytes#????????????????}"}... (${#bytes} hex digits)"
+	[ ${#bytes} = 512 ] && [ -n "$(echo "$bytes" | tr -d 0)" ] || return 1
+	! dmesg | grep -q "smmu_rs .*sid 0x18 "
+}
+host_driver_unloads() {
+	rmmod virtio_rng && rmmod virtio_pci && ! [ -e /sys/bus/pci/devices/$RNG/driver ]
+}
 unbind() {
 	echo "$SMMU_DEV" >/sys/bus/platform/drivers/smmu_rs/unbind && [ "$(groups)" = 0 ]
 }
 reload() {
-	insmod /guest/smmu_rs.ko && sleep 0.2 && [ "$(groups)" = 3 ] && edu_behind_smmu_rs
+	insmod /guest/smmu_rs.ko && sleep 0.2 && [ "$(groups)" = "$GROUPS_AT_START" ] &&
+		edu_behind_smmu_rs
 }
 
-tap_plan 9
+tap_plan 14
 tap_check "smmu_rs bound $SMMU_DEV and registered it with the IOMMU core" \
 	sh -c "[ -n '$SMMU_DEV' ] && ls -d /sys/class/iommu/smmu_rs.*"
 tap_check "both edu devices sit in IOMMU groups of smmu_rs" edu_behind_smmu_rs
 tap_check "every default domain is identity (bypass)" all_identity
 tap_check "the event queue logged the DMA to an unmapped IOVA (sid, iova, reason)" fault_logged
+tap_check "no stage-2 domain outlives the suites (debugfs lists none)" no_domains_left
+tap_check "a host driver (virtio-rng) works behind smmu_rs: DMA in bypass, no fault" \
+	host_driver_works
 tap_check "rmmod is refused while devices are probed" sh -c '! rmmod smmu_rs 2>/dev/null'
+tap_check "the host driver unloads" host_driver_unloads
 tap_check "unbinding the SMMU releases every device" unbind
 tap_check "rmmod smmu_rs" rmmod smmu_rs
 tap_check "reload: smmu_rs binds again and the devices return" reload
+tap_check "after reload the host driver works again" host_driver_works
+tap_check "and unloads again" host_driver_unloads
 tap_check "after reload iommufd_rs loads" load_iommufd_rs
 [ $tap_failed = 0 ] || exit 1
 /guest/bin/edu_dma_test || exit 1
