@@ -36,7 +36,7 @@ unload_iommufd_rs() {
 
 # Minimal TAP producer for checks written in shell: tap_plan N, then
 # tap_check "description" command... (ok / not ok with the command's output
-# as diagnostics on failure).
+# as diagnostics on failure; it is in $tap_last_out either way).
 tap_n=0
 tap_failed=0
 tap_plan() {
@@ -49,6 +49,7 @@ tap_check() {
 	tap_n=$((tap_n + 1))
 	out=$("$@" 2>&1)
 	rc=$?
+	tap_last_out=$out
 	if [ $rc = 0 ]; then
 		echo "ok $tap_n $desc"
 	else
