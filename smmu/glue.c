@@ -70,6 +70,13 @@ static LIST_HEAD(smmu_rs_domains);
 static DEFINE_MUTEX(smmu_rs_domains_lock);
 static struct dentry *smmu_rs_debugfs;
 
+/*
+ * What smmu_rs holds, in debugfs (table_pages, dma_bytes), so that tests can
+ * show unload and domain teardown leave nothing behind.
+ */
+static atomic_t smmu_rs_table_pages = ATOMIC_INIT(0);
+static atomic_t smmu_rs_dma_bytes = ATOMIC_INIT(0);
+
 static struct smmu_rs_domain *to_smmu_rs_domain(struct iommu_domain *domain)
 {
 	return container_of(domain, struct smmu_rs_domain, domain);
@@ -99,12 +106,17 @@ void smmu_rs_writeq(struct smmu_rs_hw *hw, u32 off, u64 val)
 
 void *smmu_rs_dma_alloc(struct smmu_rs_hw *hw, size_t size, dma_addr_t *dma)
 {
-	return dma_alloc_coherent(hw->dev, size, dma, GFP_KERNEL);
+	void *cpu = dma_alloc_coherent(hw->dev, size, dma, GFP_KERNEL);
+
+	if (cpu)
+		atomic_add(size, &smmu_rs_dma_bytes);
+	return cpu;
 }
 
 void smmu_rs_dma_free(struct smmu_rs_hw *hw, size_t size, void *cpu, dma_addr_t dma)
 {
 	dma_free_coherent(hw->dev, size, cpu, dma);
+	atomic_sub(size, &smmu_rs_dma_bytes);
 }
 
 /*
@@ -117,12 +129,16 @@ u64 smmu_rs_table_alloc(void)
 {
 	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
-	return page ? page_to_phys(page) : 0;
+	if (!page)
+		return 0;
+	atomic_inc(&smmu_rs_table_pages);
+	return page_to_phys(page);
 }
 
 void smmu_rs_table_free(u64 pa)
 {
 	__free_page(phys_to_page(pa));
+	atomic_dec(&smmu_rs_table_pages);
 }
 
 u64 smmu_rs_table_read(u64 pa, unsigned int index)
@@ -662,6 +678,8 @@ int smmu_rs_glue_register(void)
 	/* Debugging aid only: no error if debugfs is absent. */
 	smmu_rs_debugfs = debugfs_create_dir("smmu_rs", NULL);
 	debugfs_create_file("domains", 0400, smmu_rs_debugfs, NULL, &smmu_rs_domains_fops);
+	debugfs_create_atomic_t("table_pages", 0400, smmu_rs_debugfs, &smmu_rs_table_pages);
+	debugfs_create_atomic_t("dma_bytes", 0400, smmu_rs_debugfs, &smmu_rs_dma_bytes);
 	return 0;
 }
 

@@ -40,6 +40,7 @@ unload_iommufd_rs() {
 tap_n=0
 tap_failed=0
 tap_plan() {
+	tap_n=0
 	echo "TAP version 13"
 	echo "1..$1"
 }

@@ -7,7 +7,7 @@
 # reload.
 . /guest/lib.sh
 SMMU_DEV=$(basename "$(readlink -f /sys/bus/platform/drivers/smmu_rs/*.smmuv3 2>/dev/null)")
-DOMAINS=/sys/kernel/debug/smmu_rs/domains
+DEBUGFS=/sys/kernel/debug/smmu_rs
 
 groups() { ls /sys/kernel/iommu_groups | wc -l; }
 GROUPS_AT_START=$(groups)
@@ -35,9 +35,12 @@ fault_logged() {
 	dmesg | grep 'smmu_rs' | grep -m3 'F_TRANSLATION'
 	dmesg | grep -q "smmu_rs .*event 0x10 F_TRANSLATION: sid 0x8 iova 0x102000 .* write"
 }
-# iommufd_rs is unloaded by now: every stage-2 domain must be freed.
-no_domains_left() {
-	[ -r $DOMAINS ] && cat $DOMAINS && [ -z "$(cat $DOMAINS)" ]
+# iommufd_rs is unloaded by now: every stage-2 domain and every table page
+# must be freed.
+nothing_left() {
+	echo "domains: $(cat $DEBUGFS/domains); table pages: $(cat $DEBUGFS/table_pages)"
+	[ -r $DEBUGFS/domains ] && [ -z "$(cat $DEBUGFS/domains)" ] &&
+		[ "$(cat $DEBUGFS/table_pages)" = 0 ]
 }
 
 # The virtio-rng at 00:03.0 (stream id 0x18) on its ordinary host driver,
@@ -70,8 +73,14 @@ host_driver_works() {
 host_driver_unloads() {
 	rmmod virtio_rng && rmmod virtio_pci && ! [ -e /sys/bus/pci/devices/$RNG/driver ]
 }
+# With no domain left, unbinding frees the stream table and queues too.
 unbind() {
-	echo "$SMMU_DEV" >/sys/bus/platform/drivers/smmu_rs/unbind && [ "$(groups)" = 0 ]
+	local before after
+	before=$(cat $DEBUGFS/dma_bytes)
+	echo "$SMMU_DEV" >/sys/bus/platform/drivers/smmu_rs/unbind || return 1
+	after=$(cat $DEBUGFS/dma_bytes)
+	echo "groups $(groups); DMA memory $before bytes before, $after after"
+	[ "$(groups)" = 0 ] && [ "$before" -gt 0 ] && [ "$after" = 0 ]
 }
 reload() {
 	insmod /guest/smmu_rs.ko && sleep 0.2 && [ "$(groups)" = "$GROUPS_AT_START" ] &&
@@ -84,13 +93,14 @@ tap_check "smmu_rs bound $SMMU_DEV and registered it with the IOMMU core" \
 tap_check "both edu devices sit in IOMMU groups of smmu_rs" edu_behind_smmu_rs
 tap_check "every default domain is identity (bypass)" all_identity
 tap_check "the event queue logged the DMA to an unmapped IOVA (sid, iova, reason)" fault_logged
-tap_check "no stage-2 domain outlives the suites (debugfs lists none)" no_domains_left
+tap_check "no stage-2 domain or table page outlives the suites (debugfs)" nothing_left
 tap_check "a host driver (virtio-rng) works behind smmu_rs: DMA in bypass, no fault" \
 	host_driver_works
 echo "$tap_last_out" | sed 's/^/# /'
 tap_check "rmmod is refused while devices are probed" sh -c '! rmmod smmu_rs 2>/dev/null'
 tap_check "the host driver unloads" host_driver_unloads
-tap_check "unbinding the SMMU releases every device" unbind
+tap_check "unbinding the SMMU releases every device and frees its DMA memory" unbind
+echo "$tap_last_out" | sed 's/^/# /'
 tap_check "rmmod smmu_rs" rmmod smmu_rs
 tap_check "reload: smmu_rs binds again and the devices return" reload
 tap_check "after reload the host driver works again" host_driver_works
@@ -99,4 +109,7 @@ tap_check "after reload iommufd_rs loads" load_iommufd_rs
 [ $tap_failed = 0 ] || exit 1
 /guest/bin/edu_dma_test || exit 1
 /guest/bin/edu_msi_test || exit 1
-rmmod iommufd_rs
+rmmod iommufd_rs || exit 1
+tap_plan 1
+tap_check "after the suites again, no domain or table page is left" nothing_left
+[ $tap_failed = 0 ]
