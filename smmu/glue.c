@@ -440,6 +440,19 @@ static struct iommu_device *smmu_rs_probe_device(struct device *dev)
 	master = smmu_rs_rs_master_probe(hw->rust, dev, fwspec->ids, fwspec->num_ids, &err);
 	if (!master)
 		return ERR_PTR(err);
+	/*
+	 * Unbinding the SMMU must first unbind the drivers of the devices
+	 * behind it: a host driver doing DMA, or iommufd_rs holding a group's
+	 * DMA ownership for a user, must not outlive the translation it relies
+	 * on (the core cannot release an owned group). A managed link does
+	 * that; it goes away with the SMMU's binding (AUTOREMOVE_SUPPLIER) or
+	 * with the device. The in-tree arm-smmu driver links the same way.
+	 */
+	if (!device_link_add(dev, hw->dev, DL_FLAG_AUTOREMOVE_SUPPLIER)) {
+		dev_err(dev, "smmu_rs: cannot link to %s\n", dev_name(hw->dev));
+		smmu_rs_rs_master_release(master);
+		return ERR_PTR(-ENOMEM);
+	}
 	dev_iommu_priv_set(dev, master);
 	return &hw->iommu;
 }

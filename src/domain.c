@@ -46,16 +46,33 @@ struct iommu_domain *iommufd_rs_domain_alloc(struct iommufd_rs_pci *d, u32 flags
 		*err = PTR_ERR(dom);
 		return NULL;
 	}
+	/*
+	 * The domain's ops live in its IOMMU driver's module, and the file may
+	 * free the domain after that IOMMU was unbound (the core pins the
+	 * module only per probed device): pin it for the domain's life.
+	 */
+	if (!try_module_get(dom->owner->owner)) {
+		iommu_domain_free(dom);
+		*err = -ENODEV;
+		return NULL;
+	}
 	geo->aperture_start = dom->geometry.aperture_start;
 	geo->aperture_end = dom->geometry.aperture_end;
 	geo->pgsize_bitmap = dom->pgsize_bitmap;
 	return dom;
 }
 
-/** iommufd_rs_domain_free() - free a domain no group is attached to */
+/**
+ * iommufd_rs_domain_free() - free a domain no group is attached to, and
+ * unpin its driver's module
+ * @dom: from iommufd_rs_domain_alloc()
+ */
 void iommufd_rs_domain_free(struct iommu_domain *dom)
 {
+	struct module *owner = dom->owner->owner;
+
 	iommu_domain_free(dom);
+	module_put(owner);
 }
 
 /**

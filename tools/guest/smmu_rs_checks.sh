@@ -3,8 +3,9 @@
 # devices sit behind our SMMU with bypass default domains, our event queue
 # logged the suites' DMA to an unmapped IOVA, no domain outlived the suites,
 # a host driver (virtio-rng) works behind the SMMU, and unbind, rmmod and
-# reload work, with DMA, MSI and the host driver working again after the
-# reload.
+# reload work, also with a file and a host driver holding devices behind
+# the SMMU (smmu_rs_unbind.c), with DMA, MSI and the host driver working
+# again after each reload.
 . /guest/lib.sh
 SMMU_DEV=$(basename "$(readlink -f /sys/bus/platform/drivers/smmu_rs/*.smmuv3 2>/dev/null)")
 DEBUGFS=/sys/kernel/debug/smmu_rs
@@ -54,6 +55,8 @@ RNG=0000:00:03.0
 host_driver_works() {
 	local iommu bytes features
 	modprobe virtio_pci && modprobe virtio_rng || return 1
+	# Still loaded but unbound after an SMMU unbind took the device away.
+	[ -e /sys/bus/pci/devices/$RNG/driver ] || echo $RNG >/sys/bus/pci/drivers_probe
 	features=$(cat /sys/bus/pci/devices/$RNG/virtio*/features)
 	echo "$RNG: virtio features $features"
 	[ "$(echo "$features" | cut -c34)" = 1 ] || return 1
@@ -87,7 +90,7 @@ reload() {
 		edu_behind_smmu_rs
 }
 
-tap_plan 14
+tap_plan 13
 tap_check "smmu_rs bound $SMMU_DEV and registered it with the IOMMU core" \
 	sh -c "[ -n '$SMMU_DEV' ] && ls -d /sys/class/iommu/smmu_rs.*"
 tap_check "both edu devices sit in IOMMU groups of smmu_rs" edu_behind_smmu_rs
@@ -104,8 +107,16 @@ echo "$tap_last_out" | sed 's/^/# /'
 tap_check "rmmod smmu_rs" rmmod smmu_rs
 tap_check "reload: smmu_rs binds again and the devices return" reload
 tap_check "after reload the host driver works again" host_driver_works
-tap_check "and unloads again" host_driver_unloads
 tap_check "after reload iommufd_rs loads" load_iommufd_rs
+[ $tap_failed = 0 ] || exit 1
+
+# Unbind again, now under users: a file holding edu on a stage-2 domain and
+# the host driver on the virtio-rng. The C test unbinds and unloads smmu_rs.
+/guest/bin/smmu_rs_unbind || exit 1
+tap_plan 3
+tap_check "reload after an unbind under users" reload
+tap_check "the host driver works again" host_driver_works
+tap_check "and unloads" host_driver_unloads
 [ $tap_failed = 0 ] || exit 1
 /guest/bin/edu_dma_test || exit 1
 /guest/bin/edu_msi_test || exit 1
