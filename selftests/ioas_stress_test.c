@@ -17,7 +17,16 @@
 
 struct stress {
 	int fd;
+	/*
+	 * The shared IOAS ids. Destroying one and putting a new one in its
+	 * place happens under replace_lock, and only if the id is still the
+	 * current one: a stale id may have been reused by the kernel for
+	 * another thread's private IOAS, which must not be destroyed under it.
+	 * Other operations use ids without the lock: a stale id then answers
+	 * ENOENT, or reaches whatever IOAS reused it, harmlessly.
+	 */
 	__u32 shared[SHARED_IOAS];
+	pthread_mutex_t replace_lock;
 	char *buf;
 	time_t end;
 	unsigned long ops[THREADS];
@@ -35,6 +44,18 @@ static int expected(int rc, const int *ok, int n)
 		if (rc == ok[i])
 			return 1;
 	return 0;
+}
+
+/* Counts an answer outside `ok`, and says which (the first few). */
+static void check_answer(struct worker *w, const char *op, int rc, const int *ok, int n)
+{
+	struct stress *s = w->s;
+
+	if (expected(rc, ok, n))
+		return;
+	if (s->unexpected[w->idx]++ < 5)
+		fprintf(stderr, "# thread %d: %s answered %d (%s)\n", w->idx, op, rc,
+			strerror(rc));
 }
 
 static void *work(void *arg)
@@ -56,19 +77,19 @@ static void *work(void *arg)
 		case 0: {
 			static const int ok[] = { 0, EEXIST, ENOENT };
 			rc = map(s->fd, ioas, va, len, &iova, FIXED);
-			s->unexpected[w->idx] += !expected(rc, ok, 3);
+			check_answer(w, "fixed map", rc, ok, 3);
 			break;
 		}
 		case 1: {
 			static const int ok[] = { 0, ENOSPC, ENOENT };
 			rc = map(s->fd, ioas, va, len, &d, RW);
-			s->unexpected[w->idx] += !expected(rc, ok, 3);
+			check_answer(w, "map", rc, ok, 3);
 			break;
 		}
 		case 2: {
 			static const int ok[] = { 0, ENOENT };
 			rc = unmap(s->fd, ioas, iova, len, NULL);
-			s->unexpected[w->idx] += !expected(rc, ok, 2);
+			check_answer(w, "unmap", rc, ok, 2);
 			break;
 		}
 		case 3: {
@@ -76,7 +97,7 @@ static void *work(void *arg)
 			__u64 dst = (64 + rand_r(&seed) % 64) * PAGE;
 			rc = copy(s->fd, s->shared[rand_r(&seed) % SHARED_IOAS], ioas, iova,
 				  len, &dst, FIXED);
-			s->unexpected[w->idx] += !expected(rc, ok, 3);
+			check_answer(w, "copy", rc, ok, 3);
 			break;
 		}
 		case 4: {
@@ -89,25 +110,26 @@ static void *work(void *arg)
 				if (!rc)
 					rc = destroy(s->fd, tmp);
 			}
-			s->unexpected[w->idx] += !expected(rc, ok, 1);
+			check_answer(w, "private IOAS alloc, map, destroy", rc, ok, 1);
 			break;
 		}
 		default: {
 			/* Destroying a shared IOAS other threads are using:
-			 * it goes (and a new one takes its place) or another
-			 * thread got there first. */
-			static const int ok[] = { 0, ENOENT };
+			 * it goes and a new one takes its place, unless
+			 * another thread replaced it first. */
+			static const int ok[] = { 0 }, ok2[] = { 0, ENOENT };
 			if (rand_r(&seed) % 50 == 0) {
-				rc = destroy(s->fd, ioas);
-				s->unexpected[w->idx] += !expected(rc, ok, 2);
-				if (!rc && !ioas_alloc(s->fd, &tmp))
-					__atomic_store_n(&s->shared[k], tmp, __ATOMIC_RELAXED);
+				pthread_mutex_lock(&s->replace_lock);
+				if (__atomic_load_n(&s->shared[k], __ATOMIC_RELAXED) == ioas) {
+					rc = destroy(s->fd, ioas);
+					check_answer(w, "shared IOAS destroy", rc, ok, 1);
+					if (!rc && !ioas_alloc(s->fd, &tmp))
+						__atomic_store_n(&s->shared[k], tmp, __ATOMIC_RELAXED);
+				}
+				pthread_mutex_unlock(&s->replace_lock);
 			}
 			rc = unmap(s->fd, ioas, 0, UINT64_MAX, NULL);
-			{
-				static const int ok2[] = { 0, ENOENT };
-				s->unexpected[w->idx] += !expected(rc, ok2, 2);
-			}
+			check_answer(w, "unmap all", rc, ok2, 2);
 			break;
 		}
 		}
@@ -118,7 +140,7 @@ static void *work(void *arg)
 
 TEST(threads_map_unmap_copy_destroy)
 {
-	struct stress s = {};
+	struct stress s = { .replace_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct worker w[THREADS];
 	pthread_t t[THREADS];
 	long pin0 = vm_pin_pages();
