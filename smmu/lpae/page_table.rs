@@ -466,14 +466,15 @@ impl<M: TableMemory> PageTable<M> {
             Entry::Table(child) => {
                 let child_size = level_size(level + 1);
                 let mut below = 0;
-                let first = self.min_span(child, 0, level + 1);
-                let mut contiguous = first.contiguous;
-                below += first.count;
-                for i in 1..ENTRIES {
+                let mut contiguous = None;
+                for i in 0..ENTRIES {
                     let span = self.min_span(child, i, level + 1);
                     below += span.count;
-                    contiguous = match (contiguous, span.contiguous) {
-                        (Some((pa0, prot0)), Some((pa, prot)))
+                    // The run so far continues only if this entry starts
+                    // where the first one's output would be.
+                    contiguous = match (i, contiguous, span.contiguous) {
+                        (0, _, first) => first,
+                        (_, Some((pa0, prot0)), Some((pa, prot)))
                             if prot == prot0 && pa == pa0 + i as u64 * child_size =>
                         {
                             Some((pa0, prot0))

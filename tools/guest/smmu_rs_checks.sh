@@ -53,21 +53,21 @@ nothing_left() {
 # diagnostics after the check.
 RNG=0000:00:03.0
 host_driver_works() {
-	local iommu bytes features
+	local dev=/sys/bus/pci/devices/$RNG iommu domain driver hwrng bytes features
 	modprobe virtio_pci && modprobe virtio_rng || return 1
 	# Still loaded but unbound after an SMMU unbind took the device away.
-	[ -e /sys/bus/pci/devices/$RNG/driver ] || echo $RNG >/sys/bus/pci/drivers_probe
-	features=$(cat /sys/bus/pci/devices/$RNG/virtio*/features)
+	[ -e $dev/driver ] || echo $RNG >/sys/bus/pci/drivers_probe
+	features=$(cat $dev/virtio*/features)
 	echo "$RNG: virtio features $features"
 	[ "$(echo "$features" | cut -c34)" = 1 ] || return 1
-	iommu=$(basename "$(readlink -f /sys/bus/pci/devices/$RNG/iommu)")
-	echo "$RNG: iommu $iommu, driver $(basename "$(readlink /sys/bus/pci/devices/$RNG/driver)")," \
-		"domain $(cat /sys/bus/pci/devices/$RNG/iommu_group/type)," \
-		"hwrng $(cat /sys/class/misc/hw_random/rng_current)"
+	iommu=$(basename "$(readlink -f $dev/iommu)")
+	domain=$(cat $dev/iommu_group/type)
+	driver=$(basename "$(readlink $dev/driver)")
+	hwrng=$(cat /sys/class/misc/hw_random/rng_current)
+	echo "$RNG: iommu $iommu, driver $driver, domain $domain, hwrng $hwrng"
 	case $iommu in smmu_rs.*) ;; *) return 1 ;; esac
-	[ "$(cat /sys/bus/pci/devices/$RNG/iommu_group/type)" = identity ] || return 1
-	[ "$(basename "$(readlink /sys/bus/pci/devices/$RNG/driver)")" = virtio-pci ] || return 1
-	case $(cat /sys/class/misc/hw_random/rng_current) in virtio_rng.*) ;; *) return 1 ;; esac
+	[ "$domain" = identity ] && [ "$driver" = virtio-pci ] || return 1
+	case $hwrng in virtio_rng.*) ;; *) return 1 ;; esac
 	bytes=$(timeout 10 dd if=/dev/hwrng bs=256 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')
 	echo "read from /dev/hwrng: ${bytes%"${bytes#????????????????}"}... (${#bytes} hex digits)"
 	[ ${#bytes} = 512 ] && [ -n "$(echo "$bytes" | tr -d 0)" ] || return 1
