@@ -58,7 +58,7 @@ bench: guest
 	@$(TOOLS)/bench.py --labels intree rs build/logs/pgtable-*/bench-pgtable.out
 
 bench-host:
-	@cd ioas-core && cargo bench --bench alloc
+	@cd tools/testing/iova_space && cargo bench --bench alloc
 
 fuzz:
 	@$(TOOLS)/fuzz.sh $(or $(FUZZ_SECONDS),60)

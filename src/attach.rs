@@ -17,7 +17,7 @@
 use crate::{
     device::{BoundDevice, ResvRegion},
     hwpt::Hwpt,
-    ioas::sw_msi::{self, ResvType, Window},
+    iova_space::sw_msi::{self, ResvType, Window},
     ioas_object::{kerr, IoasObject},
     irqs::Irqs,
     uapi,

@@ -10,7 +10,7 @@ use crate::{
     attach::{DeviceObject, Target},
     device::BoundDevice,
     hwpt::{Domain, Hwpt},
-    ioas::{iova_space::Placement, Prot},
+    iova_space::{Placement, Prot},
     ioas_object::{kerr, AreaPages, IoasObject},
     object::{Object, ObjectTable},
     pages::{self, Account, PinnedPages},
@@ -541,7 +541,7 @@ impl IommufdFile {
         let nest = cmd.flags & uapi::RESV_QUERY_NEST_PARENT != 0;
         dev.resv_view(&mut |r| {
             // A stage-2 parent carries only the SW_MSI window of the device.
-            if nest && r.kind != crate::ioas::sw_msi::ResvType::SwMsi {
+            if nest && r.kind != crate::iova_space::sw_msi::ResvType::SwMsi {
                 return;
             }
             let elm = uapi::IommuResvRegion {
@@ -567,7 +567,7 @@ impl IommufdFile {
             // The aperture of a nest-parent domain of this device, as
             // RESERVED regions at both ends.
             let geo = Domain::alloc(&dev.dev, uapi::HWPT_ALLOC_NEST_PARENT)?.geometry();
-            let reserved = crate::ioas::sw_msi::ResvType::Reserved as u32;
+            let reserved = crate::iova_space::sw_msi::ResvType::Reserved as u32;
             if geo.aperture_start > 0 {
                 let r = uapi::IommuResvRegion {
                     start: 0,

@@ -6,7 +6,7 @@
 
 use crate::{
     hwpt::{Domain, Hwpt},
-    ioas::{Errno, IovaSpace},
+    iova_space::{Errno, IovaSpace},
     kalloc::KernelAlloc,
     pages::PinnedPages, //
 };

@@ -20,7 +20,7 @@ mod attach;
 mod device;
 mod file;
 mod hwpt;
-pub mod ioas;
+pub mod iova_space;
 mod ioas_object;
 mod irqs;
 pub mod kalloc;

@@ -4,7 +4,7 @@
 //! vmalloc for large arenas) with `GFP_KERNEL_ACCOUNT`, so the memory an
 //! IOAS uses is charged to the process that made it, as upstream does.
 
-use crate::ioas::{
+use crate::iova_space::{
     Alloc,
     AllocError,
     Storage, //

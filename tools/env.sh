@@ -23,13 +23,17 @@ kpath() {
 	echo "$out"
 }
 
-# The cache key of a kernel build: source version, config fragment, toolchain
+# The guest kernel's config: the rig's fragment and the tests' (kselftest
+# style), merged onto allnoconfig by tools/kernel.sh.
+KCONFIG_FRAGMENTS=("$REPO/tools/guest/kernel.config" "$REPO/selftests/config")
+
+# The cache key of a kernel build: source version, config fragments, toolchain
 # and this rig's build script. Anything else changing cannot make a stale
 # build look fresh.
 kernel_key() {
 	{
 		basename "$KSRC"
-		cat "$REPO/kernel/iommufd-rs.config" "$REPO/tools/kernel.sh"
+		cat "${KCONFIG_FRAGMENTS[@]}" "$REPO/tools/kernel.sh"
 		/usr/bin/rustc --version
 		/usr/lib/llvm-19/bin/clang --version | head -1
 		"$BINDGEN" --version

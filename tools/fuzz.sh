@@ -14,5 +14,5 @@ if ! [ -x "$FUZZ_ROOT/bin/cargo-fuzz" ]; then
 	cargo install --locked --root "$FUZZ_ROOT" cargo-fuzz
 fi
 export PATH="$FUZZ_ROOT/bin:$PATH" RUSTC_BOOTSTRAP=1
-cd "$REPO/ioas-core"
+cd "$REPO/tools/testing/iova_space"
 cargo fuzz run ops -- -max_total_time="$secs" -max_len=4096 2>&1 | tail -n 15

@@ -20,11 +20,15 @@ install -m 0755 "$REPO/tools/guest/init" "$root/init"
 cp "$REPO/tools/guest/lib.sh" "$REPO/tools/guest/smmu_rs_checks.sh" "$root/guest/"
 cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
 cp -a "$KBUILD"/modinst/lib/modules/* "$root/lib/modules/"
-cp "$REPO/build/module/iommufd_rs.ko" "$REPO/build/module/smmu_rs.ko" "$root/guest/"
+cp "$REPO/build/module/iommufd_rs.ko" "$REPO/build/module/src/smmu/smmu_rs.ko" "$root/guest/"
 
+# Our tests, through their kselftest Makefile (lib.mk of the same source).
+make -s -C "$REPO/selftests" KSRC="$KSRC" CROSS_COMPILE="${CROSS_CC%gcc}" \
+	KHDR_INCLUDES="-isystem $KBUILD/usr/include" OUTPUT="$root/guest/bin"
+# The demo and the benchmarks are tools, not tests.
 CFLAGS=(-static -O2 -g0 -Wall -Werror -D_GNU_SOURCE
 	-I"$REPO/include/uapi" -I"$KSRC/tools/testing/selftests" -isystem "$KBUILD/usr/include")
-for src in "$REPO"/selftests/*.c "$REPO"/tools/demo/*.c "$REPO"/tools/bench/*.c; do
+for src in "$REPO"/tools/demo/*.c "$REPO"/tools/bench/*.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" .c)
 	$CROSS_CC "${CFLAGS[@]}" -o "$root/guest/bin/$name" "$src" -lpthread

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host tests of the kernel-independent Rust, built from the same files the
-# modules compile: ioas-core (src/ioas) and lpae-core (smmu/lpae). Prints
+# modules compile: tools/testing/iova_space (src/iova_space) and
+# tools/testing/lpae (src/smmu/lpae). Prints
 # cargo's output and a last line "COUNTS passed failed skipped" summing every
 # test binary of both crates.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 P=0 F=0 S=0 RC=0
-for crate in ioas-core lpae-core; do
+for crate in tools/testing/iova_space tools/testing/lpae; do
 	out=$(mktemp)
 	(cd "$REPO/$crate" && cargo test --release 2>&1) | tee "$out"
 	rc=${PIPESTATUS[0]}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the arm64 guest kernel (Image + in-tree modules + UAPI headers) with
-# Rust, from allnoconfig plus kernel/iommufd-rs.config. The build lives in
+# Rust, from allnoconfig plus the config fragments (the rig's
+# tools/guest/kernel.config and the tests' selftests/config). The build lives in
 # $CACHE_DIR/kbuild-<key>, where <key> hashes everything that shapes it, and is
 # reused only when complete (the .complete stamp is written last).
 # Prints the build directory on its last line.
@@ -27,7 +28,7 @@ km() { make -C "$KSRC" O="$KBUILD" "${KMAKE_ARGS[@]}" "$@"; }
 km rustavailable
 km allnoconfig >/dev/null
 "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" "$KBUILD/.config" \
-	"$REPO/kernel/iommufd-rs.config" >/dev/null
+	"${KCONFIG_FRAGMENTS[@]}" >/dev/null
 km olddefconfig >/dev/null
 
 # merge_config only warns about options that did not stick; fail instead.
@@ -38,9 +39,9 @@ while IFS= read -r line; do
 		echo "[kernel] option not set as requested: $line (got: $(grep "^${line%%=*}[= ]" "$KBUILD/.config" || echo 'not set'))" >&2
 		bad=1
 	fi
-done <"$REPO/kernel/iommufd-rs.config"
-[ $bad = 0 ] || die "config fragment did not apply"
-echo "[kernel] config verified: $(grep -c '^CONFIG_' "$REPO/kernel/iommufd-rs.config") options"
+done < <(cat "${KCONFIG_FRAGMENTS[@]}")
+[ $bad = 0 ] || die "config fragments did not apply"
+echo "[kernel] config verified: $(cat "${KCONFIG_FRAGMENTS[@]}" | grep '^CONFIG_' | sort -u | wc -l) options"
 
 start=$(date +%s)
 km -j"$(nproc)" Image modules

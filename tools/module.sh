@@ -34,4 +34,4 @@ out="$REPO/build/module"
 mkdir -p "$out"
 make -s -C "$KBUILD" M="$REPO" MO="$out" "${KMAKE_ARGS[@]}" \
 	CLIPPY=1 KRUSTFLAGS=-Dwarnings KCFLAGS=-Werror -j"$(nproc)" modules
-echo "[module] $out/iommufd_rs.ko $out/smmu_rs.ko"
+echo "[module] $out/iommufd_rs.ko $out/src/smmu/smmu_rs.ko"

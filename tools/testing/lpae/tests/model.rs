@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The page table against the model: random maps and unmaps of 4 KiB to
+//! 1 GiB ranges at random alignments, checking after every step that each
+//! walk answers what the model says (address, attributes and leaf size),
+//! that the table holds the fewest descriptors possible, and at the end
+//! that unmapping everything leaves only the root.
+
+use lpae::fake_memory::FakeMemory;
+use lpae::model::Model;
+use lpae::{Config, MapError, PageTable, Prot};
+use proptest::prelude::*;
+use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
+
+const K4: u64 = 4096;
+const M2: u64 = 2 << 20;
+const G1: u64 = 1 << 30;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Map {
+        iova: u64,
+        pa: u64,
+        size: u64,
+        prot: Prot,
+    },
+    Unmap {
+        iova: u64,
+        size: u64,
+    },
+    /// Map one range as several pieces with contiguous output addresses,
+    /// last piece first: the table must merge them into blocks.
+    MapPieces {
+        iova: u64,
+        pa: u64,
+        size: u64,
+        pieces: u64,
+        prot: Prot,
+    },
+    /// Fail the allocation after `n` more, then map.
+    MapNoMem {
+        iova: u64,
+        pa: u64,
+        size: u64,
+        n: usize,
+    },
+}
+
+fn prot() -> impl Strategy<Value = Prot> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(read, write, cache, mmio)| Prot {
+            read,
+            write,
+            cache: cache && !mmio,
+            mmio,
+        })
+}
+
+/// Sizes from 4 KiB to a bit over 1 GiB, biased to block sizes and their
+/// neighbours.
+fn size() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        (1u64..16).prop_map(|k| k * K4),
+        (1u64..4, -3i64..4).prop_map(|(k, d)| (k * M2).wrapping_add_signed(d * K4 as i64)),
+        (0i64..3).prop_map(|d| G1 + d as u64 * M2),
+        (0u64..512).prop_map(|k| M2 * k.max(1)),
+    ]
+}
+
+/// IOVAs within 8 GiB of `base`, aligned to 4 KiB, 2 MiB or 1 GiB.
+fn iova(base: u64) -> impl Strategy<Value = u64> {
+    (
+        0u64..(8 * G1 / K4),
+        prop_oneof![Just(K4), Just(M2), Just(G1)],
+    )
+        .prop_map(move |(p, align)| base + (p * K4) / align * align)
+}
+
+/// An output address that shares the IOVA's alignment up to a random
+/// block size, so blocks are possible but not always.
+fn pa_for(iova: u64) -> impl Strategy<Value = u64> {
+    (1u64..256, prop_oneof![Just(K4), Just(M2), Just(G1)])
+        .prop_map(move |(g, align)| g * G1 + (iova % align))
+}
+
+fn op(base: u64) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (iova(base), size(), prot())
+            .prop_flat_map(|(iova, size, prot)| (Just(iova), pa_for(iova), Just(size), Just(prot)))
+            .prop_map(|(iova, pa, size, prot)| Op::Map { iova, pa, size, prot }),
+        3 => (iova(base), size()).prop_map(|(iova, size)| Op::Unmap { iova, size }),
+        2 => (iova(base), prop_oneof![Just(M2), Just(G1), Just(2 * M2)], 2u64..6, prot())
+            .prop_flat_map(|(iova, size, pieces, prot)| {
+                (Just(iova), pa_for(iova), Just(size), Just(pieces), Just(prot))
+            })
+            .prop_map(|(iova, pa, size, pieces, prot)| Op::MapPieces { iova, pa, size, pieces, prot }),
+        1 => (iova(base), size(), 0usize..4)
+            .prop_flat_map(|(iova, size, n)| (Just(iova), pa_for(iova), Just(size), Just(n)))
+            .prop_map(|(iova, pa, size, n)| Op::MapNoMem { iova, pa, size, n }),
+    ]
+}
+
+/// Input sizes and where in them the test works (bottom or top).
+fn geometry() -> impl Strategy<Value = (u32, u64)> {
+    prop_oneof![Just(34u32), Just(39), Just(40), Just(44), Just(48)].prop_flat_map(|ias| {
+        let top = (1u64 << ias) - 8 * G1 - 2 * G1;
+        (Just(ias), prop_oneof![Just(0u64), Just(top)])
+    })
+}
+
+fn check(pt: &PageTable<FakeMemory>, model: &Model, probes: &[u64], minimal: bool) {
+    let sl = pt.start_level();
+    for &p in probes {
+        let got = pt.walk(p).map(|t| (t.pa, t.prot, t.leaf_size));
+        let want = model
+            .lookup(p)
+            .map(|(pa, prot)| (pa, prot, model.leaf_size(p, sl).unwrap()));
+        match (got, want) {
+            (Some(g), Some(w)) if minimal => assert_eq!(g, w, "walk of {p:#x}"),
+            (Some(g), Some(w)) => assert_eq!((g.0, g.1), (w.0, w.1), "walk of {p:#x}"),
+            (g, w) => assert_eq!(g.is_some(), w.is_some(), "walk of {p:#x}: {g:?} vs {w:?}"),
+        }
+    }
+    let min = model.min_descriptors(sl);
+    let count = pt.descriptor_count();
+    // The table's own minimum (what the driver reports to `make bench`)
+    // agrees with the model's, whatever shape the table has.
+    assert_eq!(pt.min_descriptor_count(), min, "the table's own minimum");
+    if minimal {
+        assert_eq!(count, min, "descriptor count vs the minimum");
+    } else {
+        assert!(count >= min);
+    }
+}
+
+/// Probe points: the edges of every run and of every op so far.
+fn probes(model: &Model, extra: &[u64]) -> Vec<u64> {
+    let mut v: Vec<u64> = extra.to_vec();
+    for (&s, r) in &model.runs {
+        let e = s + r.size;
+        v.extend([s, s + K4 / 2, e - K4, e, s.wrapping_sub(K4), s + r.size / 2]);
+        v.extend(
+            [(s + M2) & !(M2 - 1), (s + G1) & !(G1 - 1)]
+                .into_iter()
+                .filter(|&x| x < e),
+        );
+    }
+    v
+}
+
+/// Maps on the table and the model; both must answer alike (the model
+/// has no input-size limit, so `Range` is expected beyond it).
+fn map_both(
+    pt: &mut PageTable<FakeMemory>,
+    model: &mut Model,
+    iova: u64,
+    pa: u64,
+    size: u64,
+    prot: Prot,
+) {
+    let got = pt.map(iova, pa, size, prot);
+    let want = if iova + size > 1 << pt.config().ias {
+        Err(MapError::Range)
+    } else {
+        model.map(iova, pa, size, prot)
+    };
+    assert_eq!(got, want, "map {iova:#x}+{size:#x} -> {pa:#x}");
+}
+
+fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
+    let config = Config {
+        ias,
+        oas: 48,
+        live_resize,
+    };
+    let mut pt = PageTable::new(FakeMemory::new(), config).expect("root");
+    let mut model = Model::default();
+    let mut edges = Vec::new();
+    for op in ops {
+        match *op {
+            Op::Map {
+                iova,
+                pa,
+                size,
+                prot,
+            } => {
+                map_both(&mut pt, &mut model, iova, pa, size, prot);
+                edges.extend([iova, iova + size - K4]);
+            }
+            Op::Unmap { iova, size } => {
+                let got = pt.unmap(iova, size);
+                let want = if iova + size > 1 << ias {
+                    0
+                } else {
+                    model.unmap(iova, size)
+                };
+                assert_eq!(got, want, "unmap {iova:#x}+{size:#x}");
+                edges.extend([iova, iova + size]);
+            }
+            Op::MapPieces {
+                iova,
+                pa,
+                size,
+                pieces,
+                prot,
+            } => {
+                // Cut points at 4 KiB multiples, mapped from the last piece.
+                let step = (size / pieces) & !(K4 - 1);
+                for i in (0..pieces).rev() {
+                    let off = i * step;
+                    let len = if i == pieces - 1 { size - off } else { step };
+                    map_both(&mut pt, &mut model, iova + off, pa + off, len, prot);
+                }
+                edges.extend([iova, iova + size - K4]);
+            }
+            Op::MapNoMem { iova, pa, size, n } => {
+                let prot = Prot {
+                    read: true,
+                    ..Prot::default()
+                };
+                let before = pt.memory().live_tables();
+                let count = pt.descriptor_count();
+                pt.memory_mut().allocs_left = Some(n);
+                let got = pt.map(iova, pa, size, prot);
+                pt.memory_mut().allocs_left = None;
+                match got {
+                    Ok(()) => model.map(iova, pa, size, prot).unwrap(),
+                    Err(_) => {
+                        // Nothing changed: same descriptors, same pages.
+                        assert_eq!(pt.descriptor_count(), count);
+                        assert_eq!(pt.memory().live_tables(), before);
+                    }
+                }
+            }
+        }
+        check(&pt, &model, &probes(&model, &edges), live_resize);
+    }
+    // Unmap everything, run by run: only the root is left.
+    let runs: Vec<(u64, u64)> = model.runs.iter().map(|(&s, r)| (s, r.size)).collect();
+    for (s, size) in runs {
+        assert_eq!(pt.unmap(s, size), size);
+    }
+    assert_eq!(pt.descriptor_count(), 0);
+    assert_eq!(pt.memory().live_tables(), 1, "table pages leaked");
+}
+
+fn runner(cases: u32) -> TestRunner {
+    let seed: u64 = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5752_6f0a);
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = PtConfig {
+        cases,
+        failure_persistence: None,
+        ..PtConfig::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+/// `cases` random sequences of up to 40 operations, each on a fresh table.
+fn run_cases(cases: u32, live_resize: bool) {
+    let strategy =
+        geometry().prop_flat_map(|(ias, base)| (Just(ias), prop::collection::vec(op(base), 1..40)));
+    runner(cases)
+        .run(&strategy, |(ias, ops)| {
+            run_sequence(ias, &ops, live_resize);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn matches_model_and_is_minimal_with_live_resize() {
+    run_cases(300, true);
+}
+
+#[test]
+fn matches_model_with_break_before_make() {
+    run_cases(100, false);
+}
