@@ -2,7 +2,7 @@
 /*
  * IOMMU_OPTION_SW_MSI_START/SIZE and IOMMU_DEVICE_GET_RESV_REGIONS on an edu
  * device behind the in-tree SMMUv3 (whose driver window is 0x8000000, 1 MiB):
- * every errno of UAPI.md that this rig can reach, with the state checked
+ * every errno of Documentation/uapi.rst ("SW_MSI options") that this rig can reach, with the state checked
  * after it, and the window replacing the driver's at attach.
  */
 #include "kselftest_harness.h"

@@ -1,143 +1,611 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! PCI functions handed to a file with IOMMU_DEVICE_BIND: a thin owner of
-//! the C side in `pci_driver.c`, and the driver's registration.
+//! The device object and its commands (upstream's `device.c`): a PCI
+//! function bound to the file, attached to a HWPT, with its SW_MSI window,
+//! reserved regions and MSI vectors.
+//!
+//! A device attaches to a HWPT (`hwpt.rs`: a domain registered with an
+//! IOAS), either one made by IOMMU_HWPT_ALLOC or, when attached to an IOAS,
+//! an automatic one: a compatible existing one is reused, else one is made.
+//! Attaching reserves the device's own regions in the IOAS (owner-tagged,
+//! so detach removes exactly them, with the SW_MSI window replaced by the
+//! user's), places the domain's MSI window, and only then attaches the
+//! device's group. Any failure undoes every step.
+//!
+//! Locking: a device's `state` mutex is taken before the IOAS lock, never
+//! after, and never while the file's object table lock is held.
 
-use core::ptr::NonNull;
+use crate::{
+    file::{
+        user_ptr,
+        IommufdFile, //
+    },
+    hwpt::Hwpt,
+    ioas::{
+        kerr,
+        IoasObject, //
+    },
+    iova_space::sw_msi::{
+        self,
+        ResvType,
+        Window, //
+    },
+    irqs::Irqs,
+    kalloc::KernelAlloc,
+    object::{
+        Dep,
+        FileObject,
+        Object,
+        ObjectHeader, //
+    },
+    pci::{
+        BoundDevice,
+        ResvRegion, //
+    },
+    uapi,
+    ucmd::UserCmd,
+};
 use kernel::{
     alloc::KVVec,
-    error::to_result,
-    ffi::{c_int, c_void},
+    bindings, new_mutex,
     prelude::*,
+    sync::{
+        Arc,
+        Mutex, //
+    },
+    uaccess::UserSlice,
 };
 
-/// The opaque `struct iommufd_rs_pci` of `pci_driver.c`.
-#[repr(C)]
-pub(crate) struct RawPci {
-    _opaque: [u8; 0],
-}
-
-extern "C" {
-    fn iommufd_rs_pci_register() -> c_int;
-    fn iommufd_rs_pci_unregister();
-    fn iommufd_rs_pci_bind(
-        segment: u32,
-        rid: u32,
-        owner: *mut c_void,
-        out: *mut *mut RawPci,
-    ) -> c_int;
-    fn iommufd_rs_pci_unbind(d: *mut RawPci);
-    fn iommufd_rs_pci_hw_caps(d: *mut RawPci, caps: *mut u64) -> c_int;
-    fn iommufd_rs_pci_resv_regions(
-        d: *mut RawPci,
-        out: *mut ResvRegion,
-        max: u32,
-        count: *mut u32,
-    ) -> c_int;
-}
-
-/// `struct iommufd_rs_resv` of `domain.h`: one reserved region of a device.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct ResvRegion {
-    /// First IOVA.
-    pub(crate) start: u64,
-    /// Last IOVA (inclusive).
-    pub(crate) last: u64,
-    /// `enum iommu_resv_type`.
-    pub(crate) kind: u32,
-    pad: u32,
-}
-
-/// The `iommufd_rs` PCI driver, registered while this value lives.
-pub(crate) struct PciDriver;
-
-impl PciDriver {
-    /// Registers the driver.
-    pub(crate) fn register() -> Result<Self> {
-        // SAFETY: registers a static driver object once; `Drop` unregisters.
-        to_result(unsafe { iommufd_rs_pci_register() })?;
-        Ok(Self)
+/// The core's view of a driver region.
+fn typed(r: &ResvRegion) -> sw_msi::ResvRegion {
+    let kind = match r.kind {
+        bindings::iommu_resv_type_IOMMU_RESV_DIRECT => ResvType::Direct,
+        bindings::iommu_resv_type_IOMMU_RESV_DIRECT_RELAXABLE => ResvType::DirectRelaxable,
+        bindings::iommu_resv_type_IOMMU_RESV_MSI => ResvType::Msi,
+        bindings::iommu_resv_type_IOMMU_RESV_SW_MSI => ResvType::SwMsi,
+        // RESERVED, and anything newer: never map there.
+        _ => ResvType::Reserved,
+    };
+    sw_msi::ResvRegion {
+        start: r.start,
+        last: r.last,
+        kind,
+        user_window: false,
     }
 }
 
-impl Drop for PciDriver {
-    fn drop(&mut self) {
-        // SAFETY: registered in `register()`; no file can hold a device any
-        // more (an open file pins the module, so this runs after all closed).
-        unsafe { iommufd_rs_pci_unregister() }
+/// The device's regions, typed.
+fn typed_regions(dev: &BoundDevice) -> Result<KVVec<sw_msi::ResvRegion>> {
+    let raw = dev.resv_regions()?;
+    let mut v = KVVec::new();
+    v.reserve(raw.len(), GFP_KERNEL)?;
+    for r in raw.iter() {
+        v.push(typed(r), GFP_KERNEL)?;
     }
+    Ok(v)
 }
 
-/// A PCI function bound to a file, with DMA ownership of its group.
-pub(crate) struct BoundDevice {
-    raw: NonNull<RawPci>,
+/// A device's current attachment: a dependency on its HWPT, and one user
+/// of the device itself (DESTROY of an attached device is `-EBUSY`).
+struct Attachment {
+    hwpt: Dep<Hwpt>,
+    /// The SW_MSI window in force: MSI doorbells must land in it; without
+    /// one (a platform whose MSIs need no mapping) none may be made.
+    msi_window: Option<Window>,
 }
 
-// SAFETY: the C entry is reference counted and its mutable state is under
-// the driver's mutex; this handle only passes the pointer back to C.
-unsafe impl Send for BoundDevice {}
-// SAFETY: as for `Send`; `&self` methods only read immutable fields.
-unsafe impl Sync for BoundDevice {}
+/// What a device's mutex protects.
+#[derive(Default)]
+struct DeviceState {
+    attachment: Option<Attachment>,
+    /// IOMMU_OPTION_SW_MSI_START, once set.
+    sw_msi_start: Option<u64>,
+    /// The user's SW_MSI window, once SW_MSI_SIZE completed it.
+    window: Option<Window>,
+    /// MSI vectors (IOMMU_DEVICE_SET_IRQS), only while attached.
+    irqs: Option<Irqs>,
+}
 
-impl BoundDevice {
-    /// Binds function `rid` of `segment` to the file whose context is
-    /// `owner` (the DMA owner cookie of the group).
-    pub(crate) fn bind(segment: u32, rid: u32, owner: *mut c_void) -> Result<Self> {
-        let mut out: *mut RawPci = core::ptr::null_mut();
-        // SAFETY: `out` is a valid place; the C side validates the ids and
-        // takes its own reference for the returned handle.
-        to_result(unsafe { iommufd_rs_pci_bind(segment, rid, owner, &mut out) })?;
-        Ok(Self {
-            raw: NonNull::new(out).ok_or(EINVAL)?,
-        })
+/// A bound device as a file object.
+#[pin_data(PinnedDrop)]
+pub(crate) struct DeviceObject {
+    header: ObjectHeader,
+    /// The PCI function and its DMA ownership.
+    pub(crate) pci: BoundDevice,
+    #[pin]
+    state: Mutex<DeviceState>,
+}
+
+impl FileObject for DeviceObject {
+    fn header(&self) -> &ObjectHeader {
+        &self.header
     }
 
-    /// The C handle, for the domain functions.
-    pub(crate) fn raw(&self) -> *mut RawPci {
-        self.raw.as_ptr()
-    }
-
-    /// `IOMMU_HW_CAP_*` bits for IOMMU_GET_HW_INFO.
-    pub(crate) fn hw_caps(&self) -> Result<u64> {
-        let mut caps = 0u64;
-        // SAFETY: the handle is live while `self` is; `caps` is valid.
-        to_result(unsafe { iommufd_rs_pci_hw_caps(self.raw(), &mut caps) })?;
-        Ok(caps)
-    }
-
-    /// The device's reserved regions, as its IOMMU driver reports them.
-    pub(crate) fn resv_regions(&self) -> Result<KVVec<ResvRegion>> {
-        let mut count = 0u32;
-        // SAFETY: with `max` 0 nothing is written to `out`; `count` is valid.
-        to_result(unsafe {
-            iommufd_rs_pci_resv_regions(self.raw(), core::ptr::null_mut(), 0, &mut count)
-        })?;
-        let mut v = KVVec::new();
-        // Regions can change between the two calls (hotplug of a firmware
-        // region is not a thing, but be exact): retry with the new count.
-        loop {
-            let n = count;
-            v.clear();
-            v.reserve(n as usize, GFP_KERNEL)?;
-            for _ in 0..n {
-                v.push(ResvRegion::default(), GFP_KERNEL)?;
-            }
-            // SAFETY: `v` has room for `n` entries of the C layout.
-            to_result(unsafe {
-                iommufd_rs_pci_resv_regions(self.raw(), v.as_mut_ptr(), n, &mut count)
-            })?;
-            if count <= n {
-                v.truncate(count as usize);
-                return Ok(v);
-            }
+    fn from_object(obj: &Object) -> Option<&Arc<Self>> {
+        match obj {
+            Object::Device(o) => Some(o),
+            _ => None,
         }
     }
 }
 
-impl Drop for BoundDevice {
-    fn drop(&mut self) {
-        // SAFETY: `raw` came from a successful bind and is released once.
-        unsafe { iommufd_rs_pci_unbind(self.raw.as_ptr()) }
+/// Where IOMMU_DEVICE_ATTACH attaches a device.
+enum Target {
+    /// An IOAS: a compatible automatic HWPT of it is reused, else one is made.
+    Ioas(Dep<IoasObject>),
+    /// A HWPT made by IOMMU_HWPT_ALLOC.
+    Hwpt(Dep<Hwpt>),
+}
+
+/// What an attach did, for the caller to carry into the table.
+struct Attached {
+    /// The HWPT the device is attached to.
+    hwpt: Arc<Hwpt>,
+    /// Whether it is a new automatic HWPT, to be published (and, if that
+    /// fails, the device detached again).
+    new: bool,
+    /// The id of an automatic HWPT a replace left without devices, to be
+    /// removed from the table.
+    emptied: Option<u32>,
+}
+
+impl DeviceObject {
+    /// A device object for `pci`.
+    fn new(pci: BoundDevice) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                header: ObjectHeader::default(),
+                pci,
+                state <- new_mutex!(DeviceState::default()),
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
     }
+
+    /// The tag of this device's reserved ranges in an IOAS.
+    fn tag(&self) -> u64 {
+        self.pci.raw() as u64
+    }
+
+    /// Attaches to `target`, or moves an attached device there (replace).
+    ///
+    /// Replace: MSI vectors are made against a domain's MSI cookie, and a
+    /// module cannot put doorbells into another domain's cookie; so the
+    /// vectors are freed, the device moves, and the vectors are made again
+    /// with the same eventfds. Both domains' cookies sit at the same window
+    /// start, so the doorbell lands at the same IOVA. If the move fails the
+    /// device goes back where it was.
+    fn attach(&self, target: Target) -> Result<Attached> {
+        let mut st = self.state.lock();
+        // The regions this device reserves: its driver's, with the SW_MSI
+        // window replaced by the user's.
+        let driver_regions = typed_regions(&self.pci)?;
+        let (regions, in_force) = sw_msi::attach_regions::<KernelAlloc>(&driver_regions, st.window)
+            .map_err(|_| ENOMEM)?;
+        let Some(old) = st.attachment.take() else {
+            let (hwpt, new) = self.attach_new(&mut st, target, &regions, in_force)?;
+            return Ok(Attached {
+                hwpt,
+                new,
+                emptied: None,
+            });
+        };
+        if let Some(irqs) = st.irqs.as_mut() {
+            irqs.disable();
+        }
+        self.leave(&old.hwpt);
+        let result = self.attach_new(&mut st, target, &regions, in_force);
+        if result.is_err() {
+            // Back to the old HWPT; it accepted this device a moment ago.
+            if self
+                .attach_to(&mut st, &old.hwpt, &regions, in_force)
+                .is_err()
+            {
+                pr_warn!("iommufd_rs: replace failed and the device stays detached\n");
+            }
+        }
+        let DeviceState {
+            attachment, irqs, ..
+        } = &mut *st;
+        if let Some(v) = irqs.as_mut() {
+            if attachment
+                .as_ref()
+                .is_none_or(|a| v.enable(a.msi_window).is_err())
+            {
+                *irqs = None;
+            }
+        }
+        let (hwpt, new) = result?;
+        let emptied = self.release(old.hwpt.arc());
+        Ok(Attached { hwpt, new, emptied })
+    }
+
+    /// Attaches a detached device to `target`.
+    fn attach_new(
+        &self,
+        st: &mut DeviceState,
+        target: Target,
+        regions: &[sw_msi::ResvRegion],
+        in_force: Option<Window>,
+    ) -> Result<(Arc<Hwpt>, bool)> {
+        let ioas = match target {
+            Target::Hwpt(h) => {
+                self.attach_to(st, &h, regions, in_force)?;
+                return Ok((h.arc().clone(), false));
+            }
+            Target::Ioas(ioas) => ioas,
+        };
+        // Reuse: upstream's rule, a domain that refuses the device with
+        // -EINVAL (or carries another MSI window) is just not compatible.
+        let candidates = {
+            let s = ioas.state.lock();
+            let mut v = KVVec::new();
+            v.reserve(s.auto_hwpts.len(), GFP_KERNEL)?;
+            for h in s.auto_hwpts.iter() {
+                v.push(h.clone(), GFP_KERNEL)?;
+            }
+            v
+        };
+        for h in candidates.iter() {
+            match self.attach_to(st, h, regions, in_force) {
+                Ok(()) => return Ok((h.arc().clone(), false)),
+                Err(e) if e == EINVAL => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        drop(candidates);
+        ioas.state.lock().auto_hwpts.reserve(1, GFP_KERNEL)?;
+        let h = Dep::new_unpublished(Hwpt::new(self, ioas.clone(), 0)?);
+        self.attach_to(st, &h, regions, in_force)?;
+        let hwpt = h.arc().clone();
+        // Cannot fail: room was reserved above.
+        ioas.state.lock().auto_hwpts.push(h, GFP_KERNEL)?;
+        Ok((hwpt, true))
+    }
+
+    /// Reserves the device's regions in the HWPT's IOAS, places the MSI
+    /// window, attaches the group; undoes all of it on failure.
+    fn attach_to(
+        &self,
+        st: &mut DeviceState,
+        hwpt: &Dep<Hwpt>,
+        regions: &[sw_msi::ResvRegion],
+        in_force: Option<Window>,
+    ) -> Result {
+        if let Some(w) = st.window {
+            let geo = hwpt.domain.geometry();
+            sw_msi::check_aperture(&w, geo.aperture_start, geo.aperture_end).map_err(kerr)?;
+        }
+        {
+            let mut s = hwpt.ioas.state.lock();
+            let reserved = regions
+                .iter()
+                .try_for_each(|r| s.space.reserve(r.start, r.last, self.tag()).map_err(kerr));
+            let placed = reserved.and_then(|()| match in_force {
+                Some(w) => hwpt.use_msi_window(&mut s, w.start),
+                None => Ok(()),
+            });
+            if let Err(e) = placed {
+                s.space.unreserve(self.tag());
+                return Err(e);
+            }
+            hwpt.count_device(&mut s, true);
+        }
+        if let Err(e) = hwpt.domain.attach(&self.pci) {
+            let mut s = hwpt.ioas.state.lock();
+            s.space.unreserve(self.tag());
+            hwpt.count_device(&mut s, false);
+            return Err(e);
+        }
+        st.attachment = Some(Attachment {
+            hwpt: hwpt.clone(),
+            msi_window: in_force,
+        });
+        self.header.get();
+        Ok(())
+    }
+
+    /// The device left `hwpt`'s domain: its reservations go, it is counted
+    /// out, and its attachment's dependency on the device ends.
+    fn leave(&self, hwpt: &Hwpt) {
+        hwpt.domain.detach(&self.pci);
+        let mut s = hwpt.ioas.state.lock();
+        s.space.unreserve(self.tag());
+        hwpt.count_device(&mut s, false);
+        drop(s);
+        self.header.put();
+    }
+
+    /// Detaches. Returns the object id of an automatic HWPT that lost its
+    /// last device, which the caller removes from the table.
+    fn detach(&self) -> Result<Option<u32>> {
+        let mut st = self.state.lock();
+        let a = st.attachment.take().ok_or(EINVAL)?;
+        // Vectors first: their doorbells live in the domain.
+        st.irqs = None;
+        self.leave(&a.hwpt);
+        Ok(self.release(a.hwpt.arc()))
+    }
+
+    /// Takes an automatic HWPT that a device left without devices off its
+    /// IOAS's list. Returns its object id, for the caller to remove it from
+    /// the table.
+    fn release(&self, hwpt: &Arc<Hwpt>) -> Option<u32> {
+        let unlisted = {
+            let mut s = hwpt.ioas.state.lock();
+            if hwpt.has_devices(&mut s) {
+                None
+            } else {
+                let pos = s.auto_hwpts.iter().position(|h| Arc::ptr_eq(h.arc(), hwpt));
+                pos.and_then(|i| s.auto_hwpts.remove(i).ok())
+            }
+        };
+        // Dropped with no IOAS lock held: if it was the last reference the
+        // HWPT's `Drop` takes it.
+        let id = unlisted.as_ref().map(|h| h.header().id());
+        drop(unlisted);
+        id.filter(|&i| i != 0)
+    }
+}
+
+impl DeviceObject {
+    /// IOMMU_OPTION_SW_MSI_START / _SIZE on this device: only while
+    /// detached (`-EBUSY`); START is a 1 MiB-aligned address, SIZE in MiB
+    /// completes the window from START (0: back to the driver's window).
+    pub(crate) fn sw_msi_option(&self, option: u32, set: bool, val: &mut u64) -> Result {
+        let mut st = self.state.lock();
+        if st.attachment.is_some() {
+            return Err(EBUSY);
+        }
+        match (option, set) {
+            (uapi::OPTION_SW_MSI_START, false) => *val = st.sw_msi_start.unwrap_or(0),
+            (uapi::OPTION_SW_MSI_SIZE, false) => *val = st.window.map_or(0, |w| w.size >> 20),
+            (uapi::OPTION_SW_MSI_START, true) => {
+                sw_msi::check_start(*val).map_err(kerr)?;
+                st.sw_msi_start = Some(*val);
+                st.window = None;
+            }
+            (uapi::OPTION_SW_MSI_SIZE, true) => {
+                if *val == 0 {
+                    st.window = None;
+                    st.sw_msi_start = None;
+                    return Ok(());
+                }
+                let start = st.sw_msi_start.ok_or(EINVAL)?;
+                let w = sw_msi::make_window(start, *val).map_err(kerr)?;
+                let regions = typed_regions(&self.pci)?;
+                sw_msi::check_window(&regions, &w).map_err(kerr)?;
+                st.window = Some(w);
+            }
+            _ => return Err(EOPNOTSUPP),
+        }
+        Ok(())
+    }
+
+    /// One vector per eventfd, replacing any vectors the device had; none
+    /// frees them. Needs an attachment (`-EINVAL`): doorbells are mapped
+    /// through its domain. A request with bad eventfds or too many vectors
+    /// leaves the old vectors in place.
+    fn set_irqs(&self, fds: &[i32]) -> Result {
+        let mut st = self.state.lock();
+        if fds.is_empty() {
+            st.irqs = None;
+            return Ok(());
+        }
+        let window = st.attachment.as_ref().ok_or(EINVAL)?.msi_window;
+        // Every input error surfaces here, before the old vectors go (the
+        // PCI core cannot allocate new ones while they exist).
+        let mut new = Irqs::prepare(&self.pci, fds)?;
+        st.irqs = None;
+        new.enable(window)?;
+        st.irqs = Some(new);
+        Ok(())
+    }
+
+    /// The device's regions as IOMMU_DEVICE_GET_RESV_REGIONS shows them.
+    fn resv_view(&self) -> Result<KVVec<sw_msi::ResvRegion>> {
+        let window = self.state.lock().window;
+        let regions = typed_regions(&self.pci)?;
+        sw_msi::user_view::<KernelAlloc>(&regions, window).map_err(|_| ENOMEM)
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for DeviceObject {
+    fn drop(self: Pin<&mut Self>) {
+        // Only on close (DESTROY refuses an attached device): give the group
+        // back detached. The HWPT object goes with the rest of the table.
+        let _ = self.detach();
+    }
+}
+
+/// IOMMU_DEVICE_BIND: take a PCI function bound to the iommufd_rs driver,
+/// with DMA ownership of its group (this file is the owner).
+pub(crate) fn bind(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceBind) -> Result {
+    if cmd.flags != 0 || cmd.reserved != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let pci = BoundDevice::bind(cmd.pci_segment, cmd.pci_rid, f.owner_cookie())?;
+    f.publish(Object::Device(DeviceObject::new(pci)?), |id| {
+        cmd.out_dev_id = id;
+        ucmd.respond(&cmd)
+    })
+    .map(drop)
+}
+
+/// IOMMU_DEVICE_ATTACH: attach a bound device to an IOAS (a compatible
+/// automatic HWPT is reused, else one is made and published) or to a HWPT
+/// made by IOMMU_HWPT_ALLOC; an attached device is moved (replace).
+pub(crate) fn attach(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceAttach) -> Result {
+    if cmd.flags != 0 || cmd.reserved != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let (dev, target) = {
+        let st = f.lock();
+        let dev = st.objects.get::<DeviceObject>(cmd.dev_id)?;
+        let target = match st.objects.depend::<IoasObject>(cmd.pt_id) {
+            Ok(ioas) => Target::Ioas(ioas),
+            Err(_) => Target::Hwpt(st.objects.depend::<Hwpt>(cmd.pt_id)?),
+        };
+        (dev, target)
+    };
+    let done = dev.attach(target)?;
+    if let Some(id) = done.emptied {
+        f.remove(id);
+    }
+    let published = if done.new {
+        f.lock().objects.insert(Object::Hwpt(done.hwpt.clone()))
+    } else {
+        Ok(done.hwpt.header().id())
+    };
+    drop(done);
+    let answered = published.and_then(|id| {
+        cmd.out_hwpt_id = id;
+        ucmd.respond(&cmd)
+    });
+    if let Err(e) = answered {
+        // Undo: the device was attached just above, so this cannot fail.
+        let _ = detach_and_drop(f, &dev);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Detaches `dev` and removes the automatic HWPT that lost its last
+/// device, outside every lock.
+fn detach_and_drop(f: &IommufdFile, dev: &DeviceObject) -> Result {
+    if let Some(id) = dev.detach()? {
+        f.remove(id);
+    }
+    Ok(())
+}
+
+/// IOMMU_DEVICE_DETACH: back to blocking DMA.
+pub(crate) fn detach(f: &IommufdFile, cmd: uapi::IommuDeviceDetach) -> Result {
+    if cmd.flags != 0 || cmd.reserved != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let dev = f.get::<DeviceObject>(cmd.dev_id)?;
+    detach_and_drop(f, &dev)
+}
+
+/// IOMMU_GET_HW_INFO: the generic answer of this provider (upstream's for
+/// a driver without `hw_info`): type NONE, no data (the user buffer is
+/// zeroed), capability bits.
+pub(crate) fn get_hw_info(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwInfo) -> Result {
+    if cmd.flags & !uapi::HW_INFO_FLAG_INPUT_TYPE != 0 || cmd.reserved != [0; 3] {
+        return Err(EOPNOTSUPP);
+    }
+    if cmd.flags & uapi::HW_INFO_FLAG_INPUT_TYPE != 0 && cmd.data_type != uapi::HW_INFO_TYPE_DEFAULT
+    {
+        return Err(EOPNOTSUPP);
+    }
+    let dev = f.get::<DeviceObject>(cmd.dev_id)?;
+    let caps = dev.pci.hw_caps()?;
+    // No data: zero whatever buffer userspace gave.
+    let zeros = [0u8; 64];
+    let mut left = cmd.data_len as usize;
+    let mut at = 0u64;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        UserSlice::new(user_ptr(cmd.data_uptr, at, 1)?, n)
+            .writer()
+            .write_slice(&zeros[..n])?;
+        left -= n;
+        at += n as u64;
+    }
+    cmd.data_len = 0;
+    cmd.data_type = uapi::HW_INFO_TYPE_DEFAULT;
+    cmd.out_max_pasid_log2 = 0;
+    cmd.out_capabilities = caps;
+    ucmd.respond(&cmd)
+}
+
+/// The UAPI form of a region.
+fn uapi_region(r: &sw_msi::ResvRegion) -> uapi::IommuResvRegion {
+    uapi::IommuResvRegion {
+        start: r.start,
+        last: r.last,
+        kind: r.kind as u32,
+        flags: if r.user_window {
+            uapi::RESV_FLAG_USER_WINDOW
+        } else {
+            0
+        },
+    }
+}
+
+/// IOMMU_DEVICE_GET_RESV_REGIONS: the device's typed reserved regions for a
+/// paging domain, or (NEST_PARENT) what a stage-2 parent carries: the
+/// aperture limits and the SW_MSI window. Two-pass like IOVA_RANGES.
+pub(crate) fn resv_regions(
+    f: &IommufdFile,
+    ucmd: &UserCmd,
+    mut cmd: uapi::IommuDeviceResvRegions,
+) -> Result {
+    if cmd.flags & !uapi::RESV_QUERY_NEST_PARENT != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let dev = f.get::<DeviceObject>(cmd.dev_id)?;
+    let nest = cmd.flags & uapi::RESV_QUERY_NEST_PARENT != 0;
+    let mut regions: KVVec<uapi::IommuResvRegion> = KVVec::new();
+    // A stage-2 parent carries only the SW_MSI window of the device.
+    for r in dev.resv_view()?.iter() {
+        if !nest || r.kind == ResvType::SwMsi {
+            regions.push(uapi_region(r), GFP_KERNEL)?;
+        }
+    }
+    if nest {
+        // The aperture of a nest-parent domain of this device, as RESERVED
+        // regions at both ends.
+        let geo = crate::domain::Domain::alloc(&dev.pci, uapi::HWPT_ALLOC_NEST_PARENT)?.geometry();
+        let reserved = |start, last| sw_msi::ResvRegion {
+            start,
+            last,
+            kind: ResvType::Reserved,
+            user_window: false,
+        };
+        if geo.aperture_start > 0 {
+            regions.push(
+                uapi_region(&reserved(0, geo.aperture_start - 1)),
+                GFP_KERNEL,
+            )?;
+        }
+        if geo.aperture_end < u64::MAX {
+            regions.push(
+                uapi_region(&reserved(geo.aperture_end + 1, u64::MAX)),
+                GFP_KERNEL,
+            )?;
+        }
+    }
+    let max = cmd.num_regions as usize;
+    for (i, r) in regions.iter().enumerate().take(max) {
+        let at = user_ptr(cmd.regions_uptr, i as u64, 24)?;
+        UserSlice::new(at, 24).writer().write(r)?;
+    }
+    cmd.num_regions = u32::try_from(regions.len()).map_err(|_| EOVERFLOW)?;
+    ucmd.respond(&cmd)?;
+    if regions.len() > max {
+        return Err(EMSGSIZE);
+    }
+    Ok(())
+}
+
+/// IOMMU_DEVICE_SET_IRQS: MSI vectors signalling eventfds.
+pub(crate) fn set_irqs(f: &IommufdFile, cmd: uapi::IommuDeviceSetIrqs) -> Result {
+    if cmd.flags != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    if cmd.nvec > uapi::MAX_VECTORS {
+        return Err(EINVAL);
+    }
+    let dev = f.get::<DeviceObject>(cmd.dev_id)?;
+    let n = cmd.nvec as usize;
+    let mut fds = KVVec::new();
+    fds.reserve(n, GFP_KERNEL)?;
+    let mut reader = UserSlice::new(user_ptr(cmd.eventfds_uptr, 0, 0)?, n * 4).reader();
+    for _ in 0..n {
+        fds.push(reader.read::<i32>()?, GFP_KERNEL)?;
+    }
+    dev.set_irqs(&fds)
 }

@@ -16,16 +16,17 @@ use kernel::{
     prelude::*,
 };
 
-mod attach;
 mod device;
+mod domain;
 mod file;
 mod hwpt;
-pub mod iova_space;
-mod ioas_object;
+mod ioas;
+mod iova_space;
 mod irqs;
-pub mod kalloc;
+mod kalloc;
 mod object;
 mod pages;
+mod pci;
 mod uapi;
 mod ucmd;
 
@@ -50,7 +51,7 @@ extern "C" {
 struct IommufdRsModule {
     #[pin]
     _miscdev: MiscDeviceRegistration<file::IommufdFile>,
-    _pci: device::PciDriver,
+    _pci: pci::PciDriver,
 }
 
 impl kernel::InPlaceModule for IommufdRsModule {
@@ -63,7 +64,7 @@ impl kernel::InPlaceModule for IommufdRsModule {
         let name: &'static CStr = unsafe { CStr::from_char_ptr(iommufd_rs_devname()) };
         pr_info!("registering /dev/{}\n", name.to_str().unwrap_or("?"));
         try_pin_init!(Self {
-            _pci: device::PciDriver::register()?,
+            _pci: pci::PciDriver::register()?,
             _miscdev <- MiscDeviceRegistration::register(MiscDeviceOptions { name }),
         })
     }

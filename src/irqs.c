@@ -97,34 +97,45 @@ int iommufd_rs_irqs_prepare(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
 	return 0;
 }
 
-/* Whether vector @i's MSI address lies in [@first, @last]. */
-static bool in_window(struct iommufd_rs_irqs *irqs, u32 i, u64 first, u64 last)
+/**
+ * iommufd_rs_irqs_msi_address() - the doorbell address vector @i writes
+ * @irqs: an enabled set
+ * @i: vector index, below the number of eventfds
+ * @addr: the composed MSI message's address on success
+ *
+ * The message is composed when the vector is activated, that is by
+ * request_irq(); the caller checks it against the SW_MSI window in force.
+ *
+ * Return: 0, or -EINVAL if the vector has no MSI descriptor.
+ */
+int iommufd_rs_irqs_msi_address(struct iommufd_rs_irqs *irqs, u32 i, u64 *addr)
 {
-	struct msi_desc *desc = irq_get_msi_desc(pci_irq_vector(irqs->pdev, i));
-	u64 addr;
+	struct msi_desc *desc;
 
+	if (i >= irqs->nvec)
+		return -EINVAL;
+	desc = irq_get_msi_desc(pci_irq_vector(irqs->pdev, i));
 	if (!desc)
-		return false;
-	addr = (u64)desc->msg.address_hi << 32 | desc->msg.address_lo;
-	return addr >= first && addr <= last;
+		return -EINVAL;
+	*addr = (u64)desc->msg.address_hi << 32 | desc->msg.address_lo;
+	return 0;
 }
 
 /**
  * iommufd_rs_irqs_enable() - allocate the vectors of a prepared set and
  * signal its eventfds from them
  * @irqs: from iommufd_rs_irqs_prepare(); the device has no vectors
- * @win_first: first IOVA of the SW_MSI window in force
- * @win_last: last IOVA of it
  *
  * The kernel's MSI cookie places doorbells one page after another from the
- * window start with no upper bound; the window's bound is kept here: a
- * vector whose doorbell landed past it fails the whole set.
+ * window start with no upper bound; the caller keeps the window's bound
+ * (iommufd_rs_irqs_msi_address(), then iommufd_rs_irqs_disable() for a
+ * doorbell past it).
  *
- * Return: 0; -ENOSPC if a doorbell does not fit the window; or the PCI/IRQ
- * core's error. On error no vector is left allocated (the set stays
- * prepared and is freed with iommufd_rs_irqs_free()).
+ * Return: 0, or the PCI/IRQ core's error. On error no vector is left
+ * allocated (the set stays prepared and is freed with
+ * iommufd_rs_irqs_free()).
  */
-int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs, u64 win_first, u64 win_last)
+int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs)
 {
 	u32 requested = 0;
 	int rc;
@@ -138,12 +149,6 @@ int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs, u64 win_first, u64 win_
 				 "iommufd_rs", irqs->ctx[requested]);
 		if (rc)
 			goto err;
-		/* The message is composed when the vector is activated. */
-		if (!in_window(irqs, requested, win_first, win_last)) {
-			requested++;
-			rc = -ENOSPC;
-			goto err;
-		}
 	}
 	irqs->nvec = irqs->want;
 	return 0;

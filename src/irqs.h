@@ -10,7 +10,8 @@ struct iommufd_rs_irqs;
 
 int iommufd_rs_irqs_prepare(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
 			    struct iommufd_rs_irqs **out);
-int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs, u64 win_first, u64 win_last);
+int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs);
+int iommufd_rs_irqs_msi_address(struct iommufd_rs_irqs *irqs, u32 i, u64 *addr);
 void iommufd_rs_irqs_disable(struct iommufd_rs_irqs *irqs);
 void iommufd_rs_irqs_free(struct iommufd_rs_irqs *irqs);
 

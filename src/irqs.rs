@@ -3,9 +3,19 @@
 //! MSI vectors of a bound device signalling eventfds: a thin owner of the
 //! C side in `irqs.c`.
 
-use crate::device::{BoundDevice, RawPci};
+use crate::{
+    iova_space::sw_msi::Window,
+    pci::{
+        BoundDevice,
+        RawPci, //
+    },
+};
 use core::ptr::NonNull;
-use kernel::{error::to_result, ffi::c_int, prelude::*};
+use kernel::{
+    error::to_result,
+    ffi::c_int,
+    prelude::*, //
+};
 
 /// The opaque `struct iommufd_rs_irqs`.
 #[repr(C)]
@@ -20,7 +30,8 @@ extern "C" {
         fds: *const i32,
         out: *mut *mut RawIrqs,
     ) -> c_int;
-    fn iommufd_rs_irqs_enable(irqs: *mut RawIrqs, win_first: u64, win_last: u64) -> c_int;
+    fn iommufd_rs_irqs_enable(irqs: *mut RawIrqs) -> c_int;
+    fn iommufd_rs_irqs_msi_address(irqs: *mut RawIrqs, i: u32, addr: *mut u64) -> c_int;
     fn iommufd_rs_irqs_disable(irqs: *mut RawIrqs);
     fn iommufd_rs_irqs_free(irqs: *mut RawIrqs);
 }
@@ -28,6 +39,8 @@ extern "C" {
 /// Allocated vectors with their handlers; freed on drop.
 pub(crate) struct Irqs {
     raw: NonNull<RawIrqs>,
+    /// How many vectors (one per eventfd).
+    nvec: u32,
 }
 
 // SAFETY: the vectors belong to the device, not to a task; the handlers only
@@ -47,6 +60,7 @@ impl Irqs {
         to_result(unsafe { iommufd_rs_irqs_prepare(dev.raw(), n, fds.as_ptr(), &mut out) })?;
         Ok(Self {
             raw: NonNull::new(out).ok_or(EINVAL)?,
+            nvec: n,
         })
     }
 
@@ -58,11 +72,27 @@ impl Irqs {
     }
 
     /// Allocates the vectors; the device must have none. Every doorbell
-    /// must land in `[first, last]`, the SW_MSI window in force
-    /// (`-ENOSPC` otherwise, with nothing left allocated).
-    pub(crate) fn enable(&mut self, (first, last): (u64, u64)) -> Result {
+    /// must land in `window`, the SW_MSI window in force (`-ENOSPC`
+    /// otherwise, and always without a window, with nothing left
+    /// allocated).
+    pub(crate) fn enable(&mut self, window: Option<Window>) -> Result {
         // SAFETY: `raw` is a live, prepared set owned by `self`.
-        to_result(unsafe { iommufd_rs_irqs_enable(self.raw.as_ptr(), first, last) })
+        to_result(unsafe { iommufd_rs_irqs_enable(self.raw.as_ptr()) })?;
+        for i in 0..self.nvec {
+            let mut addr = 0u64;
+            // SAFETY: `raw` is enabled with `nvec` vectors; `addr` is valid.
+            let found =
+                to_result(unsafe { iommufd_rs_irqs_msi_address(self.raw.as_ptr(), i, &mut addr) });
+            if let Err(e) = found {
+                self.disable();
+                return Err(e);
+            }
+            if !window.is_some_and(|w| w.contains(addr)) {
+                self.disable();
+                return Err(ENOSPC);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -12,7 +12,7 @@ use crate::iova_space::{
 use kernel::{alloc::KVVec, prelude::*};
 
 /// [`Alloc`] for the kernel.
-pub struct KernelAlloc;
+pub(crate) struct KernelAlloc;
 
 impl<T> Storage<T> for KVVec<T> {
     fn push(&mut self, value: T) -> Result<(), AllocError> {

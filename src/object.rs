@@ -1,16 +1,145 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The per-file object table: ids from 1 (the lowest free one, as
-//! upstream's `xa_alloc` gives), typed lookups.
+//! The objects of a file, their ids and the one rule of their lifetimes.
+//!
+//! Every object carries an [`ObjectHeader`]: its id in the file's table
+//! and its dependency count, upstream iommufd's `struct iommufd_object`
+//! (`id`, `users`). An object that another one depends on is held through
+//! a [`Dep`], which keeps it alive and counts as one user; IOMMU_DESTROY of
+//! an object with users is `-EBUSY`, whatever its kind
+//! ([`ObjectTable::destroy`]), as upstream's `refcount_dec_if_one(&users)`.
+//!
+//! The dependency graph (an arrow is a [`Dep`] held by its tail):
+//!
+//! ```text
+//!   device ──attachment──> HWPT ──> IOAS
+//!     └─attachment─┐        ^
+//!                  v        │ (while it has devices)
+//!               device    IOAS's list of automatic HWPTs
+//! ```
+//!
+//! - A HWPT depends on the IOAS whose areas it maps.
+//! - An attached device's attachment depends on its HWPT, and counts as a
+//!   user of the device itself: an attached device must be detached before
+//!   DESTROY (upstream detaches in the VFIO unbind that destroys it).
+//! - An automatic HWPT is also held by its IOAS's list while it has
+//!   devices; it leaves the list and the table with its last device.
+//!
+//! Nesting adds, with the same rule: vIOMMU -> parent HWPT, vDEVICE ->
+//! vIOMMU and device, nested HWPT -> vIOMMU, vEVENTQ -> vIOMMU.
 //!
 //! Objects are reference counted (`Arc`): an ioctl takes its own reference
 //! under the table lock and works without it, so DESTROY never waits for a
 //! command in flight; whatever the command still holds is freed when it
-//! finishes.
+//! finishes. A new [`Dep`] on a published object is only made under the
+//! table lock ([`ObjectTable::depend`]), so once DESTROY has taken an object
+//! out of the table nothing can come to depend on it; [`Dep::clone`] and
+//! [`Dep::new_unpublished`] cannot race with DESTROY (the object is busy
+//! already, or has no id yet).
 
-use crate::{attach::DeviceObject, hwpt::Hwpt, ioas_object::IoasObject};
-use core::sync::atomic::Ordering;
-use kernel::{alloc::KVVec, prelude::*, sync::Arc};
+use crate::{
+    device::DeviceObject,
+    hwpt::Hwpt,
+    ioas::IoasObject, //
+};
+use core::{
+    ops::Deref,
+    sync::atomic::{
+        AtomicUsize,
+        Ordering, //
+    },
+};
+use kernel::{
+    alloc::KVVec,
+    prelude::*,
+    sync::{
+        Arc,
+        SetOnce, //
+    },
+};
+
+/// What every object carries: its id and its dependency count.
+///
+/// Locking: `id` is set once, by [`ObjectTable::insert`] under the table
+/// lock, before any other thread can find the object. `users` grows
+/// only by [`ObjectTable::depend`] (under the table lock) or by cloning a
+/// [`Dep`], and shrinks when a [`Dep`] drops.
+#[derive(Default)]
+pub(crate) struct ObjectHeader {
+    id: SetOnce<u32>,
+    users: AtomicUsize,
+}
+
+impl ObjectHeader {
+    /// The object's id in its file (0 until published).
+    pub(crate) fn id(&self) -> u32 {
+        self.id.copy().unwrap_or(0)
+    }
+
+    /// How many dependants the object has.
+    fn users(&self) -> usize {
+        self.users.load(Ordering::Acquire)
+    }
+
+    /// Counts one more dependant. Only [`Dep`] and [`DeviceObject`]'s
+    /// attachment call this.
+    pub(crate) fn get(&self) {
+        self.users.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts one dependant fewer.
+    pub(crate) fn put(&self) {
+        self.users.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// An object kind of the table.
+pub(crate) trait FileObject: Send + Sync {
+    /// Its header.
+    fn header(&self) -> &ObjectHeader;
+    /// Its entry in [`Object`], for typed lookups.
+    fn from_object(obj: &Object) -> Option<&Arc<Self>>;
+}
+
+/// A dependency on an object: keeps it alive and makes its DESTROY
+/// `-EBUSY` while this lives.
+pub(crate) struct Dep<T: FileObject>(Arc<T>);
+
+impl<T: FileObject> Dep<T> {
+    /// A dependency on an object no file has published yet (it has no id,
+    /// so no DESTROY can race with this).
+    pub(crate) fn new_unpublished(obj: Arc<T>) -> Self {
+        obj.header().get();
+        Self(obj)
+    }
+
+    /// The object.
+    pub(crate) fn arc(&self) -> &Arc<T> {
+        &self.0
+    }
+}
+
+impl<T: FileObject> Clone for Dep<T> {
+    /// Another dependency on an object that is already busy.
+    fn clone(&self) -> Self {
+        self.0.header().get();
+        Self(self.0.clone())
+    }
+}
+
+impl<T: FileObject> Deref for Dep<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: FileObject> Drop for Dep<T> {
+    fn drop(&mut self) {
+        self.0.header().put();
+    }
+}
 
 /// An object of a file.
 pub(crate) enum Object {
@@ -23,6 +152,16 @@ pub(crate) enum Object {
     Hwpt(Arc<Hwpt>),
 }
 
+impl Object {
+    fn header(&self) -> &ObjectHeader {
+        match self {
+            Object::Ioas(o) => o.header(),
+            Object::Device(o) => o.header(),
+            Object::Hwpt(o) => o.header(),
+        }
+    }
+}
+
 /// The table. Protected by the file's state mutex.
 #[derive(Default)]
 pub(crate) struct ObjectTable {
@@ -31,20 +170,24 @@ pub(crate) struct ObjectTable {
 }
 
 impl ObjectTable {
-    /// Stores `obj` under the lowest free id.
+    /// Stores `obj` under the lowest free id (as upstream's `xa_alloc`
+    /// gives) and writes the id into its header.
     pub(crate) fn insert(&mut self, obj: Object) -> Result<u32> {
         let idx = match self.slots.iter().position(|s| s.is_none()) {
-            Some(i) => {
-                self.slots[i] = Some(obj);
-                i
-            }
+            Some(i) => i,
             None => {
-                self.slots.push(Some(obj), GFP_KERNEL_ACCOUNT)?;
+                self.slots.push(None, GFP_KERNEL_ACCOUNT)?;
                 self.slots.len() - 1
             }
         };
+        let id = u32::try_from(idx + 1).map_err(|_| ENOSPC)?;
+        // An object is published once: a second insert is a bug.
+        if !obj.header().id.populate(id) {
+            return Err(EINVAL);
+        }
+        self.slots[idx] = Some(obj);
         self.live += 1;
-        u32::try_from(idx + 1).map_err(|_| ENOSPC)
+        Ok(id)
     }
 
     fn slot(&self, id: u32) -> Option<&Object> {
@@ -52,49 +195,34 @@ impl ObjectTable {
         self.slots.get(idx)?.as_ref()
     }
 
-    /// The IOAS `id` (`-ENOENT` if there is none, or it is not an IOAS).
-    pub(crate) fn ioas(&self, id: u32) -> Result<Arc<IoasObject>> {
-        match self.slot(id) {
-            Some(Object::Ioas(i)) => Ok(i.clone()),
-            _ => Err(ENOENT),
-        }
+    /// Object `id` of kind `T` (`-ENOENT` if there is none, or it is of
+    /// another kind).
+    pub(crate) fn get<T: FileObject>(&self, id: u32) -> Result<Arc<T>> {
+        self.slot(id)
+            .and_then(T::from_object)
+            .cloned()
+            .ok_or(ENOENT)
     }
 
-    /// The bound device `id` (`-ENOENT` if there is none, or it is not a
-    /// device).
-    pub(crate) fn device(&self, id: u32) -> Result<Arc<DeviceObject>> {
-        match self.slot(id) {
-            Some(Object::Device(d)) => Ok(d.clone()),
-            _ => Err(ENOENT),
-        }
-    }
-
-    /// The HWPT `id` (`-ENOENT` if there is none, or it is not a HWPT).
-    pub(crate) fn hwpt(&self, id: u32) -> Result<Arc<Hwpt>> {
-        match self.slot(id) {
-            Some(Object::Hwpt(h)) => Ok(h.clone()),
-            _ => Err(ENOENT),
-        }
+    /// A dependency on object `id` of kind `T` (`-ENOENT` as [`Self::get`]).
+    pub(crate) fn depend<T: FileObject>(&self, id: u32) -> Result<Dep<T>> {
+        let obj = self.get::<T>(id)?;
+        obj.header().get();
+        Ok(Dep(obj))
     }
 
     /// Removes object `id` for IOMMU_DESTROY: `-ENOENT` if there is none,
-    /// `-EBUSY` if something depends on it: an attached device, a HWPT with
-    /// devices (an automatic one goes with its last device), an IOAS a HWPT
-    /// follows.
+    /// `-EBUSY` if anything depends on it.
     pub(crate) fn destroy(&mut self, id: u32) -> Result<Object> {
-        match self.slot(id) {
-            None => return Err(ENOENT),
-            Some(Object::Device(d)) if d.is_attached() => return Err(EBUSY),
-            Some(Object::Ioas(i)) if i.in_use() => return Err(EBUSY),
-            Some(Object::Hwpt(h)) if h.auto || h.users.load(Ordering::Acquire) != 0 => {
-                return Err(EBUSY)
-            }
-            Some(_) => {}
+        if self.slot(id).ok_or(ENOENT)?.header().users() != 0 {
+            return Err(EBUSY);
         }
         self.remove(id)
     }
 
-    /// Removes object `id` (`-ENOENT` if there is none).
+    /// Removes object `id` (`-ENOENT` if there is none), whatever depends
+    /// on it: for undoing a publication, and for an automatic HWPT that
+    /// lost its last device.
     pub(crate) fn remove(&mut self, id: u32) -> Result<Object> {
         let idx = (id as usize).checked_sub(1).ok_or(ENOENT)?;
         let obj = self

@@ -118,11 +118,6 @@ impl<V: Augmented, A: Alloc> Tree<V, A> {
         self.node_ref(self.root)
     }
 
-    /// The aggregate of the whole tree.
-    pub fn root_agg(&self) -> Option<&V::Agg> {
-        self.root().map(|r| r.agg())
-    }
-
     fn node_ref(&self, idx: u32) -> Option<NodeRef<'_, V, A>> {
         (idx != NIL).then_some(NodeRef { tree: self, idx })
     }
@@ -317,6 +312,7 @@ impl<V: Augmented, A: Alloc> Tree<V, A> {
     }
 
     /// The value with `key`.
+    #[cfg(feature = "host")]
     pub fn get(&self, key: V::Key) -> Option<&V> {
         let mut at = self.root;
         while at != NIL {
@@ -328,32 +324,6 @@ impl<V: Augmented, A: Alloc> Tree<V, A> {
             }
         }
         None
-    }
-
-    /// Changes the value with `key` in place through `f`, which must not
-    /// change the key, and recomputes the aggregates above it. Returns
-    /// whether the key was found.
-    pub fn update_with(&mut self, key: V::Key, f: impl FnOnce(&mut V)) -> bool {
-        let mut path = [NIL; MAX_DEPTH];
-        let mut depth = 0;
-        let mut at = self.root;
-        while at != NIL && depth < MAX_DEPTH {
-            path[depth] = at;
-            depth += 1;
-            let n = self.node(at);
-            match key.cmp(&n.value.key()) {
-                Ordering::Less => at = n.left,
-                Ordering::Greater => at = n.right,
-                Ordering::Equal => {
-                    f(&mut self.node_mut(at).value);
-                    for &i in path[..depth].iter().rev() {
-                        self.update(i);
-                    }
-                    return true;
-                }
-            }
-        }
-        false
     }
 
     /// The value with the greatest key `<= key`.
@@ -424,12 +394,14 @@ impl<V: Augmented, A: Alloc> Tree<V, A> {
     }
 
     /// Removes every value.
+    #[cfg(feature = "host")]
     pub fn clear(&mut self) {
         while self.nodes.pop().is_some() {}
         self.root = NIL;
     }
 
     /// Checks the AVL shape, key order and every aggregate (for tests).
+    #[cfg(feature = "host")]
     pub fn check(&self) -> bool
     where
         V::Agg: PartialEq,
@@ -439,6 +411,7 @@ impl<V: Augmented, A: Alloc> Tree<V, A> {
         ok && count == self.len()
     }
 
+    #[cfg(feature = "host")]
     fn check_at(
         &self,
         at: u32,

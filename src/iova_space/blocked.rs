@@ -138,6 +138,7 @@ impl<A: Alloc> Blocked<A> {
     }
 
     /// All segments in order.
+    #[cfg(feature = "host")]
     pub fn iter(&self) -> impl Iterator<Item = Segment> + '_ {
         self.tree.iter().copied()
     }
@@ -148,11 +149,13 @@ impl<A: Alloc> Blocked<A> {
     }
 
     /// Whether there are none.
+    #[cfg(feature = "host")]
     pub fn is_empty(&self) -> bool {
         self.tree.is_empty()
     }
 
     /// Checks the tree's invariants (for tests).
+    #[cfg(feature = "host")]
     pub fn check(&self) -> bool {
         let mut prev: Option<u64> = None;
         for s in self.tree.iter() {

@@ -2,8 +2,9 @@
 
 //! The errors the core reports, one per errno the UAPI documents.
 
-/// An error of the IOAS core; [`Errno::to_errno`] gives the positive errno
-/// the UAPI returns for it.
+/// An error of the IOAS core, named after the errno the UAPI returns for it.
+/// The module turns it into the kernel's own code (`kernel::error::code`),
+/// so no errno number is written here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Errno {
     /// `EINVAL`: malformed request (bad alignment, zero length, reserved IOVA).
@@ -16,31 +17,12 @@ pub enum Errno {
     NoEnt,
     /// `EADDRINUSE`: a reserved range collides with an area or allowed range.
     AddrInUse,
-    /// `ENOSPC`: no free IOVA (or doorbell slot) fits.
+    /// `ENOSPC`: no free IOVA fits.
     NoSpc,
     /// `ENOMEM`: allocation failed.
     NoMem,
     /// `ERANGE`: outside the domain's aperture.
     Range,
-    /// `EBUSY`: in use.
-    Busy,
-}
-
-impl Errno {
-    /// The positive errno value.
-    pub fn to_errno(self) -> i32 {
-        match self {
-            Errno::Inval => 22,
-            Errno::Exist => 17,
-            Errno::Overflow => 75,
-            Errno::NoEnt => 2,
-            Errno::AddrInUse => 98,
-            Errno::NoSpc => 28,
-            Errno::NoMem => 12,
-            Errno::Range => 34,
-            Errno::Busy => 16,
-        }
-    }
 }
 
 impl From<super::AllocError> for Errno {

@@ -102,19 +102,6 @@ impl<O: Copy + Eq, A: Alloc> IntervalSet<O, A> {
         None
     }
 
-    /// Removes every member owned by `owner`; returns how many.
-    pub fn remove_owner(&mut self, owner: O) -> usize {
-        let mut removed = 0;
-        loop {
-            let key = match self.tree.iter().find(|i| i.owner == owner) {
-                Some(i) => i.key(),
-                None => return removed,
-            };
-            self.tree.remove(key);
-            removed += 1;
-        }
-    }
-
     /// All members, by start.
     pub fn iter(&self) -> impl Iterator<Item = &Interval<O>> + '_ {
         self.tree.iter()
@@ -156,14 +143,8 @@ impl<O: Copy + Eq, A: Alloc> IntervalSet<O, A> {
         }
     }
 
-    /// The union component containing `iova`, if any.
-    pub fn span_containing(&self, iova: u64) -> Option<(u64, u64)> {
-        self.spans()
-            .take_while(|&(s, _)| s <= iova)
-            .find(|&(_, l)| l >= iova)
-    }
-
     /// Checks the tree's invariants (for tests).
+    #[cfg(feature = "host")]
     pub fn check(&self) -> bool {
         self.tree.check()
     }

@@ -13,7 +13,14 @@
 //! - allowed ranges: where automatic allocation may place areas;
 //! - reserved ranges: owner-tagged, may overlap each other, never overlap an
 //!   area or an allowed range;
-//! - the SW_MSI window rules and doorbell slots ([`sw_msi`]).
+//! - the SW_MSI window rules ([`sw_msi`]).
+
+#![forbid(unsafe_code)]
+// The core is a library: its items are `pub` because the host crate
+// exports them to its tests, while the module reaches them from the
+// crate-private `iova_space` module only. Items only the host tests use are
+// compiled there alone (`feature = "host"`), so dead code still shows here.
+#![allow(unreachable_pub)]
 
 pub mod avl;
 pub mod blocked;
@@ -23,7 +30,11 @@ pub mod space;
 pub mod sw_msi;
 
 pub use errno::Errno;
-pub use space::{Area, IovaSpace, Placement, Prot, RangeSlice};
+pub use space::{
+    IovaSpace,
+    Placement,
+    Prot, //
+};
 
 /// Allocation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,6 +52,7 @@ impl<T> Area<T> {
     }
 
     /// Always false: an area holds at least one byte.
+    #[cfg(feature = "host")]
     pub fn is_empty(&self) -> bool {
         false
     }
@@ -380,12 +381,14 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     }
 
     /// The pieces of areas covering `[iova, iova + len)` exactly, in order,
-    /// for IOAS_COPY. `-ENOENT` if any byte of the range is unmapped.
+    /// for IOAS_COPY. `-ENOENT` if any byte of the range is unmapped
+    /// (before `out` sees any piece); an error of `out` ends the walk and
+    /// is returned.
     pub fn slices(
         &self,
         iova: u64,
         len: u64,
-        out: &mut dyn FnMut(RangeSlice<'_, T>),
+        out: &mut dyn FnMut(RangeSlice<'_, T>) -> Result<(), Errno>,
     ) -> Result<(), Errno> {
         if len == 0 {
             return Err(Errno::Inval);
@@ -407,7 +410,7 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
                 area: a,
                 offset: at - a.start,
                 len: end - at + 1,
-            });
+            })?;
             if end == last {
                 break;
             }
@@ -428,11 +431,13 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     }
 
     /// Every area, in IOVA order.
+    #[cfg(feature = "host")]
     pub fn areas(&self) -> impl Iterator<Item = &Area<T>> + '_ {
         self.areas.iter()
     }
 
     /// How many areas there are.
+    #[cfg(feature = "host")]
     pub fn area_count(&self) -> usize {
         self.areas.len()
     }
@@ -460,6 +465,7 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     }
 
     /// The allowed ranges, by start.
+    #[cfg(feature = "host")]
     pub fn allowed(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.allowed.iter().map(|r| (r.start, r.last))
     }
@@ -517,13 +523,9 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     }
 
     /// The reserved ranges, by start.
+    #[cfg(feature = "host")]
     pub fn reserved(&self) -> impl Iterator<Item = (u64, u64, O)> + '_ {
         self.reserved.iter().map(|r| (r.start, r.last, r.owner))
-    }
-
-    /// Whether any reserved range intersects `[start, last]`.
-    pub fn is_reserved(&self, start: u64, last: u64) -> bool {
-        self.reserved.intersects(start, last)
     }
 
     /// IOAS_IOVA_RANGES: the runs of the whole 64-bit space that no reserved
@@ -533,6 +535,7 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     }
 
     /// Checks every internal invariant (for tests), in O(n log n).
+    #[cfg(feature = "host")]
     pub fn check(&self) -> bool {
         if !(self.areas.check() && self.blocked.check() && self.reserved.check()) {
             return false;

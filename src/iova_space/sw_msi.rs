@@ -5,11 +5,22 @@
 //! A device's driver reports typed reserved regions, among them at most one
 //! `IOMMU_RESV_SW_MSI` window where MSI doorbells get mapped. The user may
 //! move that window with IOMMU_OPTION SW_MSI_START / SW_MSI_SIZE. At attach,
-//! [`attach_regions`] says what gets reserved in the IOAS, and
-//! [`DoorbellSlots`] numbers doorbell pages so that the same doorbell lands
-//! on the same IOVA in every domain of the device.
+//! [`attach_regions`] says what gets reserved in the IOAS and which window
+//! is in force; MSI doorbells must then land inside it ([`Window::contains`]).
+//!
+//! Doorbell placement is the kernel's MSI cookie's: it puts the doorbell
+//! pages one after another from the window start, in the order vectors are
+//! made. A device's vectors are made again, in the same order, whenever it
+//! moves to another domain (see `device.rs`), and every domain's cookie
+//! sits at the start of the same window, so a doorbell keeps its IOVA in
+//! every domain the device moves through.
 
-use super::{Alloc, AllocError, Errno, Storage, PAGE_SIZE};
+use super::{
+    Alloc,
+    AllocError,
+    Errno,
+    Storage, //
+};
 
 /// 1 MiB: the unit and alignment of the user window.
 pub const MIB: u64 = 1 << 20;
@@ -56,6 +67,11 @@ impl Window {
     /// Last IOVA of the window.
     pub fn last(&self) -> u64 {
         self.start + (self.size - 1)
+    }
+
+    /// Whether a doorbell at `iova` lies inside the window.
+    pub fn contains(&self, iova: u64) -> bool {
+        iova >= self.start && iova <= self.last()
     }
 }
 
@@ -106,12 +122,14 @@ pub fn check_aperture(w: &Window, ap_start: u64, ap_last: u64) -> Result<(), Err
 /// What attach reserves in the IOAS for a device with `regions`: every
 /// region except DIRECT_RELAXABLE ones, with the driver's SW_MSI region
 /// replaced by the user window when there is one. Also returns the SW_MSI
-/// window in force (user's or driver's), if any.
-pub fn attach_regions(
+/// window in force (user's or driver's), if any: without one (a platform
+/// whose MSIs need no mapping) no doorbell may be made.
+pub fn attach_regions<A: Alloc>(
     regions: &[ResvRegion],
     user: Option<Window>,
-    out: &mut dyn FnMut(ResvRegion),
-) -> Option<Window> {
+) -> Result<(A::Vec<ResvRegion>, Option<Window>), AllocError> {
+    let mut out = A::Vec::<ResvRegion>::default();
+    out.reserve(regions.len() + 1)?;
     let mut in_force = user;
     for r in regions {
         match r.kind {
@@ -122,76 +140,43 @@ pub fn attach_regions(
                     start: r.start,
                     size: r.last - r.start + 1,
                 });
-                out(*r);
+                out.push(*r)?;
             }
-            _ => out(*r),
+            _ => out.push(*r)?,
         }
     }
     if let Some(w) = user {
-        out(ResvRegion {
+        out.push(ResvRegion {
             start: w.start,
             last: w.last(),
             kind: ResvType::SwMsi,
             user_window: true,
-        });
+        })?;
     }
-    in_force
+    Ok((out, in_force))
 }
 
-/// One doorbell page and the slot it was given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Doorbell {
-    /// Physical address of the doorbell page.
-    pub phys: u64,
-    /// Its slot: the doorbell is mapped at `window.start + slot * PAGE_SIZE`.
-    pub slot: u64,
-}
-
-/// Slot numbers for doorbell pages within one window: the first doorbell
-/// seen gets slot 0, the next slot 1, and so on; the same doorbell always
-/// gets the same slot, hence the same IOVA in every domain.
-pub struct DoorbellSlots<A: Alloc> {
-    window: Window,
-    doorbells: A::Vec<Doorbell>,
-}
-
-impl<A: Alloc> DoorbellSlots<A> {
-    /// Slots for `window`.
-    pub fn new(window: Window) -> Self {
-        Self {
-            window,
-            doorbells: Default::default(),
+/// The regions IOMMU_DEVICE_GET_RESV_REGIONS shows for a device with
+/// `regions`: the driver's, with its SW_MSI window replaced by the user's
+/// (flagged) when there is one.
+pub fn user_view<A: Alloc>(
+    regions: &[ResvRegion],
+    user: Option<Window>,
+) -> Result<A::Vec<ResvRegion>, AllocError> {
+    let mut out = A::Vec::<ResvRegion>::default();
+    out.reserve(regions.len() + 1)?;
+    for r in regions {
+        if user.is_none() || r.kind != ResvType::SwMsi {
+            out.push(*r)?;
         }
     }
-
-    /// The window.
-    pub fn window(&self) -> Window {
-        self.window
+    if let Some(w) = user {
+        out.push(ResvRegion {
+            start: w.start,
+            last: w.last(),
+            kind: ResvType::SwMsi,
+            user_window: true,
+        })?;
     }
-
-    /// The IOVA for the doorbell page at `phys` (any address in the page),
-    /// giving it the next slot if it has none. `-ENOSPC` when the window is
-    /// full: a doorbell is never placed outside it.
-    pub fn iova_for(&mut self, phys: u64) -> Result<u64, Errno> {
-        let page = phys & !(PAGE_SIZE - 1);
-        let slot = match self.doorbells.as_slice().iter().find(|d| d.phys == page) {
-            Some(d) => d.slot,
-            None => {
-                let slot = self.doorbells.as_slice().len() as u64;
-                if slot >= self.window.size / PAGE_SIZE {
-                    return Err(Errno::NoSpc);
-                }
-                self.doorbells
-                    .push(Doorbell { phys: page, slot })
-                    .map_err(|AllocError| Errno::NoMem)?;
-                slot
-            }
-        };
-        Ok(self.window.start + slot * PAGE_SIZE + (phys & (PAGE_SIZE - 1)))
-    }
-
-    /// Every doorbell with its slot (to pre-install them in a new domain).
-    pub fn doorbells(&self) -> &[Doorbell] {
-        self.doorbells.as_slice()
-    }
+    Ok(out)
 }

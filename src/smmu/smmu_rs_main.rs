@@ -14,7 +14,7 @@ mod cmdq;
 mod evtq;
 mod exports;
 mod ffi;
-pub mod lpae;
+mod lpae;
 mod master;
 mod regs;
 mod s2_domain;

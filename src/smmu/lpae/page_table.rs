@@ -127,16 +127,19 @@ impl<M: TableMemory> PageTable<M> {
     }
 
     /// The geometry this table was made with.
+    #[cfg(feature = "host")]
     pub fn config(&self) -> Config {
         self.config
     }
 
     /// The memory behind the table.
+    #[cfg(feature = "host")]
     pub fn memory(&self) -> &M {
         &self.mem
     }
 
     /// The memory behind the table, mutably (for its own bookkeeping).
+    #[cfg(feature = "host")]
     pub fn memory_mut(&mut self) -> &mut M {
         &mut self.mem
     }

@@ -10,7 +10,7 @@
 //! first hole fits); "fits high" allocates 16 KiB, which fits only past the
 //! last area: the linear scan walks every hole, the tree skips them.
 
-use iova_space::{Placement, HostAlloc, IovaSpace, Prot, PAGE_SIZE};
+use iova_space::{HostAlloc, IovaSpace, Placement, Prot, PAGE_SIZE};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;

@@ -5,7 +5,7 @@
 //! sequence on both and compares every answer and the full state after each
 //! step. Used by the property test and the fuzz target.
 
-use crate::{Placement, Errno, HostAlloc, IovaSpace, Prot, PAGE_SIZE};
+use crate::{Errno, HostAlloc, IovaSpace, Placement, Prot, PAGE_SIZE};
 
 type Space = IovaSpace<u8, u32, HostAlloc>;
 

@@ -4,7 +4,7 @@
 //! after the failure is unchanged.
 
 use iova_space::{
-    sw_msi::{self, DoorbellSlots, ResvRegion, ResvType, Window, MIB},
+    sw_msi::{self, ResvRegion, ResvType, Window, MIB},
     Errno, HostAlloc, IovaSpace, Placement, Prot, PAGE_SIZE,
 };
 
@@ -263,14 +263,27 @@ fn copy_slices_cover_exactly() {
     fixed(&mut s, 0x14000, 2 * P).unwrap();
     let mut got = vec![];
     s.slices(0x11000, 4 * P, &mut |sl| {
-        got.push((sl.area.data, sl.offset, sl.len))
+        got.push((sl.area.data, sl.offset, sl.len));
+        Ok(())
     })
     .unwrap();
     assert_eq!(got, vec![(1, P, 3 * P), (99, 0, P)]);
     // A hole in the range: ENOENT and nothing handed out.
     let mut n = 0;
-    assert_eq!(s.slices(0x11000, 8 * P, &mut |_| n += 1), Err(Errno::NoEnt));
+    let hole = s.slices(0x11000, 8 * P, &mut |_| {
+        n += 1;
+        Ok(())
+    });
+    assert_eq!(hole, Err(Errno::NoEnt));
     assert_eq!(n, 0);
+    // The sink's own error (an allocation failing) ends the walk with it.
+    let mut n = 0;
+    let failed = s.slices(0x11000, 4 * P, &mut |_| {
+        n += 1;
+        Err(Errno::NoMem)
+    });
+    assert_eq!(failed, Err(Errno::NoMem));
+    assert_eq!(n, 1);
 }
 
 #[test]
@@ -363,9 +376,8 @@ fn sw_msi_window_overlap_rules() {
 #[test]
 fn sw_msi_attach_replaces_driver_window() {
     let rg = regions();
-    let mut out = vec![];
     let user = sw_msi::make_window(0x1000_0000, 2).unwrap();
-    let in_force = sw_msi::attach_regions(&rg, Some(user), &mut |r| out.push(r));
+    let (out, in_force) = sw_msi::attach_regions::<HostAlloc>(&rg, Some(user)).unwrap();
     assert_eq!(in_force, Some(user));
     assert!(out.iter().all(|r| r.kind != ResvType::DirectRelaxable));
     let msi: Vec<_> = out.iter().filter(|r| r.kind == ResvType::SwMsi).collect();
@@ -373,33 +385,35 @@ fn sw_msi_attach_replaces_driver_window() {
     assert!(msi[0].user_window);
     assert_eq!((msi[0].start, msi[0].last), (0x1000_0000, 0x101f_ffff));
     // Without a user window, the driver's stays in force.
-    out.clear();
-    let in_force = sw_msi::attach_regions(&rg, None, &mut |r| out.push(r));
+    let (out, in_force) = sw_msi::attach_regions::<HostAlloc>(&rg, None).unwrap();
     assert_eq!(in_force.map(|w| (w.start, w.size)), Some((0x800_0000, MIB)));
     assert_eq!(out.len(), 3);
 }
 
 #[test]
-fn doorbell_slots_are_stable_and_bounded() {
+fn sw_msi_window_bounds_doorbells() {
     let w = sw_msi::make_window(0x1000_0000, 1).unwrap();
-    let mut slots = DoorbellSlots::<iova_space::HostAlloc>::new(w);
-    let its0 = 0x0808_0040;
-    let its1 = 0x0809_0040;
-    assert_eq!(slots.iova_for(its0), Ok(0x1000_0040));
-    assert_eq!(slots.iova_for(its1), Ok(0x1000_1040));
-    assert_eq!(
-        slots.iova_for(its0 + 4),
-        Ok(0x1000_0044),
-        "same page, same slot"
-    );
-    for i in 2..256 {
-        slots.iova_for(0x1_0000_0000 + i * P).unwrap();
-    }
-    assert_eq!(slots.iova_for(0x2_0000_0000), Err(Errno::NoSpc));
-    assert_eq!(slots.doorbells().len(), 256);
-    assert_eq!(
-        slots.iova_for(its1),
-        Ok(0x1000_1040),
-        "known doorbells still map"
-    );
+    assert!(w.contains(0x1000_0000));
+    assert!(w.contains(0x1000_0040));
+    assert!(w.contains(0x100f_ffff));
+    assert!(!w.contains(0x1010_0000), "one past the window");
+    assert!(!w.contains(0x0fff_ffff), "one before the window");
+}
+
+#[test]
+fn sw_msi_user_view_flags_the_user_window() {
+    let rg = regions();
+    // No user window: the driver's regions as they are.
+    let view = sw_msi::user_view::<HostAlloc>(&rg, None).unwrap();
+    assert_eq!(view, rg);
+    // A user window replaces the driver's SW_MSI and is flagged; the
+    // DIRECT_RELAXABLE region is still shown (the query reports it).
+    let user = sw_msi::make_window(0x1000_0000, 2).unwrap();
+    let view = sw_msi::user_view::<HostAlloc>(&rg, Some(user)).unwrap();
+    let msi: Vec<_> = view.iter().filter(|r| r.kind == ResvType::SwMsi).collect();
+    assert_eq!(msi.len(), 1);
+    assert!(msi[0].user_window);
+    assert_eq!((msi[0].start, msi[0].last), (0x1000_0000, 0x101f_ffff));
+    assert_eq!(view.len(), rg.len());
+    assert!(view.iter().any(|r| r.kind == ResvType::DirectRelaxable));
 }

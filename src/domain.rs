@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! IOMMU domains of a device's IOMMU driver: a thin owner of the C side in
+//! `domain.c` (the IOMMU core's domain API).
+
+use crate::{
+    pages::{
+        PinnedPages,
+        RawPages, //
+    },
+    pci::{
+        BoundDevice,
+        RawPci, //
+    },
+};
+use core::ptr::NonNull;
+use kernel::{
+    error::to_result,
+    ffi::c_int,
+    prelude::*, //
+};
+
+/// The opaque `struct iommu_domain`.
+#[repr(C)]
+pub(crate) struct RawDomain {
+    _opaque: [u8; 0],
+}
+
+/// `struct iommufd_rs_geometry` of `domain.h`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Geometry {
+    /// First mappable IOVA.
+    pub(crate) aperture_start: u64,
+    /// Last mappable IOVA.
+    pub(crate) aperture_end: u64,
+    /// Page sizes the domain can map.
+    pub(crate) pgsize_bitmap: u64,
+}
+
+extern "C" {
+    fn iommufd_rs_domain_alloc(
+        d: *mut RawPci,
+        flags: u32,
+        geo: *mut Geometry,
+        err: *mut c_int,
+    ) -> *mut RawDomain;
+    fn iommufd_rs_domain_free(dom: *mut RawDomain);
+    fn iommufd_rs_domain_attach(dom: *mut RawDomain, d: *mut RawPci) -> c_int;
+    fn iommufd_rs_domain_detach(dom: *mut RawDomain, d: *mut RawPci);
+    fn iommufd_rs_domain_map(
+        dom: *mut RawDomain,
+        iova: u64,
+        p: *const RawPages,
+        offset: u64,
+        length: u64,
+        writable: bool,
+    ) -> c_int;
+    fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64);
+    fn iommufd_rs_domain_translate(
+        dom: *mut RawDomain,
+        iova: u64,
+        phys: *mut u64,
+        leaf_size: *mut u64,
+    ) -> c_int;
+    fn iommufd_rs_domain_msi_cookie(dom: *mut RawDomain, base: u64) -> c_int;
+}
+
+/// A paging domain of a device's IOMMU driver; freed on drop, which the
+/// owner does only once no group is attached to it.
+pub(crate) struct Domain {
+    raw: NonNull<RawDomain>,
+    geo: Geometry,
+}
+
+// SAFETY: an IOMMU domain is not tied to a task; the core and the driver
+// serialise their own state (map/unmap of disjoint ranges may run
+// concurrently, as the IOMMU API allows; this module serialises them per
+// IOAS anyway).
+unsafe impl Send for Domain {}
+// SAFETY: see `Send`.
+unsafe impl Sync for Domain {}
+
+impl Domain {
+    /// A new paging domain for `dev` with `IOMMU_HWPT_ALLOC_*` `flags`.
+    pub(crate) fn alloc(dev: &BoundDevice, flags: u32) -> Result<Self> {
+        let mut geo = Geometry::default();
+        let mut err: c_int = 0;
+        // SAFETY: `dev.raw()` is live while `dev` is; `geo` and `err` are
+        // valid places for the results.
+        let raw = unsafe { iommufd_rs_domain_alloc(dev.raw(), flags, &mut geo, &mut err) };
+        match NonNull::new(raw) {
+            Some(raw) => Ok(Self { raw, geo }),
+            None => Err(if err < 0 {
+                Error::from_errno(err)
+            } else {
+                ENOMEM
+            }),
+        }
+    }
+
+    /// Aperture and page sizes.
+    pub(crate) fn geometry(&self) -> Geometry {
+        self.geo
+    }
+
+    /// Attaches `dev`'s group.
+    pub(crate) fn attach(&self, dev: &BoundDevice) -> Result {
+        // SAFETY: both pointers are live for the call.
+        to_result(unsafe { iommufd_rs_domain_attach(self.raw.as_ptr(), dev.raw()) })
+    }
+
+    /// Detaches `dev`'s group (back to blocking).
+    pub(crate) fn detach(&self, dev: &BoundDevice) {
+        // SAFETY: both pointers are live for the call.
+        unsafe { iommufd_rs_domain_detach(self.raw.as_ptr(), dev.raw()) }
+    }
+
+    /// Maps `length` bytes of `pages` from `offset` at `iova`.
+    pub(crate) fn map(
+        &self,
+        iova: u64,
+        pages: &PinnedPages,
+        offset: u64,
+        length: u64,
+        writable: bool,
+    ) -> Result {
+        // SAFETY: the domain and the pinned pages are live for the call; the
+        // C side checks the range against the pinned page count.
+        to_result(unsafe {
+            iommufd_rs_domain_map(
+                self.raw.as_ptr(),
+                iova,
+                pages.raw(),
+                offset,
+                length,
+                writable,
+            )
+        })
+    }
+
+    /// Unmaps what `map` mapped at `iova`; the IOTLB is clean on return.
+    pub(crate) fn unmap(&self, iova: u64, length: u64) {
+        // SAFETY: the domain is live; unmapping an unmapped range is a no-op.
+        unsafe { iommufd_rs_domain_unmap(self.raw.as_ptr(), iova, length) }
+    }
+
+    /// Places MSI doorbells at `base` (before devices use MSI).
+    pub(crate) fn set_msi_cookie(&self, base: u64) -> Result {
+        // SAFETY: the domain is live; the core checks its type.
+        to_result(unsafe { iommufd_rs_domain_msi_cookie(self.raw.as_ptr(), base) })
+    }
+
+    /// The output address `iova` translates to, and the size of the leaf
+    /// entry mapping it (0 when the driver cannot tell).
+    pub(crate) fn translate(&self, iova: u64) -> Result<(u64, u64)> {
+        let (mut phys, mut leaf) = (0u64, 0u64);
+        // SAFETY: the domain is live; `phys` and `leaf` are valid places.
+        to_result(unsafe {
+            iommufd_rs_domain_translate(self.raw.as_ptr(), iova, &mut phys, &mut leaf)
+        })?;
+        Ok((phys, leaf))
+    }
+}
+
+impl Drop for Domain {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `alloc`, freed once; owners detach every
+        // group before dropping it.
+        unsafe { iommufd_rs_domain_free(self.raw.as_ptr()) }
+    }
+}

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The IOAS object and its commands (upstream's `ioas.c`): the core's
+//! [`IovaSpace`] and the IOMMU domains attached to it, behind one mutex, so
+//! that every domain always maps exactly the IOAS's areas.
+
+use crate::{
+    domain::Domain,
+    file::{
+        user_ptr,
+        IommufdFile, //
+    },
+    hwpt::Hwpt,
+    iova_space::{
+        Errno,
+        IovaSpace,
+        Placement,
+        Prot, //
+    },
+    kalloc::KernelAlloc,
+    object::{
+        Dep,
+        FileObject,
+        Object,
+        ObjectHeader, //
+    },
+    pages::{
+        Account,
+        PinnedPages, //
+    },
+    uapi,
+    ucmd::UserCmd,
+};
+use kernel::{
+    alloc::KVVec,
+    new_mutex,
+    prelude::*,
+    sync::{
+        Arc,
+        Mutex, //
+    },
+    uaccess::UserSlice,
+};
+
+/// What backs one area: a byte range of a pinned mapping.
+#[derive(Clone)]
+pub(crate) struct AreaPages {
+    /// The pinned mapping, shared by every area IOAS_COPY made from it.
+    pub(crate) pages: Arc<PinnedPages>,
+    /// Offset of the area's first byte from the mapping's first byte.
+    pub(crate) offset: u64,
+    /// The user address (file offset for MAP_FILE) of the area's first
+    /// byte: IOAS_COPY keeps its alignment when it allocates an IOVA.
+    pub(crate) uaddr: u64,
+}
+
+/// Owners of reserved ranges: a device or a domain, by a tag unique to it.
+pub(crate) type Owner = u64;
+
+/// The address space of one IOAS.
+pub(crate) type Space = IovaSpace<Owner, AreaPages, KernelAlloc>;
+
+/// What the IOAS mutex protects.
+pub(crate) struct IoasState {
+    /// Areas, allowed and reserved ranges.
+    pub(crate) space: Space,
+    /// Every domain registered with this IOAS (one per HWPT); each maps
+    /// every area.
+    pub(crate) domains: KVVec<Arc<Domain>>,
+    /// The automatic HWPTs that have devices, for reuse by the next attach.
+    /// An entry depends on its HWPT and leaves with its last device
+    /// (breaking the reference cycle HWPT -> IOAS -> HWPT); it is dropped
+    /// only with this lock released.
+    pub(crate) auto_hwpts: KVVec<Dep<Hwpt>>,
+}
+
+/// An I/O address space object.
+///
+/// Locking: `state` is taken after the file's object table lock is
+/// released, never while it is held; when two IOAS are locked (COPY) the
+/// source is released before the destination is taken. A device's lock is
+/// taken before it.
+#[pin_data]
+pub(crate) struct IoasObject {
+    header: ObjectHeader,
+    #[pin]
+    pub(crate) state: Mutex<IoasState>,
+}
+
+impl FileObject for IoasObject {
+    fn header(&self) -> &ObjectHeader {
+        &self.header
+    }
+
+    fn from_object(obj: &Object) -> Option<&Arc<Self>> {
+        match obj {
+            Object::Ioas(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+impl IoasObject {
+    /// A new empty IOAS.
+    fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                header: ObjectHeader::default(),
+                state <- new_mutex!(IoasState {
+                    space: IovaSpace::new(),
+                    domains: KVVec::new(),
+                    auto_hwpts: KVVec::new(),
+                }),
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
+    }
+
+    /// IOMMU_OPTION_HUGE_PAGES: whether automatic IOVAs are aligned for
+    /// the largest pages the user address allows.
+    pub(crate) fn huge_pages_option(&self, set: bool, val: &mut u64) -> Result {
+        let mut st = self.state.lock();
+        if !set {
+            *val = u64::from(st.space.large_alignment());
+            return Ok(());
+        }
+        match *val {
+            0 => st.space.set_large_alignment(false),
+            1 => st.space.set_large_alignment(true),
+            _ => return Err(EINVAL),
+        }
+        Ok(())
+    }
+
+    /// Maps what `map` inserted at `[iova, iova + len)` into every domain
+    /// and lets `answer` report it; if either fails, nothing of it stays
+    /// mapped. The one tail of MAP, MAP_FILE and COPY.
+    fn fill_and_answer(
+        &self,
+        mut st: kernel::sync::MutexGuard<'_, IoasState>,
+        iova: u64,
+        len: u64,
+        answer: impl FnOnce(u64) -> Result,
+    ) -> Result {
+        if let Err(e) = st.map_into_domains(iova, len) {
+            let _ = st.space.unmap(iova, len, &mut drop);
+            return Err(e);
+        }
+        drop(st);
+        answer(iova).inspect_err(|_| {
+            let _ = self.state.lock().unmap(iova, len);
+        })
+    }
+}
+
+/// The kernel errno of an IOAS core error.
+pub(crate) fn kerr(e: Errno) -> Error {
+    match e {
+        Errno::Inval => EINVAL,
+        Errno::Exist => EEXIST,
+        Errno::Overflow => EOVERFLOW,
+        Errno::NoEnt => ENOENT,
+        Errno::AddrInUse => EADDRINUSE,
+        Errno::NoSpc => ENOSPC,
+        Errno::NoMem => ENOMEM,
+        Errno::Range => ERANGE,
+    }
+}
+
+impl IoasState {
+    /// Maps the areas intersecting `[start, last]` into `dom`; on failure
+    /// unmaps what this call mapped.
+    fn map_areas(&self, dom: &Domain, start: u64, last: u64) -> Result {
+        for a in self.space.areas_in(start, last) {
+            let p = &a.data;
+            if let Err(e) = dom.map(a.start, &p.pages, p.offset, a.len(), a.prot.write) {
+                for b in self
+                    .space
+                    .areas_in(start, last)
+                    .take_while(|b| b.start < a.start)
+                {
+                    dom.unmap(b.start, b.len());
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps the new areas in `[iova, iova + len)` into every domain; on
+    /// failure nothing of them stays mapped in any domain.
+    fn map_into_domains(&self, iova: u64, len: u64) -> Result {
+        let last = iova + (len - 1);
+        for (k, dom) in self.domains.iter().enumerate() {
+            if let Err(e) = self.map_areas(dom, iova, last) {
+                for d in &self.domains[..k] {
+                    d.unmap(iova, len);
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps every area into `dom` (a domain being attached).
+    pub(crate) fn fill(&self, dom: &Domain) -> Result {
+        self.map_areas(dom, 0, u64::MAX)
+    }
+
+    /// Sets the IOVA alignment to what the attached domains need (their
+    /// smallest page), or byte alignment when none is attached.
+    pub(crate) fn recompute_alignment(&mut self) {
+        let align = self
+            .domains
+            .iter()
+            .map(|d| 1u64 << d.geometry().pgsize_bitmap.trailing_zeros().min(63))
+            .max()
+            .unwrap_or(1);
+        // Lowering the alignment cannot fail.
+        let _ = self.space.set_iova_alignment(align);
+    }
+
+    /// Unmaps whole areas in `[iova, iova + len)`: first from every domain
+    /// (the IOTLB is clean when that returns), then unpins. Returns bytes.
+    fn unmap(&mut self, iova: u64, len: u64) -> Result<u64> {
+        let IoasState { space, domains, .. } = self;
+        space
+            .unmap(iova, len, &mut |a| {
+                for d in domains.iter() {
+                    d.unmap(a.start, a.len());
+                }
+            })
+            .map_err(kerr)
+    }
+
+    /// Unmaps every area, as [`Self::unmap`] does.
+    fn unmap_all(&mut self) -> u64 {
+        let IoasState { space, domains, .. } = self;
+        space.unmap_all(&mut |a| {
+            for d in domains.iter() {
+                d.unmap(a.start, a.len());
+            }
+        })
+    }
+}
+
+/// `IOMMU_IOAS_MAP_*` flags to access rights.
+fn prot(flags: u32) -> Prot {
+    Prot {
+        read: flags & uapi::MAP_READABLE != 0,
+        write: flags & uapi::MAP_WRITEABLE != 0,
+    }
+}
+
+/// Where a MAP, MAP_FILE or COPY goes: the fixed IOVA, or one allocated
+/// keeping the alignment of `hint`.
+fn placement(flags: u32, iova: u64, hint: u64) -> Placement {
+    if flags & uapi::MAP_FIXED_IOVA != 0 {
+        Placement::Fixed(iova)
+    } else {
+        Placement::Alloc { user_addr: hint }
+    }
+}
+
+/// The checks MAP, MAP_FILE and COPY share, in upstream's order.
+fn check_map_flags(flags: u32, reserved: u32, iovas: &[u64]) -> Result {
+    let known = uapi::MAP_FIXED_IOVA | uapi::MAP_WRITEABLE | uapi::MAP_READABLE;
+    if flags & !known != 0 || reserved != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    if iovas.contains(&u64::MAX) {
+        return Err(EOVERFLOW);
+    }
+    if flags & (uapi::MAP_WRITEABLE | uapi::MAP_READABLE) == 0 {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// IOMMU_IOAS_ALLOC. The id is answered under the table lock so that a
+/// failed answer removes exactly the object it created.
+pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasAlloc) -> Result {
+    if cmd.flags != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    f.publish(Object::Ioas(IoasObject::new()?), |id| {
+        cmd.out_ioas_id = id;
+        ucmd.respond(&cmd)
+    })
+    .map(drop)
+}
+
+/// IOMMU_IOAS_IOVA_RANGES: the holes of the reserved set, two-pass.
+pub(crate) fn iova_ranges(
+    f: &IommufdFile,
+    ucmd: &UserCmd,
+    mut cmd: uapi::IommuIoasIovaRanges,
+) -> Result {
+    if cmd.reserved != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let ioas = f.get::<IoasObject>(cmd.ioas_id)?;
+    let st = ioas.state.lock();
+    let max = cmd.num_iovas;
+    let mut count: u32 = 0;
+    for (start, last) in st.space.iova_ranges() {
+        if count < max {
+            let elm = uapi::IommuIovaRange { start, last };
+            let at = user_ptr(cmd.allowed_iovas, u64::from(count), 16)?;
+            UserSlice::new(at, 16).writer().write(&elm)?;
+        }
+        count = count.saturating_add(1);
+    }
+    cmd.num_iovas = count;
+    cmd.out_iova_alignment = st.space.iova_alignment();
+    drop(st);
+    ucmd.respond(&cmd)?;
+    if count > max {
+        return Err(EMSGSIZE);
+    }
+    Ok(())
+}
+
+/// IOMMU_IOAS_ALLOW_IOVAS: replace the allowed ranges.
+pub(crate) fn allow_iovas(f: &IommufdFile, cmd: uapi::IommuIoasAllowIovas) -> Result {
+    if cmd.reserved != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let ioas = f.get::<IoasObject>(cmd.ioas_id)?;
+    let n = cmd.num_iovas as usize;
+    let mut ranges = KVVec::new();
+    ranges.reserve(n, GFP_KERNEL_ACCOUNT)?;
+    let len = n.checked_mul(16).ok_or(EOVERFLOW)?;
+    let mut reader = UserSlice::new(user_ptr(cmd.allowed_iovas, 0, 0)?, len).reader();
+    for _ in 0..n {
+        let r = reader.read::<uapi::IommuIovaRange>()?;
+        ranges.push((r.start, r.last), GFP_KERNEL_ACCOUNT)?;
+    }
+    let result = ioas.state.lock().space.set_allowed(&ranges).map_err(kerr);
+    result
+}
+
+/// What MAP and MAP_FILE ask for, once their flags are checked.
+struct MapRequest {
+    ioas_id: u32,
+    flags: u32,
+    /// The IOVA for a fixed map.
+    iova: u64,
+    len: u64,
+    /// The user address (file offset) of the first byte: an allocated IOVA
+    /// keeps its alignment, and so does a later COPY from the area.
+    hint: u64,
+}
+
+/// MAP and MAP_FILE after their flag checks: place, pin with `pin`,
+/// insert as one area, fill the domains, answer with `answer`.
+fn map_pinned(
+    f: &IommufdFile,
+    req: MapRequest,
+    pin: impl FnOnce(bool, Account) -> Result<PinnedPages>,
+    answer: impl FnOnce(u64) -> Result,
+) -> Result {
+    let MapRequest {
+        ioas_id,
+        flags,
+        iova,
+        len,
+        hint,
+    } = req;
+    let ioas = f.get::<IoasObject>(ioas_id)?;
+    let place = placement(flags, iova, hint);
+    // Refuse a bad placement before pinning anything; the insert below
+    // checks again under the lock, since another thread may map first.
+    ioas.state.lock().space.probe(place, len).map_err(kerr)?;
+    let p = prot(flags);
+    let area = AreaPages {
+        pages: Arc::new(pin(p.write, f.account())?, GFP_KERNEL_ACCOUNT)?,
+        offset: 0,
+        uaddr: hint,
+    };
+    let mut st = ioas.state.lock();
+    let iova = st.space.map(place, len, p, area).map_err(kerr)?;
+    ioas.fill_and_answer(st, iova, len, answer)
+}
+
+/// IOMMU_IOAS_MAP: pin user memory and map it.
+pub(crate) fn map(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMap) -> Result {
+    check_map_flags(cmd.flags, cmd.reserved, &[cmd.iova, cmd.length])?;
+    let (va, len) = (cmd.user_va, cmd.length);
+    let req = MapRequest {
+        ioas_id: cmd.ioas_id,
+        flags: cmd.flags,
+        iova: cmd.iova,
+        len,
+        hint: va,
+    };
+    map_pinned(
+        f,
+        req,
+        |write, acct| PinnedPages::pin_user(va, len, write, acct),
+        |iova| {
+            cmd.iova = iova;
+            ucmd.respond(&cmd)
+        },
+    )
+}
+
+/// IOMMU_IOAS_MAP_FILE: pin a range of a memfd and map it.
+pub(crate) fn map_file(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMapFile) -> Result {
+    check_map_flags(cmd.flags, 0, &[cmd.iova, cmd.length])?;
+    let (fd, start, len) = (cmd.fd, cmd.start, cmd.length);
+    let req = MapRequest {
+        ioas_id: cmd.ioas_id,
+        flags: cmd.flags,
+        iova: cmd.iova,
+        len,
+        hint: start,
+    };
+    map_pinned(
+        f,
+        req,
+        |write, acct| PinnedPages::pin_memfd(fd, start, len, write, acct),
+        |iova| {
+            cmd.iova = iova;
+            ucmd.respond(&cmd)
+        },
+    )
+}
+
+/// IOMMU_IOAS_COPY: map pages already pinned in one IOAS into another
+/// (or the same), sharing them.
+pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy) -> Result {
+    check_map_flags(cmd.flags, 0, &[cmd.length, cmd.src_iova, cmd.dst_iova])?;
+    let p = prot(cmd.flags);
+    let src = f.get::<IoasObject>(cmd.src_ioas_id)?;
+    let mut parts: KVVec<(u64, AreaPages)> = KVVec::new();
+    src.state
+        .lock()
+        .space
+        .slices(cmd.src_iova, cmd.length, &mut |sl| {
+            let area = AreaPages {
+                pages: sl.area.data.pages.clone(),
+                offset: sl.area.data.offset + sl.offset,
+                uaddr: sl.area.data.uaddr.wrapping_add(sl.offset),
+            };
+            parts
+                .push((sl.len, area), GFP_KERNEL_ACCOUNT)
+                .map_err(|_| Errno::NoMem)
+        })
+        .map_err(kerr)?;
+    drop(src);
+    if p.write && parts.iter().any(|(_, a)| !a.pages.writable()) {
+        return Err(EPERM);
+    }
+    let dst = f.get::<IoasObject>(cmd.dst_ioas_id)?;
+    let hint = parts.first().map_or(0, |(_, a)| a.uaddr);
+    let place = placement(cmd.flags, cmd.dst_iova, hint);
+    let mut it = parts.drain_all();
+    let mut st = dst.state.lock();
+    let iova = st
+        .space
+        .map_parts(place, cmd.length, p, &mut || it.next())
+        .map_err(kerr)?;
+    dst.fill_and_answer(st, iova, cmd.length, |iova| {
+        cmd.dst_iova = iova;
+        ucmd.respond(&cmd)
+    })
+}
+
+/// IOMMU_IOAS_UNMAP: whole areas, or everything with iova 0 and length
+/// `u64::MAX`. The pages of the areas are unpinned as they go.
+pub(crate) fn unmap(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasUnmap) -> Result {
+    let ioas = f.get::<IoasObject>(cmd.ioas_id)?;
+    let bytes = if cmd.iova == 0 && cmd.length == u64::MAX {
+        ioas.state.lock().unmap_all()
+    } else {
+        if cmd.iova == u64::MAX || cmd.length == u64::MAX {
+            return Err(EOVERFLOW);
+        }
+        ioas.state.lock().unmap(cmd.iova, cmd.length)?
+    };
+    cmd.length = bytes;
+    ucmd.respond(&cmd)
+}
