@@ -493,10 +493,11 @@ pub(crate) fn detach(f: &IommufdFile, cmd: uapi::IommuDeviceDetach) -> Result {
 /// a driver without `hw_info`): type NONE, no data (the user buffer is
 /// zeroed), capability bits.
 pub(crate) fn get_hw_info(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwInfo) -> Result {
-    if cmd.flags & !uapi::HW_INFO_FLAG_INPUT_TYPE != 0 || cmd.reserved != [0; 3] {
+    if cmd.flags & !uapi::HW_INFO_FLAG_INPUT_TYPE != 0 || cmd.__reserved != [0; 3] {
         return Err(EOPNOTSUPP);
     }
-    if cmd.flags & uapi::HW_INFO_FLAG_INPUT_TYPE != 0 && cmd.data_type != uapi::HW_INFO_TYPE_DEFAULT
+    if cmd.flags & uapi::HW_INFO_FLAG_INPUT_TYPE != 0
+        && cmd.data_type() != uapi::HW_INFO_TYPE_DEFAULT
     {
         return Err(EOPNOTSUPP);
     }
@@ -515,7 +516,7 @@ pub(crate) fn get_hw_info(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuH
         at += n as u64;
     }
     cmd.data_len = 0;
-    cmd.data_type = uapi::HW_INFO_TYPE_DEFAULT;
+    cmd.set_data_type(uapi::HW_INFO_TYPE_DEFAULT);
     cmd.out_max_pasid_log2 = 0;
     cmd.out_capabilities = caps;
     ucmd.respond(&cmd)

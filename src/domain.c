@@ -21,6 +21,18 @@
 #include "pages.h"
 #include "pci_driver.h"
 
+/* The layouts Rust mirrors (pci.rs ResvRegion, domain.rs Geometry), which
+ * assert the same offsets there. */
+static_assert(sizeof(struct iommufd_rs_resv) == 24);
+static_assert(offsetof(struct iommufd_rs_resv, start) == 0);
+static_assert(offsetof(struct iommufd_rs_resv, last) == 8);
+static_assert(offsetof(struct iommufd_rs_resv, type) == 16);
+static_assert(offsetof(struct iommufd_rs_resv, pad) == 20);
+static_assert(sizeof(struct iommufd_rs_geometry) == 24);
+static_assert(offsetof(struct iommufd_rs_geometry, aperture_start) == 0);
+static_assert(offsetof(struct iommufd_rs_geometry, aperture_end) == 8);
+static_assert(offsetof(struct iommufd_rs_geometry, pgsize_bitmap) == 16);
+
 /**
  * iommufd_rs_domain_alloc() - a paging domain for a device
  * @d: a bound device

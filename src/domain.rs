@@ -38,6 +38,14 @@ pub(crate) struct Geometry {
     pub(crate) pgsize_bitmap: u64,
 }
 
+// The layout of `struct iommufd_rs_geometry`; `domain.c` asserts the same.
+const _: () = {
+    assert!(core::mem::size_of::<Geometry>() == 24);
+    assert!(core::mem::offset_of!(Geometry, aperture_start) == 0);
+    assert!(core::mem::offset_of!(Geometry, aperture_end) == 8);
+    assert!(core::mem::offset_of!(Geometry, pgsize_bitmap) == 16);
+};
+
 extern "C" {
     fn iommufd_rs_domain_alloc(
         d: *mut RawPci,

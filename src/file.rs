@@ -188,7 +188,7 @@ impl IommufdFile {
     /// device's options with their objects. As upstream, the object is
     /// looked up before `op` is checked.
     fn option(&self, ucmd: &UserCmd, mut cmd: uapi::IommuOption) -> Result {
-        if cmd.reserved != 0 {
+        if cmd.__reserved != 0 {
             return Err(EOPNOTSUPP);
         }
         let set = || match cmd.op {

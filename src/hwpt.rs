@@ -162,10 +162,10 @@ impl Drop for Hwpt {
 /// this project's SMMUv3 driver: -EOPNOTSUPP on this provider.
 pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAlloc) -> Result {
     if cmd.flags & !uapi::HWPT_ALLOC_NEST_PARENT != 0
-        || cmd.reserved != 0
+        || cmd.__reserved != 0
         || cmd.data_type != uapi::HWPT_DATA_NONE
         || cmd.fault_id != 0
-        || cmd.reserved2 != 0
+        || cmd.__reserved2 != 0
     {
         return Err(EOPNOTSUPP);
     }

@@ -33,7 +33,7 @@ use crate::{
 };
 use kernel::{
     alloc::KVVec,
-    new_mutex,
+    bindings, new_mutex,
     prelude::*,
     sync::{
         Arc,
@@ -296,7 +296,7 @@ pub(crate) fn iova_ranges(
     ucmd: &UserCmd,
     mut cmd: uapi::IommuIoasIovaRanges,
 ) -> Result {
-    if cmd.reserved != 0 {
+    if cmd.__reserved != 0 {
         return Err(EOPNOTSUPP);
     }
     let ioas = f.get::<IoasObject>(cmd.ioas_id)?;
@@ -305,7 +305,7 @@ pub(crate) fn iova_ranges(
     let mut count: u32 = 0;
     for (start, last) in st.space.iova_ranges() {
         if count < max {
-            let elm = uapi::IommuIovaRange { start, last };
+            let elm = uapi::IommuIovaRange::from(bindings::iommu_iova_range { start, last });
             let at = user_ptr(cmd.allowed_iovas, u64::from(count), 16)?;
             UserSlice::new(at, 16).writer().write(&elm)?;
         }
@@ -323,7 +323,7 @@ pub(crate) fn iova_ranges(
 
 /// IOMMU_IOAS_ALLOW_IOVAS: replace the allowed ranges.
 pub(crate) fn allow_iovas(f: &IommufdFile, cmd: uapi::IommuIoasAllowIovas) -> Result {
-    if cmd.reserved != 0 {
+    if cmd.__reserved != 0 {
         return Err(EOPNOTSUPP);
     }
     let ioas = f.get::<IoasObject>(cmd.ioas_id)?;
@@ -385,7 +385,7 @@ fn map_pinned(
 
 /// IOMMU_IOAS_MAP: pin user memory and map it.
 pub(crate) fn map(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMap) -> Result {
-    check_map_flags(cmd.flags, cmd.reserved, &[cmd.iova, cmd.length])?;
+    check_map_flags(cmd.flags, cmd.__reserved, &[cmd.iova, cmd.length])?;
     let (va, len) = (cmd.user_va, cmd.length);
     let req = MapRequest {
         ioas_id: cmd.ioas_id,

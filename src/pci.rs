@@ -49,6 +49,15 @@ pub(crate) struct ResvRegion {
     pad: u32,
 }
 
+// The layout of `struct iommufd_rs_resv`; `domain.c` asserts the same.
+const _: () = {
+    assert!(core::mem::size_of::<ResvRegion>() == 24);
+    assert!(core::mem::offset_of!(ResvRegion, start) == 0);
+    assert!(core::mem::offset_of!(ResvRegion, last) == 8);
+    assert!(core::mem::offset_of!(ResvRegion, kind) == 16);
+    assert!(core::mem::offset_of!(ResvRegion, pad) == 20);
+};
+
 /// The `iommufd_rs` PCI driver, registered while this value lives.
 pub(crate) struct PciDriver;
 

@@ -19,6 +19,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <uapi/linux/iommufd.h>
 
 #include "pci_driver.h"
 
@@ -176,6 +177,6 @@ int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps)
 		return -ENODEV;
 	*caps = 0;
 	if (!device_iommu_capable(&d->pdev->dev, IOMMU_CAP_PCI_ATS_SUPPORTED))
-		*caps |= 1ULL << 3;	/* IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
+		*caps |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
 	return 0;
 }

@@ -1,11 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The binary interface: command numbers and `#[repr(C)]` structs, identical
-//! to `include/uapi/linux/iommufd.h` of Linux 7.3 and to this project's
-//! `include/uapi/iommufd_rs.h` (whose layout `make check` proves equal to
-//! upstream's). Every command struct starts with `size: u32`.
+//! The binary interface: command numbers and the command structs.
+//!
+//! Upstream's structs are bindgen's (`kernel::bindings`, generated from
+//! Linux 7.3's `<uapi/linux/iommufd.h>`), wrapped to be read from and
+//! written to user memory, as Rust binder wraps its UAPI types. Only this
+//! project's extensions (commands 0xc0 and up, `include/uapi/iommufd_rs.h`)
+//! are written here; each of their fields carries its C name and offset,
+//! which Rust checks here and `tools/uapi-layout-check.py` checks against
+//! the C header for the target ABI. Every command struct starts with
+//! `size: u32`.
 
+use core::ops::{
+    Deref,
+    DerefMut, //
+};
 use kernel::{
+    bindings,
     ioctl::_IO,
     transmute::{
         AsBytes,
@@ -13,353 +24,293 @@ use kernel::{
     },
 };
 
-/// The ioctl type of every command (`IOMMUFD_TYPE`, `';'`).
-pub(crate) const IOMMUFD_TYPE: u32 = b';' as u32;
+/// Wraps upstream's generated structs for user copies. Each invocation
+/// lists the struct's fields: the exhaustive pattern below fails to compile
+/// if bindgen's struct has a field more, a field less or one of another
+/// type, and the size assertion proves that the fields fill the struct, so
+/// it has no padding.
+macro_rules! upstream_structs {
+    ($($(#[$m:meta])* $name:ident = $raw:ident { $($f:ident : $t:ty),* $(,)? })*) => {$(
+        $(#[$m])*
+        #[repr(transparent)]
+        #[derive(Clone, Copy, Default)]
+        pub(crate) struct $name(bindings::$raw);
 
-/// Declares command structs as plain old data for user copies.
-macro_rules! uapi_structs {
-    ($($(#[$m:meta])* struct $name:ident ($size:expr) { $($(#[$fm:meta])* $f:ident : $t:ty,)* })*) => {$(
+        // SAFETY: `repr(transparent)` over a `repr(C)` struct of integers
+        // (and arrays and unions of integers) without padding (proven
+        // below), so every bit pattern is valid.
+        unsafe impl FromBytes for $name {}
+        // SAFETY: as above: no padding, so every byte is initialised.
+        unsafe impl AsBytes for $name {}
+
+        impl Deref for $name {
+            type Target = bindings::$raw;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl DerefMut for $name {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+
+        impl From<bindings::$raw> for $name {
+            fn from(v: bindings::$raw) -> Self {
+                Self(v)
+            }
+        }
+
+        const _: () = {
+            #[allow(dead_code)]
+            fn fields_are(v: bindings::$raw) {
+                let bindings::$raw { $($f),* } = v;
+                $(let _: $t = $f;)*
+            }
+            assert!(
+                core::mem::size_of::<$name>() == 0 $(+ core::mem::size_of::<$t>())*
+            );
+        };
+    )*};
+}
+
+upstream_structs! {
+    /// `struct iommu_destroy`.
+    IommuDestroy = iommu_destroy { size: u32, id: u32 }
+    /// `struct iommu_ioas_alloc`.
+    IommuIoasAlloc = iommu_ioas_alloc { size: u32, flags: u32, out_ioas_id: u32 }
+    /// `struct iommu_iova_range`.
+    IommuIovaRange = iommu_iova_range { start: u64, last: u64 }
+    /// `struct iommu_ioas_iova_ranges`.
+    IommuIoasIovaRanges = iommu_ioas_iova_ranges {
+        size: u32, ioas_id: u32, num_iovas: u32, __reserved: u32,
+        allowed_iovas: u64, out_iova_alignment: u64,
+    }
+    /// `struct iommu_ioas_allow_iovas`.
+    IommuIoasAllowIovas = iommu_ioas_allow_iovas {
+        size: u32, ioas_id: u32, num_iovas: u32, __reserved: u32, allowed_iovas: u64,
+    }
+    /// `struct iommu_ioas_map`.
+    IommuIoasMap = iommu_ioas_map {
+        size: u32, flags: u32, ioas_id: u32, __reserved: u32,
+        user_va: u64, length: u64, iova: u64,
+    }
+    /// `struct iommu_ioas_map_file`.
+    IommuIoasMapFile = iommu_ioas_map_file {
+        size: u32, flags: u32, ioas_id: u32, fd: i32, start: u64, length: u64, iova: u64,
+    }
+    /// `struct iommu_ioas_copy`.
+    IommuIoasCopy = iommu_ioas_copy {
+        size: u32, flags: u32, dst_ioas_id: u32, src_ioas_id: u32,
+        length: u64, dst_iova: u64, src_iova: u64,
+    }
+    /// `struct iommu_ioas_unmap`.
+    IommuIoasUnmap = iommu_ioas_unmap { size: u32, ioas_id: u32, iova: u64, length: u64 }
+    /// `struct iommu_option`.
+    IommuOption = iommu_option {
+        size: u32, option_id: u32, op: u16, __reserved: u16, object_id: u32, val64: u64,
+    }
+    /// `struct iommu_hwpt_alloc`.
+    IommuHwptAlloc = iommu_hwpt_alloc {
+        size: u32, flags: u32, dev_id: u32, pt_id: u32, out_hwpt_id: u32, __reserved: u32,
+        data_type: u32, data_len: u32, data_uptr: u64, fault_id: u32, __reserved2: u32,
+    }
+    /// `struct iommu_hw_info`.
+    IommuHwInfo = iommu_hw_info {
+        size: u32, flags: u32, dev_id: u32, data_len: u32, data_uptr: u64,
+        __bindgen_anon_1: bindings::iommu_hw_info__bindgen_ty_1,
+        out_max_pasid_log2: u8, __reserved: [u8; 3], out_capabilities: u64,
+    }
+}
+
+impl IommuHwInfo {
+    /// `in_data_type` / `out_data_type`: one `__u32` under two names.
+    pub(crate) fn data_type(&self) -> u32 {
+        // SAFETY: both members of the union are `__u32` at offset 0, so
+        // reading either reads the same initialised integer.
+        unsafe { self.0.__bindgen_anon_1.in_data_type }
+    }
+
+    /// Sets `out_data_type`.
+    pub(crate) fn set_data_type(&mut self, t: u32) {
+        self.0.__bindgen_anon_1.out_data_type = t;
+    }
+}
+
+/// Declares this project's extension structs (`include/uapi/iommufd_rs.h`).
+/// Each field names its C field and offset; the assertions prove the Rust
+/// layout, and `tools/uapi-layout-check.py` reads the same lines to prove
+/// the C header's.
+macro_rules! extension_structs {
+    ($($(#[$m:meta])* struct $name:ident = $c:ident ($size:literal) {
+        $($(#[$fm:meta])* $f:ident : $t:ty => $cf:tt @ $off:literal,)*
+    })*) => {$(
         $(#[$m])*
         #[repr(C)]
         #[derive(Clone, Copy, Default)]
         pub(crate) struct $name { $($(#[$fm])* pub(crate) $f: $t,)* }
 
         // SAFETY: `repr(C)` with integer fields only, laid out without
-        // padding (the size assertion below proves the fields fill it), so
-        // every bit pattern is valid and there is no interior mutability.
+        // padding (the assertions below prove the fields fill it), so every
+        // bit pattern is valid and there is no interior mutability.
         unsafe impl FromBytes for $name {}
         // SAFETY: as above: no padding, so every byte is initialised.
         unsafe impl AsBytes for $name {}
 
-        const _: () = assert!(
-            core::mem::size_of::<$name>() == $size
-                && core::mem::size_of::<$name>() == 0 $(+ core::mem::size_of::<$t>())*
-        );
+        const _: () = {
+            assert!(core::mem::size_of::<$name>() == $size);
+            assert!(core::mem::size_of::<$name>() == 0 $(+ core::mem::size_of::<$t>())*);
+            $(assert!(core::mem::offset_of!($name, $f) == $off);)*
+        };
     )*};
 }
 
-uapi_structs! {
-    /// `struct iommu_destroy`.
-    struct IommuDestroy (8) {
+extension_structs! {
+    /// `struct iommu_device_bind`.
+    struct IommuDeviceBind = iommu_device_bind (24) {
         /// Struct size known to userspace.
-        size: u32,
-        /// Object to destroy.
-        id: u32,
-    }
-
-    /// `struct iommu_ioas_alloc`.
-    struct IommuIoasAlloc (12) {
-        /// Struct size known to userspace.
-        size: u32,
+        size: u32 => size @ 0,
         /// Must be 0.
-        flags: u32,
-        /// The new IOAS.
-        out_ioas_id: u32,
-    }
-
-    /// `struct iommu_iova_range`.
-    struct IommuIovaRange (16) {
-        /// First IOVA.
-        start: u64,
-        /// Last IOVA (inclusive).
-        last: u64,
-    }
-
-    /// `struct iommu_ioas_iova_ranges`.
-    struct IommuIoasIovaRanges (32) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// The IOAS.
-        ioas_id: u32,
-        /// In: capacity of the array; out: number of ranges.
-        num_iovas: u32,
-        /// Must be 0.
-        reserved: u32,
-        /// User pointer to `struct iommu_iova_range[]`.
-        allowed_iovas: u64,
-        /// Out: required IOVA alignment.
-        out_iova_alignment: u64,
-    }
-
-    /// `struct iommu_ioas_allow_iovas`.
-    struct IommuIoasAllowIovas (24) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// The IOAS.
-        ioas_id: u32,
-        /// Number of ranges.
-        num_iovas: u32,
-        /// Must be 0.
-        reserved: u32,
-        /// User pointer to `struct iommu_iova_range[]`.
-        allowed_iovas: u64,
-    }
-
-    /// `struct iommu_ioas_map`.
-    struct IommuIoasMap (40) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// `IOMMU_IOAS_MAP_*`.
-        flags: u32,
-        /// The IOAS.
-        ioas_id: u32,
-        /// Must be 0.
-        reserved: u32,
-        /// User address to map.
-        user_va: u64,
-        /// Bytes to map.
-        length: u64,
-        /// In (FIXED_IOVA) or out: the IOVA.
-        iova: u64,
-    }
-
-    /// `struct iommu_ioas_map_file`.
-    struct IommuIoasMapFile (40) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// `IOMMU_IOAS_MAP_*`.
-        flags: u32,
-        /// The IOAS.
-        ioas_id: u32,
-        /// The memfd.
-        fd: i32,
-        /// Byte offset in the file.
-        start: u64,
-        /// Bytes to map.
-        length: u64,
-        /// In (FIXED_IOVA) or out: the IOVA.
-        iova: u64,
-    }
-
-    /// `struct iommu_ioas_copy`.
-    struct IommuIoasCopy (40) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// `IOMMU_IOAS_MAP_*`.
-        flags: u32,
-        /// Destination IOAS.
-        dst_ioas_id: u32,
-        /// Source IOAS.
-        src_ioas_id: u32,
-        /// Bytes to copy.
-        length: u64,
-        /// In (FIXED_IOVA) or out: destination IOVA.
-        dst_iova: u64,
-        /// Source IOVA.
-        src_iova: u64,
-    }
-
-    /// `struct iommu_ioas_unmap`.
-    struct IommuIoasUnmap (24) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// The IOAS.
-        ioas_id: u32,
-        /// First IOVA.
-        iova: u64,
-        /// In: bytes; out: bytes unmapped.
-        length: u64,
-    }
-
-    /// `struct iommu_hwpt_alloc`.
-    struct IommuHwptAlloc (48) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// `IOMMU_HWPT_ALLOC_*`.
-        flags: u32,
-        /// The device the domain is for.
-        dev_id: u32,
-        /// The IOAS it follows.
-        pt_id: u32,
-        /// Out: the HWPT.
-        out_hwpt_id: u32,
-        /// Must be 0.
-        reserved: u32,
-        /// `IOMMU_HWPT_DATA_*`.
-        data_type: u32,
-        /// Length of the data.
-        data_len: u32,
-        /// User pointer to the data.
-        data_uptr: u64,
-        /// Fault queue (with FAULT_ID_VALID).
-        fault_id: u32,
-        /// Must be 0.
-        reserved2: u32,
-    }
-
-    /// `struct iommu_hw_info`.
-    struct IommuHwInfo (40) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// `IOMMU_HW_INFO_FLAG_*`.
-        flags: u32,
-        /// The bound device.
-        dev_id: u32,
-        /// In: user buffer length; out: the data's length.
-        data_len: u32,
-        /// User pointer to the buffer.
-        data_uptr: u64,
-        /// In (INPUT_TYPE) / out: `IOMMU_HW_INFO_TYPE_*`.
-        data_type: u32,
-        /// Out: log2 of the PASIDs supported.
-        out_max_pasid_log2: u8,
-        /// Must be 0.
-        reserved: [u8; 3],
-        /// Out: `IOMMU_HW_CAP_*`.
-        out_capabilities: u64,
-    }
-
-    /// `struct iommu_device_bind` (extension).
-    struct IommuDeviceBind (24) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// Must be 0.
-        flags: u32,
-        /// PCI segment (domain).
-        pci_segment: u32,
-        /// `bus << 8 | devfn`.
-        pci_rid: u32,
+        flags: u32 => flags @ 4,
+        /// PCI segment of the function.
+        pci_segment: u32 => pci_segment @ 8,
+        /// Bus, device and function (`PCI_DEVID`).
+        pci_rid: u32 => pci_rid @ 12,
         /// Out: the device object.
-        out_dev_id: u32,
+        out_dev_id: u32 => out_dev_id @ 16,
         /// Must be 0.
-        reserved: u32,
+        reserved: u32 => __reserved @ 20,
     }
 
-    /// `struct iommu_device_resv_regions` (extension).
-    struct IommuDeviceResvRegions (24) {
+    /// `struct iommu_device_attach`.
+    struct IommuDeviceAttach = iommu_device_attach (24) {
         /// Struct size known to userspace.
-        size: u32,
-        /// `IOMMU_RESV_QUERY_*`.
-        flags: u32,
+        size: u32 => size @ 0,
+        /// Must be 0.
+        flags: u32 => flags @ 4,
         /// The bound device.
-        dev_id: u32,
-        /// In: capacity of the array; out: number of regions.
-        num_regions: u32,
-        /// User pointer to `struct iommu_resv_region[]`.
-        regions_uptr: u64,
+        dev_id: u32 => dev_id @ 8,
+        /// An IOAS or a HWPT.
+        pt_id: u32 => pt_id @ 12,
+        /// Out: the HWPT the device is attached to.
+        out_hwpt_id: u32 => out_hwpt_id @ 16,
+        /// Must be 0.
+        reserved: u32 => __reserved @ 20,
     }
 
-    /// `struct iommu_resv_region` (extension).
-    struct IommuResvRegion (24) {
+    /// `struct iommu_device_detach`.
+    struct IommuDeviceDetach = iommu_device_detach (16) {
+        /// Struct size known to userspace.
+        size: u32 => size @ 0,
+        /// Must be 0.
+        flags: u32 => flags @ 4,
+        /// The bound device.
+        dev_id: u32 => dev_id @ 8,
+        /// Must be 0.
+        reserved: u32 => __reserved @ 12,
+    }
+
+    /// `struct iommu_resv_region`.
+    struct IommuResvRegion = iommu_resv_region (24) {
         /// First IOVA.
-        start: u64,
+        start: u64 => start @ 0,
         /// Last IOVA (inclusive).
-        last: u64,
-        /// `enum iommu_resv_type`.
-        kind: u32,
+        last: u64 => last @ 8,
+        /// `IOMMU_RESV_TYPE_*`.
+        kind: u32 => type @ 16,
         /// `IOMMU_RESV_FLAG_*`.
-        flags: u32,
+        flags: u32 => flags @ 20,
     }
 
-    /// `struct iommu_device_set_irqs` (extension).
-    struct IommuDeviceSetIrqs (24) {
+    /// `struct iommu_device_resv_regions`.
+    struct IommuDeviceResvRegions = iommu_device_resv_regions (24) {
         /// Struct size known to userspace.
-        size: u32,
+        size: u32 => size @ 0,
+        /// `IOMMU_RESV_QUERY_*`.
+        flags: u32 => flags @ 4,
+        /// The bound device.
+        dev_id: u32 => dev_id @ 8,
+        /// In: capacity of the array; out: number of regions.
+        num_regions: u32 => num_regions @ 12,
+        /// User pointer to `struct iommu_resv_region[]`.
+        regions_uptr: u64 => regions_uptr @ 16,
+    }
+
+    /// `struct iommu_device_set_irqs`.
+    struct IommuDeviceSetIrqs = iommu_device_set_irqs (24) {
+        /// Struct size known to userspace.
+        size: u32 => size @ 0,
         /// Must be 0.
-        flags: u32,
-        /// The bound, attached device.
-        dev_id: u32,
+        flags: u32 => flags @ 4,
+        /// The bound device.
+        dev_id: u32 => dev_id @ 8,
         /// Number of vectors (0: free them).
-        nvec: u32,
+        nvec: u32 => nvec @ 12,
         /// User pointer to `__s32[nvec]` eventfds.
-        eventfds_uptr: u64,
+        eventfds_uptr: u64 => eventfds_uptr @ 16,
     }
 
-    /// `struct iommu_device_attach` (extension).
-    struct IommuDeviceAttach (24) {
+    /// `struct iommu_hwpt_translate`.
+    struct IommuHwptTranslate = iommu_hwpt_translate (32) {
         /// Struct size known to userspace.
-        size: u32,
-        /// Must be 0.
-        flags: u32,
-        /// The bound device.
-        dev_id: u32,
-        /// The IOAS to attach to.
-        pt_id: u32,
-        /// Out: the paging HWPT made for the attachment.
-        out_hwpt_id: u32,
-        /// Must be 0.
-        reserved: u32,
-    }
-
-    /// `struct iommu_device_detach` (extension).
-    struct IommuDeviceDetach (16) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// Must be 0.
-        flags: u32,
-        /// The bound device.
-        dev_id: u32,
-        /// Must be 0.
-        reserved: u32,
-    }
-
-    /// `struct iommu_hwpt_translate` (diagnostic extension).
-    struct IommuHwptTranslate (32) {
-        /// Struct size known to userspace.
-        size: u32,
+        size: u32 => size @ 0,
         /// The HWPT.
-        hwpt_id: u32,
+        hwpt_id: u32 => hwpt_id @ 4,
         /// The IOVA to look up.
-        iova: u64,
+        iova: u64 => iova @ 8,
         /// Out: what it translates to.
-        out_phys: u64,
+        out_phys: u64 => out_phys @ 16,
         /// Out: leaf size, 0 when the provider cannot tell.
-        out_leaf_size: u64,
-    }
-
-    /// `struct iommu_option`.
-    struct IommuOption (24) {
-        /// Struct size known to userspace.
-        size: u32,
-        /// `IOMMU_OPTION_*`.
-        option_id: u32,
-        /// `IOMMU_OPTION_OP_SET` or `_GET`.
-        op: u16,
-        /// Must be 0.
-        reserved: u16,
-        /// Object the option applies to (0: global).
-        object_id: u32,
-        /// Value in or out.
-        val64: u64,
+        out_leaf_size: u64 => out_leaf_size @ 24,
     }
 }
 
 /// `IOMMU_IOAS_MAP_FIXED_IOVA`.
-pub(crate) const MAP_FIXED_IOVA: u32 = 1 << 0;
+pub(crate) const MAP_FIXED_IOVA: u32 = bindings::iommufd_ioas_map_flags_IOMMU_IOAS_MAP_FIXED_IOVA;
 /// `IOMMU_IOAS_MAP_WRITEABLE`.
-pub(crate) const MAP_WRITEABLE: u32 = 1 << 1;
+pub(crate) const MAP_WRITEABLE: u32 = bindings::iommufd_ioas_map_flags_IOMMU_IOAS_MAP_WRITEABLE;
 /// `IOMMU_IOAS_MAP_READABLE`.
-pub(crate) const MAP_READABLE: u32 = 1 << 2;
+pub(crate) const MAP_READABLE: u32 = bindings::iommufd_ioas_map_flags_IOMMU_IOAS_MAP_READABLE;
 
-/// `IOMMU_RESV_QUERY_NEST_PARENT`: the view of a stage-2 parent.
-pub(crate) const RESV_QUERY_NEST_PARENT: u32 = 1 << 0;
-/// `IOMMU_RESV_FLAG_USER_WINDOW`: the SW_MSI window set by IOMMU_OPTION.
-pub(crate) const RESV_FLAG_USER_WINDOW: u32 = 1 << 0;
 /// `IOMMU_HW_INFO_FLAG_INPUT_TYPE`.
-pub(crate) const HW_INFO_FLAG_INPUT_TYPE: u32 = 1 << 0;
-/// `IOMMU_HW_INFO_TYPE_NONE` / `_DEFAULT`.
-pub(crate) const HW_INFO_TYPE_DEFAULT: u32 = 0;
+pub(crate) const HW_INFO_FLAG_INPUT_TYPE: u32 =
+    bindings::iommufd_hw_info_flags_IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+/// `IOMMU_HW_INFO_TYPE_DEFAULT` (= `_NONE`).
+pub(crate) const HW_INFO_TYPE_DEFAULT: u32 =
+    bindings::iommu_hw_info_type_IOMMU_HW_INFO_TYPE_DEFAULT;
 
 /// `IOMMU_HWPT_DATA_NONE`: a paging HWPT.
-pub(crate) const HWPT_DATA_NONE: u32 = 0;
+pub(crate) const HWPT_DATA_NONE: u32 = bindings::iommu_hwpt_data_type_IOMMU_HWPT_DATA_NONE;
 /// `IOMMU_HWPT_ALLOC_NEST_PARENT`.
-pub(crate) const HWPT_ALLOC_NEST_PARENT: u32 = 1 << 0;
-
-/// The most vectors a PCI function can have (MSI-X).
-pub(crate) const MAX_VECTORS: u32 = 2048;
+pub(crate) const HWPT_ALLOC_NEST_PARENT: u32 =
+    bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT;
 
 /// `IOMMU_OPTION_RLIMIT_MODE`.
-pub(crate) const OPTION_RLIMIT_MODE: u32 = 0;
+pub(crate) const OPTION_RLIMIT_MODE: u32 = bindings::iommufd_option_IOMMU_OPTION_RLIMIT_MODE;
 /// `IOMMU_OPTION_HUGE_PAGES`.
-pub(crate) const OPTION_HUGE_PAGES: u32 = 1;
+pub(crate) const OPTION_HUGE_PAGES: u32 = bindings::iommufd_option_IOMMU_OPTION_HUGE_PAGES;
 /// `IOMMU_OPTION_SW_MSI_START` (extension).
 pub(crate) const OPTION_SW_MSI_START: u32 = 2;
 /// `IOMMU_OPTION_SW_MSI_SIZE` (extension).
 pub(crate) const OPTION_SW_MSI_SIZE: u32 = 3;
 /// `IOMMU_OPTION_OP_SET`.
-pub(crate) const OPTION_OP_SET: u16 = 0;
+pub(crate) const OPTION_OP_SET: u16 = bindings::iommufd_option_ops_IOMMU_OPTION_OP_SET as u16;
 /// `IOMMU_OPTION_OP_GET`.
-pub(crate) const OPTION_OP_GET: u16 = 1;
+pub(crate) const OPTION_OP_GET: u16 = bindings::iommufd_option_ops_IOMMU_OPTION_OP_GET as u16;
+
+/// `IOMMU_RESV_QUERY_NEST_PARENT` (extension): the view of a stage-2 parent.
+pub(crate) const RESV_QUERY_NEST_PARENT: u32 = 1 << 0;
+/// `IOMMU_RESV_FLAG_USER_WINDOW` (extension): the SW_MSI window set by
+/// IOMMU_OPTION.
+pub(crate) const RESV_FLAG_USER_WINDOW: u32 = 1 << 0;
+
+/// The most vectors a PCI function can have (MSI-X).
+pub(crate) const MAX_VECTORS: u32 = 2048;
+
+/// The ioctl type of every command (`IOMMUFD_TYPE`, `';'`).
+const IOMMUFD_TYPE: u32 = bindings::IOMMUFD_TYPE as u32;
 
 /// The commands this module implements: number, ioctl, minimum size (the
 /// end of the last mandatory field, as upstream's `IOCTL_OP` gives it).
@@ -401,53 +352,68 @@ pub(crate) enum Command {
     HwptTranslate,
 }
 
+/// This project's command numbers (`IOMMUFD_RS_CMD_*` of
+/// `include/uapi/iommufd_rs.h`), above upstream's.
+const CMD_DEVICE_BIND: u32 = 0xc0;
+const CMD_DEVICE_ATTACH: u32 = 0xc1;
+const CMD_DEVICE_DETACH: u32 = 0xc2;
+const CMD_DEVICE_GET_RESV_REGIONS: u32 = 0xc3;
+const CMD_DEVICE_SET_IRQS: u32 = 0xc4;
+const CMD_HWPT_TRANSLATE: u32 = 0xd0;
+
 impl Command {
+    /// Every command.
+    const ALL: [Self; 17] = [
+        Self::Destroy,
+        Self::IoasAlloc,
+        Self::IoasAllowIovas,
+        Self::IoasCopy,
+        Self::IoasIovaRanges,
+        Self::IoasMap,
+        Self::IoasUnmap,
+        Self::Option,
+        Self::IoasMapFile,
+        Self::HwptAlloc,
+        Self::GetHwInfo,
+        Self::DeviceBind,
+        Self::DeviceAttach,
+        Self::DeviceGetResvRegions,
+        Self::DeviceSetIrqs,
+        Self::DeviceDetach,
+        Self::HwptTranslate,
+    ];
+
+    /// The command number (`_IOC_NR`).
+    fn nr(self) -> u32 {
+        match self {
+            Self::Destroy => bindings::IOMMUFD_CMD_DESTROY,
+            Self::IoasAlloc => bindings::IOMMUFD_CMD_IOAS_ALLOC,
+            Self::IoasAllowIovas => bindings::IOMMUFD_CMD_IOAS_ALLOW_IOVAS,
+            Self::IoasCopy => bindings::IOMMUFD_CMD_IOAS_COPY,
+            Self::IoasIovaRanges => bindings::IOMMUFD_CMD_IOAS_IOVA_RANGES,
+            Self::IoasMap => bindings::IOMMUFD_CMD_IOAS_MAP,
+            Self::IoasUnmap => bindings::IOMMUFD_CMD_IOAS_UNMAP,
+            Self::Option => bindings::IOMMUFD_CMD_OPTION,
+            Self::IoasMapFile => bindings::IOMMUFD_CMD_IOAS_MAP_FILE,
+            Self::HwptAlloc => bindings::IOMMUFD_CMD_HWPT_ALLOC,
+            Self::GetHwInfo => bindings::IOMMUFD_CMD_GET_HW_INFO,
+            Self::DeviceBind => CMD_DEVICE_BIND,
+            Self::DeviceAttach => CMD_DEVICE_ATTACH,
+            Self::DeviceDetach => CMD_DEVICE_DETACH,
+            Self::DeviceGetResvRegions => CMD_DEVICE_GET_RESV_REGIONS,
+            Self::DeviceSetIrqs => CMD_DEVICE_SET_IRQS,
+            Self::HwptTranslate => CMD_HWPT_TRANSLATE,
+        }
+    }
+
     /// The command with number `nr`, if this module implements it.
     pub(crate) fn from_nr(nr: u32) -> Option<Self> {
-        Some(match nr {
-            0x80 => Self::Destroy,
-            0x81 => Self::IoasAlloc,
-            0x82 => Self::IoasAllowIovas,
-            0x83 => Self::IoasCopy,
-            0x84 => Self::IoasIovaRanges,
-            0x85 => Self::IoasMap,
-            0x86 => Self::IoasUnmap,
-            0x87 => Self::Option,
-            0x89 => Self::HwptAlloc,
-            0x8a => Self::GetHwInfo,
-            0x8f => Self::IoasMapFile,
-            0xc0 => Self::DeviceBind,
-            0xc1 => Self::DeviceAttach,
-            0xc2 => Self::DeviceDetach,
-            0xc3 => Self::DeviceGetResvRegions,
-            0xc4 => Self::DeviceSetIrqs,
-            0xd0 => Self::HwptTranslate,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|c| c.nr() == nr)
     }
 
     /// The full ioctl number.
     pub(crate) fn ioctl_num(self) -> u32 {
-        let nr = match self {
-            Self::Destroy => 0x80,
-            Self::IoasAlloc => 0x81,
-            Self::IoasAllowIovas => 0x82,
-            Self::IoasCopy => 0x83,
-            Self::IoasIovaRanges => 0x84,
-            Self::IoasMap => 0x85,
-            Self::IoasUnmap => 0x86,
-            Self::Option => 0x87,
-            Self::IoasMapFile => 0x8f,
-            Self::HwptAlloc => 0x89,
-            Self::GetHwInfo => 0x8a,
-            Self::DeviceBind => 0xc0,
-            Self::DeviceAttach => 0xc1,
-            Self::DeviceDetach => 0xc2,
-            Self::DeviceGetResvRegions => 0xc3,
-            Self::DeviceSetIrqs => 0xc4,
-            Self::HwptTranslate => 0xd0,
-        };
-        _IO(IOMMUFD_TYPE, nr)
+        _IO(IOMMUFD_TYPE, self.nr())
     }
 
     /// Upstream's minimum size: the end of the last mandatory field.

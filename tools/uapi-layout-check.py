@@ -1,21 +1,27 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Prove include/uapi/iommufd_rs.h binary-compatible with Linux's iommufd.h.
+"""Prove include/uapi/iommufd_rs.h binary-compatible with Linux's iommufd.h,
+and its extension structs identical to the Rust module's.
 
 Generates one C file that includes upstream's <linux/iommufd.h>, captures
 the size, every field's offset and width of each struct both headers define,
 and the value of every shared enum constant and ioctl number; then renames
 those names and includes our header, and _Static_asserts that each matches.
+The extension structs (ours only) are checked against src/uapi.rs: every
+field its `extension_structs!` declares, with its C name, width and offset,
+and the struct's size (the Rust compiler checks the same numbers against the
+Rust structs), and every extension struct of the header must be declared
+there.
 The caller compiles it (-fsyntax-only) against the kernel's installed UAPI
 headers with the target compiler, so the check is the target ABI's.
 
-Usage: uapi-layout-check.py OURS.h UPSTREAM_iommufd.h OUT.c
+Usage: uapi-layout-check.py OURS.h UPSTREAM_iommufd.h UAPI.rs OUT.c
 Prints a one-line summary of what is checked.
 """
 import re
 import sys
 
-ours_path, up_path, out_path = sys.argv[1:4]
+ours_path, up_path, rs_path, out_path = sys.argv[1:5]
 ours = open(ours_path).read()
 up = open(up_path).read()
 
@@ -93,7 +99,30 @@ for c in shared_consts:
 for m in shared_macros:
     o.append(f"_Static_assert((long long)UP_M_{m} == (long long){m}, \"{m}\");")
     checks += 1
+
+# The extensions, against the Rust declarations.
+WIDTH = {"u8": 1, "u16": 2, "u32": 4, "i32": 4, "u64": 8}
+rs = open(rs_path).read()
+ext = {}
+for rname, cname, size, body in re.findall(
+        r"struct (\w+) = (\w+) \((\d+)\) \{(.*?)\n    \}", rs, flags=re.S):
+    ext[cname] = (int(size), re.findall(r"^\s*\w+: (\w+) => (\w+) @ (\d+),", body, flags=re.M))
+ours_only = set(structs) - set(shared_structs)
+if ours_only != set(ext):
+    sys.exit(f"extension structs of the header {sorted(ours_only)} != src/uapi.rs {sorted(ext)}")
+nx = 0
+for cname, (size, fields) in sorted(ext.items()):
+    if [f for _, f, _ in fields] != structs[cname]:
+        sys.exit(f"struct {cname}: src/uapi.rs fields {[f for _, f, _ in fields]} != header {structs[cname]}")
+    o.append(f'_Static_assert(sizeof(struct {cname}) == {size}, "sizeof(struct {cname})");')
+    nx += 1
+    for ty, f, off in fields:
+        o.append(f'_Static_assert(offsetof(struct {cname}, {f}) == {off}, "offset of {cname}.{f}");')
+        o.append(f'_Static_assert(sizeof(((struct {cname} *)0)->{f}) == {WIDTH[ty]}, "width of {cname}.{f}");')
+        nx += 2
+checks += nx
 open(out_path, "w").write("\n".join(o) + "\n")
 nf = sum(len(f) for f in shared_structs.values())
 print(f"{len(shared_structs)} structs, {nf} fields, {len(shared_consts)} constants, "
-      f"{len(shared_macros)} ioctl numbers: {checks} assertions")
+      f"{len(shared_macros)} ioctl numbers; {len(ext)} extension structs against src/uapi.rs: "
+      f"{checks} assertions")

@@ -280,6 +280,15 @@ pub(crate) struct DomainStats {
     minimum: u64,
 }
 
+// The layout of `struct smmu_rs_domain_stats`; `glue.c` asserts the same.
+const _: () = {
+    assert!(core::mem::size_of::<DomainStats>() == 24);
+    assert!(core::mem::offset_of!(DomainStats, vmid) == 0);
+    assert!(core::mem::offset_of!(DomainStats, ias) == 4);
+    assert!(core::mem::offset_of!(DomainStats, descriptors) == 8);
+    assert!(core::mem::offset_of!(DomainStats, minimum) == 16);
+};
+
 /// Fills `stats` with the domain's VMID, input size, valid descriptors and
 /// the fewest descriptors its translations need.
 ///

@@ -27,6 +27,14 @@
 
 #include "glue.h"
 
+/* The layout Rust mirrors (exports.rs DomainStats), which asserts the same
+ * offsets there. */
+static_assert(sizeof(struct smmu_rs_domain_stats) == 24);
+static_assert(offsetof(struct smmu_rs_domain_stats, vmid) == 0);
+static_assert(offsetof(struct smmu_rs_domain_stats, ias) == 4);
+static_assert(offsetof(struct smmu_rs_domain_stats, descriptors) == 8);
+static_assert(offsetof(struct smmu_rs_domain_stats, minimum) == 16);
+
 /* Exported by dma-iommu.c; its header is private to drivers/iommu. */
 void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list);
 

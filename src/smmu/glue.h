@@ -61,7 +61,7 @@ void smmu_rs_rs_flush_all(void *domain);
  * @minimum: the fewest descriptors any table needs for the same
  *           translations (blocks wherever they could be used)
  *
- * Mirrored by DomainStats in smmu/exports.rs.
+ * Mirrored by DomainStats in exports.rs; both sides assert the layout.
  */
 struct smmu_rs_domain_stats {
 	u32 vmid;
