@@ -219,4 +219,34 @@ TEST_F(msi, resv_regions_query)
 	EXPECT_EQ(ENOENT, resv(self->fd, self->ioas, 0, r, &n));
 }
 
+/*
+ * The nest-parent view's aperture (asked of smmu_rs without a domain, or read
+ * from a domain the in-tree driver allocates and frees) is the aperture a
+ * real nest-parent HWPT imposes on its IOAS: its RESERVED region starts one
+ * past the last usable IOVA.
+ */
+TEST_F(msi, nest_parent_view_matches_a_nest_parent_hwpt)
+{
+	struct iommu_hwpt_alloc c = { .size = sizeof(c), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
+				      .dev_id = self->dev, .pt_id = self->ioas };
+	struct iommu_iova_range ranges[8];
+	struct iommu_resv_region r[8];
+	__u32 n = 8, num = 8;
+	__u64 top = 0, last = 0;
+
+	ASSERT_EQ(0, resv(self->fd, self->dev, IOMMU_RESV_QUERY_NEST_PARENT, r, &n));
+	for (__u32 i = 0; i < n; i++)
+		if (r[i].type == IOMMU_RESV_TYPE_RESERVED && r[i].last == UINT64_MAX)
+			top = r[i].start;
+	ASSERT_NE(0, top);
+	ASSERT_EQ(0, xioctl(self->fd, IOMMU_HWPT_ALLOC, &c));
+	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas, ranges, &num, NULL));
+	ASSERT_LT(0, num);
+	for (__u32 i = 0; i < num; i++)
+		if (ranges[i].last > last)
+			last = ranges[i].last;
+	EXPECT_EQ(top, last + 1);
+	EXPECT_EQ(0, destroy(self->fd, c.out_hwpt_id));
+}
+
 TEST_HARNESS_MAIN

@@ -16,6 +16,7 @@
 //! after, and never while the file's object table lock is held.
 
 use crate::{
+    domain::Geometry,
     file::{
         user_ptr,
         IommufdFile, //
@@ -43,17 +44,18 @@ use crate::{
         ResvRegion, //
     },
     uapi,
-    ucmd::UserCmd,
+    ucmd::UserCmd, //
 };
 use kernel::{
     alloc::KVVec,
-    bindings, new_mutex,
+    bindings,
+    new_mutex,
     prelude::*,
     sync::{
         Arc,
         Mutex, //
     },
-    uaccess::UserSlice,
+    uaccess::UserSlice, //
 };
 
 /// The core's view of a driver region.
@@ -559,7 +561,7 @@ pub(crate) fn resv_regions(
     if nest {
         // The aperture of a nest-parent domain of this device, as RESERVED
         // regions at both ends.
-        let geo = crate::domain::Domain::alloc(&dev.pci, uapi::HWPT_ALLOC_NEST_PARENT)?.geometry();
+        let geo = Geometry::nest_parent(&dev.pci)?;
         let reserved = |start, last| sw_msi::ResvRegion {
             start,
             last,

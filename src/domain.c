@@ -186,10 +186,6 @@ void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
 	iommu_unmap(dom, base, end - base);
 }
 
-/* Exported by smmu_rs when it is loaded; looked up, never linked against. */
-int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
-			     u64 *leaf_size);
-
 /**
  * iommufd_rs_domain_translate() - what an IOVA translates to
  * @dom: the domain
@@ -197,22 +193,21 @@ int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
  * @phys: the output address
  * @leaf_size: the size of the leaf entry that maps it, or 0 when the
  *             domain's driver cannot tell (the IOMMU core API has no such
- *             query; our smmu_rs driver answers for its own domains)
+ *             query; a driver of this project answers through its provider)
  *
  * Return: 0, or -ENOENT if nothing is mapped there.
  */
 int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
 				u64 *leaf_size)
 {
-	typeof(&smmu_rs_domain_translate) walk = symbol_get(smmu_rs_domain_translate);
+	const struct iommufd_rs_provider *p = iommufd_rs_provider_get(dom->owner);
 	phys_addr_t pa;
-	int ret;
 
-	if (walk) {
-		ret = walk(dom, iova, phys, leaf_size);
-		symbol_put(smmu_rs_domain_translate);
-		if (ret != -EOPNOTSUPP)
-			return ret;
+	if (p) {
+		int ret = p->domain_translate(dom, iova, phys, leaf_size);
+
+		iommufd_rs_provider_put(p);
+		return ret;
 	}
 	*leaf_size = 0;
 	pa = iommu_iova_to_phys(dom, iova);
@@ -220,6 +215,43 @@ int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
 		return -ENOENT;
 	*phys = pa;
 	return 0;
+}
+
+/*
+ * The iommu_ops of the IOMMU driver a device is behind (the core's own
+ * dev_iommu_ops() is private to drivers/iommu/). A function bound to our
+ * driver was probed by its IOMMU (driver_managed_dma needs a group), and its
+ * dev->iommu lives until the function leaves the driver.
+ */
+static const struct iommu_ops *device_iommu_ops(struct device *dev)
+{
+	return dev->iommu && dev->iommu->iommu_dev ? dev->iommu->iommu_dev->ops : NULL;
+}
+
+/**
+ * iommufd_rs_nest_parent_geometry() - the geometry a nest-parent domain for
+ * a device would have, asked of its driver's provider without allocating one
+ * @d: the device
+ * @geo: the answer
+ *
+ * Return: 0; -EOPNOTSUPP if the device's driver has no provider (the IOMMU
+ * core API can only tell by allocating a domain); -ENODEV if the device
+ * left the driver.
+ */
+int iommufd_rs_nest_parent_geometry(struct iommufd_rs_pci *d,
+				    struct iommufd_rs_geometry *geo)
+{
+	const struct iommufd_rs_provider *p;
+	int ret;
+
+	if (d->removed)
+		return -ENODEV;
+	p = iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
+	if (!p)
+		return -EOPNOTSUPP;
+	ret = p->nest_parent_geometry(&d->pdev->dev, geo);
+	iommufd_rs_provider_put(p);
+	return ret;
 }
 
 /**

@@ -9,6 +9,8 @@
 
 #include <linux/types.h>
 
+#include "iommufd_rs_driver.h"
+
 struct iommu_domain;
 struct iommufd_rs_pci;
 struct iommufd_rs_pages;
@@ -19,13 +21,6 @@ struct iommufd_rs_resv {
 	u64 last;
 	u32 type;	/* enum iommu_resv_type */
 	u32 pad;
-};
-
-/* What the IOAS needs to know about a domain. */
-struct iommufd_rs_geometry {
-	u64 aperture_start;
-	u64 aperture_end;
-	u64 pgsize_bitmap;
 };
 
 struct iommu_domain *iommufd_rs_domain_alloc(struct iommufd_rs_pci *d, u32 flags,
@@ -40,6 +35,8 @@ void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
 int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
 int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
 				u64 *leaf_size);
+int iommufd_rs_nest_parent_geometry(struct iommufd_rs_pci *d,
+				    struct iommufd_rs_geometry *geo);
 int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv *out,
 				u32 max, u32 *count);
 

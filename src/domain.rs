@@ -11,10 +11,11 @@ use crate::{
     pci::{
         BoundDevice,
         RawPci, //
-    },
+    }, //
 };
 use core::ptr::NonNull;
 use kernel::{
+    bindings,
     error::to_result,
     ffi::c_int,
     prelude::*, //
@@ -26,7 +27,7 @@ pub(crate) struct RawDomain {
     _opaque: [u8; 0],
 }
 
-/// `struct iommufd_rs_geometry` of `domain.h`.
+/// `struct iommufd_rs_geometry` of `iommufd_rs_driver.h`.
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Geometry {
@@ -72,6 +73,26 @@ extern "C" {
         leaf_size: *mut u64,
     ) -> c_int;
     fn iommufd_rs_domain_msi_cookie(dom: *mut RawDomain, base: u64) -> c_int;
+    fn iommufd_rs_nest_parent_geometry(d: *mut RawPci, geo: *mut Geometry) -> c_int;
+}
+
+impl Geometry {
+    /// The geometry a nest-parent domain for `dev` has. Asked of the
+    /// device's driver when it is one of this project's (its provider,
+    /// `iommufd_rs_driver.h`), which answers without a domain; any other
+    /// driver can only tell by allocating one, which is then freed.
+    pub(crate) fn nest_parent(dev: &BoundDevice) -> Result<Self> {
+        let mut geo = Geometry::default();
+        // SAFETY: `dev.raw()` is live while `dev` is; `geo` is a valid place.
+        match to_result(unsafe { iommufd_rs_nest_parent_geometry(dev.raw(), &mut geo) }) {
+            Err(e) if e == EOPNOTSUPP => Domain::alloc(
+                dev,
+                bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT,
+            )
+            .map(|d| d.geometry()),
+            r => r.map(|()| geo),
+        }
+    }
 }
 
 /// A paging domain of a device's IOMMU driver; freed on drop, which the

@@ -31,7 +31,7 @@ use crate::{
         self,
         Command, //
     },
-    ucmd::UserCmd,
+    ucmd::UserCmd, //
 };
 use kernel::{
     fs::File,
@@ -46,7 +46,7 @@ use kernel::{
         Arc,
         Mutex, //
     },
-    uaccess::UserPtr,
+    uaccess::UserPtr, //
 };
 
 /// What a file owns.

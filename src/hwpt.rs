@@ -19,14 +19,14 @@ use crate::{
         ObjectHeader, //
     },
     uapi,
-    ucmd::UserCmd,
+    ucmd::UserCmd, //
 };
 use kernel::{
     prelude::*,
     sync::{
         Arc,
         LockedBy, //
-    },
+    }, //
 };
 
 /// A paging HWPT: a domain registered with an IOAS. While it lives, the

@@ -29,17 +29,18 @@ use crate::{
         PinnedPages, //
     },
     uapi,
-    ucmd::UserCmd,
+    ucmd::UserCmd, //
 };
 use kernel::{
     alloc::KVVec,
-    bindings, new_mutex,
+    bindings,
+    new_mutex,
     prelude::*,
     sync::{
         Arc,
         Mutex, //
     },
-    uaccess::UserSlice,
+    uaccess::UserSlice, //
 };
 
 /// What backs one area: a byte range of a pinned mapping.

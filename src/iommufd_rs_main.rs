@@ -13,7 +13,7 @@ use kernel::{
         MiscDeviceOptions,
         MiscDeviceRegistration, //
     },
-    prelude::*,
+    prelude::*, //
 };
 
 mod device;

@@ -8,7 +8,7 @@ use crate::{
     pci::{
         BoundDevice,
         RawPci, //
-    },
+    }, //
 };
 use core::ptr::NonNull;
 use kernel::{

@@ -9,7 +9,10 @@ use crate::iova_space::{
     AllocError,
     Storage, //
 };
-use kernel::{alloc::KVVec, prelude::*};
+use kernel::{
+    alloc::KVVec,
+    prelude::*, //
+};
 
 /// [`Alloc`] for the kernel.
 pub(crate) struct KernelAlloc;

@@ -47,7 +47,7 @@ use core::{
     sync::atomic::{
         AtomicUsize,
         Ordering, //
-    },
+    }, //
 };
 use kernel::{
     alloc::KVVec,
@@ -55,7 +55,7 @@ use kernel::{
     sync::{
         Arc,
         SetOnce, //
-    },
+    }, //
 };
 
 /// What every object carries: its id and its dependency count.

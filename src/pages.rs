@@ -8,8 +8,11 @@
 use core::ptr::NonNull;
 use kernel::{
     error::to_result,
-    ffi::{c_int, c_ulong},
-    prelude::*,
+    ffi::{
+        c_int,
+        c_ulong, //
+    },
+    prelude::*, //
 };
 
 /// The opaque `struct iommufd_rs_pages` of `pages.c`.

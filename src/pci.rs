@@ -7,8 +7,11 @@ use core::ptr::NonNull;
 use kernel::{
     alloc::KVVec,
     error::to_result,
-    ffi::{c_int, c_void},
-    prelude::*,
+    ffi::{
+        c_int,
+        c_void, //
+    },
+    prelude::*, //
 };
 
 /// The opaque `struct iommufd_rs_pci` of `pci_driver.c`.

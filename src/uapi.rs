@@ -21,7 +21,7 @@ use kernel::{
     transmute::{
         AsBytes,
         FromBytes, //
-    },
+    }, //
 };
 
 /// Wraps upstream's generated structs for user copies. Each invocation

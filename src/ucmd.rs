@@ -21,7 +21,7 @@ use kernel::{
     uaccess::{
         UserPtr,
         UserSlice, //
-    },
+    }, //
 };
 
 /// The largest command struct this module knows, in bytes.

@@ -20,7 +20,8 @@ install -m 0755 "$REPO/tools/guest/init" "$root/init"
 cp "$REPO/tools/guest/lib.sh" "$REPO/tools/guest/smmu_rs_checks.sh" "$root/guest/"
 cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
 cp -a "$KBUILD"/modinst/lib/modules/* "$root/lib/modules/"
-cp "$REPO/build/module/iommufd_rs.ko" "$REPO/build/module/src/smmu/smmu_rs.ko" "$root/guest/"
+cp "$REPO/build/module/iommufd_rs.ko" "$REPO/build/module/iommufd_rs_driver.ko" \
+	"$REPO/build/module/src/smmu/smmu_rs.ko" "$root/guest/"
 
 # Our tests, through their kselftest Makefile (lib.mk of the same source).
 make -s -C "$REPO/selftests" KSRC="$KSRC" CROSS_COMPILE="${CROSS_CC%gcc}" \

@@ -15,7 +15,11 @@
 //! Allocation happens only in [`Tree::insert`], before the tree is touched: a
 //! failed insert leaves the tree unchanged.
 
-use super::{Alloc, AllocError, Storage};
+use super::{
+    Alloc,
+    AllocError,
+    Storage, //
+};
 use core::cmp::Ordering;
 
 /// The index that means "no node".

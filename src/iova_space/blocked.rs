@@ -12,8 +12,13 @@
 //! allocator keeps them).
 
 use super::{
-    avl::{Augmented, NodeRef, Tree},
-    Alloc, AllocError,
+    avl::{
+        Augmented,
+        NodeRef,
+        Tree, //
+    },
+    Alloc,
+    AllocError, //
 };
 
 /// One blocked segment `[start, last]`.

@@ -8,8 +8,12 @@
 //! largest `last` answers "does anything intersect `[s, e]`" in O(log n).
 
 use super::{
-    avl::{Augmented, Tree},
-    Alloc, AllocError,
+    avl::{
+        Augmented,
+        Tree, //
+    },
+    Alloc,
+    AllocError, //
 };
 
 /// One member `[start, last]` owned by `owner`.

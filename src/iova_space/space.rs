@@ -17,10 +17,19 @@
 //! reserved range never needs to allocate.
 
 use super::{
-    avl::{Augmented, Tree},
-    blocked::{Blocked, FitRequest},
+    avl::{
+        Augmented,
+        Tree, //
+    },
+    blocked::{
+        Blocked,
+        FitRequest, //
+    },
     intervals::IntervalSet,
-    Alloc, Errno, MAX_BLOCK_SIZE, PAGE_SIZE,
+    Alloc,
+    Errno,
+    MAX_BLOCK_SIZE,
+    PAGE_SIZE, //
 };
 
 /// Access rights of an area.

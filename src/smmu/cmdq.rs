@@ -10,7 +10,12 @@
 //! `CMD_SYNC`, so when [`CmdQueue::issue_batch`] returns, every earlier
 //! command (STE invalidation, TLB invalidation) has taken effect.
 
-use crate::ffi::{now_us, udelay, DmaBuffer, Hw};
+use crate::ffi::{
+    now_us,
+    udelay,
+    DmaBuffer,
+    Hw, //
+};
 use crate::regs::*;
 use kernel::prelude::*;
 

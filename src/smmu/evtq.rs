@@ -4,7 +4,10 @@
 //! writes (SMMUv3 §7.3). Each is logged with its stream id, address and
 //! reason (rate-limited).
 
-use crate::ffi::{DmaBuffer, Hw};
+use crate::ffi::{
+    DmaBuffer,
+    Hw, //
+};
 use crate::regs::*;
 use kernel::prelude::*;
 

@@ -9,14 +9,24 @@
 //! `smmu_rs_rs_domain_alloc()` to `smmu_rs_rs_domain_free()`; each master a
 //! `KBox<Master>` held from probe to release.
 
-use crate::ffi::{Hw, RawHw};
+use crate::ffi::{
+    Hw,
+    RawHw, //
+};
 use crate::master::Master;
 use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
 use core::ptr::null_mut;
-use kernel::ffi::{c_int, c_uint, c_void};
+use kernel::ffi::{
+    c_int,
+    c_uint,
+    c_void, //
+};
 use kernel::prelude::*;
-use kernel::sync::{Arc, ArcBorrow};
+use kernel::sync::{
+    Arc,
+    ArcBorrow, //
+};
 
 fn errno(r: Result) -> c_int {
     match r {
@@ -198,6 +208,17 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_alloc(
             null_mut()
         }
     }
+}
+
+/// The input size of the stage-2 domains of an SMMU, in bits.
+///
+/// # Safety
+///
+/// `p` as for `smmu()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_stage2_ias(p: *mut c_void) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { smmu(p) }.features.ias
 }
 
 /// Frees a domain no device is attached to.

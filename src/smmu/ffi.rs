@@ -4,7 +4,12 @@
 //! Rust: register access bounded to the SMMU's 128 KiB, coherent DMA
 //! buffers that free themselves, table pages by physical address.
 
-use kernel::ffi::{c_char, c_int, c_uint, c_void};
+use kernel::ffi::{
+    c_char,
+    c_int,
+    c_uint,
+    c_void, //
+};
 use kernel::prelude::*;
 
 /// `struct smmu_rs_hw` of `glue.h`, opaque here.

@@ -25,6 +25,7 @@
 #include <linux/workqueue.h>
 #include <uapi/linux/iommufd.h>
 
+#include "../iommufd_rs_driver.h"
 #include "glue.h"
 
 /* The layout Rust mirrors (exports.rs DomainStats), which asserts the same
@@ -346,30 +347,56 @@ static const struct iommu_domain_ops smmu_rs_s2_ops = {
 
 /**
  * smmu_rs_domain_translate() - walk one of our stage-2 domains
- * @domain: any domain
+ * @domain: a domain of ours
  * @iova: the address to translate
  * @pa: its output address
  * @leaf_size: the size of the leaf that maps it (4K, 2M or 1G)
  *
- * For iommufd_rs's IOMMU_HWPT_TRANSLATE, through symbol_get().
+ * For iommufd_rs's IOMMU_HWPT_TRANSLATE, through our provider.
  *
- * Return: 0, -EOPNOTSUPP if @domain is not ours, -ENOENT if unmapped.
+ * Return: 0, -EOPNOTSUPP if @domain is not a paging domain of ours (the
+ * identity or blocked domain), -ENOENT if unmapped.
  */
-int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
-			     u64 *leaf_size)
+static int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
+				    u64 *leaf_size)
 {
 	if (domain->ops != &smmu_rs_s2_ops)
 		return -EOPNOTSUPP;
 	*pa = smmu_rs_rs_translate(to_smmu_rs_domain(domain)->rust, iova, leaf_size);
 	return *leaf_size ? 0 : -ENOENT;
 }
-EXPORT_SYMBOL_GPL(smmu_rs_domain_translate);
+
+/*
+ * The geometry of our stage-2 domains with input size @ias: the one answer
+ * for allocating a domain and for iommufd_rs's query without one.
+ */
+static void smmu_rs_s2_geometry(u32 ias, struct iommufd_rs_geometry *geo)
+{
+	geo->aperture_start = 0;
+	geo->aperture_end = (1ULL << ias) - 1;
+	geo->pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G;
+}
+
+/**
+ * smmu_rs_nest_parent_geometry() - the geometry of a nest-parent domain for
+ * @dev, without allocating one
+ * @dev: a device behind one of our SMMUs
+ * @geo: the answer
+ *
+ * Return: 0.
+ */
+static int smmu_rs_nest_parent_geometry(struct device *dev, struct iommufd_rs_geometry *geo)
+{
+	smmu_rs_s2_geometry(smmu_rs_rs_stage2_ias(dev_to_hw(dev)->rust), geo);
+	return 0;
+}
 
 static struct iommu_domain *
 smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 				  const struct iommu_user_data *user_data)
 {
 	struct smmu_rs_hw *hw = dev_to_hw(dev);
+	struct iommufd_rs_geometry geo;
 	struct smmu_rs_domain *d;
 	u32 ias;
 	int err = 0;
@@ -384,10 +411,11 @@ smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 		kfree(d);
 		return ERR_PTR(err);
 	}
+	smmu_rs_s2_geometry(ias, &geo);
 	d->domain.ops = &smmu_rs_s2_ops;
-	d->domain.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G;
-	d->domain.geometry.aperture_start = 0;
-	d->domain.geometry.aperture_end = (1ULL << ias) - 1;
+	d->domain.pgsize_bitmap = geo.pgsize_bitmap;
+	d->domain.geometry.aperture_start = geo.aperture_start;
+	d->domain.geometry.aperture_end = geo.aperture_end;
 	d->domain.geometry.force_aperture = true;
 	d->hw = hw;
 	mutex_lock(&smmu_rs_domains_lock);
@@ -546,6 +574,14 @@ static const struct iommu_ops smmu_rs_ops = {
 	.owner = THIS_MODULE,
 };
 
+/* What iommufd_rs gets from us beyond the IOMMU core API. */
+static struct iommufd_rs_provider smmu_rs_provider = {
+	.owner = THIS_MODULE,
+	.iommu_ops = &smmu_rs_ops,
+	.domain_translate = smmu_rs_domain_translate,
+	.nest_parent_geometry = smmu_rs_nest_parent_geometry,
+};
+
 /* ---- the platform driver ---- */
 
 static int smmu_rs_request_irq(struct smmu_rs_hw *hw, struct platform_device *pdev,
@@ -692,10 +728,15 @@ static struct platform_driver smmu_rs_driver = {
 
 int smmu_rs_glue_register(void)
 {
-	int ret = platform_driver_register(&smmu_rs_driver);
+	int ret = iommufd_rs_provider_register(&smmu_rs_provider);
 
 	if (ret)
 		return ret;
+	ret = platform_driver_register(&smmu_rs_driver);
+	if (ret) {
+		iommufd_rs_provider_unregister(&smmu_rs_provider);
+		return ret;
+	}
 	/* Debugging aid only: no error if debugfs is absent. */
 	smmu_rs_debugfs = debugfs_create_dir("smmu_rs", NULL);
 	debugfs_create_file("domains", 0400, smmu_rs_debugfs, NULL, &smmu_rs_domains_fops);
@@ -708,4 +749,5 @@ void smmu_rs_glue_unregister(void)
 {
 	debugfs_remove_recursive(smmu_rs_debugfs);
 	platform_driver_unregister(&smmu_rs_driver);
+	iommufd_rs_provider_unregister(&smmu_rs_provider);
 }

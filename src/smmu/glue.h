@@ -51,6 +51,7 @@ int smmu_rs_rs_attach_s2(void *domain, void *master);
 int smmu_rs_rs_map(void *domain, u64 iova, u64 pa, u64 size, int prot);
 u64 smmu_rs_rs_unmap(void *domain, u64 iova, u64 size);
 u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
+u32 smmu_rs_rs_stage2_ias(void *smmu);
 void smmu_rs_rs_flush_all(void *domain);
 
 /**

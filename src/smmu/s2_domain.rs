@@ -5,13 +5,25 @@
 //! Used for plain paging domains and for nest parents alike.
 
 use crate::ffi::table_page;
-use crate::lpae::{Config, MapError, PageTable, Prot, TableMemory};
+use crate::lpae::{
+    Config,
+    MapError,
+    PageTable,
+    Prot,
+    TableMemory, //
+};
 use crate::smmu::Smmu;
-use crate::strtab::{vtcr, Ste};
+use crate::strtab::{
+    vtcr,
+    Ste, //
+};
 use kernel::alloc::KVec;
 use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::{
+    Arc,
+    Mutex, //
+};
 
 /// Table pages from the page allocator, invalidations through the SMMU.
 pub(crate) struct KernelTables {

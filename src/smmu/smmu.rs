@@ -4,16 +4,39 @@
 //! everything else is built from: writing an STE safely while the device
 //! may be running, and invalidating a VMID's TLB entries.
 
-use crate::cmdq::{self, CmdQueue, Command};
+use crate::cmdq::{
+    self,
+    CmdQueue,
+    Command, //
+};
 use crate::evtq::EventQueue;
-use crate::ffi::{now_us, udelay, Hw, HwOwner};
+use crate::ffi::{
+    now_us,
+    udelay,
+    Hw,
+    HwOwner, //
+};
 use crate::regs::*;
-use crate::strtab::{Ste, StreamTable, STE_WORDS};
+use crate::strtab::{
+    Ste,
+    StreamTable,
+    STE_WORDS, //
+};
 use crate::vmid::VmidAllocator;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{
+    AtomicBool,
+    Ordering, //
+};
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex, SpinLock};
-use kernel::{new_mutex, new_spinlock};
+use kernel::sync::{
+    Arc,
+    Mutex,
+    SpinLock, //
+};
+use kernel::{
+    new_mutex,
+    new_spinlock, //
+};
 
 /// What the SMMU offers, as this driver uses it.
 #[derive(Clone, Copy, Debug)]

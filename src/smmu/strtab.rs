@@ -10,7 +10,10 @@
 //! unknown stream id is stopped (and recorded as C_BAD_STREAMID when its
 //! level-1 descriptor is invalid).
 
-use crate::ffi::{DmaBuffer, Hw};
+use crate::ffi::{
+    DmaBuffer,
+    Hw, //
+};
 use crate::regs::*;
 use kernel::alloc::KVec;
 use kernel::prelude::*;

@@ -18,7 +18,14 @@
 //! covers its range has completed, because the walk caches may still hold
 //! it.
 
-use super::descriptor::{level_has_leaves, level_shift, level_size, Entry, Prot, ENTRIES};
+use super::descriptor::{
+    level_has_leaves,
+    level_shift,
+    level_size,
+    Entry,
+    Prot,
+    ENTRIES, //
+};
 
 /// The memory and TLB behind a page table.
 ///

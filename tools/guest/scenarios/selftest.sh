@@ -8,7 +8,7 @@ rc=0
 alt=iommu_rs_alt
 node_is_char() { [ -c "$1" ]; }
 
-tap_plan 9
+tap_plan 10
 tap_check "SMMU driver ($SMMU) loads" load_smmu
 tap_check "iommufd_rs loads and /dev/iommu appears" load_iommufd_rs
 tap_check "rmmod removes /dev/iommu" unload_iommufd_rs
@@ -22,6 +22,10 @@ tap_check "default name refused while in-tree iommufd holds /dev/iommu" \
 	sh -c "! insmod /guest/iommufd_rs.ko && ! grep -q '^iommufd_rs ' /proc/modules"
 tap_check "both modules side by side under two names" \
 	sh -c "insmod /guest/iommufd_rs.ko devname=$alt && [ -c /dev/$alt ] && [ -c /dev/iommu ] && rmmod iommufd_rs && rmmod iommufd"
+# The registry both modules use stays while one of them is loaded.
+tap_check "iommufd_rs_driver is held while iommufd_rs uses it" \
+	sh -c "insmod /guest/iommufd_rs.ko devname=$alt && ! rmmod iommufd_rs_driver 2>/dev/null &&
+	       rmmod iommufd_rs && grep -q '^iommufd_rs_driver ' /proc/modules"
 [ $tap_failed = 0 ] || rc=1
 
 load_iommufd_rs || exit 1

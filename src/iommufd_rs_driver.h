@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The interface between the iommufd_rs front end and the IOMMU drivers of
+ * this project (smmu_rs): what such a driver offers beyond the IOMMU core
+ * API. It lives in its own small module, iommufd_rs_driver.ko, as upstream's
+ * driver-facing iommufd_driver.ko does, so that the front end and the
+ * drivers load and unload independently of each other.
+ *
+ * A driver registers one provider for the iommu_ops its devices and domains
+ * carry; the front end looks a provider up by those ops, for a device
+ * (dev_iommu_ops()) or a domain (domain->owner), and holds the driver's
+ * module while it calls in. Devices behind any other driver have no
+ * provider, and the front end uses the core API alone for them.
+ *
+ * Nesting extends exactly this interface: hardware info for
+ * IOMMU_GET_HW_INFO, a vIOMMU on a nest-parent domain, virtual stream ids
+ * (vDEVICE), nested domains from a guest STE, invalidation of a vIOMMU's
+ * caches by guest commands, and event queues.
+ */
+#ifndef IOMMUFD_RS_DRIVER_H
+#define IOMMUFD_RS_DRIVER_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct device;
+struct iommu_domain;
+struct iommu_ops;
+struct module;
+
+/**
+ * struct iommufd_rs_geometry - what the IOAS needs to know about a domain
+ * @aperture_start: first mappable IOVA
+ * @aperture_end: last mappable IOVA
+ * @pgsize_bitmap: page sizes the domain can map
+ */
+struct iommufd_rs_geometry {
+	u64 aperture_start;
+	u64 aperture_end;
+	u64 pgsize_bitmap;
+};
+
+/**
+ * struct iommufd_rs_provider - an IOMMU driver of this project
+ * @owner: the driver's module, held while the front end calls in
+ * @iommu_ops: the ops the driver registered with the IOMMU core: the
+ *             provider answers for devices and domains that carry them
+ * @domain_translate: what @iova translates to in one of the driver's paging
+ *                    domains, and the size of the leaf entry that maps it;
+ *                    0, or -ENOENT if nothing is mapped there
+ * @nest_parent_geometry: the geometry a nest-parent domain for @dev would
+ *                        have, without allocating one; 0 or an errno
+ * @node: on the registry's list (the registry's own)
+ */
+struct iommufd_rs_provider {
+	struct module *owner;
+	const struct iommu_ops *iommu_ops;
+	int (*domain_translate)(struct iommu_domain *domain, u64 iova, u64 *pa,
+				u64 *leaf_size);
+	int (*nest_parent_geometry)(struct device *dev, struct iommufd_rs_geometry *geo);
+	struct list_head node;
+};
+
+int iommufd_rs_provider_register(struct iommufd_rs_provider *p);
+void iommufd_rs_provider_unregister(struct iommufd_rs_provider *p);
+const struct iommufd_rs_provider *iommufd_rs_provider_get(const struct iommu_ops *ops);
+void iommufd_rs_provider_put(const struct iommufd_rs_provider *p);
+
+#endif
