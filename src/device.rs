@@ -34,6 +34,7 @@ use crate::{
     irqs::Irqs,
     kalloc::KernelAlloc,
     object::{
+        file_object,
         Dep,
         FileObject,
         Object,
@@ -118,18 +119,7 @@ pub(crate) struct DeviceObject {
     state: Mutex<DeviceState>,
 }
 
-impl FileObject for DeviceObject {
-    fn header(&self) -> &ObjectHeader {
-        &self.header
-    }
-
-    fn from_object(obj: &Object) -> Option<&Arc<Self>> {
-        match obj {
-            Object::Device(o) => Some(o),
-            _ => None,
-        }
-    }
-}
+file_object!(DeviceObject, Device);
 
 /// Where IOMMU_DEVICE_ATTACH attaches a device.
 enum Target {

@@ -13,8 +13,8 @@ use crate::{
         IoasState, //
     },
     object::{
+        file_object,
         Dep,
-        FileObject,
         Object,
         ObjectHeader, //
     },
@@ -49,18 +49,7 @@ pub(crate) struct Hwpt {
     devices: LockedBy<usize, IoasState>,
 }
 
-impl FileObject for Hwpt {
-    fn header(&self) -> &ObjectHeader {
-        &self.header
-    }
-
-    fn from_object(obj: &Object) -> Option<&Arc<Self>> {
-        match obj {
-            Object::Hwpt(o) => Some(o),
-            _ => None,
-        }
-    }
-}
+file_object!(Hwpt, Hwpt);
 
 impl Hwpt {
     /// A new domain for `dev` with `IOMMU_HWPT_ALLOC_*` `flags`, registered

@@ -19,8 +19,8 @@ use crate::{
     },
     kalloc::KernelAlloc,
     object::{
+        file_object,
         Dep,
-        FileObject,
         Object,
         ObjectHeader, //
     },
@@ -88,18 +88,7 @@ pub(crate) struct IoasObject {
     pub(crate) state: Mutex<IoasState>,
 }
 
-impl FileObject for IoasObject {
-    fn header(&self) -> &ObjectHeader {
-        &self.header
-    }
-
-    fn from_object(obj: &Object) -> Option<&Arc<Self>> {
-        match obj {
-            Object::Ioas(o) => Some(o),
-            _ => None,
-        }
-    }
-}
+file_object!(IoasObject, Ioas);
 
 impl IoasObject {
     /// A new empty IOAS.

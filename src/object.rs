@@ -101,6 +101,26 @@ pub(crate) trait FileObject: Send + Sync {
     fn from_object(obj: &Object) -> Option<&Arc<Self>>;
 }
 
+/// Makes `$t`, whose header is its `header` field, the object kind of
+/// variant `Object::$variant`.
+macro_rules! file_object {
+    ($t:ty, $variant:ident) => {
+        impl $crate::object::FileObject for $t {
+            fn header(&self) -> &$crate::object::ObjectHeader {
+                &self.header
+            }
+
+            fn from_object(obj: &$crate::object::Object) -> Option<&Arc<Self>> {
+                match obj {
+                    $crate::object::Object::$variant(o) => Some(o),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use file_object;
+
 /// A dependency on an object: keeps it alive and makes its DESTROY
 /// `-EBUSY` while this lives.
 pub(crate) struct Dep<T: FileObject>(Arc<T>);

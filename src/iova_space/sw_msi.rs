@@ -69,6 +69,16 @@ impl Window {
         self.start + (self.size - 1)
     }
 
+    /// The window as a reserved region, flagged as the user's.
+    pub fn region(&self) -> ResvRegion {
+        ResvRegion {
+            start: self.start,
+            last: self.last(),
+            kind: ResvType::SwMsi,
+            user_window: true,
+        }
+    }
+
     /// Whether a doorbell at `iova` lies inside the window.
     pub fn contains(&self, iova: u64) -> bool {
         iova >= self.start && iova <= self.last()
@@ -146,12 +156,7 @@ pub fn attach_regions<A: Alloc>(
         }
     }
     if let Some(w) = user {
-        out.push(ResvRegion {
-            start: w.start,
-            last: w.last(),
-            kind: ResvType::SwMsi,
-            user_window: true,
-        })?;
+        out.push(w.region())?;
     }
     Ok((out, in_force))
 }
@@ -171,12 +176,7 @@ pub fn user_view<A: Alloc>(
         }
     }
     if let Some(w) = user {
-        out.push(ResvRegion {
-            start: w.start,
-            last: w.last(),
-            kind: ResvType::SwMsi,
-            user_window: true,
-        })?;
+        out.push(w.region())?;
     }
     Ok(out)
 }
