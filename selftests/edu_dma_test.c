@@ -15,48 +15,7 @@
 #include "kselftest_harness.h"
 #include "edu_util.h"
 
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_CMD_START 1
-#define EDU_CMD_TO_RAM 2
-#define EDU_BUF 0x40000
 #define IOVA 0x100000UL
-
-/* Memory space and bus mastering on, through sysfs config. */
-static int enable_device(const struct edu *e)
-{
-	char path[320];
-	__u16 cmd;
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return -1;
-	ok = pread(fd, &cmd, 2, 4) == 2;
-	cmd |= 0x6;
-	ok = ok && pwrite(fd, &cmd, 2, 4) == 2;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-
-/* One edu DMA; returns 0 when the device reports it done. */
-static int edu_dma(volatile __u64 *bar, __u64 src, __u64 dst, __u64 cnt, int to_ram)
-{
-	bar[EDU_DMA_SRC / 8] = src;
-	bar[EDU_DMA_DST / 8] = dst;
-	bar[EDU_DMA_CNT / 8] = cnt;
-	bar[EDU_DMA_CMD / 8] = EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0);
-	for (int i = 0; i < 400; i++) {
-		if (!(bar[EDU_DMA_CMD / 8] & EDU_CMD_START))
-			return 0;
-		usleep(5000);
-	}
-	return -1;
-}
 
 FIXTURE(dma) {
 	int fd;
@@ -245,17 +204,6 @@ TEST_F(dma, two_devices_one_ioas)
 	self->fd = open(dev_path(), O_RDWR);
 	munmap((void *)bar2, 1 << 20);
 	set_driver(&e2, NULL);
-}
-
-static int hwpt_alloc(int fd, __u32 dev, __u32 ioas, __u32 flags, __u32 type, __u32 *id)
-{
-	struct iommu_hwpt_alloc c = { .size = sizeof(c), .flags = flags, .dev_id = dev,
-				      .pt_id = ioas, .data_type = type };
-	int rc = xioctl(fd, IOMMU_HWPT_ALLOC, &c);
-
-	if (!rc && id)
-		*id = c.out_hwpt_id;
-	return rc;
 }
 
 /* HWPT_ALLOC: a paging HWPT made ahead, then attached to by id. */

@@ -5,34 +5,12 @@
  * programmed with (its MSI capability) lies in the SW_MSI window in force:
  * the driver's 0x8000000 by default, the user's window when one is set.
  */
-#include <poll.h>
 #include <sys/eventfd.h>
 
 #include "kselftest_harness.h"
 #include "edu_util.h"
 
-#define EDU_INTR_RAISE 0x60
-#define EDU_INTR_ACK 0x64
 #define MIB (1UL << 20)
-
-
-/* Events counted by efd within ms milliseconds (0 if none). */
-static __u64 events(int efd, int ms)
-{
-	struct pollfd p = { .fd = efd, .events = POLLIN };
-	__u64 n = 0;
-
-	if (poll(&p, 1, ms) == 1 && read(efd, &n, sizeof(n)) != sizeof(n))
-		return 0;
-	return n;
-}
-
-static void raise_irq(volatile __u32 *bar)
-{
-	bar[EDU_INTR_RAISE / 4] = 1;
-	usleep(20000);
-	bar[EDU_INTR_ACK / 4] = 1;
-}
 
 FIXTURE(msi) {
 	int fd, efd;
@@ -135,8 +113,6 @@ TEST_F(msi, detach_and_close_free_the_vectors)
  * doorbell keeps its IOVA and interrupts keep arriving. */
 TEST_F(msi, replace_keeps_msi_working)
 {
-	struct iommu_hwpt_alloc c = { .size = sizeof(c), .dev_id = self->dev,
-				      .pt_id = self->ioas };
 	struct iommu_hwpt_translate t = { .size = sizeof(t) };
 	__u32 auto_hwpt, hwpt;
 	__u64 before, after;
@@ -146,8 +122,7 @@ TEST_F(msi, replace_keeps_msi_working)
 	before = msi_address(&self->e);
 	raise_irq(self->bar);
 	EXPECT_EQ(1, events(self->efd, 1000));
-	ASSERT_EQ(0, xioctl(self->fd, IOMMU_HWPT_ALLOC, &c));
-	hwpt = c.out_hwpt_id;
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &hwpt));
 	ASSERT_EQ(0, attach(self->fd, self->dev, hwpt, NULL));
 	after = msi_address(&self->e);
 	TH_LOG("MSI address 0x%llx before, 0x%llx after replace",

@@ -1,14 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * QEMU edu devices from the guest's sysfs: find them, move them between
- * drivers with driver_override, bind them to a file (IOMMU_DEVICE_BIND).
+ * drivers with driver_override, bind them to a file (IOMMU_DEVICE_BIND),
+ * drive their DMA engine and MSI through BAR0, and read what smmu_rs's
+ * debugfs counts for the domains behind them.
  */
 #ifndef EDU_UTIL_H
 #define EDU_UTIL_H
 
 #include <dirent.h>
+#include <poll.h>
 
 #include "ioas_util.h"
+
+/*
+ * edu's BAR0 registers (QEMU hw/misc/edu.c): raise and acknowledge its
+ * MSI; DMA source, destination, count and command (bit 0 start, cleared by
+ * the device when done; bit 1 device-to-RAM). EDU_BUF is the device
+ * address of its 4 KiB buffer, one side of every DMA.
+ */
+#define EDU_INTR_RAISE 0x60
+#define EDU_INTR_ACK 0x64
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_CNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_CMD_START 1
+#define EDU_CMD_TO_RAM 2
+#define EDU_BUF 0x40000
 
 struct edu {
 	char bdf[256];
@@ -25,6 +44,29 @@ static inline int write_file(const char *path, const char *val)
 	n = write(fd, val, strlen(val));
 	close(fd);
 	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+/**
+ * read_text() - read a whole (small) file
+ * @path: the file
+ * @buf: where its text goes, NUL-terminated
+ * @size: the size of @buf; at most @size - 1 bytes are read
+ *
+ * Return: the length read, or -1.
+ */
+static inline int read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return n;
 }
 
 static inline int read_hex(const char *dir, const char *name)
@@ -104,6 +146,29 @@ static inline int set_driver(const struct edu *e, const char *name)
 	return name ? !driver_is(e, name) : 0;
 }
 
+/**
+ * enable_device() - turn on memory space and bus mastering
+ * @e: the function, whose PCI command register is set through sysfs config
+ *
+ * Return: 0, or -1 if the config space could not be read or written.
+ */
+static inline int enable_device(const struct edu *e)
+{
+	char path[320];
+	__u16 cmd;
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -1;
+	ok = pread(fd, &cmd, 2, 4) == 2;
+	cmd |= 0x6;
+	ok = ok && pwrite(fd, &cmd, 2, 4) == 2;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 static inline int bind_dev(int fd, const struct edu *e, __u32 *id)
 {
 	struct iommu_device_bind c = { .size = sizeof(c), .pci_segment = e->seg,
@@ -130,6 +195,29 @@ static inline int detach(int fd, __u32 dev)
 	struct iommu_device_detach c = { .size = sizeof(c), .dev_id = dev };
 
 	return xioctl(fd, IOMMU_DEVICE_DETACH, &c);
+}
+
+/**
+ * hwpt_alloc() - IOMMU_HWPT_ALLOC: a paging HWPT for a device over an IOAS
+ * @fd: the iommufd file
+ * @dev: the bound device the HWPT is made for
+ * @ioas: the IOAS it follows (pt_id)
+ * @flags: IOMMU_HWPT_ALLOC_* flags
+ * @type: data_type (IOMMU_HWPT_DATA_NONE is 0)
+ * @id: where the new HWPT's id goes on success; may be NULL
+ *
+ * Return: 0 or the errno.
+ */
+static inline int hwpt_alloc(int fd, __u32 dev, __u32 ioas, __u32 flags, __u32 type,
+			     __u32 *id)
+{
+	struct iommu_hwpt_alloc c = { .size = sizeof(c), .flags = flags, .dev_id = dev,
+				      .pt_id = ioas, .data_type = type };
+	int rc = xioctl(fd, IOMMU_HWPT_ALLOC, &c);
+
+	if (!rc && id)
+		*id = c.out_hwpt_id;
+	return rc;
 }
 
 static inline int translate(int fd, __u32 hwpt, __u64 iova, __u64 *phys)
@@ -168,6 +256,31 @@ static inline void *map_bar0(const struct edu *e)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/**
+ * edu_dma() - one DMA of the edu device, waited for
+ * @bar: the device's BAR0 (map_bar0())
+ * @src: the source: an IOVA, or EDU_BUF when @to_ram
+ * @dst: the destination: EDU_BUF, or an IOVA when @to_ram
+ * @cnt: the length in bytes (at most the 4 KiB of EDU_BUF)
+ * @to_ram: nonzero for device-to-RAM (EDU_BUF to an IOVA), 0 for RAM-to-device
+ *
+ * Return: 0 when the device reports it done, -1 if it is still busy after
+ * two seconds (400 polls 5 ms apart).
+ */
+static inline int edu_dma(volatile __u64 *bar, __u64 src, __u64 dst, __u64 cnt, int to_ram)
+{
+	bar[EDU_DMA_SRC / 8] = src;
+	bar[EDU_DMA_DST / 8] = dst;
+	bar[EDU_DMA_CNT / 8] = cnt;
+	bar[EDU_DMA_CMD / 8] = EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0);
+	for (int i = 0; i < 400; i++) {
+		if (!(bar[EDU_DMA_CMD / 8] & EDU_CMD_START))
+			return 0;
+		usleep(5000);
+	}
+	return -1;
+}
+
 /* The address in the device's MSI capability, or 0. */
 static inline __u64 msi_address(const struct edu *e)
 {
@@ -201,6 +314,77 @@ static inline int set_irqs(int fd, __u32 dev, __u32 nvec, const int *efds)
 					   .eventfds_uptr = (uintptr_t)efds };
 
 	return xioctl(fd, IOMMU_DEVICE_SET_IRQS, &c);
+}
+
+/**
+ * raise_irq() - make the edu device send its MSI once
+ * @bar: the device's BAR0 (map_bar0()), whatever the caller's view of it
+ *
+ * Raises the interrupt, waits 20 ms for it to be delivered, then
+ * acknowledges it so that the next raise sends a new message.
+ */
+static inline void raise_irq(volatile void *bar)
+{
+	volatile __u32 *regs = bar;
+
+	regs[EDU_INTR_RAISE / 4] = 1;
+	usleep(20000);
+	regs[EDU_INTR_ACK / 4] = 1;
+}
+
+/**
+ * events() - the count an eventfd gathered (interrupts delivered to it)
+ * @efd: a non-blocking eventfd (set_irqs())
+ * @ms: how long to wait for it to become readable, in milliseconds
+ *
+ * Reading resets the count.
+ *
+ * Return: the events counted within @ms milliseconds, 0 if none.
+ */
+static inline __u64 events(int efd, int ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	__u64 n = 0;
+
+	if (poll(&p, 1, ms) == 1 && read(efd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+/* smmu_rs's debugfs: what its domains hold, while smmu_rs drives the SMMU. */
+#define SMMU_RS_DEBUGFS "/sys/kernel/debug/smmu_rs/"
+
+/**
+ * debugfs_number() - a number in smmu_rs's debugfs
+ * @name: the file under SMMU_RS_DEBUGFS (table_pages, dma_bytes)
+ *
+ * Return: the number, or -1 if the file cannot be read.
+ */
+static inline long debugfs_number(const char *name)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), SMMU_RS_DEBUGFS "%s", name);
+	return read_text(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/**
+ * live_domains() - the stage-2 domains smmu_rs holds
+ *
+ * Counts the lines of SMMU_RS_DEBUGFS "domains", one per live domain.
+ *
+ * Return: the count, or -1 if the file cannot be read.
+ */
+static inline long live_domains(void)
+{
+	char buf[8192];
+	long n = 0;
+
+	if (read_text(SMMU_RS_DEBUGFS "domains", buf, sizeof(buf)) < 0)
+		return -1;
+	for (char *p = buf; *p; p++)
+		n += *p == '\n';
+	return n;
 }
 
 #endif

@@ -27,28 +27,15 @@
  * 0x98 command: bit 0 start, bit 1 device-to-RAM; 0x60 raises its MSI,
  * 0x64 acknowledges it).
  */
-#include <poll.h>
 #include <sys/eventfd.h>
 
 #include "kselftest_harness.h"
 #include "edu_util.h"
 
-#define EDU_INTR_RAISE 0x60
-#define EDU_INTR_ACK 0x64
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_CMD_START 1
-#define EDU_CMD_TO_RAM 2
-#define EDU_BUF 0x40000
-
 /* The fixture's buffer, mapped at IOVA; later maps go to LATE_IOVA. */
 #define BUF_PAGES 4
 #define IOVA 0x100000UL
 #define LATE_IOVA 0x200000UL
-
-#define SMMU_RS_DEBUGFS "/sys/kernel/debug/smmu_rs/"
 
 /* What a file holds, seen from outside it. */
 struct counters {
@@ -58,39 +45,6 @@ struct counters {
 	long table_pages;
 	long dma_bytes;
 };
-
-/* Memory space and bus mastering on, through sysfs config. */
-static int enable_device(const struct edu *e)
-{
-	char path[320];
-	__u16 cmd;
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return -1;
-	ok = pread(fd, &cmd, 2, 4) == 2;
-	cmd |= 0x6;
-	ok = ok && pwrite(fd, &cmd, 2, 4) == 2;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* One edu DMA; returns 0 when the device reports it done. */
-static int edu_dma(volatile __u64 *bar, __u64 src, __u64 dst, __u64 cnt, int to_ram)
-{
-	bar[EDU_DMA_SRC / 8] = src;
-	bar[EDU_DMA_DST / 8] = dst;
-	bar[EDU_DMA_CNT / 8] = cnt;
-	bar[EDU_DMA_CMD / 8] = EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0);
-	for (int i = 0; i < 400; i++) {
-		if (!(bar[EDU_DMA_CMD / 8] & EDU_CMD_START))
-			return 0;
-		usleep(5000);
-	}
-	return -1;
-}
 
 /*
  * The device copies a page from IOVA src (the memory at from) to IOVA dst
@@ -111,80 +65,12 @@ static int dma_copies(volatile __u64 *bar, unsigned char *from, __u64 src,
 	return memcmp(from, to, PAGE) ? -1 : 0;
 }
 
-static void raise_irq(volatile __u64 *bar)
-{
-	volatile __u32 *regs = (volatile __u32 *)bar;
-
-	regs[EDU_INTR_RAISE / 4] = 1;
-	usleep(20000);
-	regs[EDU_INTR_ACK / 4] = 1;
-}
-
-/* Events counted by efd within ms milliseconds (0 if none). */
-static __u64 events(int efd, int ms)
-{
-	struct pollfd p = { .fd = efd, .events = POLLIN };
-	__u64 n = 0;
-
-	if (poll(&p, 1, ms) == 1 && read(efd, &n, sizeof(n)) != sizeof(n))
-		return 0;
-	return n;
-}
-
-static int hwpt_alloc(int fd, __u32 dev, __u32 ioas, __u32 *id)
-{
-	struct iommu_hwpt_alloc c = { .size = sizeof(c), .dev_id = dev, .pt_id = ioas };
-	int rc = xioctl(fd, IOMMU_HWPT_ALLOC, &c);
-
-	if (!rc && id)
-		*id = c.out_hwpt_id;
-	return rc;
-}
-
 /* 0 if hwpt exists and maps iova, else the errno (ENOENT: no such HWPT). */
 static int hwpt_maps(int fd, __u32 hwpt, __u64 iova)
 {
 	__u64 phys;
 
 	return translate(fd, hwpt, iova, &phys);
-}
-
-/* Reads a whole (small) file; returns its length or -1. */
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return n;
-}
-
-/* A number in smmu_rs's debugfs (table_pages, dma_bytes), or -1. */
-static long debugfs_number(const char *name)
-{
-	char path[128], buf[64];
-
-	snprintf(path, sizeof(path), SMMU_RS_DEBUGFS "%s", name);
-	return read_text(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
-/* Lines in debugfs "domains": one per live stage-2 domain; -1 if unreadable. */
-static long live_domains(void)
-{
-	char buf[8192];
-	long n = 0;
-
-	if (read_text(SMMU_RS_DEBUGFS "domains", buf, sizeof(buf)) < 0)
-		return -1;
-	for (char *p = buf; *p; p++)
-		n += *p == '\n';
-	return n;
 }
 
 static void snapshot(struct counters *c)
@@ -280,7 +166,7 @@ TEST_F(life, ioas_busy_while_allocated_hwpt_follows)
 	__u32 hwpt;
 
 	ASSERT_NE(NULL, late);
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, &hwpt));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &hwpt));
 	/* No device attached yet: the HWPT alone holds the IOAS. */
 	EXPECT_EQ(EBUSY, destroy(self->fd, self->ioas));
 	/* The refusal left the IOAS working: a new map reaches the HWPT... */
@@ -371,10 +257,10 @@ TEST_F(life, allocated_hwpt_busy_while_attached)
 	__u32 hwpt, out = 0;
 
 	/* Nothing depends on a HWPT without devices: it can go at once. */
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, &hwpt));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &hwpt));
 	EXPECT_EQ(0, destroy(self->fd, hwpt));
 	EXPECT_EQ(ENOENT, hwpt_maps(self->fd, hwpt, IOVA));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, &hwpt));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &hwpt));
 	ASSERT_EQ(0, attach(self->fd, self->dev, hwpt, &out));
 	EXPECT_EQ(hwpt, out);
 	EXPECT_EQ(EBUSY, destroy(self->fd, hwpt));
@@ -447,8 +333,8 @@ TEST_F(life, replace_moves_the_dependency)
 {
 	__u32 a, b, out = 0;
 
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, &a));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, &b));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &a));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &b));
 	ASSERT_NE(a, b);
 	ASSERT_EQ(0, attach(self->fd, self->dev, a, NULL));
 	EXPECT_EQ(EBUSY, destroy(self->fd, a));
@@ -475,7 +361,7 @@ TEST_F(life, replace_with_automatic_hwpts)
 	__u32 auto1, auto2, b, out = 0;
 
 	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, &auto1));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, &b));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &b));
 	ASSERT_EQ(0, attach(self->fd, self->dev, b, &out));
 	EXPECT_EQ(b, out);
 	EXPECT_EQ(ENOENT, hwpt_maps(self->fd, auto1, IOVA));
@@ -514,7 +400,7 @@ TEST_F(life, close_frees_everything)
 	ASSERT_EQ(0, map(self->fd, self->ioas, more, more_pages * PAGE, &iova, FIXED));
 	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas2));
 	ASSERT_EQ(0, copy(self->fd, ioas2, self->ioas, IOVA, BUF_PAGES * PAGE, &iova2, RW));
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, ioas2, &hwpt2));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, ioas2, 0, 0, &hwpt2));
 	EXPECT_EQ(0, hwpt_maps(self->fd, hwpt2, iova2));
 	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, &hwpt));
 	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &efd));

@@ -16,47 +16,9 @@
 #include "kselftest_harness.h"
 #include "edu_util.h"
 
-#define DEBUGFS "/sys/kernel/debug/smmu_rs/"
 #define DRIVER "/sys/bus/platform/drivers/smmu_rs/"
 #define IOVA 0x200000UL
 #define LEN (16 * PAGE)
-
-/* Reads a whole (small) file; returns its length or -1. */
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return n;
-}
-
-static long debugfs_number(const char *name)
-{
-	char path[128], buf[64];
-
-	snprintf(path, sizeof(path), DEBUGFS "%s", name);
-	return read_text(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
-/* Lines in debugfs "domains": one per live stage-2 domain. */
-static int live_domains(void)
-{
-	char buf[4096];
-	int n = 0;
-
-	if (read_text(DEBUGFS "domains", buf, sizeof(buf)) < 0)
-		return -1;
-	for (char *p = buf; *p; p++)
-		n += *p == '\n';
-	return n;
-}
 
 /* The name of the SMMU smmu_rs is bound to, e.g. 9050000.smmuv3. */
 static int smmu_name(char *name, size_t size)

@@ -227,11 +227,9 @@ TEST_F(msi, resv_regions_query)
  */
 TEST_F(msi, nest_parent_view_matches_a_nest_parent_hwpt)
 {
-	struct iommu_hwpt_alloc c = { .size = sizeof(c), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
-				      .dev_id = self->dev, .pt_id = self->ioas };
 	struct iommu_iova_range ranges[8];
 	struct iommu_resv_region r[8];
-	__u32 n = 8, num = 8;
+	__u32 n = 8, num = 8, hwpt;
 	__u64 top = 0, last = 0;
 
 	ASSERT_EQ(0, resv(self->fd, self->dev, IOMMU_RESV_QUERY_NEST_PARENT, r, &n));
@@ -239,14 +237,15 @@ TEST_F(msi, nest_parent_view_matches_a_nest_parent_hwpt)
 		if (r[i].type == IOMMU_RESV_TYPE_RESERVED && r[i].last == UINT64_MAX)
 			top = r[i].start;
 	ASSERT_NE(0, top);
-	ASSERT_EQ(0, xioctl(self->fd, IOMMU_HWPT_ALLOC, &c));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0,
+				&hwpt));
 	ASSERT_EQ(0, iova_ranges(self->fd, self->ioas, ranges, &num, NULL));
 	ASSERT_LT(0, num);
 	for (__u32 i = 0; i < num; i++)
 		if (ranges[i].last > last)
 			last = ranges[i].last;
 	EXPECT_EQ(top, last + 1);
-	EXPECT_EQ(0, destroy(self->fd, c.out_hwpt_id));
+	EXPECT_EQ(0, destroy(self->fd, hwpt));
 }
 
 TEST_HARNESS_MAIN
