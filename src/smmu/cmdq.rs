@@ -14,7 +14,8 @@ use crate::ffi::{
     now_us,
     udelay,
     DmaBuffer,
-    Hw, //
+    Hw,
+    Regs, //
 };
 use crate::regs::*;
 use kernel::prelude::*;
@@ -24,6 +25,7 @@ pub(crate) type Command = [u64; 2];
 
 const OP_CFGI_STE: u64 = 0x03;
 const OP_CFGI_ALL: u64 = 0x04;
+const OP_TLBI_NH_ALL: u64 = 0x10;
 const OP_TLBI_S12_VMALL: u64 = 0x28;
 const OP_TLBI_S2_IPA: u64 = 0x2a;
 const OP_TLBI_NSNH_ALL: u64 = 0x30;
@@ -42,6 +44,12 @@ pub(crate) fn cfgi_all() -> Command {
 /// CMD_TLBI_NSNH_ALL: every non-secure, non-hyp TLB entry.
 pub(crate) fn tlbi_nsnh_all() -> Command {
     [OP_TLBI_NSNH_ALL, 0]
+}
+
+/// CMD_TLBI_NH_ALL for `vmid`: every stage-1 entry of the VMID, combined
+/// stage-1+2 entries included, which TLBI_S2_IPA leaves in place.
+pub(crate) fn tlbi_nh_all(vmid: u16) -> Command {
+    [OP_TLBI_NH_ALL | (u64::from(vmid) << 32), 0]
 }
 
 /// CMD_TLBI_S12_VMALL: every entry of `vmid`.
@@ -68,12 +76,48 @@ fn cmd_sync() -> Command {
 /// How long a CMD_SYNC may take before the SMMU is declared stuck.
 const SYNC_TIMEOUT_US: u64 = 1_000_000;
 
+/// How many commands of each kind an SMMU has consumed, for debugfs: tests
+/// and benchmarks see what a change cost and that nest parents get their
+/// stage-1 invalidation.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct CommandCounts {
+    /// CMD_CFGI_STE and CMD_CFGI_ALL.
+    pub(crate) cfgi: u64,
+    /// CMD_TLBI_S2_IPA, ranged or not.
+    pub(crate) tlbi_s2_ipa: u64,
+    /// CMD_TLBI_S12_VMALL.
+    pub(crate) tlbi_s12_vmall: u64,
+    /// CMD_TLBI_NH_ALL.
+    pub(crate) tlbi_nh_all: u64,
+    /// CMD_TLBI_NSNH_ALL.
+    pub(crate) tlbi_nsnh_all: u64,
+    /// CMD_SYNC: one per batch.
+    pub(crate) sync: u64,
+}
+
+impl CommandCounts {
+    fn count(&mut self, cmd: &Command) {
+        let n = match cmd[0] & 0xff {
+            OP_CFGI_STE | OP_CFGI_ALL => &mut self.cfgi,
+            OP_TLBI_S2_IPA => &mut self.tlbi_s2_ipa,
+            OP_TLBI_S12_VMALL => &mut self.tlbi_s12_vmall,
+            OP_TLBI_NH_ALL => &mut self.tlbi_nh_all,
+            OP_TLBI_NSNH_ALL => &mut self.tlbi_nsnh_all,
+            OP_CMD_SYNC => &mut self.sync,
+            _ => return,
+        };
+        *n += 1;
+    }
+}
+
 /// The command queue's memory and producer index.
 pub(crate) struct CmdQueue {
     buf: DmaBuffer,
     log2: u32,
     /// Producer index with its wrap bit.
     prod: u32,
+    /// The commands issued so far.
+    pub(crate) counts: CommandCounts,
 }
 
 impl CmdQueue {
@@ -83,6 +127,7 @@ impl CmdQueue {
             buf: DmaBuffer::new(hw, 16 << log2)?,
             log2,
             prod: 0,
+            counts: CommandCounts::default(),
         })
     }
 
@@ -99,14 +144,14 @@ impl CmdQueue {
         (self.prod ^ cons) & self.wrap_mask() == 1 << self.log2
     }
 
-    fn read_cons(&self, hw: &Hw) -> u32 {
+    fn read_cons(&self, hw: &Regs) -> u32 {
         hw.read32(CMDQ_CONS) & self.wrap_mask()
     }
 
     /// Writes `cmds` and a CMD_SYNC, publishes them and waits until the
     /// SMMU has consumed the sync. A command the SMMU rejects is logged and
     /// skipped (replaced by a sync), as the in-tree driver does.
-    pub(crate) fn issue_batch(&mut self, hw: &Hw, cmds: impl Iterator<Item = Command>) -> Result {
+    pub(crate) fn issue_batch(&mut self, hw: &Regs, cmds: impl Iterator<Item = Command>) -> Result {
         for cmd in cmds.chain(core::iter::once(cmd_sync())) {
             if self.full(self.read_cons(hw)) {
                 hw.write32(CMDQ_PROD, self.prod);
@@ -116,12 +161,13 @@ impl CmdQueue {
             self.buf.write(2 * idx, cmd[0]);
             self.buf.write(2 * idx + 1, cmd[1]);
             self.prod = (self.prod + 1) & self.wrap_mask();
+            self.counts.count(&cmd);
         }
         hw.write32(CMDQ_PROD, self.prod);
         self.wait(hw, |q, cons| cons == q.prod)
     }
 
-    fn wait(&mut self, hw: &Hw, done: impl Fn(&Self, u32) -> bool) -> Result {
+    fn wait(&mut self, hw: &Regs, done: impl Fn(&Self, u32) -> bool) -> Result {
         let start = now_us();
         loop {
             if done(self, self.read_cons(hw)) {
@@ -135,7 +181,7 @@ impl CmdQueue {
                 continue;
             }
             if now_us() - start > SYNC_TIMEOUT_US {
-                hw.log(
+                hw.hw().log(
                     c"command queue stuck: prod, cons",
                     self.prod.into(),
                     hw.read32(CMDQ_CONS).into(),
@@ -148,11 +194,11 @@ impl CmdQueue {
 
     /// The SMMU stopped at a bad command (CMDQ_CONS.ERR): log it and
     /// replace it by a CMD_SYNC so the queue moves on.
-    pub(crate) fn skip_error(&mut self, hw: &Hw) {
+    pub(crate) fn skip_error(&mut self, hw: &Regs) {
         let cons = hw.read32(CMDQ_CONS);
         let err = (cons >> CMDQ_CONS_ERR_SHIFT) & CMDQ_CONS_ERR_MASK;
         let idx = (cons & ((1 << self.log2) - 1)) as usize;
-        hw.log(
+        hw.hw().log(
             c"command rejected: error, opcode",
             err.into(),
             self.buf.read(2 * idx) & 0xff,

@@ -6,7 +6,8 @@
 
 use crate::ffi::{
     DmaBuffer,
-    Hw, //
+    Hw,
+    Regs, //
 };
 use crate::regs::*;
 use kernel::prelude::*;
@@ -32,12 +33,13 @@ impl EventQueue {
     }
 
     /// Logs and consumes every record the SMMU has produced.
-    pub(crate) fn service(&mut self, hw: &Hw) {
+    pub(crate) fn service(&mut self, regs: &Regs) {
+        let hw = regs.hw();
         let wrap_mask = (2u32 << self.log2) - 1;
         let idx_mask = (1u32 << self.log2) - 1;
-        let prod_reg = hw.read32(EVTQ_PROD);
+        let prod_reg = regs.read32(EVTQ_PROD);
         let prod = prod_reg & wrap_mask;
-        let mut cons = hw.read32(EVTQ_CONS) & wrap_mask;
+        let mut cons = regs.read32(EVTQ_CONS) & wrap_mask;
         while cons != prod {
             let base = (cons & idx_mask) as usize * 4;
             let event = [
@@ -53,6 +55,6 @@ impl EventQueue {
             hw.log(c"event queue overflowed; records were lost", 0, 0);
         }
         // Acknowledge an overflow by copying its flag.
-        hw.write32(EVTQ_CONS, cons | (prod_reg & Q_OVERFLOW));
+        regs.write32(EVTQ_CONS, cons | (prod_reg & Q_OVERFLOW));
     }
 }

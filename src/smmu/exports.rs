@@ -17,6 +17,7 @@ use crate::master::Master;
 use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
 use core::ptr::null_mut;
+use kernel::bindings;
 use kernel::ffi::{
     c_int,
     c_uint,
@@ -69,7 +70,11 @@ unsafe fn master<'a>(p: *mut c_void) -> &'a Master {
 pub(crate) unsafe extern "C" fn smmu_rs_rs_init(hw: *mut RawHw, err: *mut c_int) -> *mut c_void {
     // SAFETY: guaranteed by the caller.
     let hw = unsafe { Hw::new(hw) };
-    match Smmu::new(hw) {
+    // SAFETY: `glue.c` maps the registers with devm for the bound device and
+    // calls `smmu_rs_rs_fini()` (which disables the SMMU and drops its
+    // registers) on every path after a successful init, before remove or a
+    // failed probe returns and devm unmaps them.
+    match unsafe { Smmu::new(hw) } {
         Ok(s) => Arc::into_raw(s).cast_mut().cast(),
         Err(e) => {
             // SAFETY: `err` is writable (caller).
@@ -182,6 +187,49 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_abort(m: *mut c_void) -> c_int
     errno(unsafe { master(m) }.attach_abort())
 }
 
+/// `struct smmu_rs_command_counts` of `glue.h`.
+#[repr(C)]
+pub(crate) struct CommandCounts {
+    cfgi: u64,
+    tlbi_s2_ipa: u64,
+    tlbi_s12_vmall: u64,
+    tlbi_nh_all: u64,
+    tlbi_nsnh_all: u64,
+    sync: u64,
+}
+
+// The layout of `struct smmu_rs_command_counts`; `glue.c` asserts the same.
+const _: () = {
+    assert!(core::mem::size_of::<CommandCounts>() == 48);
+    assert!(core::mem::offset_of!(CommandCounts, cfgi) == 0);
+    assert!(core::mem::offset_of!(CommandCounts, tlbi_s2_ipa) == 8);
+    assert!(core::mem::offset_of!(CommandCounts, tlbi_s12_vmall) == 16);
+    assert!(core::mem::offset_of!(CommandCounts, tlbi_nh_all) == 24);
+    assert!(core::mem::offset_of!(CommandCounts, tlbi_nsnh_all) == 32);
+    assert!(core::mem::offset_of!(CommandCounts, sync) == 40);
+};
+
+/// Fills `out` with the commands the SMMU has consumed so far, by kind.
+///
+/// # Safety
+///
+/// `p` as for `smmu()`; `out` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_command_counts(p: *mut c_void, out: *mut CommandCounts) {
+    // SAFETY: guaranteed by the caller.
+    let c = unsafe { smmu(p) }.command_counts();
+    let counts = CommandCounts {
+        cfgi: c.cfgi,
+        tlbi_s2_ipa: c.tlbi_s2_ipa,
+        tlbi_s12_vmall: c.tlbi_s12_vmall,
+        tlbi_nh_all: c.tlbi_nh_all,
+        tlbi_nsnh_all: c.tlbi_nsnh_all,
+        sync: c.sync,
+    };
+    // SAFETY: writable (caller).
+    unsafe { out.write(counts) };
+}
+
 /// A new stage-2 domain; `*ias` gets its input size. NULL with `*err` set.
 ///
 /// # Safety
@@ -190,13 +238,14 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_abort(m: *mut c_void) -> c_int
 #[no_mangle]
 pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_alloc(
     p: *mut c_void,
-    _flags: u32,
+    flags: u32,
     ias: *mut u32,
     err: *mut c_int,
 ) -> *mut c_void {
     // SAFETY: guaranteed by the caller.
     let smmu: Arc<Smmu> = unsafe { smmu(p) }.into();
-    match S2Domain::new(&smmu) {
+    let nest_parent = flags & bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT != 0;
+    match S2Domain::new(&smmu, nest_parent) {
         Ok(d) => {
             // SAFETY: writable (caller).
             unsafe { *ias = d.ias() };

@@ -40,12 +40,11 @@ extern "C" {
 /// Size of the register space `base` maps (pages 0 and 1).
 const REG_SIZE: u32 = 0x2_0000;
 
-/// One SMMU's registers and device, as `glue.c` holds them.
+/// One SMMU's device, as `glue.c` holds it: for DMA memory and logs. Its
+/// registers are reached through [`Regs`] only.
 ///
-/// Invariant: `raw` is the `struct smmu_rs_hw` of a probed platform device.
-/// Its register mapping lives until `smmu_rs_rs_fini()` (the last call of
-/// `remove`), after which the registers are not touched (`Smmu::disable`);
-/// the structure itself lives until the [`HwOwner`] of the `Smmu` drops.
+/// Invariant: `raw` is the `struct smmu_rs_hw` of a probed platform device;
+/// the structure lives until the [`HwOwner`] of the `Smmu` drops.
 #[derive(Clone, Copy)]
 pub(crate) struct Hw {
     raw: *mut RawHw,
@@ -68,28 +67,6 @@ impl Hw {
         Self { raw }
     }
 
-    /// Reads a 32-bit register.
-    pub(crate) fn read32(&self, off: u32) -> u32 {
-        assert!(off % 4 == 0 && off < REG_SIZE);
-        // SAFETY: `raw` is valid (type invariant) and `off` lies in the
-        // mapped register space (checked above).
-        unsafe { smmu_rs_readl(self.raw, off) }
-    }
-
-    /// Writes a 32-bit register.
-    pub(crate) fn write32(&self, off: u32, val: u32) {
-        assert!(off % 4 == 0 && off < REG_SIZE);
-        // SAFETY: as in `read32`.
-        unsafe { smmu_rs_writel(self.raw, off, val) }
-    }
-
-    /// Writes a 64-bit register.
-    pub(crate) fn write64(&self, off: u32, val: u64) {
-        assert!(off % 8 == 0 && off < REG_SIZE);
-        // SAFETY: as in `read32`.
-        unsafe { smmu_rs_writeq(self.raw, off, val) }
-    }
-
     /// Logs one event record, rate-limited.
     pub(crate) fn log_event(&self, event: &[u64; 4]) {
         // SAFETY: `raw` is valid (type invariant); `event` points at four
@@ -101,6 +78,58 @@ impl Hw {
     pub(crate) fn log(&self, msg: &CStr, a: u64, b: u64) {
         // SAFETY: `raw` is valid (type invariant); `msg` is NUL-terminated.
         unsafe { smmu_rs_log(self.raw, msg.as_char_ptr(), a, b) }
+    }
+}
+
+/// The registers of one SMMU, while they are mapped.
+///
+/// Invariant: the register mapping of `hw` is live while this value exists.
+/// One exists per SMMU, made at probe and kept in the `Smmu`'s hardware
+/// lock, whose `disable` (the last thing `remove` does before `glue.c`
+/// unmaps the registers) drops it under that lock: no path reaches the
+/// registers after that, as every access goes through this value.
+pub(crate) struct Regs {
+    hw: Hw,
+}
+
+// SAFETY: MMIO may be issued from any thread; the value is only reachable
+// under the hardware lock.
+unsafe impl Send for Regs {}
+
+impl Regs {
+    /// # Safety
+    ///
+    /// The register mapping of `hw` must stay live until the returned value
+    /// is dropped, and no other `Regs` may exist for it.
+    pub(crate) unsafe fn new(hw: Hw) -> Self {
+        Self { hw }
+    }
+
+    /// The device, for logs.
+    pub(crate) fn hw(&self) -> &Hw {
+        &self.hw
+    }
+
+    /// Reads a 32-bit register.
+    pub(crate) fn read32(&self, off: u32) -> u32 {
+        assert!(off % 4 == 0 && off < REG_SIZE);
+        // SAFETY: the mapping is live (type invariant) and `off` lies in the
+        // mapped register space (checked above).
+        unsafe { smmu_rs_readl(self.hw.raw, off) }
+    }
+
+    /// Writes a 32-bit register.
+    pub(crate) fn write32(&self, off: u32, val: u32) {
+        assert!(off % 4 == 0 && off < REG_SIZE);
+        // SAFETY: as in `read32`.
+        unsafe { smmu_rs_writel(self.hw.raw, off, val) }
+    }
+
+    /// Writes a 64-bit register.
+    pub(crate) fn write64(&self, off: u32, val: u64) {
+        assert!(off % 8 == 0 && off < REG_SIZE);
+        // SAFETY: as in `read32`.
+        unsafe { smmu_rs_writeq(self.hw.raw, off, val) }
     }
 }
 

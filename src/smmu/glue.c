@@ -35,6 +35,13 @@ static_assert(offsetof(struct smmu_rs_domain_stats, vmid) == 0);
 static_assert(offsetof(struct smmu_rs_domain_stats, ias) == 4);
 static_assert(offsetof(struct smmu_rs_domain_stats, descriptors) == 8);
 static_assert(offsetof(struct smmu_rs_domain_stats, minimum) == 16);
+static_assert(sizeof(struct smmu_rs_command_counts) == 48);
+static_assert(offsetof(struct smmu_rs_command_counts, cfgi) == 0);
+static_assert(offsetof(struct smmu_rs_command_counts, tlbi_s2_ipa) == 8);
+static_assert(offsetof(struct smmu_rs_command_counts, tlbi_s12_vmall) == 16);
+static_assert(offsetof(struct smmu_rs_command_counts, tlbi_nh_all) == 24);
+static_assert(offsetof(struct smmu_rs_command_counts, tlbi_nsnh_all) == 32);
+static_assert(offsetof(struct smmu_rs_command_counts, sync) == 40);
 
 /* Exported by dma-iommu.c; its header is private to drivers/iommu. */
 void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list);
@@ -445,6 +452,28 @@ static int smmu_rs_domains_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(smmu_rs_domains);
 
+/*
+ * /sys/kernel/debug/smmu_rs/commands: per SMMU, the commands it has
+ * consumed by kind, so that a test can see a nest parent's stage-2 unmap
+ * followed by TLBI_NH_ALL, and a benchmark what a map costs in commands.
+ */
+static int smmu_rs_commands_show(struct seq_file *m, void *unused)
+{
+	struct smmu_rs_command_counts c;
+	struct smmu_rs_instance *inst;
+
+	mutex_lock(&smmu_rs_list_lock);
+	list_for_each_entry(inst, &smmu_rs_list, node) {
+		smmu_rs_rs_command_counts(inst->hw->rust, &c);
+		seq_printf(m, "%s cfgi %llu tlbi_s2_ipa %llu tlbi_s12_vmall %llu tlbi_nh_all %llu tlbi_nsnh_all %llu sync %llu\n",
+			   dev_name(inst->hw->dev), c.cfgi, c.tlbi_s2_ipa, c.tlbi_s12_vmall,
+			   c.tlbi_nh_all, c.tlbi_nsnh_all, c.sync);
+	}
+	mutex_unlock(&smmu_rs_list_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smmu_rs_commands);
+
 /* ---- devices ---- */
 
 static struct smmu_rs_hw *smmu_rs_hw_by_fwnode(struct fwnode_handle *fwnode)
@@ -740,6 +769,7 @@ int smmu_rs_glue_register(void)
 	/* Debugging aid only: no error if debugfs is absent. */
 	smmu_rs_debugfs = debugfs_create_dir("smmu_rs", NULL);
 	debugfs_create_file("domains", 0400, smmu_rs_debugfs, NULL, &smmu_rs_domains_fops);
+	debugfs_create_file("commands", 0400, smmu_rs_debugfs, NULL, &smmu_rs_commands_fops);
 	debugfs_create_atomic_t("table_pages", 0400, smmu_rs_debugfs, &smmu_rs_table_pages);
 	debugfs_create_atomic_t("dma_bytes", 0400, smmu_rs_debugfs, &smmu_rs_dma_bytes);
 	return 0;

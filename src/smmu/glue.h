@@ -73,6 +73,29 @@ struct smmu_rs_domain_stats {
 
 void smmu_rs_rs_domain_stats(void *domain, struct smmu_rs_domain_stats *stats);
 
+/**
+ * struct smmu_rs_command_counts - the commands one SMMU has consumed, by
+ * kind, for debugfs
+ * @cfgi: CMD_CFGI_STE and CMD_CFGI_ALL
+ * @tlbi_s2_ipa: CMD_TLBI_S2_IPA
+ * @tlbi_s12_vmall: CMD_TLBI_S12_VMALL
+ * @tlbi_nh_all: CMD_TLBI_NH_ALL (after stage-2 changes of nest parents)
+ * @tlbi_nsnh_all: CMD_TLBI_NSNH_ALL
+ * @sync: CMD_SYNC, one per batch
+ *
+ * Mirrored by CommandCounts in exports.rs; both sides assert the layout.
+ */
+struct smmu_rs_command_counts {
+	u64 cfgi;
+	u64 tlbi_s2_ipa;
+	u64 tlbi_s12_vmall;
+	u64 tlbi_nh_all;
+	u64 tlbi_nsnh_all;
+	u64 sync;
+};
+
+void smmu_rs_rs_command_counts(void *smmu, struct smmu_rs_command_counts *out);
+
 /* Called from Rust. */
 int smmu_rs_glue_register(void);
 void smmu_rs_glue_unregister(void);

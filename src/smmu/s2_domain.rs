@@ -29,6 +29,9 @@ use kernel::sync::{
 pub(crate) struct KernelTables {
     smmu: Arc<Smmu>,
     vmid: u16,
+    /// A nest parent: every stage-2 change also drops the VMID's stage-1
+    /// entries (TLBI_NH_ALL), which may combine with the changed ones.
+    nest_parent: bool,
     /// Unlinked tables waiting for the invalidation that makes them
     /// unreachable from the walk caches.
     retired: KVec<u64>,
@@ -67,7 +70,8 @@ impl TableMemory for KernelTables {
     }
 
     fn invalidate(&mut self, iova: u64, size: u64) {
-        self.smmu.invalidate_range(self.vmid, iova, size);
+        self.smmu
+            .invalidate_range(self.vmid, iova, size, self.nest_parent);
     }
 
     fn free_retired(&mut self) {
@@ -92,13 +96,15 @@ pub(crate) struct S2Domain {
 }
 
 impl S2Domain {
-    /// A new empty domain on `smmu`.
-    pub(crate) fn new(smmu: &Arc<Smmu>) -> Result<Arc<Self>> {
+    /// A new empty domain on `smmu`; a `nest_parent` is the stage 2 of
+    /// nested translations.
+    pub(crate) fn new(smmu: &Arc<Smmu>, nest_parent: bool) -> Result<Arc<Self>> {
         let f = smmu.features;
         let vmid = smmu.vmids.lock().alloc()?;
         let mem = KernelTables {
             smmu: smmu.clone(),
             vmid,
+            nest_parent,
             retired: KVec::new(),
         };
         let config = Config {

@@ -14,7 +14,8 @@ use crate::ffi::{
     now_us,
     udelay,
     Hw,
-    HwOwner, //
+    HwOwner,
+    Regs, //
 };
 use crate::regs::*;
 use crate::strtab::{
@@ -23,10 +24,6 @@ use crate::strtab::{
     STE_WORDS, //
 };
 use crate::vmid::VmidAllocator;
-use core::sync::atomic::{
-    AtomicBool,
-    Ordering, //
-};
 use kernel::prelude::*;
 use kernel::sync::{
     Arc,
@@ -77,7 +74,7 @@ fn oas_bits(field: u32) -> u32 {
 impl Features {
     /// Reads the IDR registers; `ENODEV` with a message naming what is
     /// missing if the SMMU cannot run this driver.
-    fn probe(hw: &Hw) -> Result<Self> {
+    fn probe(hw: &Regs) -> Result<Self> {
         let idr0 = hw.read32(IDR0);
         let idr1 = hw.read32(IDR1);
         let idr3 = hw.read32(IDR3);
@@ -118,18 +115,28 @@ impl Features {
     }
 }
 
+/// What only the live SMMU has: its registers and the command queue that
+/// drives them. `regs` is `None` once the SMMU is disabled: its registers
+/// may be unmapped then, and every path that would touch them finds `None`
+/// under this lock instead.
+pub(crate) struct Hardware {
+    regs: Option<Regs>,
+    cmdq: CmdQueue,
+}
+
 /// One SMMU instance.
 ///
-/// Lock order: `strtab` before `cmdq`; a domain's table lock before
-/// `cmdq`; `evtq` and `vmids` take nothing else.
+/// Lock order: `strtab` before `hardware`; a domain's table lock before
+/// `hardware`; `evtq` before `hardware`; `vmids` takes nothing else.
 #[pin_data]
 pub(crate) struct Smmu {
     pub(crate) hw: Hw,
     pub(crate) features: Features,
-    /// Commands are issued and waited for in one critical section; never
-    /// taken from hard-IRQ context.
+    /// The registers and the command queue: commands are issued and
+    /// waited for in one critical section; never taken from hard-IRQ
+    /// context. Disabling the SMMU takes the registers away under it.
     #[pin]
-    cmdq: SpinLock<CmdQueue>,
+    hardware: SpinLock<Hardware>,
     /// STE updates: serialised so each follows the whole update sequence.
     #[pin]
     strtab: Mutex<StreamTable>,
@@ -139,9 +146,6 @@ pub(crate) struct Smmu {
     /// VMIDs of live stage-2 domains.
     #[pin]
     pub(crate) vmids: Mutex<VmidAllocator>,
-    /// Set once the SMMU is disabled and its registers may be unmapped:
-    /// later commands are dropped (no STE points anywhere then).
-    dead: AtomicBool,
     /// Frees the C state last, after the DMA memory above.
     _owner: HwOwner,
 }
@@ -158,25 +162,46 @@ fn poll(cond: impl Fn() -> bool) -> Result {
     Ok(())
 }
 
+fn write_cr0(regs: &Regs, val: u32) -> Result {
+    regs.write32(CR0, val);
+    poll(|| regs.read32(CR0ACK) == val)
+}
+
+fn write_irq_ctrl(regs: &Regs, val: u32) -> Result {
+    regs.write32(IRQ_CTRL, val);
+    poll(|| regs.read32(IRQ_CTRLACK) == val)
+}
+
 impl Smmu {
     /// Probes, allocates and enables the SMMU behind `hw`.
     /// On failure the C state is freed too (the owner drops).
-    pub(crate) fn new(hw: Hw) -> Result<Arc<Self>> {
+    ///
+    /// # Safety
+    ///
+    /// The register mapping of `hw` must stay live until [`Self::disable`]
+    /// has returned (the caller's remove path calls it before unmapping).
+    pub(crate) unsafe fn new(hw: Hw) -> Result<Arc<Self>> {
         let owner = HwOwner(hw);
-        let features = Features::probe(&hw)?;
+        // SAFETY: the mapping outlives `disable`, which drops this value
+        // (caller), and this is the only `Regs` of the SMMU.
+        let regs = unsafe { Regs::new(hw) };
+        let features = Features::probe(&regs)?;
         let strtab = StreamTable::new(hw, features.sid_bits, features.two_level)?;
         let cmdq = CmdQueue::new(hw, features.cmdq_log2)?;
         let evtq = EventQueue::new(hw, features.evtq_log2)?;
         let vmids = VmidAllocator::new(features.vmid_bits)?;
+        let hardware = Hardware {
+            regs: Some(regs),
+            cmdq,
+        };
         let smmu = Arc::pin_init(
             pin_init!(Self {
                 hw,
                 features,
-                cmdq <- new_spinlock!(cmdq, "smmu_rs::cmdq"),
+                hardware <- new_spinlock!(hardware, "smmu_rs::hardware"),
                 strtab <- new_mutex!(strtab, "smmu_rs::strtab"),
                 evtq <- new_mutex!(evtq, "smmu_rs::evtq"),
                 vmids <- new_mutex!(vmids, "smmu_rs::vmids"),
-                dead: AtomicBool::new(false),
                 _owner: owner,
             }),
             GFP_KERNEL,
@@ -199,57 +224,57 @@ impl Smmu {
         Ok(smmu)
     }
 
-    fn write_cr0(&self, val: u32) -> Result {
-        self.hw.write32(CR0, val);
-        poll(|| self.hw.read32(CR0ACK) == val)
-    }
-
-    fn write_irq_ctrl(&self, val: u32) -> Result {
-        self.hw.write32(IRQ_CTRL, val);
-        poll(|| self.hw.read32(IRQ_CTRLACK) == val)
-    }
-
     /// The reset sequence of SMMUv3 §6.3.9, as the in-tree driver does it.
     fn reset(&self) -> Result {
-        let hw = &self.hw;
-        if hw.read32(CR0) & CR0_SMMUEN != 0 {
+        let (strtab_base, strtab_cfg) = self.strtab.lock().base_regs();
+        let evtq_base = self.evtq.lock().base_reg();
+        let mut guard = self.hardware.lock();
+        let Hardware { regs, cmdq } = &mut *guard;
+        let regs = regs.as_ref().ok_or(ENODEV)?;
+        if regs.read32(CR0) & CR0_SMMUEN != 0 {
             pr_warn!("SMMU was enabled at probe; resetting it\n");
         }
-        self.write_cr0(0)?;
-        self.write_irq_ctrl(0)?;
-        hw.write32(CR1, CR1_WB_ISH);
-        hw.write32(CR2, CR2_RECINVSID_PTM);
-        let (base, cfg) = self.strtab.lock().base_regs();
-        hw.write64(STRTAB_BASE, base);
-        hw.write32(STRTAB_BASE_CFG, cfg);
-        hw.write64(CMDQ_BASE, self.cmdq.lock().base_reg());
-        hw.write32(CMDQ_PROD, 0);
-        hw.write32(CMDQ_CONS, 0);
-        self.write_cr0(CR0_CMDQEN)?;
-        self.issue([cmdq::cfgi_all(), cmdq::tlbi_nsnh_all()].into_iter())?;
-        hw.write64(EVTQ_BASE, self.evtq.lock().base_reg());
-        hw.write32(EVTQ_PROD, 0);
-        hw.write32(EVTQ_CONS, 0);
-        self.write_cr0(CR0_CMDQEN | CR0_EVTQEN)?;
-        self.write_irq_ctrl(IRQ_CTRL_GERROR | IRQ_CTRL_EVTQ)?;
-        self.write_cr0(CR0_CMDQEN | CR0_EVTQEN | CR0_SMMUEN)
+        write_cr0(regs, 0)?;
+        write_irq_ctrl(regs, 0)?;
+        regs.write32(CR1, CR1_WB_ISH);
+        regs.write32(CR2, CR2_RECINVSID_PTM);
+        regs.write64(STRTAB_BASE, strtab_base);
+        regs.write32(STRTAB_BASE_CFG, strtab_cfg);
+        regs.write64(CMDQ_BASE, cmdq.base_reg());
+        regs.write32(CMDQ_PROD, 0);
+        regs.write32(CMDQ_CONS, 0);
+        write_cr0(regs, CR0_CMDQEN)?;
+        cmdq.issue_batch(regs, [cmdq::cfgi_all(), cmdq::tlbi_nsnh_all()].into_iter())?;
+        regs.write64(EVTQ_BASE, evtq_base);
+        regs.write32(EVTQ_PROD, 0);
+        regs.write32(EVTQ_CONS, 0);
+        write_cr0(regs, CR0_CMDQEN | CR0_EVTQEN)?;
+        write_irq_ctrl(regs, IRQ_CTRL_GERROR | IRQ_CTRL_EVTQ)?;
+        write_cr0(regs, CR0_CMDQEN | CR0_EVTQEN | CR0_SMMUEN)
     }
 
     /// Disables the SMMU (devices fall back to GBPA, bypass by default)
-    /// and drops every later command.
+    /// and takes its registers away: every later command is dropped, and
+    /// no path can reach the registers any more, so the caller may unmap
+    /// them when this returns.
     pub(crate) fn disable(&self) {
-        if self.write_cr0(0).is_err() || self.write_irq_ctrl(0).is_err() {
-            pr_err!("SMMU did not acknowledge disable\n");
+        let regs = self.hardware.lock().regs.take();
+        if let Some(regs) = regs {
+            if write_cr0(&regs, 0).is_err() || write_irq_ctrl(&regs, 0).is_err() {
+                pr_err!("SMMU did not acknowledge disable\n");
+            }
         }
-        self.dead.store(true, Ordering::Release);
     }
 
-    /// Issues `cmds` and a CMD_SYNC, and waits for them.
+    /// Issues `cmds` and a CMD_SYNC, and waits for them. Once the SMMU is
+    /// disabled nothing is issued (no STE points anywhere then).
     pub(crate) fn issue(&self, cmds: impl Iterator<Item = Command>) -> Result {
-        if self.dead.load(Ordering::Acquire) {
-            return Ok(());
+        let mut guard = self.hardware.lock();
+        let Hardware { regs, cmdq } = &mut *guard;
+        match regs {
+            Some(regs) => cmdq.issue_batch(regs, cmds),
+            None => Ok(()),
         }
-        self.cmdq.lock().issue_batch(&self.hw, cmds)
     }
 
     /// Makes the STE of `sid` exist (abort until written).
@@ -286,8 +311,10 @@ impl Smmu {
     /// Invalidates every TLB and walk-cache entry of `vmid` for
     /// `[iova, iova + size)`, and waits. Uses range commands where the
     /// SMMU has them, one command per page for small ranges otherwise, and
-    /// the whole VMID beyond 64 pages.
-    pub(crate) fn invalidate_range(&self, vmid: u16, iova: u64, size: u64) {
+    /// the whole VMID beyond 64 pages; one CMD_SYNC for all of them. For a
+    /// nest parent, then every stage-1 entry of the VMID too (see
+    /// [`Self::invalidate_nested`]).
+    pub(crate) fn invalidate_range(&self, vmid: u16, iova: u64, size: u64, nest_parent: bool) {
         let pages = size.div_ceil(4096);
         let r = if self.features.ril {
             self.issue(RangeInvalidation { vmid, iova, pages })
@@ -299,6 +326,9 @@ impl Smmu {
         if r.is_err() {
             self.hw
                 .log(c"TLB invalidation failed: vmid, iova", vmid.into(), iova);
+        }
+        if nest_parent {
+            self.invalidate_nested(vmid);
         }
     }
 
@@ -313,21 +343,46 @@ impl Smmu {
         }
     }
 
+    /// After a stage-2 change of a nest parent: TLBI_S2_IPA leaves combined
+    /// stage-1+2 entries of the guest's ASIDs in place (SMMUv3 §3.17.4;
+    /// QEMU's model keeps them too), so a nested device could go on using a
+    /// page the IOAS has unpinned. TLBI_NH_ALL for the VMID drops them.
+    /// It goes in its own batch after the stage-2 invalidation's CMD_SYNC,
+    /// as upstream's arm-smmu-v3 does, so no walk between the two can
+    /// refill a combined entry from a stale stage-2 entry.
+    pub(crate) fn invalidate_nested(&self, vmid: u16) {
+        if self
+            .issue(core::iter::once(cmdq::tlbi_nh_all(vmid)))
+            .is_err()
+        {
+            self.hw
+                .log(c"stage-1 invalidation failed: vmid", vmid.into(), 0);
+        }
+    }
+
+    /// The commands this SMMU has consumed so far.
+    pub(crate) fn command_counts(&self) -> cmdq::CommandCounts {
+        self.hardware.lock().cmdq.counts
+    }
+
     /// Logs every new event record.
     pub(crate) fn service_events(&self) {
-        if !self.dead.load(Ordering::Acquire) {
-            self.evtq.lock().service(&self.hw);
+        let mut evtq = self.evtq.lock();
+        if let Some(regs) = self.hardware.lock().regs.as_ref() {
+            evtq.service(regs);
         }
     }
 
     /// Logs and acknowledges global errors; a command error skips the bad
     /// command so the queue goes on.
     pub(crate) fn service_gerror(&self) {
-        if self.dead.load(Ordering::Acquire) {
+        let mut guard = self.hardware.lock();
+        let Hardware { regs, cmdq } = &mut *guard;
+        let Some(regs) = regs else {
             return;
-        }
-        let gerror = self.hw.read32(GERROR);
-        let gerrorn = self.hw.read32(GERRORN);
+        };
+        let gerror = regs.read32(GERROR);
+        let gerrorn = regs.read32(GERRORN);
         let active = (gerror ^ gerrorn) & GERROR_ERR_MASK;
         if active == 0 {
             return;
@@ -338,9 +393,9 @@ impl Smmu {
             active.into(),
         );
         if active & GERROR_CMDQ_ERR != 0 {
-            self.cmdq.lock().skip_error(&self.hw);
+            cmdq.skip_error(regs);
         }
-        self.hw.write32(GERRORN, gerror);
+        regs.write32(GERRORN, gerror);
     }
 }
 
