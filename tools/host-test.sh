@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host tests of the kernel-independent Rust, built from the same files the
-# modules compile: tools/testing/iova_space (src/iova_space) and
-# tools/testing/lpae (src/smmu/lpae). Prints
-# cargo's output and a last line "COUNTS passed failed skipped" summing every
-# test binary of both crates.
+# modules compile: tools/testing/iova_space (src/iova_space),
+# tools/testing/lpae (src/smmu/lpae) and tools/testing/smmu_spec
+# (src/smmu/spec, checked against the kernel source's arm-smmu-v3.h).
+# Prints cargo's output and a last line "COUNTS passed failed skipped"
+# summing every test binary of the crates.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 P=0 F=0 S=0 RC=0
-for crate in tools/testing/iova_space tools/testing/lpae; do
+for crate in tools/testing/iova_space tools/testing/lpae tools/testing/smmu_spec; do
 	out=$(mktemp)
 	(cd "$REPO/$crate" && cargo test --release 2>&1) | tee "$out"
 	rc=${PIPESTATUS[0]}

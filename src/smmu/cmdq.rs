@@ -17,61 +17,30 @@ use crate::ffi::{
     Hw,
     Regs, //
 };
-use crate::regs::*;
+use crate::spec::{
+    command::{
+        cmd_sync,
+        opcode,
+        Command,
+        OP_CFGI_ALL,
+        OP_CFGI_STE,
+        OP_CMD_SYNC,
+        OP_TLBI_NH_ALL,
+        OP_TLBI_NSNH_ALL,
+        OP_TLBI_S12_VMALL,
+        OP_TLBI_S2_IPA, //
+    },
+    regs::{
+        queue_base,
+        CMDQ_CONS,
+        CMDQ_CONS_ERR,
+        CMDQ_PROD,
+        GERROR,
+        GERRORN,
+        GERROR_CMDQ_ERR, //
+    },
+};
 use kernel::prelude::*;
-
-/// One command: two 64-bit words.
-pub(crate) type Command = [u64; 2];
-
-const OP_CFGI_STE: u64 = 0x03;
-const OP_CFGI_ALL: u64 = 0x04;
-const OP_TLBI_NH_ALL: u64 = 0x10;
-const OP_TLBI_S12_VMALL: u64 = 0x28;
-const OP_TLBI_S2_IPA: u64 = 0x2a;
-const OP_TLBI_NSNH_ALL: u64 = 0x30;
-const OP_CMD_SYNC: u64 = 0x46;
-
-/// CMD_CFGI_STE for `sid` (leaf: only the STE, not an L1 descriptor).
-pub(crate) fn cfgi_ste(sid: u32) -> Command {
-    [OP_CFGI_STE | (u64::from(sid) << 32), 1]
-}
-
-/// CMD_CFGI_ALL: every cached configuration.
-pub(crate) fn cfgi_all() -> Command {
-    [OP_CFGI_ALL, 31]
-}
-
-/// CMD_TLBI_NSNH_ALL: every non-secure, non-hyp TLB entry.
-pub(crate) fn tlbi_nsnh_all() -> Command {
-    [OP_TLBI_NSNH_ALL, 0]
-}
-
-/// CMD_TLBI_NH_ALL for `vmid`: every stage-1 entry of the VMID, combined
-/// stage-1+2 entries included, which TLBI_S2_IPA leaves in place.
-pub(crate) fn tlbi_nh_all(vmid: u16) -> Command {
-    [OP_TLBI_NH_ALL | (u64::from(vmid) << 32), 0]
-}
-
-/// CMD_TLBI_S12_VMALL: every entry of `vmid`.
-pub(crate) fn tlbi_vmall(vmid: u16) -> Command {
-    [OP_TLBI_S12_VMALL | (u64::from(vmid) << 32), 0]
-}
-
-/// CMD_TLBI_S2_IPA, leaf and walk entries (Leaf = 0). With `range`
-/// (`num`, `scale`) the command covers `(num + 1) << scale` 4 KiB pages
-/// from `ipa` (RIL); without, the entries holding `ipa`.
-pub(crate) fn tlbi_s2_ipa(vmid: u16, ipa: u64, range: Option<(u64, u64)>) -> Command {
-    let (num, scale, tg) = range.map_or((0, 0, 0), |(n, s)| (n, s, 1));
-    [
-        OP_TLBI_S2_IPA | (num << 12) | (scale << 20) | (u64::from(vmid) << 32),
-        (tg << 10) | (ipa & 0x000f_ffff_ffff_f000),
-    ]
-}
-
-fn cmd_sync() -> Command {
-    // CS = none: completion is observed through CONS.
-    [OP_CMD_SYNC, 0]
-}
 
 /// How long a CMD_SYNC may take before the SMMU is declared stuck.
 const SYNC_TIMEOUT_US: u64 = 1_000_000;
@@ -97,7 +66,7 @@ pub(crate) struct CommandCounts {
 
 impl CommandCounts {
     fn count(&mut self, cmd: &Command) {
-        let n = match cmd[0] & 0xff {
+        let n = match opcode(cmd) {
             OP_CFGI_STE | OP_CFGI_ALL => &mut self.cfgi,
             OP_TLBI_S2_IPA => &mut self.tlbi_s2_ipa,
             OP_TLBI_S12_VMALL => &mut self.tlbi_s12_vmall,
@@ -133,7 +102,7 @@ impl CmdQueue {
 
     /// The CMDQ_BASE value: address, size, read-allocate hint.
     pub(crate) fn base_reg(&self) -> u64 {
-        Q_BASE_RWA | (self.buf.dma() & ADDR_MASK_51_5) | u64::from(self.log2)
+        queue_base(self.buf.dma(), self.log2)
     }
 
     fn wrap_mask(&self) -> u32 {
@@ -196,12 +165,12 @@ impl CmdQueue {
     /// replace it by a CMD_SYNC so the queue moves on.
     pub(crate) fn skip_error(&mut self, hw: &Regs) {
         let cons = hw.read32(CMDQ_CONS);
-        let err = (cons >> CMDQ_CONS_ERR_SHIFT) & CMDQ_CONS_ERR_MASK;
+        let err = CMDQ_CONS_ERR.get32(cons);
         let idx = (cons & ((1 << self.log2) - 1)) as usize;
         hw.hw().log(
             c"command rejected: error, opcode",
             err.into(),
-            self.buf.read(2 * idx) & 0xff,
+            opcode(&[self.buf.read(2 * idx), 0]),
         );
         let sync = cmd_sync();
         self.buf.write(2 * idx, sync[0]);

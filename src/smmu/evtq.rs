@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The event queue: records of faults and configuration errors the SMMU
-//! writes (SMMUv3 §7.3). Each is logged with its stream id, address and
-//! reason (rate-limited).
+//! writes (SMMUv3 §7.3). Each is decoded ([`Event`]) and logged with its
+//! stream id, address and reason (rate-limited).
 
 use crate::ffi::{
     DmaBuffer,
     Hw,
     Regs, //
 };
-use crate::regs::*;
+use crate::spec::{
+    event::Event,
+    regs::{
+        queue_base,
+        EVTQ_CONS,
+        EVTQ_PROD,
+        Q_OVERFLOW, //
+    },
+};
 use kernel::prelude::*;
 
 /// The event queue's memory and consumer index.
@@ -29,7 +37,7 @@ impl EventQueue {
 
     /// The EVTQ_BASE value.
     pub(crate) fn base_reg(&self) -> u64 {
-        Q_BASE_RWA | (self.buf.dma() & ADDR_MASK_51_5) | u64::from(self.log2)
+        queue_base(self.buf.dma(), self.log2)
     }
 
     /// Logs and consumes every record the SMMU has produced.
@@ -48,7 +56,7 @@ impl EventQueue {
                 self.buf.read(base + 2),
                 self.buf.read(base + 3),
             ];
-            hw.log_event(&event);
+            hw.log_event(&Event::decode(&event), &event);
             cons = (cons + 1) & wrap_mask;
         }
         if prod_reg & Q_OVERFLOW != 0 {

@@ -230,6 +230,45 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_command_counts(p: *mut c_void, out: *
     unsafe { out.write(counts) };
 }
 
+/// `struct smmu_rs_identification` of `glue.h`.
+#[repr(C)]
+pub(crate) struct Identification {
+    idr: [u32; 6],
+    iidr: u32,
+    aidr: u32,
+}
+
+// The layout of `struct smmu_rs_identification`; `glue.c` asserts the same.
+const _: () = {
+    assert!(core::mem::size_of::<Identification>() == 32);
+    assert!(core::mem::offset_of!(Identification, idr) == 0);
+    assert!(core::mem::offset_of!(Identification, iidr) == 24);
+    assert!(core::mem::offset_of!(Identification, aidr) == 28);
+};
+
+/// Fills `out` with the SMMU's identification registers as probed, for
+/// IOMMU_GET_HW_INFO.
+///
+/// # Safety
+///
+/// `p` as for `smmu()`; `out` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_identification(
+    p: *mut c_void,
+    out: *mut Identification,
+) {
+    // SAFETY: guaranteed by the caller.
+    let id = unsafe { smmu(p) }.id;
+    // SAFETY: writable (caller).
+    unsafe {
+        out.write(Identification {
+            idr: id.idr,
+            iidr: id.iidr,
+            aidr: id.aidr,
+        })
+    };
+}
+
 /// A new stage-2 domain; `*ias` gets its input size. NULL with `*err` set.
 ///
 /// # Safety

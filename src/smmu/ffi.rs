@@ -4,6 +4,7 @@
 //! Rust: register access bounded to the SMMU's 128 KiB, coherent DMA
 //! buffers that free themselves, table pages by physical address.
 
+use crate::spec::event::Event;
 use kernel::ffi::{
     c_char,
     c_int,
@@ -29,7 +30,17 @@ extern "C" {
     fn smmu_rs_table_free(pa: u64);
     fn smmu_rs_table_read(pa: u64, index: c_uint) -> u64;
     fn smmu_rs_table_write(pa: u64, index: c_uint, value: u64);
-    fn smmu_rs_log_event(hw: *mut RawHw, event: *const u64);
+    fn smmu_rs_log_event(
+        hw: *mut RawHw,
+        id: u32,
+        name: *const c_char,
+        sid: u32,
+        addr: u64,
+        ipa: u64,
+        read: bool,
+        stage2: bool,
+        raw: *const u64,
+    );
     fn smmu_rs_log(hw: *mut RawHw, msg: *const c_char, a: u64, b: u64);
     fn smmu_rs_udelay(us: c_uint);
     fn smmu_rs_ktime_us() -> u64;
@@ -67,11 +78,24 @@ impl Hw {
         Self { raw }
     }
 
-    /// Logs one event record, rate-limited.
-    pub(crate) fn log_event(&self, event: &[u64; 4]) {
-        // SAFETY: `raw` is valid (type invariant); `event` points at four
-        // readable words for the duration of the call.
-        unsafe { smmu_rs_log_event(self.raw, event.as_ptr()) }
+    /// Logs one event record, decoded, with its raw words; rate-limited.
+    pub(crate) fn log_event(&self, ev: &Event, raw: &[u64; 4]) {
+        // SAFETY: `raw` (the field) is valid (type invariant); the name is a
+        // NUL-terminated static string and `raw` (the argument) points at
+        // four readable words for the duration of the call.
+        unsafe {
+            smmu_rs_log_event(
+                self.raw,
+                ev.id.into(),
+                ev.name().as_char_ptr(),
+                ev.sid,
+                ev.addr,
+                ev.ipa,
+                ev.read,
+                ev.stage2,
+                raw.as_ptr(),
+            )
+        }
     }
 
     /// Logs `msg` with two values, rate-limited.

@@ -42,6 +42,10 @@ static_assert(offsetof(struct smmu_rs_command_counts, tlbi_s12_vmall) == 16);
 static_assert(offsetof(struct smmu_rs_command_counts, tlbi_nh_all) == 24);
 static_assert(offsetof(struct smmu_rs_command_counts, tlbi_nsnh_all) == 32);
 static_assert(offsetof(struct smmu_rs_command_counts, sync) == 40);
+static_assert(sizeof(struct smmu_rs_identification) == 32);
+static_assert(offsetof(struct smmu_rs_identification, idr) == 0);
+static_assert(offsetof(struct smmu_rs_identification, iidr) == 24);
+static_assert(offsetof(struct smmu_rs_identification, aidr) == 28);
 
 /* Exported by dma-iommu.c; its header is private to drivers/iommu. */
 void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list);
@@ -167,35 +171,27 @@ void smmu_rs_table_write(u64 pa, unsigned int index, u64 value)
 	WRITE_ONCE(((u64 *)phys_to_virt(pa))[index & 511], value);
 }
 
-static const char *const smmu_rs_event_names[] = {
-	[0x01] = "F_UUT", [0x02] = "C_BAD_STREAMID", [0x03] = "F_STE_FETCH",
-	[0x04] = "C_BAD_STE", [0x05] = "F_BAD_ATS_TREQ",
-	[0x06] = "F_STREAM_DISABLED", [0x07] = "F_TRANSL_FORBIDDEN",
-	[0x08] = "C_BAD_SUBSTREAMID", [0x09] = "F_CD_FETCH", [0x0a] = "C_BAD_CD",
-	[0x0b] = "F_WALK_EABT", [0x10] = "F_TRANSLATION",
-	[0x11] = "F_ADDR_SIZE", [0x12] = "F_ACCESS", [0x13] = "F_PERMISSION",
-	[0x20] = "F_TLB_CONFLICT", [0x21] = "F_CFG_CONFLICT",
-	[0x24] = "E_PAGE_REQUEST", [0x25] = "F_VMS_FETCH",
-};
-
 /**
  * smmu_rs_log_event() - log one event-queue record, rate-limited
  * @hw: the SMMU
- * @event: its four 64-bit words
+ * @id: the event number
+ * @name: its name
+ * @sid: the stream that caused it
+ * @addr: the transaction's input address
+ * @ipa: its IPA, for stage-2 faults
+ * @read: a read (else a write)
+ * @stage2: a stage-2 fault
+ * @raw: the record's four words
+ *
+ * The record is decoded in Rust (spec/event.rs); this only prints it.
  */
-void smmu_rs_log_event(struct smmu_rs_hw *hw, const u64 *event)
+void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid, u64 addr,
+		       u64 ipa, bool read, bool stage2, const u64 *raw)
 {
-	u8 id = event[0] & 0xff;
-	const char *name = id < ARRAY_SIZE(smmu_rs_event_names) &&
-			   smmu_rs_event_names[id] ? smmu_rs_event_names[id] : "?";
-
 	dev_err_ratelimited(hw->dev,
 			    "event 0x%02x %s: sid 0x%x iova 0x%llx ipa 0x%llx%s%s (raw %016llx %016llx %016llx %016llx)\n",
-			    id, name, (u32)(event[0] >> 32), event[2],
-			    event[3] & GENMASK_ULL(51, 12),
-			    event[1] & BIT_ULL(35) ? " read" : " write",
-			    event[1] & BIT_ULL(34) ? " s2" : "",
-			    event[0], event[1], event[2], event[3]);
+			    id, name, sid, addr, ipa, read ? " read" : " write", stage2 ? " s2" : "",
+			    raw[0], raw[1], raw[2], raw[3]);
 }
 
 void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b)
@@ -571,6 +567,7 @@ static void *smmu_rs_hw_info(struct device *dev, u32 *length, enum iommu_hw_info
 {
 	struct smmu_rs_hw *hw = dev_to_hw(dev);
 	struct iommu_hw_info_arm_smmuv3 *info;
+	struct smmu_rs_identification id;
 	unsigned int i;
 
 	if (*type != IOMMU_HW_INFO_TYPE_DEFAULT && *type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3)
@@ -578,10 +575,11 @@ static void *smmu_rs_hw_info(struct device *dev, u32 *length, enum iommu_hw_info
 	info = kzalloc_obj(*info);
 	if (!info)
 		return ERR_PTR(-ENOMEM);
-	for (i = 0; i <= 5; i++)
-		info->idr[i] = readl_relaxed(hw->base + 4 * i);
-	info->iidr = readl_relaxed(hw->base + 0x18);
-	info->aidr = readl_relaxed(hw->base + 0x1c);
+	smmu_rs_rs_identification(hw->rust, &id);
+	for (i = 0; i < ARRAY_SIZE(id.idr); i++)
+		info->idr[i] = id.idr[i];
+	info->iidr = id.iidr;
+	info->aidr = id.aidr;
 	*length = sizeof(*info);
 	*type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
 	return info;

@@ -96,6 +96,23 @@ struct smmu_rs_command_counts {
 
 void smmu_rs_rs_command_counts(void *smmu, struct smmu_rs_command_counts *out);
 
+/**
+ * struct smmu_rs_identification - an SMMU's identification registers as
+ * probed, for IOMMU_GET_HW_INFO
+ * @idr: SMMU_IDR0-5
+ * @iidr: SMMU_IIDR
+ * @aidr: SMMU_AIDR
+ *
+ * Mirrored by Identification in exports.rs; both sides assert the layout.
+ */
+struct smmu_rs_identification {
+	u32 idr[6];
+	u32 iidr;
+	u32 aidr;
+};
+
+void smmu_rs_rs_identification(void *smmu, struct smmu_rs_identification *out);
+
 /* Called from Rust. */
 int smmu_rs_glue_register(void);
 void smmu_rs_glue_unregister(void);
@@ -109,7 +126,8 @@ u64 smmu_rs_table_alloc(void);
 void smmu_rs_table_free(u64 pa);
 u64 smmu_rs_table_read(u64 pa, unsigned int index);
 void smmu_rs_table_write(u64 pa, unsigned int index, u64 value);
-void smmu_rs_log_event(struct smmu_rs_hw *hw, const u64 *event);
+void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid, u64 addr,
+		       u64 ipa, bool read, bool stage2, const u64 *raw);
 void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b);
 void smmu_rs_udelay(unsigned int us);
 u64 smmu_rs_ktime_us(void);

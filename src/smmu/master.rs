@@ -5,7 +5,7 @@
 
 use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
-use crate::strtab::Ste;
+use crate::spec::ste::Ste;
 use kernel::alloc::KVec;
 use kernel::prelude::*;
 use kernel::sync::Arc;

@@ -13,7 +13,7 @@ use crate::lpae::{
     TableMemory, //
 };
 use crate::smmu::Smmu;
-use crate::strtab::{
+use crate::spec::ste::{
     vtcr,
     Ste, //
 };

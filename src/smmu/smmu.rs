@@ -6,8 +6,7 @@
 
 use crate::cmdq::{
     self,
-    CmdQueue,
-    Command, //
+    CmdQueue, //
 };
 use crate::evtq::EventQueue;
 use crate::ffi::{
@@ -17,12 +16,20 @@ use crate::ffi::{
     HwOwner,
     Regs, //
 };
-use crate::regs::*;
-use crate::strtab::{
-    Ste,
-    StreamTable,
-    STE_WORDS, //
+use crate::spec::{
+    command::{
+        self,
+        Command,
+        RangeInvalidation, //
+    },
+    idr::Features,
+    regs::*,
+    ste::{
+        Ste,
+        STE_WORDS, //
+    },
 };
+use crate::strtab::StreamTable;
 use crate::vmid::VmidAllocator;
 use kernel::prelude::*;
 use kernel::sync::{
@@ -35,84 +42,29 @@ use kernel::{
     new_spinlock, //
 };
 
-/// What the SMMU offers, as this driver uses it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Features {
-    /// Stage-2 input size in bits (the IPA size, at most 48).
-    pub(crate) ias: u32,
-    /// Output address size in bits (at most 48).
-    pub(crate) oas: u32,
-    /// VMID bits: 8 or 16.
-    pub(crate) vmid_bits: u32,
-    /// Range invalidation (SMMU_IDR3.RIL).
-    pub(crate) ril: bool,
-    /// Block size may change without break-before-make (IDR3.BBML == 2).
-    pub(crate) bbml2: bool,
-    /// SMMU_IDR1.ATTR_TYPES_OVR.
-    pub(crate) attr_override: bool,
-    /// Stream id bits.
-    pub(crate) sid_bits: u32,
-    /// Two-level stream tables.
-    pub(crate) two_level: bool,
-    /// log2 of the command and event queue sizes used.
-    pub(crate) cmdq_log2: u32,
-    /// See `cmdq_log2`.
-    pub(crate) evtq_log2: u32,
-}
-
-fn oas_bits(field: u32) -> u32 {
-    match field {
-        0 => 32,
-        1 => 36,
-        2 => 40,
-        3 => 42,
-        4 => 44,
-        _ => 48,
-    }
-}
-
-impl Features {
-    /// Reads the IDR registers; `ENODEV` with a message naming what is
-    /// missing if the SMMU cannot run this driver.
-    fn probe(hw: &Regs) -> Result<Self> {
-        let idr0 = hw.read32(IDR0);
-        let idr1 = hw.read32(IDR1);
-        let idr3 = hw.read32(IDR3);
-        let idr5 = hw.read32(IDR5);
-        let ttf = (idr0 >> IDR0_TTF_SHIFT) & 3;
-        let missing = if idr0 & IDR0_S2P == 0 {
-            Some("stage-2 translation (IDR0.S2P)")
-        } else if ttf != IDR0_TTF_AARCH64 && ttf != IDR0_TTF_BOTH {
-            Some("AArch64 translation tables (IDR0.TTF)")
-        } else if (idr0 >> IDR0_TTENDIAN_SHIFT) & 3 == IDR0_TTENDIAN_BE {
-            Some("little-endian table walks (IDR0.TTENDIAN)")
-        } else if idr5 & IDR5_GRAN4K == 0 {
-            Some("the 4 KiB granule (IDR5.GRAN4K)")
-        } else if idr0 & IDR0_COHACC == 0 {
-            Some("coherent table and queue access (IDR0.COHACC)")
-        } else if idr1 & (IDR1_TABLES_PRESET | IDR1_QUEUES_PRESET) != 0 {
-            Some("software-placed tables and queues (IDR1.*_PRESET)")
-        } else {
-            None
-        };
-        if let Some(what) = missing {
+/// Reads IDR0-5 and parses them; `ENODEV` with a message naming what is
+/// missing if the SMMU cannot run this driver.
+fn probe_features(regs: &Regs) -> Result<([u32; 6], Features)> {
+    let idr: [u32; 6] = core::array::from_fn(|i| regs.read32(IDR0 + 4 * i as u32));
+    match Features::parse(&idr) {
+        Ok(f) => Ok((idr, f)),
+        Err(what) => {
             pr_err!("not probing: the SMMU lacks {what}\n");
-            return Err(ENODEV);
+            Err(ENODEV)
         }
-        let oas = oas_bits(idr5 & IDR5_OAS_MASK);
-        Ok(Self {
-            ias: oas,
-            oas,
-            vmid_bits: if idr0 & IDR0_VMID16 != 0 { 16 } else { 8 },
-            ril: idr3 & IDR3_RIL != 0,
-            bbml2: (idr3 >> IDR3_BBML_SHIFT) & 3 == 2,
-            attr_override: idr1 & IDR1_ATTR_TYPES_OVR != 0,
-            sid_bits: idr1 & IDR1_SIDSIZE_MASK,
-            two_level: (idr0 >> IDR0_ST_LVL_SHIFT) & 3 == IDR0_ST_LVL_2LVL,
-            cmdq_log2: ((idr1 >> IDR1_CMDQS_SHIFT) & IDR1_QS_MASK).min(8),
-            evtq_log2: ((idr1 >> IDR1_EVTQS_SHIFT) & IDR1_QS_MASK).min(7),
-        })
     }
+}
+
+/// What IOMMU_GET_HW_INFO reports of an SMMU: its identification
+/// registers as probed.
+#[derive(Clone, Copy)]
+pub(crate) struct Identification {
+    /// IDR0-5.
+    pub(crate) idr: [u32; 6],
+    /// SMMU_IIDR.
+    pub(crate) iidr: u32,
+    /// SMMU_AIDR.
+    pub(crate) aidr: u32,
 }
 
 /// What only the live SMMU has: its registers and the command queue that
@@ -132,6 +84,8 @@ pub(crate) struct Hardware {
 pub(crate) struct Smmu {
     pub(crate) hw: Hw,
     pub(crate) features: Features,
+    /// The identification registers, read once at probe.
+    pub(crate) id: Identification,
     /// The registers and the command queue: commands are issued and
     /// waited for in one critical section; never taken from hard-IRQ
     /// context. Disabling the SMMU takes the registers away under it.
@@ -185,7 +139,12 @@ impl Smmu {
         // SAFETY: the mapping outlives `disable`, which drops this value
         // (caller), and this is the only `Regs` of the SMMU.
         let regs = unsafe { Regs::new(hw) };
-        let features = Features::probe(&regs)?;
+        let (idr, features) = probe_features(&regs)?;
+        let id = Identification {
+            idr,
+            iidr: regs.read32(IIDR),
+            aidr: regs.read32(AIDR),
+        };
         let strtab = StreamTable::new(hw, features.sid_bits, features.two_level)?;
         let cmdq = CmdQueue::new(hw, features.cmdq_log2)?;
         let evtq = EventQueue::new(hw, features.evtq_log2)?;
@@ -198,6 +157,7 @@ impl Smmu {
             pin_init!(Self {
                 hw,
                 features,
+                id,
                 hardware <- new_spinlock!(hardware, "smmu_rs::hardware"),
                 strtab <- new_mutex!(strtab, "smmu_rs::strtab"),
                 evtq <- new_mutex!(evtq, "smmu_rs::evtq"),
@@ -236,15 +196,20 @@ impl Smmu {
         }
         write_cr0(regs, 0)?;
         write_irq_ctrl(regs, 0)?;
-        regs.write32(CR1, CR1_WB_ISH);
-        regs.write32(CR2, CR2_RECINVSID_PTM);
+        regs.write32(CR1, cr1_wb_ish());
+        // Record invalid stream ids (C_BAD_STREAMID), private TLB
+        // maintenance.
+        regs.write32(CR2, CR2_RECINVSID | CR2_PTM);
         regs.write64(STRTAB_BASE, strtab_base);
         regs.write32(STRTAB_BASE_CFG, strtab_cfg);
         regs.write64(CMDQ_BASE, cmdq.base_reg());
         regs.write32(CMDQ_PROD, 0);
         regs.write32(CMDQ_CONS, 0);
         write_cr0(regs, CR0_CMDQEN)?;
-        cmdq.issue_batch(regs, [cmdq::cfgi_all(), cmdq::tlbi_nsnh_all()].into_iter())?;
+        cmdq.issue_batch(
+            regs,
+            [command::cfgi_all(), command::tlbi_nsnh_all()].into_iter(),
+        )?;
         regs.write64(EVTQ_BASE, evtq_base);
         regs.write32(EVTQ_PROD, 0);
         regs.write32(EVTQ_CONS, 0);
@@ -295,15 +260,15 @@ impl Smmu {
             if cur == new {
                 continue;
             }
-            if cur[0] & 1 != 0 && cur[0] != Ste::Abort.words(false)[0] {
+            if Ste::is_live(cur[0]) {
                 table.write(sid, 0, Ste::Abort.words(false)[0]);
-                self.issue(core::iter::once(cmdq::cfgi_ste(sid)))?;
+                self.issue(core::iter::once(command::cfgi_ste(sid)))?;
             }
             for (i, &w) in new.iter().enumerate().skip(1) {
                 table.write(sid, i, w);
             }
             table.write(sid, 0, new[0]);
-            self.issue(core::iter::once(cmdq::cfgi_ste(sid)))?;
+            self.issue(core::iter::once(command::cfgi_ste(sid)))?;
         }
         Ok(())
     }
@@ -319,9 +284,9 @@ impl Smmu {
         let r = if self.features.ril {
             self.issue(RangeInvalidation { vmid, iova, pages })
         } else if pages <= 64 {
-            self.issue((0..pages).map(|i| cmdq::tlbi_s2_ipa(vmid, iova + i * 4096, None)))
+            self.issue((0..pages).map(|i| command::tlbi_s2_ipa(vmid, iova + i * 4096, None)))
         } else {
-            self.issue(core::iter::once(cmdq::tlbi_vmall(vmid)))
+            self.issue(core::iter::once(command::tlbi_s12_vmall(vmid)))
         };
         if r.is_err() {
             self.hw
@@ -335,7 +300,7 @@ impl Smmu {
     /// Invalidates every entry of `vmid`, and waits.
     pub(crate) fn invalidate_vmid(&self, vmid: u16) {
         if self
-            .issue(core::iter::once(cmdq::tlbi_vmall(vmid)))
+            .issue(core::iter::once(command::tlbi_s12_vmall(vmid)))
             .is_err()
         {
             self.hw
@@ -352,7 +317,7 @@ impl Smmu {
     /// refill a combined entry from a stale stage-2 entry.
     pub(crate) fn invalidate_nested(&self, vmid: u16) {
         if self
-            .issue(core::iter::once(cmdq::tlbi_nh_all(vmid)))
+            .issue(core::iter::once(command::tlbi_nh_all(vmid)))
             .is_err()
         {
             self.hw
@@ -396,30 +361,5 @@ impl Smmu {
             cmdq.skip_error(regs);
         }
         regs.write32(GERRORN, gerror);
-    }
-}
-
-/// The TLBI_S2_IPA range commands covering `pages` pages from `iova`: each
-/// covers `num << scale` pages, `scale` being the lowest set bit of what
-/// is left, as the in-tree driver splits them.
-struct RangeInvalidation {
-    vmid: u16,
-    iova: u64,
-    pages: u64,
-}
-
-impl Iterator for RangeInvalidation {
-    type Item = Command;
-
-    fn next(&mut self) -> Option<Command> {
-        if self.pages == 0 {
-            return None;
-        }
-        let scale = u64::from(self.pages.trailing_zeros());
-        let num = (self.pages >> scale) & 31;
-        let cmd = cmdq::tlbi_s2_ipa(self.vmid, self.iova, Some((num - 1, scale)));
-        self.pages -= num << scale;
-        self.iova += (num << scale) * 4096;
-        Some(cmd)
     }
 }

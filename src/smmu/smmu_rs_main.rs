@@ -16,9 +16,9 @@ mod exports;
 mod ffi;
 mod lpae;
 mod master;
-mod regs;
 mod s2_domain;
 mod smmu;
+mod spec;
 mod strtab;
 mod vmid;
 

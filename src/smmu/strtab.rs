@@ -14,90 +14,25 @@ use crate::ffi::{
     DmaBuffer,
     Hw, //
 };
-use crate::regs::*;
+use crate::spec::{
+    regs::{
+        l1_desc,
+        strtab_base,
+        strtab_base_cfg, //
+    },
+    ste::{
+        Ste,
+        STE_WORDS, //
+    },
+};
 use kernel::alloc::KVec;
 use kernel::prelude::*;
 
-/// Words in one STE.
-pub(crate) const STE_WORDS: usize = 8;
 const SPLIT: u32 = 8;
 /// Level-1 entries are capped as the in-tree driver caps them.
 const MAX_L1_BITS: u32 = 17;
 /// A linear table larger than this (in stream id bits) is refused.
 const MAX_LINEAR_BITS: u32 = 16;
-
-const STE0_V: u64 = 1;
-const STE0_CFG_ABORT: u64 = 0 << 1;
-const STE0_CFG_BYPASS: u64 = 4 << 1;
-const STE0_CFG_S2: u64 = 6 << 1;
-const STE1_SHCFG_INCOMING: u64 = 1 << 44;
-const STE2_S2AA64: u64 = 1 << 51;
-const STE2_S2PTW: u64 = 1 << 54;
-const STE2_S2R: u64 = 1 << 58;
-const STE3_S2TTB_MASK: u64 = 0x000f_ffff_ffff_fff0;
-
-/// What a stream does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ste {
-    /// Every transaction is terminated, silently.
-    Abort,
-    /// Transactions pass untranslated (identity domains).
-    Bypass,
-    /// Stage-2 translation by a table.
-    Stage2 {
-        /// The domain's VMID.
-        vmid: u16,
-        /// STE.S2VTCR: geometry of the table.
-        vtcr: u64,
-        /// Physical address of the root table.
-        ttb: u64,
-    },
-}
-
-impl Ste {
-    /// The STE's words. `attr_override`: SMMU_IDR1.ATTR_TYPES_OVR, where
-    /// SHCFG must say "use the incoming shareability".
-    pub(crate) fn words(self, attr_override: bool) -> [u64; STE_WORDS] {
-        let mut w = [0u64; STE_WORDS];
-        let shcfg = if attr_override {
-            STE1_SHCFG_INCOMING
-        } else {
-            0
-        };
-        match self {
-            Self::Abort => w[0] = STE0_V | STE0_CFG_ABORT,
-            Self::Bypass => {
-                w[0] = STE0_V | STE0_CFG_BYPASS;
-                w[1] = shcfg;
-            }
-            Self::Stage2 { vmid, vtcr, ttb } => {
-                w[0] = STE0_V | STE0_CFG_S2;
-                w[1] = shcfg;
-                // Faults are recorded (S2R) so the event queue sees them.
-                w[2] = u64::from(vmid) | (vtcr << 32) | STE2_S2AA64 | STE2_S2PTW | STE2_S2R;
-                w[3] = ttb & STE3_S2TTB_MASK;
-            }
-        }
-        w
-    }
-}
-
-/// STE.S2VTCR for a 4 KiB-granule table with `ias` input bits starting at
-/// `start_level`, with `oas` output bits; walks are inner shareable and
-/// write-back cacheable.
-pub(crate) fn vtcr(ias: u32, oas: u32, start_level: u32) -> u64 {
-    let t0sz = u64::from(64 - ias);
-    let sl0 = u64::from(2 - start_level.min(2));
-    let ps: u64 = match oas {
-        32 => 0,
-        36 => 1,
-        40 => 2,
-        42 => 3,
-        44 => 4,
-        _ => 5,
-    };
-    t0sz | (sl0 << 6) | (1 << 8) | (1 << 10) | (3 << 12) | (ps << 16)
-}
 
 enum Layout {
     Linear(DmaBuffer),
@@ -157,10 +92,10 @@ impl StreamTable {
     /// STRTAB_BASE and STRTAB_BASE_CFG.
     pub(crate) fn base_regs(&self) -> (u64, u32) {
         match &self.layout {
-            Layout::Linear(buf) => (STRTAB_BASE_RA | (buf.dma() & ADDR_MASK_51_6), self.sid_bits),
+            Layout::Linear(buf) => (strtab_base(buf.dma()), strtab_base_cfg(self.sid_bits, None)),
             Layout::TwoLevel { l1, .. } => (
-                STRTAB_BASE_RA | (l1.dma() & ADDR_MASK_51_6),
-                STRTAB_CFG_FMT_2LVL | (SPLIT << STRTAB_CFG_SPLIT_SHIFT) | self.sid_bits,
+                strtab_base(l1.dma()),
+                strtab_base_cfg(self.sid_bits, Some(SPLIT)),
             ),
         }
     }
@@ -182,8 +117,8 @@ impl StreamTable {
         let mut buf = DmaBuffer::new(self.hw, stes * STE_WORDS * 8)?;
         fill_abort(&mut buf, stes);
         // An invalid level-1 descriptor is never cached, so making it
-        // valid needs no invalidation. SPAN = log2(256) + 1.
-        l1.write(i, (buf.dma() & ADDR_MASK_51_6) | u64::from(SPLIT + 1));
+        // valid needs no invalidation.
+        l1.write(i, l1_desc(buf.dma(), SPLIT));
         l2[i] = Some(buf);
         Ok(())
     }

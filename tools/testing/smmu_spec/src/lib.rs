@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The SMMUv3 encodings of the iommufd-rs SMMUv3 driver, built from the
+//! very files the driver compiles (`src/smmu/spec`), for host tests.
+
+#[path = "../../../../src/smmu/spec/mod.rs"]
+mod spec;
+
+pub use spec::*;
