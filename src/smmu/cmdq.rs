@@ -11,8 +11,6 @@
 //! command (STE invalidation, TLB invalidation) has taken effect.
 
 use crate::ffi::{
-    now_us,
-    udelay,
     DmaBuffer,
     Hw,
     Regs, //
@@ -41,9 +39,15 @@ use crate::spec::{
     },
 };
 use kernel::prelude::*;
+use kernel::time::{
+    delay::udelay,
+    Delta,
+    Instant,
+    Monotonic, //
+};
 
 /// How long a CMD_SYNC may take before the SMMU is declared stuck.
-const SYNC_TIMEOUT_US: u64 = 1_000_000;
+const SYNC_TIMEOUT: Delta = Delta::from_millis(1000);
 
 /// How many commands of each kind an SMMU has consumed, for debugfs: tests
 /// and benchmarks see what a change cost and that nest parents get their
@@ -137,7 +141,7 @@ impl CmdQueue {
     }
 
     fn wait(&mut self, hw: &Regs, done: impl Fn(&Self, u32) -> bool) -> Result {
-        let start = now_us();
+        let start = Instant::<Monotonic>::now();
         loop {
             if done(self, self.read_cons(hw)) {
                 return Ok(());
@@ -149,7 +153,7 @@ impl CmdQueue {
                 hw.write32(GERRORN, gerrorn ^ GERROR_CMDQ_ERR);
                 continue;
             }
-            if now_us() - start > SYNC_TIMEOUT_US {
+            if start.elapsed() > SYNC_TIMEOUT {
                 hw.hw().log(
                     c"command queue stuck: prod, cons",
                     self.prod.into(),
@@ -157,7 +161,7 @@ impl CmdQueue {
                 );
                 return Err(ETIMEDOUT);
             }
-            udelay(1);
+            udelay(Delta::from_micros(1));
         }
     }
 

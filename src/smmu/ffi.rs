@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The C services of `glue.c`, wrapped so the rest of the driver is safe
-//! Rust: register access bounded to the SMMU's 128 KiB, coherent DMA
-//! buffers that free themselves, table pages by physical address.
+//! Rust: the registers through the kernel crate's MMIO accessors, coherent
+//! DMA buffers that free themselves, table pages accessed in Rust.
 
 use crate::spec::event::Event;
 use kernel::ffi::{
     c_char,
     c_int,
-    c_uint,
     c_void, //
+};
+use kernel::io::{
+    Io,
+    Mmio,
+    MmioRaw,
+    Region, //
 };
 use kernel::prelude::*;
 
@@ -20,16 +25,12 @@ pub(crate) struct RawHw {
 }
 
 extern "C" {
-    fn smmu_rs_readl(hw: *mut RawHw, off: u32) -> u32;
-    fn smmu_rs_writel(hw: *mut RawHw, off: u32, val: u32);
-    fn smmu_rs_writeq(hw: *mut RawHw, off: u32, val: u64);
+    fn smmu_rs_hw_regs(hw: *mut RawHw) -> *mut c_void;
     fn smmu_rs_dma_alloc(hw: *mut RawHw, size: usize, dma: *mut u64) -> *mut c_void;
     fn smmu_rs_dma_free(hw: *mut RawHw, size: usize, cpu: *mut c_void, dma: u64);
     fn smmu_rs_hw_put(hw: *mut RawHw);
-    fn smmu_rs_table_alloc() -> u64;
+    fn smmu_rs_table_alloc(va: *mut *mut c_void) -> u64;
     fn smmu_rs_table_free(pa: u64);
-    fn smmu_rs_table_read(pa: u64, index: c_uint) -> u64;
-    fn smmu_rs_table_write(pa: u64, index: c_uint, value: u64);
     fn smmu_rs_log_event(
         hw: *mut RawHw,
         id: u32,
@@ -42,14 +43,12 @@ extern "C" {
         raw: *const u64,
     );
     fn smmu_rs_log(hw: *mut RawHw, msg: *const c_char, a: u64, b: u64);
-    fn smmu_rs_udelay(us: c_uint);
-    fn smmu_rs_ktime_us() -> u64;
     fn smmu_rs_glue_register() -> c_int;
     fn smmu_rs_glue_unregister();
 }
 
 /// Size of the register space `base` maps (pages 0 and 1).
-const REG_SIZE: u32 = 0x2_0000;
+const REG_SIZE: usize = 0x2_0000;
 
 /// One SMMU's device, as `glue.c` holds it: for DMA memory and logs. Its
 /// registers are reached through [`Regs`] only.
@@ -105,28 +104,35 @@ impl Hw {
     }
 }
 
-/// The registers of one SMMU, while they are mapped.
+/// The registers of one SMMU, while they are mapped, through the kernel
+/// crate's MMIO accessors.
 ///
-/// Invariant: the register mapping of `hw` is live while this value exists.
-/// One exists per SMMU, made at probe and kept in the `Smmu`'s hardware
-/// lock, whose `disable` (the last thing `remove` does before `glue.c`
-/// unmaps the registers) drops it under that lock: no path reaches the
-/// registers after that, as every access goes through this value.
+/// Invariant: `mmio` is the SMMU's register mapping, live while this value
+/// exists. One exists per SMMU, made at probe and kept in the `Smmu`'s
+/// hardware lock, whose `disable` (the last thing `remove` does before
+/// `glue.c` unmaps the registers) drops it under that lock: no path reaches
+/// the registers after that, as every access goes through this value.
 pub(crate) struct Regs {
     hw: Hw,
+    mmio: Mmio<'static, Region<REG_SIZE>>,
 }
-
-// SAFETY: MMIO may be issued from any thread; the value is only reachable
-// under the hardware lock.
-unsafe impl Send for Regs {}
 
 impl Regs {
     /// # Safety
     ///
     /// The register mapping of `hw` must stay live until the returned value
     /// is dropped, and no other `Regs` may exist for it.
-    pub(crate) unsafe fn new(hw: Hw) -> Self {
-        Self { hw }
+    pub(crate) unsafe fn new(hw: Hw) -> Result<Self> {
+        // SAFETY: `hw.raw` is valid (type invariant of `Hw`).
+        let base = unsafe { smmu_rs_hw_regs(hw.raw) };
+        // `glue.c` mapped at least REG_SIZE bytes (probe checks the
+        // resource); `new_region` checks the size against the type's.
+        let raw = MmioRaw::<Region<REG_SIZE>>::new_region(base as usize, REG_SIZE)?;
+        // SAFETY: the region is mapped and aligned until this value drops
+        // (caller), which the `'static` stands in for: `Regs` is never
+        // copied out of, and the `Mmio` never leaves, this value.
+        let mmio = unsafe { Mmio::from_raw(raw) };
+        Ok(Self { hw, mmio })
     }
 
     /// The device, for logs.
@@ -134,26 +140,20 @@ impl Regs {
         &self.hw
     }
 
-    /// Reads a 32-bit register.
+    /// Reads a 32-bit register (`readl`); an offset outside the register
+    /// space reads as 0, which no caller passes.
     pub(crate) fn read32(&self, off: u32) -> u32 {
-        assert!(off % 4 == 0 && off < REG_SIZE);
-        // SAFETY: the mapping is live (type invariant) and `off` lies in the
-        // mapped register space (checked above).
-        unsafe { smmu_rs_readl(self.hw.raw, off) }
+        self.mmio.try_read32(off as usize).unwrap_or(0)
     }
 
-    /// Writes a 32-bit register.
+    /// Writes a 32-bit register (`writel`, ordered after earlier stores).
     pub(crate) fn write32(&self, off: u32, val: u32) {
-        assert!(off % 4 == 0 && off < REG_SIZE);
-        // SAFETY: as in `read32`.
-        unsafe { smmu_rs_writel(self.hw.raw, off, val) }
+        let _ = self.mmio.try_write32(val, off as usize);
     }
 
-    /// Writes a 64-bit register.
+    /// Writes a 64-bit register (`writeq`).
     pub(crate) fn write64(&self, off: u32, val: u64) {
-        assert!(off % 8 == 0 && off < REG_SIZE);
-        // SAFETY: as in `read32`.
-        unsafe { smmu_rs_writeq(self.hw.raw, off, val) }
+        let _ = self.mmio.try_write64(val, off as usize);
     }
 }
 
@@ -168,18 +168,6 @@ impl Drop for HwOwner {
         // holds an `Arc<Smmu>`, so none is left).
         unsafe { smmu_rs_hw_put(self.0.raw) }
     }
-}
-
-/// Waits `us` microseconds (busy).
-pub(crate) fn udelay(us: u32) {
-    // SAFETY: no preconditions.
-    unsafe { smmu_rs_udelay(us) }
-}
-
-/// Monotonic time in microseconds.
-pub(crate) fn now_us() -> u64 {
-    // SAFETY: no preconditions.
-    unsafe { smmu_rs_ktime_us() }
 }
 
 /// Registers the platform driver.
@@ -257,15 +245,50 @@ impl Drop for DmaBuffer {
     }
 }
 
-/// Page-table pages, named by physical address.
+/// Page-table pages, named by physical address and accessed in Rust
+/// through the kernel's linear map.
+///
+/// A table page's kernel address is its physical address plus the linear
+/// map's offset, which [`alloc`] learns from the first page and checks for
+/// every page after it (arm64 maps all memory at one offset; a page that
+/// broke the rule would be refused). Descriptors are read and written with
+/// single 64-bit volatile accesses, as `READ_ONCE`/`WRITE_ONCE` do, so the
+/// walk crosses into C only to allocate and free pages.
 pub(crate) mod table_page {
     use super::*;
+    use core::sync::atomic::{
+        AtomicU64,
+        Ordering, //
+    };
+
+    /// Kernel address minus physical address of table pages; 0 until the
+    /// first page is allocated.
+    static LINEAR_OFFSET: AtomicU64 = AtomicU64::new(0);
+
+    /// Entries per table page.
+    const ENTRIES: usize = 512;
 
     /// A zeroed page, or `None`.
     pub(crate) fn alloc() -> Option<u64> {
-        // SAFETY: no preconditions.
-        let pa = unsafe { smmu_rs_table_alloc() };
-        (pa != 0).then_some(pa)
+        let mut va: *mut c_void = core::ptr::null_mut();
+        // SAFETY: `va` is a valid place for the page's address.
+        let pa = unsafe { smmu_rs_table_alloc(&mut va) };
+        if pa == 0 {
+            return None;
+        }
+        let offset = (va as u64).wrapping_sub(pa);
+        let known =
+            match LINEAR_OFFSET.compare_exchange(0, offset, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => offset,
+                Err(k) => k,
+            };
+        if offset != known {
+            pr_err!("table page outside the linear map: refused\n");
+            // SAFETY: just allocated, never used.
+            unsafe { smmu_rs_table_free(pa) };
+            return None;
+        }
+        Some(pa)
     }
 
     /// Frees a page from `alloc`.
@@ -279,24 +302,32 @@ pub(crate) mod table_page {
         unsafe { smmu_rs_table_free(pa) }
     }
 
-    /// Entry `index` (masked to 0..512) of page `pa`.
+    /// Entry `index` of page `pa`.
+    fn entry(pa: u64, index: usize) -> *mut u64 {
+        let va = pa.wrapping_add(LINEAR_OFFSET.load(Ordering::Relaxed));
+        (va as usize as *mut u64).wrapping_add(index % ENTRIES)
+    }
+
+    /// Entry `index` (taken modulo 512) of page `pa`.
     ///
     /// # Safety
     ///
     /// `pa` came from `alloc` and is not freed.
     pub(crate) unsafe fn read(pa: u64, index: usize) -> u64 {
-        // SAFETY: guaranteed by the caller; the C side masks the index. The
-        // cast keeps the low bits, which are all the index uses.
-        unsafe { smmu_rs_table_read(pa, index as c_uint) }
+        // SAFETY: `pa` is a live table page (caller), mapped at `pa` plus
+        // the linear offset (checked when it was allocated, after which the
+        // offset never changes); the index stays inside its 512 aligned
+        // words.
+        unsafe { entry(pa, index).read_volatile() }
     }
 
     /// Sets entry `index` of page `pa` with one 64-bit store.
     ///
     /// # Safety
     ///
-    /// As for `read`.
+    /// As for `read`; the format code's table lock excludes other writers.
     pub(crate) unsafe fn write(pa: u64, index: usize, value: u64) {
         // SAFETY: as in `read`.
-        unsafe { smmu_rs_table_write(pa, index as c_uint, value) }
+        unsafe { entry(pa, index).write_volatile(value) }
     }
 }

@@ -109,19 +109,10 @@ static struct smmu_rs_hw *dev_to_hw(struct device *dev)
 
 /* ---- services for Rust ---- */
 
-u32 smmu_rs_readl(struct smmu_rs_hw *hw, u32 off)
+/* The register mapping, for Rust's MMIO accessors (ffi.rs Regs). */
+void __iomem *smmu_rs_hw_regs(struct smmu_rs_hw *hw)
 {
-	return readl(hw->base + off);
-}
-
-void smmu_rs_writel(struct smmu_rs_hw *hw, u32 off, u32 val)
-{
-	writel(val, hw->base + off);
-}
-
-void smmu_rs_writeq(struct smmu_rs_hw *hw, u32 off, u64 val)
-{
-	writeq(val, hw->base + off);
+	return hw->base;
 }
 
 void *smmu_rs_dma_alloc(struct smmu_rs_hw *hw, size_t size, dma_addr_t *dma)
@@ -139,19 +130,27 @@ void smmu_rs_dma_free(struct smmu_rs_hw *hw, size_t size, void *cpu, dma_addr_t 
 	atomic_sub(size, &smmu_rs_dma_bytes);
 }
 
-/*
- * Page-table pages. The SMMU is cache coherent (probe refuses others), so a
- * plain store is observed by its walker once a later writel() to the
- * command queue's PROD register (which orders prior stores) is seen.
- * Charged to the caller's memory cgroup: they back user-created domains.
+/**
+ * smmu_rs_table_alloc() - a zeroed page-table page
+ * @va: its kernel (linear map) address, where Rust reads and writes its
+ *      descriptors
+ *
+ * The SMMU is cache coherent (probe refuses others), so a plain store is
+ * observed by its walker once a later writel() to the command queue's PROD
+ * register (which orders prior stores) is seen. Charged to the caller's
+ * memory cgroup: the pages back user-created domains.
+ *
+ * Return: the page's physical address, what descriptors hold; 0 when out of
+ * memory.
  */
-u64 smmu_rs_table_alloc(void)
+u64 smmu_rs_table_alloc(void **va)
 {
 	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
 	if (!page)
 		return 0;
 	atomic_inc(&smmu_rs_table_pages);
+	*va = page_address(page);
 	return page_to_phys(page);
 }
 
@@ -159,16 +158,6 @@ void smmu_rs_table_free(u64 pa)
 {
 	__free_page(phys_to_page(pa));
 	atomic_dec(&smmu_rs_table_pages);
-}
-
-u64 smmu_rs_table_read(u64 pa, unsigned int index)
-{
-	return READ_ONCE(((u64 *)phys_to_virt(pa))[index & 511]);
-}
-
-void smmu_rs_table_write(u64 pa, unsigned int index, u64 value)
-{
-	WRITE_ONCE(((u64 *)phys_to_virt(pa))[index & 511], value);
 }
 
 /**
@@ -197,16 +186,6 @@ void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid,
 void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b)
 {
 	dev_err_ratelimited(hw->dev, "%s (0x%llx, 0x%llx)\n", msg, a, b);
-}
-
-void smmu_rs_udelay(unsigned int us)
-{
-	udelay(us);
-}
-
-u64 smmu_rs_ktime_us(void)
-{
-	return ktime_to_us(ktime_get());
 }
 
 /**

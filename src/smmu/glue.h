@@ -116,21 +116,15 @@ void smmu_rs_rs_identification(void *smmu, struct smmu_rs_identification *out);
 /* Called from Rust. */
 int smmu_rs_glue_register(void);
 void smmu_rs_glue_unregister(void);
-u32 smmu_rs_readl(struct smmu_rs_hw *hw, u32 off);
-void smmu_rs_writel(struct smmu_rs_hw *hw, u32 off, u32 val);
-void smmu_rs_writeq(struct smmu_rs_hw *hw, u32 off, u64 val);
+void __iomem *smmu_rs_hw_regs(struct smmu_rs_hw *hw);
 void *smmu_rs_dma_alloc(struct smmu_rs_hw *hw, size_t size, dma_addr_t *dma);
 void smmu_rs_dma_free(struct smmu_rs_hw *hw, size_t size, void *cpu, dma_addr_t dma);
 void smmu_rs_hw_put(struct smmu_rs_hw *hw);
-u64 smmu_rs_table_alloc(void);
+u64 smmu_rs_table_alloc(void **va);
 void smmu_rs_table_free(u64 pa);
-u64 smmu_rs_table_read(u64 pa, unsigned int index);
-void smmu_rs_table_write(u64 pa, unsigned int index, u64 value);
 void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid, u64 addr,
 		       u64 ipa, bool read, bool stage2, const u64 *raw);
 void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b);
-void smmu_rs_udelay(unsigned int us);
-u64 smmu_rs_ktime_us(void);
 
 /* For other modules (iommufd_rs), through symbol_get(). */
 int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,

@@ -10,8 +10,6 @@ use crate::cmdq::{
 };
 use crate::evtq::EventQueue;
 use crate::ffi::{
-    now_us,
-    udelay,
     Hw,
     HwOwner,
     Regs, //
@@ -31,12 +29,14 @@ use crate::spec::{
 };
 use crate::strtab::StreamTable;
 use crate::vmid::VmidAllocator;
+use kernel::io::poll::read_poll_timeout_atomic;
 use kernel::prelude::*;
 use kernel::sync::{
     Arc,
     Mutex,
     SpinLock, //
 };
+use kernel::time::Delta;
 use kernel::{
     new_mutex,
     new_spinlock, //
@@ -104,26 +104,26 @@ pub(crate) struct Smmu {
     _owner: HwOwner,
 }
 
-/// Polls `cond` for up to 100 ms.
-fn poll(cond: impl Fn() -> bool) -> Result {
-    let start = now_us();
-    while !cond() {
-        if now_us() - start > 100_000 {
-            return Err(ETIMEDOUT);
-        }
-        udelay(1);
-    }
-    Ok(())
+/// Writes `val` to the register at `off` and waits up to about 100 ms for
+/// its acknowledgement register `ack` to show it; busy (callers may hold
+/// the hardware spinlock).
+fn write_acked(regs: &Regs, off: u32, ack: u32, val: u32) -> Result {
+    regs.write32(off, val);
+    read_poll_timeout_atomic(
+        || Ok(regs.read32(ack)),
+        |v| *v == val,
+        Delta::from_micros(1),
+        100_000,
+    )
+    .map(drop)
 }
 
 fn write_cr0(regs: &Regs, val: u32) -> Result {
-    regs.write32(CR0, val);
-    poll(|| regs.read32(CR0ACK) == val)
+    write_acked(regs, CR0, CR0ACK, val)
 }
 
 fn write_irq_ctrl(regs: &Regs, val: u32) -> Result {
-    regs.write32(IRQ_CTRL, val);
-    poll(|| regs.read32(IRQ_CTRLACK) == val)
+    write_acked(regs, IRQ_CTRL, IRQ_CTRLACK, val)
 }
 
 impl Smmu {
@@ -138,7 +138,7 @@ impl Smmu {
         let owner = HwOwner(hw);
         // SAFETY: the mapping outlives `disable`, which drops this value
         // (caller), and this is the only `Regs` of the SMMU.
-        let regs = unsafe { Regs::new(hw) };
+        let regs = unsafe { Regs::new(hw) }?;
         let (idr, features) = probe_features(&regs)?;
         let id = Identification {
             idr,
