@@ -5,9 +5,13 @@
 //! DMA buffers that free themselves, table pages accessed in Rust.
 
 use crate::spec::event::Event;
+use kernel::bindings;
+use kernel::device::Device;
+use kernel::dma::Coherent;
 use kernel::ffi::{
     c_char,
     c_int,
+    c_long,
     c_void, //
 };
 use kernel::io::{
@@ -26,8 +30,8 @@ pub(crate) struct RawHw {
 
 extern "C" {
     fn smmu_rs_hw_regs(hw: *mut RawHw) -> *mut c_void;
-    fn smmu_rs_dma_alloc(hw: *mut RawHw, size: usize, dma: *mut u64) -> *mut c_void;
-    fn smmu_rs_dma_free(hw: *mut RawHw, size: usize, cpu: *mut c_void, dma: u64);
+    fn smmu_rs_hw_dev(hw: *mut RawHw) -> *mut c_void;
+    fn smmu_rs_dma_accounted(delta: c_long);
     fn smmu_rs_hw_put(hw: *mut RawHw);
     fn smmu_rs_table_alloc(va: *mut *mut c_void) -> u64;
     fn smmu_rs_table_free(pa: u64);
@@ -183,65 +187,66 @@ pub(crate) fn unregister_driver() {
 }
 
 /// Coherent DMA memory the SMMU reads and writes (stream table, queues),
-/// seen as 64-bit words.
+/// seen as 64-bit words: a `kernel::dma::Coherent` slice.
 pub(crate) struct DmaBuffer {
-    hw: Hw,
-    cpu: *mut u64,
-    dma: u64,
-    words: usize,
+    buf: Coherent<[u64]>,
 }
 
-// SAFETY: the buffer is owned memory; concurrent access is serialised by
-// the locks of the structures that own a `DmaBuffer`.
-unsafe impl Send for DmaBuffer {}
-// SAFETY: shared access only reads words with volatile loads.
-unsafe impl Sync for DmaBuffer {}
-
 impl DmaBuffer {
-    /// Allocates `bytes` (a multiple of 8) of zeroed coherent memory.
+    /// Allocates `bytes` (a multiple of 8) of zeroed coherent memory for the
+    /// SMMU of `hw`.
+    ///
+    /// Only called while the SMMU's device is bound: at its probe, and from
+    /// a client device's probe (a level-2 stream table), which the IOMMU core
+    /// runs only for a registered SMMU; remove unregisters it first.
     pub(crate) fn new(hw: Hw, bytes: usize) -> Result<Self> {
-        let mut dma = 0u64;
-        // SAFETY: `hw.raw` is valid (type invariant of `Hw`); `dma` is a
-        // writable u64 (dma_addr_t is 64-bit on arm64).
-        let cpu = unsafe { smmu_rs_dma_alloc(hw.raw, bytes, &mut dma) };
-        if cpu.is_null() {
-            return Err(ENOMEM);
-        }
-        Ok(Self {
-            hw,
-            cpu: cpu.cast(),
-            dma,
-            words: bytes / 8,
-        })
+        // SAFETY: `hw.raw` is valid (type invariant of `Hw`), and so is the
+        // device it holds a reference to.
+        let dev: &Device =
+            unsafe { Device::from_raw(smmu_rs_hw_dev(hw.raw).cast::<bindings::device>()) };
+        // SAFETY: the device is bound for this call (see above), the only
+        // use of the reference.
+        let bound = unsafe { dev.as_bound() };
+        let buf = Coherent::<u64>::zeroed_slice(bound, bytes / 8, GFP_KERNEL)?;
+        // SAFETY: no preconditions; paired with `drop`.
+        unsafe { smmu_rs_dma_accounted(buf.size() as c_long) };
+        Ok(Self { buf })
     }
 
     /// The bus address the SMMU uses.
     pub(crate) fn dma(&self) -> u64 {
-        self.dma
+        self.buf.dma_address()
     }
 
     /// Word `i`.
     pub(crate) fn read(&self, i: usize) -> u64 {
-        assert!(i < self.words);
-        // SAFETY: `cpu` points at `words` u64s of live coherent memory
-        // (allocated in `new`, freed only in `drop`), and `i` is in bounds.
-        unsafe { self.cpu.add(i).read_volatile() }
+        assert!(i < self.buf.len());
+        // SAFETY: the allocation holds `len()` u64s and lives as long as
+        // `self`; `i` is in bounds; the SMMU may write the word concurrently,
+        // which a volatile load tolerates.
+        unsafe { self.buf.as_ptr().cast::<u64>().add(i).read_volatile() }
     }
 
     /// Sets word `i` with one 64-bit store.
     pub(crate) fn write(&mut self, i: usize, value: u64) {
-        assert!(i < self.words);
+        assert!(i < self.buf.len());
         // SAFETY: as in `read`; `&mut self` excludes other CPU writers.
-        unsafe { self.cpu.add(i).write_volatile(value) }
+        unsafe {
+            self.buf
+                .as_mut_ptr()
+                .cast::<u64>()
+                .add(i)
+                .write_volatile(value)
+        }
     }
 }
 
 impl Drop for DmaBuffer {
     fn drop(&mut self) {
-        // SAFETY: `cpu`/`dma` came from `smmu_rs_dma_alloc` with this size
-        // and are freed once; the SMMU no longer uses the buffer (the owner
-        // disables it or unlinks the buffer first).
-        unsafe { smmu_rs_dma_free(self.hw.raw, self.words * 8, self.cpu.cast(), self.dma) }
+        // The memory itself goes with `buf`, after this: the SMMU no longer
+        // uses it (its owner disables the SMMU or unlinks the buffer first).
+        // SAFETY: no preconditions; pairs with `new`.
+        unsafe { smmu_rs_dma_accounted(-(self.buf.size() as c_long)) };
     }
 }
 

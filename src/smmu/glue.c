@@ -115,19 +115,16 @@ void __iomem *smmu_rs_hw_regs(struct smmu_rs_hw *hw)
 	return hw->base;
 }
 
-void *smmu_rs_dma_alloc(struct smmu_rs_hw *hw, size_t size, dma_addr_t *dma)
+/* The SMMU's device, for Rust's kernel::dma allocations (ffi.rs DmaBuffer). */
+struct device *smmu_rs_hw_dev(struct smmu_rs_hw *hw)
 {
-	void *cpu = dma_alloc_coherent(hw->dev, size, dma, GFP_KERNEL);
-
-	if (cpu)
-		atomic_add(size, &smmu_rs_dma_bytes);
-	return cpu;
+	return hw->dev;
 }
 
-void smmu_rs_dma_free(struct smmu_rs_hw *hw, size_t size, void *cpu, dma_addr_t dma)
+/* Counts coherent DMA memory Rust allocated (@delta > 0) or freed, for debugfs. */
+void smmu_rs_dma_accounted(long delta)
 {
-	dma_free_coherent(hw->dev, size, cpu, dma);
-	atomic_sub(size, &smmu_rs_dma_bytes);
+	atomic_add(delta, &smmu_rs_dma_bytes);
 }
 
 /**
