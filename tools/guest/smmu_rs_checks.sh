@@ -4,8 +4,9 @@
 # logged the suites' DMA to an unmapped IOVA, no domain outlived the suites,
 # a host driver (virtio-rng) works behind the SMMU, and unbind, rmmod and
 # reload work, also with a file and a host driver holding devices behind
-# the SMMU (smmu_rs_unbind.c), with DMA, MSI and the host driver working
-# again after each reload.
+# the SMMU (smmu_rs_unbind.c) and with threads mapping and unmapping while
+# it goes, round after round (smmu_rs_unbind_race.c), with DMA, MSI and the
+# host driver working again after each reload.
 . /guest/lib.sh
 SMMU_DEV=$(basename "$(readlink -f /sys/bus/platform/drivers/smmu_rs/*.smmuv3 2>/dev/null)")
 DEBUGFS=/sys/kernel/debug/smmu_rs
@@ -118,6 +119,9 @@ tap_check "reload after an unbind under users" reload
 tap_check "the host driver works again" host_driver_works
 tap_check "and unloads" host_driver_unloads
 [ $tap_failed = 0 ] || exit 1
+# Unbind the SMMU under threads mapping and unmapping on a domain a file
+# holds, round after round; it rebinds the SMMU each time.
+/guest/bin/smmu_rs_unbind_race || exit 1
 /guest/bin/edu_dma_test || exit 1
 /guest/bin/edu_msi_test || exit 1
 rmmod iommufd_rs || exit 1

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unbinding smmu_rs while threads map and unmap on a domain a file holds,
+ * over many rounds: the registers go away under their feet, and nothing may
+ * reach them after remove. Every map and unmap must keep succeeding (the
+ * domain lives on as a table, answering without hardware), and after each
+ * round's close every domain, table page and byte of DMA memory must be
+ * gone. The kernel's lockdep and warning checks (boot.sh fails on any
+ * report) watch the whole run.
+ *
+ * Destructive: it unbinds and rebinds the SMMU. Run by smmu_rs_checks.sh
+ * with smmu_rs bound, iommufd_rs loaded and edu on no driver; it leaves
+ * smmu_rs bound and edu on no driver again. Not one of the *_test suites.
+ */
+#include <pthread.h>
+
+#include "kselftest_harness.h"
+#include "edu_util.h"
+
+#define DRIVER "/sys/bus/platform/drivers/smmu_rs/"
+#define ROUNDS 25
+#define THREADS 3
+#define LEN (8 * PAGE)
+
+struct worker {
+	pthread_t thread;
+	int fd;
+	__u32 ioas;
+	__u64 iova;
+	void *buf;
+	volatile int *stop;
+	long rounds;
+	int err;	/* the first errno a map or unmap answered, 0 if none */
+};
+
+/* Maps and unmaps one range at a fixed IOVA until told to stop. */
+static void *map_unmap(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!*w->stop && !w->err) {
+		__u64 iova = w->iova, unmapped = 0;
+		int rc = map(w->fd, w->ioas, w->buf, LEN, &iova, RW | IOMMU_IOAS_MAP_FIXED_IOVA);
+
+		if (!rc)
+			rc = unmap(w->fd, w->ioas, w->iova, LEN, &unmapped);
+		if (!rc && unmapped != LEN)
+			rc = EIO;
+		w->err = rc;
+		w->rounds++;
+	}
+	return NULL;
+}
+
+/* The SMMU smmu_rs is bound to, e.g. 9050000.smmuv3. */
+static int smmu_name(char *name, size_t size)
+{
+	DIR *d = opendir(DRIVER);
+	struct dirent *de;
+	int rc = -1;
+
+	while (d && (de = readdir(d))) {
+		const char *dot = strrchr(de->d_name, '.');
+
+		if (dot && !strcmp(dot, ".smmuv3")) {
+			snprintf(name, size, "%s", de->d_name);
+			rc = 0;
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+/* Whether the function sits in an IOMMU group again. */
+static int in_group(const struct edu *e)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", e->bdf);
+	return access(path, F_OK) == 0;
+}
+
+TEST(unbind_races_map_and_unmap)
+{
+	struct worker w[THREADS];
+	long total = 0;
+	char smmu[256];
+	struct edu e;
+
+	ASSERT_EQ(0, smmu_name(smmu, sizeof(smmu)));
+	ASSERT_EQ(0, find_edu(0, &e));
+	for (int round = 0; round < ROUNDS; round++) {
+		volatile int stop = 0;
+		__u32 dev, hwpt;
+		int fd;
+
+		ASSERT_EQ(0, set_driver(&e, "iommufd_rs"));
+		fd = open(dev_path(), O_RDWR);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, bind_dev(fd, &e, &dev));
+		for (int t = 0; t < THREADS; t++) {
+			w[t] = (struct worker){ .fd = fd, .iova = 0x1000000UL * (t + 1),
+						.stop = &stop, .buf = buffer(LEN) };
+			ASSERT_NE(NULL, w[t].buf);
+			ASSERT_EQ(0, ioas_alloc(fd, &w[t].ioas));
+		}
+		/* One thread's IOAS is the device's: its domain is smmu_rs's. */
+		ASSERT_EQ(0, attach(fd, dev, w[0].ioas, &hwpt));
+		ASSERT_EQ(1, live_domains());
+		for (int t = 0; t < THREADS; t++)
+			ASSERT_EQ(0, pthread_create(&w[t].thread, NULL, map_unmap, &w[t]));
+
+		/* Unbind at a different moment each round, mid-traffic. */
+		usleep(1000 + (round * 7919) % 20000);
+		ASSERT_EQ(0, write_file(DRIVER "unbind", smmu));
+		usleep(10000);
+		stop = 1;
+		for (int t = 0; t < THREADS; t++) {
+			pthread_join(w[t].thread, NULL);
+			EXPECT_EQ(0, w[t].err) {
+				TH_LOG("round %d thread %d: map/unmap answered %s after %ld rounds",
+				       round, t, strerror(w[t].err), w[t].rounds);
+			}
+			total += w[t].rounds;
+		}
+		/* The domain outlived the SMMU; closing frees everything. */
+		EXPECT_EQ(1, live_domains());
+		close(fd);
+		EXPECT_EQ(0, live_domains());
+		EXPECT_EQ(0, debugfs_number("table_pages"));
+		EXPECT_EQ(0, debugfs_number("dma_bytes"));
+		for (int t = 0; t < THREADS; t++)
+			munmap(w[t].buf, LEN);
+
+		ASSERT_EQ(0, set_driver(&e, NULL));
+		ASSERT_EQ(0, write_file(DRIVER "bind", smmu));
+		for (int i = 0; i < 50 && !in_group(&e); i++)
+			usleep(10000);
+		ASSERT_TRUE(in_group(&e));
+		if (_metadata->exit_code)
+			break;
+	}
+	TH_LOG("%d rounds, %ld map+unmap pairs by %d threads, each round unbinding the SMMU",
+	       ROUNDS, total, THREADS);
+}
+
+TEST_HARNESS_MAIN
