@@ -13,6 +13,7 @@ use crate::ffi::{
     Hw,
     RawHw, //
 };
+use crate::lpae::PAGE_SIZES;
 use crate::master::Master;
 use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
@@ -269,27 +270,23 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_identification(
     };
 }
 
-/// A new stage-2 domain; `*ias` gets its input size. NULL with `*err` set.
+/// A new stage-2 domain (its geometry is
+/// [`smmu_rs_rs_stage2_geometry`]'s); NULL with `*err` set.
 ///
 /// # Safety
 ///
-/// `p` as for `smmu()`; `ias` and `err` are writable.
+/// `p` as for `smmu()`; `err` is writable.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_alloc(
     p: *mut c_void,
     flags: u32,
-    ias: *mut u32,
     err: *mut c_int,
 ) -> *mut c_void {
     // SAFETY: guaranteed by the caller.
     let smmu: Arc<Smmu> = unsafe { smmu(p) }.into();
     let nest_parent = flags & bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT != 0;
     match S2Domain::new(&smmu, nest_parent) {
-        Ok(d) => {
-            // SAFETY: writable (caller).
-            unsafe { *ias = d.ias() };
-            Arc::into_raw(d).cast_mut().cast()
-        }
+        Ok(d) => Arc::into_raw(d).cast_mut().cast(),
         Err(e) => {
             // SAFETY: writable (caller).
             unsafe { *err = e.to_errno() };
@@ -298,15 +295,54 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_alloc(
     }
 }
 
-/// The input size of the stage-2 domains of an SMMU, in bits.
+/// `struct iommufd_rs_geometry` of `iommufd_rs_driver.h`.
+#[repr(C)]
+pub(crate) struct Geometry {
+    aperture_start: u64,
+    aperture_end: u64,
+    pgsize_bitmap: u64,
+}
+
+// The layout of `struct iommufd_rs_geometry`; `domain.c` asserts the same.
+const _: () = {
+    assert!(core::mem::size_of::<Geometry>() == 24);
+    assert!(core::mem::offset_of!(Geometry, aperture_start) == 0);
+    assert!(core::mem::offset_of!(Geometry, aperture_end) == 8);
+    assert!(core::mem::offset_of!(Geometry, pgsize_bitmap) == 16);
+};
+
+/// The geometry of the SMMU's stage-2 domains: every IPA below its input
+/// size, in the sizes the table format maps.
 ///
 /// # Safety
 ///
-/// `p` as for `smmu()`.
+/// `p` as for `smmu()`; `out` is writable.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_stage2_ias(p: *mut c_void) -> u32 {
+pub(crate) unsafe extern "C" fn smmu_rs_rs_stage2_geometry(p: *mut c_void, out: *mut Geometry) {
     // SAFETY: guaranteed by the caller.
-    unsafe { smmu(p) }.features.ias
+    let ias = unsafe { smmu(p) }.features.ias;
+    let geo = Geometry {
+        aperture_start: 0,
+        aperture_end: (1u64 << ias) - 1,
+        pgsize_bitmap: PAGE_SIZES,
+    };
+    // SAFETY: writable (caller).
+    unsafe { out.write(geo) };
+}
+
+/// The SW_MSI reserved region of every device: `*base`, `*size`.
+///
+/// # Safety
+///
+/// `base` and `size` are writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_sw_msi_region(base: *mut u64, size: *mut u64) {
+    let (b, s) = crate::smmu::SW_MSI_REGION;
+    // SAFETY: writable (caller).
+    unsafe {
+        base.write(b);
+        size.write(s);
+    }
 }
 
 /// Frees a domain no device is attached to.

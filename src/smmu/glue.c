@@ -50,8 +50,6 @@ static_assert(offsetof(struct smmu_rs_identification, aidr) == 28);
 /* Exported by dma-iommu.c; its header is private to drivers/iommu. */
 void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list);
 
-#define SMMU_RS_MSI_IOVA_BASE 0x8000000
-#define SMMU_RS_MSI_IOVA_LENGTH 0x100000
 #define SMMU_RS_POLL_MS 100
 
 /*
@@ -345,17 +343,6 @@ static int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *
 	return *leaf_size ? 0 : -ENOENT;
 }
 
-/*
- * The geometry of our stage-2 domains with input size @ias: the one answer
- * for allocating a domain and for iommufd_rs's query without one.
- */
-static void smmu_rs_s2_geometry(u32 ias, struct iommufd_rs_geometry *geo)
-{
-	geo->aperture_start = 0;
-	geo->aperture_end = (1ULL << ias) - 1;
-	geo->pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G;
-}
-
 /**
  * smmu_rs_nest_parent_geometry() - the geometry of a nest-parent domain for
  * @dev, without allocating one
@@ -366,7 +353,7 @@ static void smmu_rs_s2_geometry(u32 ias, struct iommufd_rs_geometry *geo)
  */
 static int smmu_rs_nest_parent_geometry(struct device *dev, struct iommufd_rs_geometry *geo)
 {
-	smmu_rs_s2_geometry(smmu_rs_rs_stage2_ias(dev_to_hw(dev)->rust), geo);
+	smmu_rs_rs_stage2_geometry(dev_to_hw(dev)->rust, geo);
 	return 0;
 }
 
@@ -377,7 +364,6 @@ smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 	struct smmu_rs_hw *hw = dev_to_hw(dev);
 	struct iommufd_rs_geometry geo;
 	struct smmu_rs_domain *d;
-	u32 ias;
 	int err = 0;
 
 	if (user_data || (flags & ~IOMMU_HWPT_ALLOC_NEST_PARENT))
@@ -385,12 +371,12 @@ smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 	d = kzalloc_obj(*d, GFP_KERNEL_ACCOUNT);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
-	d->rust = smmu_rs_rs_domain_alloc(hw->rust, flags, &ias, &err);
+	d->rust = smmu_rs_rs_domain_alloc(hw->rust, flags, &err);
 	if (!d->rust) {
 		kfree(d);
 		return ERR_PTR(err);
 	}
-	smmu_rs_s2_geometry(ias, &geo);
+	smmu_rs_rs_stage2_geometry(hw->rust, &geo);
 	d->domain.ops = &smmu_rs_s2_ops;
 	d->domain.pgsize_bitmap = geo.pgsize_bitmap;
 	d->domain.geometry.aperture_start = geo.aperture_start;
@@ -518,9 +504,10 @@ static void smmu_rs_get_resv_regions(struct device *dev, struct list_head *head)
 {
 	int prot = IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO;
 	struct iommu_resv_region *region;
+	u64 base, size;
 
-	region = iommu_alloc_resv_region(SMMU_RS_MSI_IOVA_BASE, SMMU_RS_MSI_IOVA_LENGTH,
-					 prot, IOMMU_RESV_SW_MSI, GFP_KERNEL);
+	smmu_rs_rs_sw_msi_region(&base, &size);
+	region = iommu_alloc_resv_region(base, size, prot, IOMMU_RESV_SW_MSI, GFP_KERNEL);
 	if (!region)
 		return;
 	list_add_tail(&region->list, head);

@@ -10,6 +10,8 @@
 #include <linux/iommu.h>
 #include <linux/types.h>
 
+struct iommufd_rs_geometry;
+
 /**
  * struct smmu_rs_hw - one SMMU instance, as the IOMMU core sees it
  * @iommu: registered with the IOMMU core
@@ -45,13 +47,14 @@ void *smmu_rs_rs_master_probe(void *smmu, struct device *dev, const u32 *sids,
 void smmu_rs_rs_master_release(void *master);
 int smmu_rs_rs_attach_bypass(void *master);
 int smmu_rs_rs_attach_abort(void *master);
-void *smmu_rs_rs_domain_alloc(void *smmu, u32 flags, u32 *ias, int *err);
+void *smmu_rs_rs_domain_alloc(void *smmu, u32 flags, int *err);
 void smmu_rs_rs_domain_free(void *domain);
 int smmu_rs_rs_attach_s2(void *domain, void *master);
 int smmu_rs_rs_map(void *domain, u64 iova, u64 pa, u64 size, int prot);
 u64 smmu_rs_rs_unmap(void *domain, u64 iova, u64 size);
 u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
-u32 smmu_rs_rs_stage2_ias(void *smmu);
+void smmu_rs_rs_stage2_geometry(void *smmu, struct iommufd_rs_geometry *geo);
+void smmu_rs_rs_sw_msi_region(u64 *base, u64 *size);
 void smmu_rs_rs_flush_all(void *domain);
 
 /**

@@ -55,6 +55,11 @@ fn probe_features(regs: &Regs) -> Result<([u32; 6], Features)> {
     }
 }
 
+/// Where a device's MSI doorbells are mapped by default (its SW_MSI
+/// reserved region): `[base, base + size)`, where the in-tree driver puts
+/// it (`MSI_IOVA_BASE`, `MSI_IOVA_LENGTH`).
+pub(crate) const SW_MSI_REGION: (u64, u64) = (0x800_0000, 0x10_0000);
+
 /// What IOMMU_GET_HW_INFO reports of an SMMU: its identification
 /// registers as probed.
 #[derive(Clone, Copy)]

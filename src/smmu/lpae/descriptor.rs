@@ -20,6 +20,10 @@ pub const fn level_size(level: u32) -> u64 {
 /// Entries in one table page.
 pub const ENTRIES: usize = 512;
 
+/// The sizes a leaf can map with the 4 KiB granule, as a bitmap of sizes
+/// (the IOMMU core's `pgsize_bitmap`): pages at level 3, blocks at 2 and 1.
+pub const PAGE_SIZES: u64 = level_size(3) | level_size(2) | level_size(1);
+
 /// The output-address field of table, block and page descriptors (bits
 /// 47:12; 52-bit addresses are not used).
 pub const OA_MASK: u64 = 0x0000_ffff_ffff_f000;

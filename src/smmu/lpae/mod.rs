@@ -17,11 +17,14 @@
 pub mod descriptor;
 pub mod page_table;
 
-pub use descriptor::Prot;
 #[cfg(feature = "host")]
 pub use descriptor::{
     level_size,
     Entry, //
+};
+pub use descriptor::{
+    Prot,
+    PAGE_SIZES, //
 };
 #[cfg(feature = "host")]
 pub use page_table::Translation;
