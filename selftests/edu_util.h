@@ -353,6 +353,34 @@ static inline __u64 events(int efd, int ms)
 
 /* smmu_rs's debugfs: what its domains hold, while smmu_rs drives the SMMU. */
 #define SMMU_RS_DEBUGFS "/sys/kernel/debug/smmu_rs/"
+#define SMMU_RS_DRIVER "/sys/bus/platform/drivers/smmu_rs/"
+
+/**
+ * smmu_rs_smmu() - the SMMU smmu_rs is bound to
+ * @name: its device name on return, e.g. 9050000.smmuv3
+ * @size: room in @name
+ *
+ * Return: 0, or -1 when smmu_rs is bound to no SMMU.
+ */
+static inline int smmu_rs_smmu(char *name, size_t size)
+{
+	DIR *d = opendir(SMMU_RS_DRIVER);
+	struct dirent *de;
+	int rc = -1;
+
+	while (d && (de = readdir(d))) {
+		const char *dot = strrchr(de->d_name, '.');
+
+		if (dot && !strcmp(dot, ".smmuv3")) {
+			snprintf(name, size, "%s", de->d_name);
+			rc = 0;
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+	return rc;
+}
 
 /**
  * debugfs_number() - a number in smmu_rs's debugfs

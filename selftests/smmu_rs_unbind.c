@@ -16,30 +16,8 @@
 #include "kselftest_harness.h"
 #include "edu_util.h"
 
-#define DRIVER "/sys/bus/platform/drivers/smmu_rs/"
 #define IOVA 0x200000UL
 #define LEN (16 * PAGE)
-
-/* The name of the SMMU smmu_rs is bound to, e.g. 9050000.smmuv3. */
-static int smmu_name(char *name, size_t size)
-{
-	DIR *d = opendir(DRIVER);
-	struct dirent *de;
-	int rc = -1;
-
-	while (d && (de = readdir(d))) {
-		const char *dot = strrchr(de->d_name, '.');
-
-		if (dot && !strcmp(dot, ".smmuv3")) {
-			snprintf(name, size, "%s", de->d_name);
-			rc = 0;
-			break;
-		}
-	}
-	if (d)
-		closedir(d);
-	return rc;
-}
 
 static int has_driver(const char *bdf)
 {
@@ -78,7 +56,7 @@ TEST(unbind_under_a_user)
 	int host_driver, fd;
 	void *buf;
 
-	ASSERT_EQ(0, smmu_name(smmu, sizeof(smmu)));
+	ASSERT_EQ(0, smmu_rs_smmu(smmu, sizeof(smmu)));
 	ASSERT_EQ(0, find_edu(0, &e));
 	ASSERT_EQ(0, set_driver(&e, "iommufd_rs"));
 	fd = open(dev_path(), O_RDWR);
@@ -97,7 +75,7 @@ TEST(unbind_under_a_user)
 	       host_driver ? "yes" : "no");
 
 	/* Unbind the SMMU: the devices' drivers go first, then the devices. */
-	ASSERT_EQ(0, write_file(DRIVER "unbind", smmu));
+	ASSERT_EQ(0, write_file(SMMU_RS_DRIVER "unbind", smmu));
 	EXPECT_FALSE(has_driver(e.bdf));
 	EXPECT_FALSE(has_driver(rng));
 	EXPECT_EQ(0, iommu_groups());

@@ -17,7 +17,6 @@
 #include "kselftest_harness.h"
 #include "edu_util.h"
 
-#define DRIVER "/sys/bus/platform/drivers/smmu_rs/"
 #define ROUNDS 25
 #define THREADS 3
 #define LEN (8 * PAGE)
@@ -52,27 +51,6 @@ static void *map_unmap(void *arg)
 	return NULL;
 }
 
-/* The SMMU smmu_rs is bound to, e.g. 9050000.smmuv3. */
-static int smmu_name(char *name, size_t size)
-{
-	DIR *d = opendir(DRIVER);
-	struct dirent *de;
-	int rc = -1;
-
-	while (d && (de = readdir(d))) {
-		const char *dot = strrchr(de->d_name, '.');
-
-		if (dot && !strcmp(dot, ".smmuv3")) {
-			snprintf(name, size, "%s", de->d_name);
-			rc = 0;
-			break;
-		}
-	}
-	if (d)
-		closedir(d);
-	return rc;
-}
-
 /* Whether the function sits in an IOMMU group again. */
 static int in_group(const struct edu *e)
 {
@@ -89,7 +67,7 @@ TEST(unbind_races_map_and_unmap)
 	char smmu[256];
 	struct edu e;
 
-	ASSERT_EQ(0, smmu_name(smmu, sizeof(smmu)));
+	ASSERT_EQ(0, smmu_rs_smmu(smmu, sizeof(smmu)));
 	ASSERT_EQ(0, find_edu(0, &e));
 	for (int round = 0; round < ROUNDS; round++) {
 		volatile int stop = 0;
@@ -114,7 +92,7 @@ TEST(unbind_races_map_and_unmap)
 
 		/* Unbind at a different moment each round, mid-traffic. */
 		usleep(1000 + (round * 7919) % 20000);
-		ASSERT_EQ(0, write_file(DRIVER "unbind", smmu));
+		ASSERT_EQ(0, write_file(SMMU_RS_DRIVER "unbind", smmu));
 		usleep(10000);
 		stop = 1;
 		for (int t = 0; t < THREADS; t++) {
@@ -135,7 +113,7 @@ TEST(unbind_races_map_and_unmap)
 			munmap(w[t].buf, LEN);
 
 		ASSERT_EQ(0, set_driver(&e, NULL));
-		ASSERT_EQ(0, write_file(DRIVER "bind", smmu));
+		ASSERT_EQ(0, write_file(SMMU_RS_DRIVER "bind", smmu));
 		for (int i = 0; i < 50 && !in_group(&e); i++)
 			usleep(10000);
 		ASSERT_TRUE(in_group(&e));
