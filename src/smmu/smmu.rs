@@ -253,27 +253,43 @@ impl Smmu {
     }
 
     /// Installs `ste` for every stream id in `sids`, safely while the
-    /// devices issue DMA: a live STE first becomes abort (one 64-bit write
-    /// of word 0, then CFGI_STE + CMD_SYNC, so the SMMU no longer uses the
-    /// old words), the other words are written, and word 0 last makes the
-    /// new configuration valid, followed by CFGI_STE + CMD_SYNC.
+    /// devices issue DMA: every live STE that changes first becomes abort
+    /// (one 64-bit write of word 0), then one batch of CFGI_STE + CMD_SYNC
+    /// makes the SMMU drop the old words; the other words are written, word
+    /// 0 last makes each new configuration valid, and a second batch of
+    /// CFGI_STE + CMD_SYNC publishes them. Two batches whatever the number
+    /// of stream ids; none for STEs that already hold `ste`.
     pub(crate) fn install(&self, sids: &[u32], ste: Ste) -> Result {
         let new = ste.words(self.features.attr_override);
+        let abort = Ste::Abort.words(false)[0];
         let mut table = self.strtab.lock();
+        let words = |table: &mut StreamTable, sid| -> [u64; STE_WORDS] {
+            core::array::from_fn(|i| table.read(sid, i))
+        };
+        let mut aborted = false;
         for &sid in sids {
-            let cur: [u64; STE_WORDS] = core::array::from_fn(|i| table.read(sid, i));
-            if cur == new {
-                continue;
+            let cur = words(&mut table, sid);
+            if cur != new && Ste::is_live(cur[0]) {
+                table.write(sid, 0, abort);
+                aborted = true;
             }
-            if Ste::is_live(cur[0]) {
-                table.write(sid, 0, Ste::Abort.words(false)[0]);
-                self.issue(core::iter::once(command::cfgi_ste(sid)))?;
+        }
+        if aborted {
+            self.issue(sids.iter().map(|&sid| command::cfgi_ste(sid)))?;
+        }
+        let mut written = false;
+        for &sid in sids {
+            if words(&mut table, sid) == new {
+                continue;
             }
             for (i, &w) in new.iter().enumerate().skip(1) {
                 table.write(sid, i, w);
             }
             table.write(sid, 0, new[0]);
-            self.issue(core::iter::once(command::cfgi_ste(sid)))?;
+            written = true;
+        }
+        if written {
+            self.issue(sids.iter().map(|&sid| command::cfgi_ste(sid)))?;
         }
         Ok(())
     }
