@@ -218,6 +218,13 @@ TEST_F(dma, hwpt_alloc_then_attach)
 	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(self->fd, self->dev, self->ioas, 0,
 					 IOMMU_HWPT_DATA_ARM_SMMUV3, NULL));
 	EXPECT_EQ(ENOENT, hwpt_alloc(self->fd, self->ioas, self->ioas, 0, 0, NULL));
+	/* Upstream's answers for a pt_id that is no IOAS: missing or of
+	 * another kind is -EINVAL for HWPT_ALLOC; for ATTACH, missing is
+	 * -ENOENT and another kind -EINVAL. */
+	EXPECT_EQ(EINVAL, hwpt_alloc(self->fd, self->dev, 9999, 0, 0, NULL));
+	EXPECT_EQ(EINVAL, hwpt_alloc(self->fd, self->dev, self->dev, 0, 0, NULL));
+	EXPECT_EQ(EINVAL, attach(self->fd, self->dev, self->dev, NULL));
+	EXPECT_EQ(ENOENT, attach(self->fd, self->dev, 9999, NULL));
 	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &hwpt));
 	/* Made ahead: it already maps the IOAS. */
 	ASSERT_EQ(0, translate(self->fd, hwpt, IOVA, &phys));

@@ -136,9 +136,6 @@ struct Attached {
     /// Whether it is a new automatic HWPT, to be published (and, if that
     /// fails, the device detached again).
     new: bool,
-    /// The id of an automatic HWPT a replace left without devices, to be
-    /// removed from the table.
-    emptied: Option<u32>,
 }
 
 impl DeviceObject {
@@ -160,6 +157,9 @@ impl DeviceObject {
     }
 
     /// Attaches to `target`, or moves an attached device there (replace).
+    /// Returns what happened, and an automatic HWPT a replace left without
+    /// devices, which the caller removes from the table whether the attach
+    /// succeeded or not.
     ///
     /// Replace: MSI vectors are made against a domain's MSI cookie, and a
     /// module cannot put doorbells into another domain's cookie; so the
@@ -167,20 +167,20 @@ impl DeviceObject {
     /// with the same eventfds. Both domains' cookies sit at the same window
     /// start, so the doorbell lands at the same IOVA. If the move fails the
     /// device goes back where it was.
-    fn attach(&self, target: Target) -> Result<Attached> {
+    fn attach(&self, target: Target) -> (Result<Attached>, Option<Arc<Hwpt>>) {
         let mut st = self.state.lock();
         // The regions this device reserves: its driver's, with the SW_MSI
         // window replaced by the user's.
-        let driver_regions = typed_regions(&self.pci)?;
-        let (regions, in_force) = sw_msi::attach_regions::<KernelAlloc>(&driver_regions, st.window)
-            .map_err(|_| ENOMEM)?;
+        let regions = typed_regions(&self.pci).and_then(|driver| {
+            sw_msi::attach_regions::<KernelAlloc>(&driver, st.window).map_err(|_| ENOMEM)
+        });
+        let (regions, in_force) = match regions {
+            Ok(r) => r,
+            Err(e) => return (Err(e), None),
+        };
         let Some(old) = st.attachment.take() else {
-            let (hwpt, new) = self.attach_new(&mut st, target, &regions, in_force)?;
-            return Ok(Attached {
-                hwpt,
-                new,
-                emptied: None,
-            });
+            let r = self.attach_new(&mut st, target, &regions, in_force);
+            return (r.map(|(hwpt, new)| Attached { hwpt, new }), None);
         };
         if let Some(irqs) = st.irqs.as_mut() {
             irqs.disable();
@@ -188,9 +188,11 @@ impl DeviceObject {
         self.leave(&old.hwpt);
         let result = self.attach_new(&mut st, target, &regions, in_force);
         if result.is_err() {
-            // Back to the old HWPT; it accepted this device a moment ago.
+            // Back to the old HWPT; it accepted this device a moment ago
+            // (and stays listed while this device's lock is held: only
+            // this device could have been its last).
             if self
-                .attach_to(&mut st, &old.hwpt, &regions, in_force)
+                .attach_to(&mut st, &old.hwpt, &regions, in_force, false)
                 .is_err()
             {
                 pr_warn!("iommufd_rs: replace failed and the device stays detached\n");
@@ -207,9 +209,10 @@ impl DeviceObject {
                 *irqs = None;
             }
         }
-        let (hwpt, new) = result?;
+        // Whether the device moved, went back or stays detached: an
+        // automatic old HWPT without devices leaves its IOAS's list.
         let emptied = self.release(old.hwpt.arc());
-        Ok(Attached { hwpt, new, emptied })
+        (result.map(|(hwpt, new)| Attached { hwpt, new }), emptied)
     }
 
     /// Attaches a detached device to `target`.
@@ -222,47 +225,59 @@ impl DeviceObject {
     ) -> Result<(Arc<Hwpt>, bool)> {
         let ioas = match target {
             Target::Hwpt(h) => {
-                self.attach_to(st, &h, regions, in_force)?;
+                self.attach_to(st, &h, regions, in_force, false)?;
                 return Ok((h.arc().clone(), false));
             }
             Target::Ioas(ioas) => ioas,
         };
         // Reuse: upstream's rule, a domain that refuses the device with
         // -EINVAL (or carries another MSI window) is just not compatible.
+        // One not published yet (its attach is still answering) is skipped:
+        // its id could not be answered.
         let candidates = {
             let s = ioas.state.lock();
             let mut v = KVVec::new();
             v.reserve(s.auto_hwpts.len(), GFP_KERNEL)?;
-            for h in s.auto_hwpts.iter() {
+            for h in s.auto_hwpts.iter().filter(|h| h.header().id() != 0) {
                 v.push(h.clone(), GFP_KERNEL)?;
             }
             v
         };
         for h in candidates.iter() {
-            match self.attach_to(st, h, regions, in_force) {
+            match self.attach_to(st, h, regions, in_force, true) {
                 Ok(()) => return Ok((h.arc().clone(), false)),
                 Err(e) if e == EINVAL => continue,
                 Err(e) => return Err(e),
             }
         }
         drop(candidates);
-        ioas.state.lock().auto_hwpts.reserve(1, GFP_KERNEL)?;
         let h = Dep::new_unpublished(Hwpt::new(self, ioas.clone(), 0)?);
-        self.attach_to(st, &h, regions, in_force)?;
+        self.attach_to(st, &h, regions, in_force, false)?;
         let hwpt = h.arc().clone();
-        // Cannot fail: room was reserved above.
-        ioas.state.lock().auto_hwpts.push(h, GFP_KERNEL)?;
+        let listed = ioas.state.lock().auto_hwpts.push(h, GFP_KERNEL);
+        if let Err(e) = listed {
+            // Not listed, so nothing else can have attached to it.
+            if let Some(a) = st.attachment.take() {
+                self.leave(&a.hwpt);
+            }
+            return Err(e.into());
+        }
         Ok((hwpt, true))
     }
 
     /// Reserves the device's regions in the HWPT's IOAS, places the MSI
-    /// window, attaches the group; undoes all of it on failure.
+    /// window, attaches the group; undoes all of it on failure. A `listed`
+    /// HWPT is an automatic one found on its IOAS's list; if its last
+    /// device took it off the list meanwhile it is gone (`-EINVAL`, not
+    /// compatible), checked in the same critical section that counts this
+    /// device in.
     fn attach_to(
         &self,
         st: &mut DeviceState,
         hwpt: &Dep<Hwpt>,
         regions: &[sw_msi::ResvRegion],
         in_force: Option<Window>,
+        listed: bool,
     ) -> Result {
         if let Some(w) = st.window {
             let geo = hwpt.domain.geometry();
@@ -270,6 +285,14 @@ impl DeviceObject {
         }
         {
             let mut s = hwpt.ioas.state.lock();
+            if listed
+                && !s
+                    .auto_hwpts
+                    .iter()
+                    .any(|h| Arc::ptr_eq(h.arc(), hwpt.arc()))
+            {
+                return Err(EINVAL);
+            }
             let reserved = regions
                 .iter()
                 .try_for_each(|r| s.space.reserve(r.start, r.last, self.tag()).map_err(kerr));
@@ -308,9 +331,9 @@ impl DeviceObject {
         self.header.put();
     }
 
-    /// Detaches. Returns the object id of an automatic HWPT that lost its
-    /// last device, which the caller removes from the table.
-    fn detach(&self) -> Result<Option<u32>> {
+    /// Detaches. Returns an automatic HWPT that lost its last device,
+    /// which the caller removes from the table.
+    fn detach(&self) -> Result<Option<Arc<Hwpt>>> {
         let mut st = self.state.lock();
         let a = st.attachment.take().ok_or(EINVAL)?;
         // Vectors first: their doorbells live in the domain.
@@ -320,9 +343,8 @@ impl DeviceObject {
     }
 
     /// Takes an automatic HWPT that a device left without devices off its
-    /// IOAS's list. Returns its object id, for the caller to remove it from
-    /// the table.
-    fn release(&self, hwpt: &Arc<Hwpt>) -> Option<u32> {
+    /// IOAS's list, and returns it for the caller to remove from the table.
+    fn release(&self, hwpt: &Arc<Hwpt>) -> Option<Arc<Hwpt>> {
         let unlisted = {
             let mut s = hwpt.ioas.state.lock();
             if hwpt.has_devices(&mut s) {
@@ -332,11 +354,8 @@ impl DeviceObject {
                 pos.and_then(|i| s.auto_hwpts.remove(i).ok())
             }
         };
-        // Dropped with no IOAS lock held: if it was the last reference the
-        // HWPT's `Drop` takes it.
-        let id = unlisted.as_ref().map(|h| h.header().id());
-        drop(unlisted);
-        id.filter(|&i| i != 0)
+        // Dropped with no IOAS lock held (the caller still holds `hwpt`).
+        unlisted.map(|h| h.arc().clone())
     }
 }
 
@@ -435,16 +454,23 @@ pub(crate) fn attach(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDevice
     let (dev, target) = {
         let st = f.lock();
         let dev = st.objects.get::<DeviceObject>(cmd.dev_id)?;
+        // Upstream's answers: no object is -ENOENT, one of another kind
+        // (neither IOAS nor HWPT) -EINVAL.
         let target = match st.objects.depend::<IoasObject>(cmd.pt_id) {
             Ok(ioas) => Target::Ioas(ioas),
-            Err(_) => Target::Hwpt(st.objects.depend::<Hwpt>(cmd.pt_id)?),
+            Err(_) => match st.objects.depend::<Hwpt>(cmd.pt_id) {
+                Ok(h) => Target::Hwpt(h),
+                Err(_) if st.objects.exists(cmd.pt_id) => return Err(EINVAL),
+                Err(e) => return Err(e),
+            },
         };
         (dev, target)
     };
-    let done = dev.attach(target)?;
-    if let Some(id) = done.emptied {
-        f.remove(id);
+    let (result, emptied) = dev.attach(target);
+    if let Some(h) = emptied {
+        f.remove_hwpt(&h);
     }
+    let done = result?;
     let published = if done.new {
         f.lock().objects.insert(Object::Hwpt(done.hwpt.clone()))
     } else {
@@ -466,8 +492,8 @@ pub(crate) fn attach(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDevice
 /// Detaches `dev` and removes the automatic HWPT that lost its last
 /// device, outside every lock.
 fn detach_and_drop(f: &IommufdFile, dev: &DeviceObject) -> Result {
-    if let Some(id) = dev.detach()? {
-        f.remove(id);
+    if let Some(h) = dev.detach()? {
+        f.remove_hwpt(&h);
     }
     Ok(())
 }

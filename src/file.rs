@@ -13,7 +13,10 @@ use crate::{
         self,
         DeviceObject, //
     },
-    hwpt,
+    hwpt::{
+        self,
+        Hwpt, //
+    },
     ioas::{
         self,
         IoasObject, //
@@ -168,10 +171,12 @@ impl IommufdFile {
         Ok(id)
     }
 
-    /// Removes object `id` whatever depends on it, and drops it with the
-    /// table lock released.
-    pub(crate) fn remove(&self, id: u32) {
-        let obj = self.lock().objects.remove(id);
+    /// Removes `hwpt` (an automatic HWPT that lost its last device) from
+    /// the table if it is still there, and drops it with the table lock
+    /// released. By identity, not id: a concurrent DESTROY may have removed
+    /// it already and the id been given to another object.
+    pub(crate) fn remove_hwpt(&self, hwpt: &Arc<Hwpt>) {
+        let obj = self.lock().objects.remove_same(hwpt);
         drop(obj);
     }
 

@@ -224,6 +224,11 @@ impl ObjectTable {
             .ok_or(ENOENT)
     }
 
+    /// Whether an object of any kind has id `id`.
+    pub(crate) fn exists(&self, id: u32) -> bool {
+        self.slot(id).is_some()
+    }
+
     /// A dependency on object `id` of kind `T` (`-ENOENT` as [`Self::get`]).
     pub(crate) fn depend<T: FileObject>(&self, id: u32) -> Result<Dep<T>> {
         let obj = self.get::<T>(id)?;
@@ -241,8 +246,7 @@ impl ObjectTable {
     }
 
     /// Removes object `id` (`-ENOENT` if there is none), whatever depends
-    /// on it: for undoing a publication, and for an automatic HWPT that
-    /// lost its last device.
+    /// on it: for undoing a publication.
     pub(crate) fn remove(&mut self, id: u32) -> Result<Object> {
         let idx = (id as usize).checked_sub(1).ok_or(ENOENT)?;
         let obj = self
@@ -252,6 +256,20 @@ impl ObjectTable {
             .ok_or(ENOENT)?;
         self.live -= 1;
         Ok(obj)
+    }
+
+    /// Removes `obj` if it is the object under its id, else nothing.
+    pub(crate) fn remove_same<T: FileObject>(&mut self, obj: &Arc<T>) -> Option<Object> {
+        let id = obj.header().id();
+        let same = self
+            .slot(id)
+            .and_then(T::from_object)
+            .is_some_and(|o| Arc::ptr_eq(o, obj));
+        if same {
+            self.remove(id).ok()
+        } else {
+            None
+        }
     }
 
     /// Whether the file holds no object.

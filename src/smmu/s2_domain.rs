@@ -20,6 +20,10 @@ use crate::spec::ste::{
 use kernel::alloc::KVec;
 use kernel::new_mutex;
 use kernel::prelude::*;
+use kernel::sync::barrier::{
+    dma_mb,
+    Write, //
+};
 use kernel::sync::{
     Arc,
     Mutex, //
@@ -72,6 +76,10 @@ impl TableMemory for KernelTables {
     fn invalidate(&mut self, iova: u64, size: u64) {
         self.smmu
             .invalidate_range(self.vmid, iova, size, self.nest_parent);
+    }
+
+    fn order_before_link(&mut self) {
+        dma_mb(Write);
     }
 
     fn free_retired(&mut self) {

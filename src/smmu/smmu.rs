@@ -253,12 +253,18 @@ impl Smmu {
     }
 
     /// Installs `ste` for every stream id in `sids`, safely while the
-    /// devices issue DMA: every live STE that changes first becomes abort
-    /// (one 64-bit write of word 0), then one batch of CFGI_STE + CMD_SYNC
-    /// makes the SMMU drop the old words; the other words are written, word
-    /// 0 last makes each new configuration valid, and a second batch of
-    /// CFGI_STE + CMD_SYNC publishes them. Two batches whatever the number
-    /// of stream ids; none for STEs that already hold `ste`.
+    /// devices issue DMA, in three batches of CFGI_STE + CMD_SYNC whatever
+    /// the number of stream ids (as upstream's `arm_smmu_write_entry` for
+    /// an update that is not hitless):
+    ///
+    /// 1. every live STE that changes becomes abort (word 0), and the SMMU
+    ///    drops what it cached of the old words;
+    /// 2. words 1-7 take their new values while word 0 keeps the STE
+    ///    abort or invalid, and the SMMU drops what it cached of them, so
+    ///    no fetch can combine a new word 0 with old words;
+    /// 3. word 0 makes each new configuration valid.
+    ///
+    /// None for STEs that already hold `ste`.
     pub(crate) fn install(&self, sids: &[u32], ste: Ste) -> Result {
         let new = ste.words(self.features.attr_override);
         let abort = Ste::Abort.words(false)[0];
@@ -266,6 +272,7 @@ impl Smmu {
         let words = |table: &mut StreamTable, sid| -> [u64; STE_WORDS] {
             core::array::from_fn(|i| table.read(sid, i))
         };
+        let sync_all = |smmu: &Self| smmu.issue(sids.iter().map(|&sid| command::cfgi_ste(sid)));
         let mut aborted = false;
         for &sid in sids {
             let cur = words(&mut table, sid);
@@ -275,21 +282,30 @@ impl Smmu {
             }
         }
         if aborted {
-            self.issue(sids.iter().map(|&sid| command::cfgi_ste(sid)))?;
+            sync_all(self)?;
         }
-        let mut written = false;
+        let mut rest = false;
         for &sid in sids {
-            if words(&mut table, sid) == new {
-                continue;
+            let cur = words(&mut table, sid);
+            if cur[1..] != new[1..] {
+                for (i, &w) in new.iter().enumerate().skip(1) {
+                    table.write(sid, i, w);
+                }
+                rest = true;
             }
-            for (i, &w) in new.iter().enumerate().skip(1) {
-                table.write(sid, i, w);
-            }
-            table.write(sid, 0, new[0]);
-            written = true;
         }
-        if written {
-            self.issue(sids.iter().map(|&sid| command::cfgi_ste(sid)))?;
+        if rest {
+            sync_all(self)?;
+        }
+        let mut valid = false;
+        for &sid in sids {
+            if table.read(sid, 0) != new[0] {
+                table.write(sid, 0, new[0]);
+                valid = true;
+            }
+        }
+        if valid {
+            sync_all(self)?;
         }
         Ok(())
     }
@@ -303,7 +319,7 @@ impl Smmu {
     pub(crate) fn invalidate_range(&self, vmid: u16, iova: u64, size: u64, nest_parent: bool) {
         let pages = size.div_ceil(4096);
         let r = if self.features.ril {
-            self.issue(RangeInvalidation { vmid, iova, pages })
+            self.issue(RangeInvalidation::new(vmid, iova, pages))
         } else if pages <= 64 {
             self.issue((0..pages).map(|i| command::tlbi_s2_ipa(vmid, iova + i * 4096, None)))
         } else {

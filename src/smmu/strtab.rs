@@ -27,6 +27,10 @@ use crate::spec::{
 };
 use kernel::alloc::KVec;
 use kernel::prelude::*;
+use kernel::sync::barrier::{
+    dma_mb,
+    Write, //
+};
 
 const SPLIT: u32 = 8;
 /// Level-1 entries are capped as the in-tree driver caps them.
@@ -117,7 +121,9 @@ impl StreamTable {
         let mut buf = DmaBuffer::new(self.hw, stes * STE_WORDS * 8)?;
         fill_abort(&mut buf, stes);
         // An invalid level-1 descriptor is never cached, so making it
-        // valid needs no invalidation.
+        // valid needs no invalidation; the abort STEs must be visible to
+        // the SMMU before it.
+        dma_mb(Write);
         l1.write(i, l1_desc(buf.dma(), SPLIT));
         l2[i] = Some(buf);
         Ok(())

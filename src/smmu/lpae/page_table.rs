@@ -51,6 +51,10 @@ pub trait TableMemory {
     /// Frees every retired table. Called only after an invalidation that
     /// covered an address of each retired table's range.
     fn free_retired(&mut self);
+    /// Orders every earlier write (a new table's entries, and its zeroing)
+    /// before the next one, which links that table: the walker must never
+    /// see the link before the contents (`dma_wmb()` in the kernel).
+    fn order_before_link(&mut self);
 }
 
 /// Why a map failed. Nothing is left mapped by a failed map.
@@ -223,6 +227,7 @@ impl<M: TableMemory> PageTable<M> {
                         *done = before;
                         return Err(e);
                     }
+                    self.mem.order_before_link();
                     self.mem
                         .write(table, idx, Entry::Table(child).encode(level));
                 }
@@ -327,6 +332,7 @@ impl<M: TableMemory> PageTable<M> {
                         self.free_subtree(child, level + 1);
                         return (total, true);
                     }
+                    self.mem.order_before_link();
                     self.replace(
                         table,
                         idx,

@@ -114,11 +114,26 @@ pub const fn cmd_sync() -> Command {
 /// bit of what is left, as the in-tree driver splits them.
 pub struct RangeInvalidation {
     /// The VMID.
-    pub vmid: u16,
+    vmid: u16,
     /// The next IPA.
-    pub iova: u64,
+    iova: u64,
     /// Pages left.
-    pub pages: u64,
+    pages: u64,
+}
+
+impl RangeInvalidation {
+    /// The commands for `pages` pages from `iova` of `vmid`. A count whose
+    /// low five bits are 1 would start with NUM = 0 and SCALE = 0 in a
+    /// non-leaf (TTL = 0) command; like upstream (errata), one more page is
+    /// invalidated instead.
+    pub const fn new(vmid: u16, iova: u64, pages: u64) -> Self {
+        let pages = if pages & TLBI_RANGE_NUM_MAX == 1 {
+            pages + 1
+        } else {
+            pages
+        };
+        Self { vmid, iova, pages }
+    }
 }
 
 impl Iterator for RangeInvalidation {

@@ -22,13 +22,18 @@ pub struct FakeMemory {
     pub invalidations: u64,
     /// Number of table pages ever allocated.
     pub allocated: u64,
+    /// Tables allocated or written since the last `order_before_link`: a
+    /// link to one of them would let the walker see it before its
+    /// contents.
+    unordered: HashSet<u64>,
 }
 
 impl FakeMemory {
     /// Empty memory whose allocations never fail.
     pub fn new() -> Self {
         Self {
-            next_pa: 0x8000_0000,
+            // High, so that no output address of the tests names a table.
+            next_pa: 0xf000_0000_0000,
             ..Self::default()
         }
     }
@@ -61,6 +66,7 @@ impl TableMemory for FakeMemory {
         let pa = self.next_pa;
         self.next_pa += 4096;
         self.tables.insert(pa, Box::new([0; 512]));
+        self.unordered.insert(pa);
         self.allocated += 1;
         Some(pa)
     }
@@ -71,7 +77,16 @@ impl TableMemory for FakeMemory {
 
     fn write(&mut self, table: u64, index: usize, value: u64) {
         self.table(table);
+        // A table descriptor (0b11) naming one of our tables links it.
+        let target = value & 0x0000_ffff_ffff_f000;
+        if value & 3 == 3 && self.tables.contains_key(&target) {
+            assert!(
+                !self.unordered.contains(&target),
+                "table {target:#x} linked before its contents were ordered"
+            );
+        }
         self.tables.get_mut(&table).expect("checked")[index] = value;
+        self.unordered.insert(table);
     }
 
     fn free_table(&mut self, table: u64) {
@@ -102,5 +117,9 @@ impl TableMemory for FakeMemory {
         for t in self.retired.drain() {
             self.tables.remove(&t);
         }
+    }
+
+    fn order_before_link(&mut self) {
+        self.unordered.clear();
     }
 }
