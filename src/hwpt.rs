@@ -163,7 +163,10 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAll
         let dev = st.objects.get::<DeviceObject>(cmd.dev_id)?;
         // Upstream: a `pt_id` that is no IOAS, missing or of another kind,
         // is -EINVAL (hw_pagetable.c).
-        let ioas = st.objects.depend::<IoasObject>(cmd.pt_id).map_err(|_| EINVAL)?;
+        let ioas = st
+            .objects
+            .depend::<IoasObject>(cmd.pt_id)
+            .map_err(|_| EINVAL)?;
         (dev, ioas)
     };
     let hwpt = Hwpt::new(&dev, ioas, cmd.flags)?;
