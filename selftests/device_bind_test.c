@@ -100,29 +100,79 @@ TEST_F(bind, driver_unbound_under_a_file)
 	EXPECT_EQ(0, bind_dev(self->fd, &self->e, NULL));
 }
 
+/* Whether the function sits behind our own SMMUv3 driver. */
+static int behind_smmu_rs(const struct edu *e)
+{
+	char path[320], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", e->bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = 0;
+	return strstr(link, "smmu_rs.") != NULL;
+}
+
 TEST_F(bind, get_hw_info)
 {
+	struct iommu_hw_info_arm_smmuv3 smmu;
 	unsigned char data[16];
 	struct iommu_hw_info c = { .size = sizeof(c), .data_len = sizeof(data),
 				   .data_uptr = (uintptr_t)data };
+	int ours = behind_smmu_rs(&self->e);
 	__u32 id;
 
 	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &id));
 	c.dev_id = id;
 	memset(data, 0xff, sizeof(data));
 	ASSERT_EQ(0, xioctl(self->fd, IOMMU_GET_HW_INFO, &c));
-	/* The generic answer over an in-tree driver: no data, buffer zeroed. */
-	EXPECT_EQ(IOMMU_HW_INFO_TYPE_NONE, c.out_data_type);
-	EXPECT_EQ(0, c.data_len);
-	for (size_t i = 0; i < sizeof(data); i++)
-		EXPECT_EQ(0, data[i]);
+	TH_LOG("behind %s: type %u, data_len %u", ours ? "smmu_rs" : "another driver",
+	       c.out_data_type, c.data_len);
+	if (ours) {
+		/* smmu_rs answers with its IDRs, as upstream's arm-smmu-v3:
+		 * the first 16 bytes fit the buffer, data_len says 40. */
+		EXPECT_EQ(IOMMU_HW_INFO_TYPE_ARM_SMMUV3, c.out_data_type);
+		EXPECT_EQ(sizeof(smmu), c.data_len);
+		memcpy(&smmu, data, sizeof(data));
+		EXPECT_EQ(0, smmu.flags);
+		EXPECT_EQ(0, smmu.__reserved);
+		EXPECT_EQ(1, smmu.idr[0] & 1);	/* IDR0.S2P */
+	} else {
+		/* The generic answer over an in-tree driver: no data, buffer zeroed. */
+		EXPECT_EQ(IOMMU_HW_INFO_TYPE_NONE, c.out_data_type);
+		EXPECT_EQ(0, c.data_len);
+		for (size_t i = 0; i < sizeof(data); i++)
+			EXPECT_EQ(0, data[i]);
+	}
 	EXPECT_EQ(0, c.out_max_pasid_log2);
 	EXPECT_EQ(0, c.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
-	/* Bad requests. */
+	if (ours) {
+		/* A larger buffer gets all 40 bytes and zeros after them; its
+		 * own type may be asked for by name. */
+		unsigned char big[64];
+
+		memset(big, 0xff, sizeof(big));
+		c.data_len = sizeof(big);
+		c.data_uptr = (uintptr_t)big;
+		c.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+		c.in_data_type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+		ASSERT_EQ(0, xioctl(self->fd, IOMMU_GET_HW_INFO, &c));
+		EXPECT_EQ(sizeof(smmu), c.data_len);
+		memcpy(&smmu, big, sizeof(smmu));
+		EXPECT_EQ(1, smmu.idr[0] & 1);
+		EXPECT_NE(0, smmu.aidr | smmu.iidr | smmu.idr[1]);
+		for (size_t i = sizeof(smmu); i < sizeof(big); i++)
+			EXPECT_EQ(0, big[i]);
+		c.data_uptr = (uintptr_t)data;
+		c.data_len = sizeof(data);
+	}
+	/* Bad requests: a type the device's driver does not have, and, on
+	 * the generic answer, any type but the default. */
 	c.flags = 2;
 	EXPECT_EQ(EOPNOTSUPP, xioctl(self->fd, IOMMU_GET_HW_INFO, &c));
 	c.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
-	c.in_data_type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+	c.in_data_type = ours ? IOMMU_HW_INFO_TYPE_INTEL_VTD : IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
 	EXPECT_EQ(EOPNOTSUPP, xioctl(self->fd, IOMMU_GET_HW_INFO, &c));
 	c.flags = 0;
 	c.__reserved[1] = 1;

@@ -507,34 +507,45 @@ pub(crate) fn detach(f: &IommufdFile, cmd: uapi::IommuDeviceDetach) -> Result {
     detach_and_drop(f, &dev)
 }
 
-/// IOMMU_GET_HW_INFO: the generic answer of this provider (upstream's for
-/// a driver without `hw_info`): type NONE, no data (the user buffer is
-/// zeroed), capability bits.
+/// IOMMU_GET_HW_INFO, in upstream's order: flags, reserved bits, the
+/// device, then its driver. A driver of this project answers with its own
+/// data (smmu_rs: `IOMMU_HW_INFO_TYPE_ARM_SMMUV3` with its IDRs), copied up
+/// to the user's length with the rest of the buffer zeroed and `data_len`
+/// the data's full length; any other driver gets the generic answer (type
+/// NONE, no data, and a requested type other than the default refused).
 pub(crate) fn get_hw_info(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwInfo) -> Result {
     if cmd.flags & !uapi::HW_INFO_FLAG_INPUT_TYPE != 0 || cmd.__reserved != [0; 3] {
         return Err(EOPNOTSUPP);
     }
-    if cmd.flags & uapi::HW_INFO_FLAG_INPUT_TYPE != 0
-        && cmd.data_type() != uapi::HW_INFO_TYPE_DEFAULT
-    {
+    let kind = if cmd.flags & uapi::HW_INFO_FLAG_INPUT_TYPE != 0 {
+        cmd.data_type()
+    } else {
+        uapi::HW_INFO_TYPE_DEFAULT
+    };
+    let dev = f.get::<DeviceObject>(cmd.dev_id)?;
+    let info = dev.pci.hw_info(kind)?;
+    if info.is_none() && kind != uapi::HW_INFO_TYPE_DEFAULT {
         return Err(EOPNOTSUPP);
     }
-    let dev = f.get::<DeviceObject>(cmd.dev_id)?;
     let caps = dev.pci.hw_caps()?;
-    // No data: zero whatever buffer userspace gave.
+    let data = info.as_ref().map_or(&[][..], |i| i.bytes());
+    let room = cmd.data_len as usize;
+    let copied = room.min(data.len());
+    UserSlice::new(user_ptr(cmd.data_uptr, 0, 1)?, copied)
+        .writer()
+        .write_slice(&data[..copied])?;
+    // Zero whatever of the user's buffer the data does not fill.
     let zeros = [0u8; 64];
-    let mut left = cmd.data_len as usize;
-    let mut at = 0u64;
-    while left > 0 {
-        let n = left.min(zeros.len());
-        UserSlice::new(user_ptr(cmd.data_uptr, at, 1)?, n)
+    let mut at = copied;
+    while at < room {
+        let n = (room - at).min(zeros.len());
+        UserSlice::new(user_ptr(cmd.data_uptr, at as u64, 1)?, n)
             .writer()
             .write_slice(&zeros[..n])?;
-        left -= n;
-        at += n as u64;
+        at += n;
     }
-    cmd.data_len = 0;
-    cmd.set_data_type(uapi::HW_INFO_TYPE_DEFAULT);
+    cmd.data_len = u32::try_from(data.len()).map_err(|_| EOVERFLOW)?;
+    cmd.set_data_type(info.as_ref().map_or(uapi::HW_INFO_TYPE_DEFAULT, |i| i.kind));
     cmd.out_max_pasid_log2 = 0;
     cmd.out_capabilities = caps;
     ucmd.respond(&cmd)

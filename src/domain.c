@@ -255,6 +255,47 @@ int iommufd_rs_nest_parent_geometry(struct iommufd_rs_pci *d,
 }
 
 /**
+ * iommufd_rs_hw_info() - a device's IOMMU_GET_HW_INFO data, asked of its
+ * driver's provider
+ * @d: the device
+ * @type: in, the requested type (IOMMU_HW_INFO_TYPE_DEFAULT for the
+ *        driver's own); out, the type of the data
+ * @length: the data's length
+ *
+ * Return: the data, to be freed with iommufd_rs_hw_info_free(); NULL if
+ * the device's driver has no provider (the caller gives the generic
+ * answer); an ERR_PTR from the driver (-EOPNOTSUPP for a type it does not
+ * have); ERR_PTR(-ENODEV) if the device left the driver.
+ */
+void *iommufd_rs_hw_info(struct iommufd_rs_pci *d, u32 *type, u32 *length)
+{
+	const struct iommufd_rs_provider *p;
+	enum iommu_hw_info_type t = *type;
+	void *data;
+
+	if (d->removed)
+		return ERR_PTR(-ENODEV);
+	p = iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
+	if (!p)
+		return NULL;
+	data = p->hw_info(&d->pdev->dev, length, &t);
+	iommufd_rs_provider_put(p);
+	*type = t;
+	/* A driver with hw_info has a type of its own, as upstream demands. */
+	if (!IS_ERR(data) && WARN_ON_ONCE(t == IOMMU_HW_INFO_TYPE_NONE)) {
+		kfree(data);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return data;
+}
+
+/** iommufd_rs_hw_info_free() - free what iommufd_rs_hw_info() returned */
+void iommufd_rs_hw_info_free(void *data)
+{
+	kfree(data);
+}
+
+/**
  * iommufd_rs_pci_resv_regions() - a device's reserved regions
  * @d: the device
  * @out: filled with up to @max regions

@@ -35,6 +35,8 @@ void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
 int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
 int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
 				u64 *leaf_size);
+void *iommufd_rs_hw_info(struct iommufd_rs_pci *d, u32 *type, u32 *length);
+void iommufd_rs_hw_info_free(void *data);
 int iommufd_rs_nest_parent_geometry(struct iommufd_rs_pci *d,
 				    struct iommufd_rs_geometry *geo);
 int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv *out,

@@ -12,8 +12,8 @@
  * module while it calls in. Devices behind any other driver have no
  * provider, and the front end uses the core API alone for them.
  *
- * Nesting extends exactly this interface: hardware info for
- * IOMMU_GET_HW_INFO, a vIOMMU on a nest-parent domain, virtual stream ids
+ * Nesting extends exactly this interface (hardware info for
+ * IOMMU_GET_HW_INFO is there already): a vIOMMU on a nest-parent domain, virtual stream ids
  * (vDEVICE), nested domains from a guest STE, invalidation of a vIOMMU's
  * caches by guest commands, and event queues.
  */
@@ -25,6 +25,7 @@
 
 struct device;
 struct iommu_domain;
+enum iommu_hw_info_type;
 struct iommu_ops;
 struct module;
 
@@ -50,6 +51,10 @@ struct iommufd_rs_geometry {
  *                    0, or -ENOENT if nothing is mapped there
  * @nest_parent_geometry: the geometry a nest-parent domain for @dev would
  *                        have, without allocating one; 0 or an errno
+ * @hw_info: IOMMU_GET_HW_INFO's data for @dev, as &struct iommu_ops.hw_info
+ *           gives it: @type is the requested type (DEFAULT for the
+ *           driver's own) and the answered one; kmalloc'd data of @length
+ *           bytes, or an ERR_PTR (-EOPNOTSUPP for a type it does not have)
  * @node: on the registry's list (the registry's own)
  */
 struct iommufd_rs_provider {
@@ -58,6 +63,7 @@ struct iommufd_rs_provider {
 	int (*domain_translate)(struct iommu_domain *domain, u64 iova, u64 *pa,
 				u64 *leaf_size);
 	int (*nest_parent_geometry)(struct device *dev, struct iommufd_rs_geometry *geo);
+	void *(*hw_info)(struct device *dev, u32 *length, enum iommu_hw_info_type *type);
 	struct list_head node;
 };
 

@@ -31,6 +31,8 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_pci_unbind(d: *mut RawPci);
     fn iommufd_rs_pci_hw_caps(d: *mut RawPci, caps: *mut u64) -> c_int;
+    fn iommufd_rs_hw_info(d: *mut RawPci, kind: *mut u32, length: *mut u32) -> *mut c_void;
+    fn iommufd_rs_hw_info_free(data: *mut c_void);
     fn iommufd_rs_pci_resv_regions(
         d: *mut RawPci,
         out: *mut ResvRegion,
@@ -60,6 +62,34 @@ const _: () = {
     assert!(core::mem::offset_of!(ResvRegion, kind) == 16);
     assert!(core::mem::offset_of!(ResvRegion, pad) == 20);
 };
+
+/// IOMMU_GET_HW_INFO data a device's IOMMU driver gave (`domain.c`
+/// `iommufd_rs_hw_info()`); freed on drop.
+///
+/// Invariant: `data` points at `len` bytes the driver allocated for this
+/// value alone.
+pub(crate) struct HwInfo {
+    data: NonNull<u8>,
+    len: usize,
+    /// `IOMMU_HW_INFO_TYPE_*` of the data.
+    pub(crate) kind: u32,
+}
+
+impl HwInfo {
+    /// The data.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `data` holds `len` initialised bytes owned by `self`
+        // (type invariant), not written while `self` lives.
+        unsafe { core::slice::from_raw_parts(self.data.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for HwInfo {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `iommufd_rs_hw_info()`, freed once.
+        unsafe { iommufd_rs_hw_info_free(self.data.as_ptr().cast()) }
+    }
+}
 
 /// The `iommufd_rs` PCI driver, registered while this value lives.
 pub(crate) struct PciDriver;
@@ -116,6 +146,26 @@ impl BoundDevice {
         // SAFETY: the handle is live while `self` is; `caps` is valid.
         to_result(unsafe { iommufd_rs_pci_hw_caps(self.raw(), &mut caps) })?;
         Ok(caps)
+    }
+
+    /// IOMMU_GET_HW_INFO data of `kind` (`IOMMU_HW_INFO_TYPE_DEFAULT`: the
+    /// driver's own) from a driver of this project; `None` for any other
+    /// driver, which has no data to give here.
+    pub(crate) fn hw_info(&self, kind: u32) -> Result<Option<HwInfo>> {
+        let (mut kind, mut len) = (kind, 0u32);
+        // SAFETY: the handle is live while `self` is; `kind` and `len` are
+        // valid places.
+        let data = unsafe { iommufd_rs_hw_info(self.raw(), &mut kind, &mut len) };
+        if data.is_null() {
+            return Ok(None);
+        }
+        let data = kernel::error::from_err_ptr(data)?;
+        // INVARIANT: a non-error answer is `len` bytes the driver allocated.
+        Ok(NonNull::new(data.cast::<u8>()).map(|data| HwInfo {
+            data,
+            len: len as usize,
+            kind,
+        }))
     }
 
     /// The device's reserved regions, as its IOMMU driver reports them.

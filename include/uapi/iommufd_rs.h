@@ -351,8 +351,9 @@ struct iommu_hwpt_alloc {
  * @IOMMU_HW_INFO_TYPE_NONE: no data (the answer over in-tree drivers)
  * @IOMMU_HW_INFO_TYPE_DEFAULT: input only: the driver's default type
  * @IOMMU_HW_INFO_TYPE_INTEL_VTD: not produced by this module
- * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: the SMMUv3's ID registers (with this
- *                                 project's SMMUv3 driver, later)
+ * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: the SMMUv3's ID registers, struct
+ *                                 iommu_hw_info_arm_smmuv3 (devices behind
+ *                                 this project's SMMUv3 driver, smmu_rs)
  * @IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV: not produced by this module
  * @IOMMU_HW_INFO_TYPE_AMD: not produced by this module
  */
@@ -363,6 +364,26 @@ enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
 	IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV = 3,
 	IOMMU_HW_INFO_TYPE_AMD = 4,
+};
+
+/**
+ * struct iommu_hw_info_arm_smmuv3 - ARM SMMUv3 hardware information
+ *                                   (IOMMU_HW_INFO_TYPE_ARM_SMMUV3)
+ * @flags: 0 (no errata flags are reported)
+ * @__reserved: 0
+ * @idr: SMMU_IDR0-5 as the driver read them at probe
+ * @iidr: SMMU_IIDR
+ * @aidr: SMMU_AIDR
+ *
+ * Raw registers, as upstream reports them; see upstream's documentation of
+ * this struct for the fields a VMM may rely on.
+ */
+struct iommu_hw_info_arm_smmuv3 {
+	__u32 flags;
+	__u32 __reserved;
+	__u32 idr[6];
+	__u32 iidr;
+	__u32 aidr;
 };
 
 /**
@@ -393,12 +414,16 @@ enum iommufd_hw_info_flags {
  * @flags: Must be 0 or IOMMU_HW_INFO_FLAG_INPUT_TYPE
  * @dev_id: A bound device
  * @data_len: Input the length of a user buffer; output the length of the
- *            data filled into it (0 over in-tree drivers; the buffer is
- *            zeroed)
+ *            driver's data, which may exceed the buffer (0 over in-tree
+ *            drivers); the data is copied up to the buffer's length and
+ *            the rest of the buffer is zeroed
  * @data_uptr: User pointer to the buffer
- * @in_data_type: With IOMMU_HW_INFO_FLAG_INPUT_TYPE, the type asked for
- *                (only IOMMU_HW_INFO_TYPE_DEFAULT here; -EOPNOTSUPP otherwise)
- * @out_data_type: The type of the data (IOMMU_HW_INFO_TYPE_NONE here)
+ * @in_data_type: With IOMMU_HW_INFO_FLAG_INPUT_TYPE, the type asked for; a
+ *                type the device's driver does not have is -EOPNOTSUPP
+ *                (over in-tree drivers only IOMMU_HW_INFO_TYPE_DEFAULT)
+ * @out_data_type: The type of the data (IOMMU_HW_INFO_TYPE_NONE over
+ *                 in-tree drivers, IOMMU_HW_INFO_TYPE_ARM_SMMUV3 behind
+ *                 smmu_rs)
  * @out_max_pasid_log2: 0: no PASID
  * @__reserved: Must be 0
  * @out_capabilities: enum iommufd_hw_capabilities

@@ -570,6 +570,7 @@ static struct iommufd_rs_provider smmu_rs_provider = {
 	.iommu_ops = &smmu_rs_ops,
 	.domain_translate = smmu_rs_domain_translate,
 	.nest_parent_geometry = smmu_rs_nest_parent_geometry,
+	.hw_info = smmu_rs_hw_info,
 };
 
 /* ---- the platform driver ---- */
