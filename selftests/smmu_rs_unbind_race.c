@@ -5,8 +5,12 @@
  * reach them after remove. Every map and unmap must keep succeeding (the
  * domain lives on as a table, answering without hardware), and after each
  * round's close every domain, table page and byte of DMA memory must be
- * gone. The kernel's lockdep and warning checks (boot.sh fails on any
- * report) watch the whole run.
+ * gone. Another thread asks the device for its reserved regions (nest
+ * parent view, through smmu_rs's provider) and hardware info meanwhile:
+ * each answer is 0, or -ENODEV once the device left the driver, never a
+ * use of the IOMMU state the core tears down after remove. The kernel's
+ * lockdep and warning checks (boot.sh fails on any report) watch the whole
+ * run.
  *
  * Destructive: it unbinds and rebinds the SMMU. Run by smmu_rs_checks.sh
  * with smmu_rs bound, iommufd_rs loaded and edu on no driver; it leaves
@@ -51,6 +55,40 @@ static void *map_unmap(void *arg)
 	return NULL;
 }
 
+/* Asks the device for what its IOMMU driver knows, until told to stop. */
+struct asker {
+	pthread_t thread;
+	int fd;
+	__u32 dev;
+	volatile int *stop;
+	long rounds;
+	int err;	/* the first answer other than 0 and ENODEV, 0 if none */
+};
+
+static void *ask_device(void *arg)
+{
+	struct asker *a = arg;
+
+	while (!*a->stop && !a->err) {
+		struct iommu_resv_region r[8];
+		struct iommu_device_resv_regions q = {
+			.size = sizeof(q), .flags = IOMMU_RESV_QUERY_NEST_PARENT,
+			.dev_id = a->dev, .num_regions = 8, .regions_uptr = (uintptr_t)r };
+		unsigned char data[64];
+		struct iommu_hw_info h = { .size = sizeof(h), .dev_id = a->dev,
+					   .data_len = sizeof(data),
+					   .data_uptr = (uintptr_t)data };
+		int rc = xioctl(a->fd, IOMMU_DEVICE_GET_RESV_REGIONS, &q);
+
+		if (!rc || rc == ENODEV)
+			rc = xioctl(a->fd, IOMMU_GET_HW_INFO, &h);
+		if (rc && rc != ENODEV)
+			a->err = rc;
+		a->rounds++;
+	}
+	return NULL;
+}
+
 /* Whether the function sits in an IOMMU group again. */
 static int in_group(const struct edu *e)
 {
@@ -63,7 +101,7 @@ static int in_group(const struct edu *e)
 TEST(unbind_races_map_and_unmap)
 {
 	struct worker w[THREADS];
-	long total = 0;
+	long total = 0, asked = 0;
 	char smmu[256];
 	struct edu e;
 
@@ -87,8 +125,11 @@ TEST(unbind_races_map_and_unmap)
 		/* One thread's IOAS is the device's: its domain is smmu_rs's. */
 		ASSERT_EQ(0, attach(fd, dev, w[0].ioas, &hwpt));
 		ASSERT_EQ(1, live_domains());
+		struct asker a = { .fd = fd, .dev = dev, .stop = &stop };
+
 		for (int t = 0; t < THREADS; t++)
 			ASSERT_EQ(0, pthread_create(&w[t].thread, NULL, map_unmap, &w[t]));
+		ASSERT_EQ(0, pthread_create(&a.thread, NULL, ask_device, &a));
 
 		/* Unbind at a different moment each round, mid-traffic. */
 		usleep(1000 + (round * 7919) % 20000);
@@ -103,6 +144,11 @@ TEST(unbind_races_map_and_unmap)
 			}
 			total += w[t].rounds;
 		}
+		pthread_join(a.thread, NULL);
+		EXPECT_EQ(0, a.err) {
+			TH_LOG("round %d: a device query answered %s", round, strerror(a.err));
+		}
+		asked += a.rounds;
 		/* The domain outlived the SMMU; closing frees everything. */
 		EXPECT_EQ(1, live_domains());
 		close(fd);
@@ -120,8 +166,8 @@ TEST(unbind_races_map_and_unmap)
 		if (_metadata->exit_code)
 			break;
 	}
-	TH_LOG("%d rounds, %ld map+unmap pairs by %d threads, each round unbinding the SMMU",
-	       ROUNDS, total, THREADS);
+	TH_LOG("%d rounds, %ld map+unmap pairs by %d threads and %ld device queries, each round unbinding the SMMU",
+	       ROUNDS, total, THREADS, asked);
 }
 
 TEST_HARNESS_MAIN

@@ -49,11 +49,11 @@ struct iommu_domain *iommufd_rs_domain_alloc(struct iommufd_rs_pci *d, u32 flags
 {
 	struct iommu_domain *dom;
 
-	if (d->removed) {
-		*err = -ENODEV;
+	*err = iommufd_rs_pci_get_live(d);
+	if (*err)
 		return NULL;
-	}
 	dom = iommu_paging_domain_alloc_flags(&d->pdev->dev, flags);
+	iommufd_rs_pci_put_live(d);
 	if (IS_ERR(dom)) {
 		*err = PTR_ERR(dom);
 		return NULL;
@@ -99,15 +99,18 @@ void iommufd_rs_domain_free(struct iommu_domain *dom)
 int iommufd_rs_domain_attach(struct iommu_domain *dom, struct iommufd_rs_pci *d)
 {
 	struct iommu_group *group;
-	int rc;
+	int rc = iommufd_rs_pci_get_live(d);
 
-	if (d->removed)
-		return -ENODEV;
+	if (rc)
+		return rc;
 	group = iommu_group_get(&d->pdev->dev);
-	if (!group)
-		return -ENODEV;
-	rc = iommu_attach_group(dom, group);
-	iommu_group_put(group);
+	if (group) {
+		rc = iommu_attach_group(dom, group);
+		iommu_group_put(group);
+	} else {
+		rc = -ENODEV;
+	}
+	iommufd_rs_pci_put_live(d);
 	return rc;
 }
 
@@ -119,14 +122,17 @@ int iommufd_rs_domain_attach(struct iommu_domain *dom, struct iommufd_rs_pci *d)
  */
 void iommufd_rs_domain_detach(struct iommu_domain *dom, struct iommufd_rs_pci *d)
 {
-	struct iommu_group *group = iommu_group_get(&d->pdev->dev);
+	struct iommu_group *group;
 
-	if (!group)
-		return;
 	/* Ownership was taken back by the driver's remove(): nothing to do. */
-	if (!d->removed)
+	if (iommufd_rs_pci_get_live(d))
+		return;
+	group = iommu_group_get(&d->pdev->dev);
+	if (group) {
 		iommu_detach_group(dom, group);
-	iommu_group_put(group);
+		iommu_group_put(group);
+	}
+	iommufd_rs_pci_put_live(d);
 }
 
 /**
@@ -242,15 +248,18 @@ int iommufd_rs_nest_parent_geometry(struct iommufd_rs_pci *d,
 				    struct iommufd_rs_geometry *geo)
 {
 	const struct iommufd_rs_provider *p;
-	int ret;
+	int ret = iommufd_rs_pci_get_live(d);
 
-	if (d->removed)
-		return -ENODEV;
+	if (ret)
+		return ret;
 	p = iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
-	if (!p)
-		return -EOPNOTSUPP;
-	ret = p->nest_parent_geometry(&d->pdev->dev, geo);
-	iommufd_rs_provider_put(p);
+	if (p) {
+		ret = p->nest_parent_geometry(&d->pdev->dev, geo);
+		iommufd_rs_provider_put(p);
+	} else {
+		ret = -EOPNOTSUPP;
+	}
+	iommufd_rs_pci_put_live(d);
 	return ret;
 }
 
@@ -271,15 +280,19 @@ void *iommufd_rs_hw_info(struct iommufd_rs_pci *d, u32 *type, u32 *length)
 {
 	const struct iommufd_rs_provider *p;
 	enum iommu_hw_info_type t = *type;
-	void *data;
+	void *data = NULL;
+	int rc = iommufd_rs_pci_get_live(d);
 
-	if (d->removed)
-		return ERR_PTR(-ENODEV);
+	if (rc)
+		return ERR_PTR(rc);
 	p = iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
+	if (p) {
+		data = p->hw_info(&d->pdev->dev, length, &t);
+		iommufd_rs_provider_put(p);
+	}
+	iommufd_rs_pci_put_live(d);
 	if (!p)
 		return NULL;
-	data = p->hw_info(&d->pdev->dev, length, &t);
-	iommufd_rs_provider_put(p);
 	*type = t;
 	/* A driver with hw_info has a type of its own, as upstream demands. */
 	if (!IS_ERR(data) && WARN_ON_ONCE(t == IOMMU_HW_INFO_TYPE_NONE)) {
@@ -310,9 +323,10 @@ int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv
 	struct iommu_resv_region *r;
 	LIST_HEAD(list);
 	u32 n = 0;
+	int rc = iommufd_rs_pci_get_live(d);
 
-	if (d->removed)
-		return -ENODEV;
+	if (rc)
+		return rc;
 	iommu_get_resv_regions(&d->pdev->dev, &list);
 	list_for_each_entry(r, &list, list) {
 		if (n < max) {
@@ -324,6 +338,7 @@ int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv
 		n++;
 	}
 	iommu_put_resv_regions(&d->pdev->dev, &list);
+	iommufd_rs_pci_put_live(d);
 	*count = n;
 	return 0;
 }

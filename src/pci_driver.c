@@ -8,7 +8,9 @@
  *
  * Locking: functions_lock protects the list and each entry's @owner and
  * @removed; it is never held while calling into the IOMMU core except for
- * the ownership claim and release, which take only the group mutex.
+ * the ownership claim and release, which take only the group mutex. An
+ * entry's @live rwsem is taken before either: for reading around every
+ * call into the function's IOMMU state, for writing by remove().
  * Lifetime: the list holds one reference to an entry, a file that bound it
  * another; the last put frees it, so a file never sees freed memory even if
  * the function is unbound from the driver under it.
@@ -47,6 +49,7 @@ static int iommufd_rs_pci_probe(struct pci_dev *pdev, const struct pci_device_id
 	if (!d)
 		return -ENOMEM;
 	kref_init(&d->ref);
+	init_rwsem(&d->live);
 	d->pdev = pci_dev_get(pdev);
 	pci_set_drvdata(pdev, d);
 	mutex_lock(&functions_lock);
@@ -64,6 +67,8 @@ static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 {
 	struct iommufd_rs_pci *d = pci_get_drvdata(pdev);
 
+	/* Waits for calls in the function's IOMMU state; later ones fail. */
+	down_write(&d->live);
 	mutex_lock(&functions_lock);
 	list_del(&d->node);
 	d->removed = true;
@@ -75,6 +80,7 @@ static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 		d->owner = NULL;
 	}
 	mutex_unlock(&functions_lock);
+	up_write(&d->live);
 	kref_put(&d->ref, iommufd_rs_pci_free);
 }
 
@@ -173,10 +179,38 @@ void iommufd_rs_pci_unbind(struct iommufd_rs_pci *d)
  */
 int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps)
 {
-	if (d->removed)
-		return -ENODEV;
+	int rc = iommufd_rs_pci_get_live(d);
+
+	if (rc)
+		return rc;
 	*caps = 0;
 	if (!device_iommu_capable(&d->pdev->dev, IOMMU_CAP_PCI_ATS_SUPPORTED))
 		*caps |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+	iommufd_rs_pci_put_live(d);
 	return 0;
+}
+
+/**
+ * iommufd_rs_pci_get_live() - keep a function's IOMMU state for a call
+ * @d: the function
+ *
+ * Until iommufd_rs_pci_put_live(), remove() waits, and with it the IOMMU
+ * core's teardown of the function's group and dev->iommu.
+ *
+ * Return: 0, or -ENODEV (and nothing held) if it left the driver.
+ */
+int iommufd_rs_pci_get_live(struct iommufd_rs_pci *d)
+{
+	down_read(&d->live);
+	if (d->removed) {
+		up_read(&d->live);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/** iommufd_rs_pci_put_live() - end what iommufd_rs_pci_get_live() began */
+void iommufd_rs_pci_put_live(struct iommufd_rs_pci *d)
+{
+	up_read(&d->live);
 }

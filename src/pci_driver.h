@@ -8,6 +8,7 @@
 
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 
 struct pci_dev;
@@ -19,6 +20,10 @@ struct pci_dev;
  * @pdev: the function (reference held while the entry exists)
  * @owner: the file context it is bound to with IOMMU_DEVICE_BIND, or NULL
  * @removed: unbound from this driver; a file holding it gets -ENODEV
+ * @live: held for reading by every call that uses the function's IOMMU
+ *        state (iommufd_rs_pci_get_live()), for writing by remove() while
+ *        it sets @removed: the IOMMU core tears that state down after
+ *        remove() returns, so no call can still be in it then
  */
 struct iommufd_rs_pci {
 	struct list_head node;
@@ -26,6 +31,7 @@ struct iommufd_rs_pci {
 	struct pci_dev *pdev;
 	void *owner;
 	bool removed;
+	struct rw_semaphore live;
 };
 
 int iommufd_rs_pci_register(void);
@@ -34,5 +40,7 @@ int iommufd_rs_pci_bind(u32 segment, u32 rid, void *owner,
 			struct iommufd_rs_pci **out);
 void iommufd_rs_pci_unbind(struct iommufd_rs_pci *d);
 int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps);
+int iommufd_rs_pci_get_live(struct iommufd_rs_pci *d);
+void iommufd_rs_pci_put_live(struct iommufd_rs_pci *d);
 
 #endif
