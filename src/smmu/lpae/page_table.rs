@@ -174,7 +174,9 @@ impl<M: TableMemory> PageTable<M> {
             return Err(MapError::Range);
         }
         let mut done = 0;
-        let result = self.map_level(self.root, self.start_level, iova, pa, size, prot, &mut done);
+        let result = self
+            .map_level(self.root, self.start_level, iova, pa, size, prot, &mut done)
+            .map(drop);
         if result.is_err() && done != 0 {
             // The prefix [iova, iova + done) is mapped in full, so this
             // unmaps exactly it.
@@ -189,6 +191,10 @@ impl<M: TableMemory> PageTable<M> {
         ((iova >> level_shift(level)) & (ENTRIES as u64 - 1)) as usize
     }
 
+    /// Maps `[iova, iova + size)` in `table` at `level`. Returns whether
+    /// every entry of `table` it went through is a leaf afterwards: only
+    /// then can the caller's merge of `table` into one block succeed, so it
+    /// is not tried otherwise (a 4 KiB map would else scan two tables).
     #[allow(clippy::too_many_arguments)]
     fn map_level(
         &mut self,
@@ -199,10 +205,11 @@ impl<M: TableMemory> PageTable<M> {
         size: u64,
         prot: Prot,
         done: &mut u64,
-    ) -> Result<(), MapError> {
+    ) -> Result<bool, MapError> {
         let esize = level_size(level);
         let end = iova + size;
         let mut cur = iova;
+        let mut leaves_only = true;
         while cur < end {
             let idx = Self::index(cur, level);
             let ebase = cur & !(esize - 1);
@@ -230,28 +237,33 @@ impl<M: TableMemory> PageTable<M> {
                     self.mem.order_before_link();
                     self.mem
                         .write(table, idx, Entry::Table(child).encode(level));
+                    leaves_only = false;
                 }
                 Entry::Table(child) => {
-                    self.map_level(child, level + 1, cur, cur_pa, chunk_end - cur, prot, done)?;
-                    if self.config.live_resize && level_has_leaves(level) {
-                        self.try_merge(table, idx, level, child, ebase);
-                    }
+                    let child_leaves =
+                        self.map_level(child, level + 1, cur, cur_pa, chunk_end - cur, prot, done)?;
+                    let merged = self.config.live_resize
+                        && level_has_leaves(level)
+                        && child_leaves
+                        && self.try_merge(table, idx, level, child, ebase);
+                    leaves_only &= merged;
                 }
             }
             cur = chunk_end;
         }
-        Ok(())
+        Ok(leaves_only)
     }
 
     /// Replaces the linked table `child` (entry `idx` of `table`) by one
     /// block if its entries are one contiguous, block-aligned run of leaves
     /// with equal attributes.
-    fn try_merge(&mut self, table: u64, idx: usize, level: u32, child: u64, ebase: u64) {
+    /// Returns whether it did.
+    fn try_merge(&mut self, table: u64, idx: usize, level: u32, child: u64, ebase: u64) -> bool {
         let csize = level_size(level + 1);
         let esize = level_size(level);
         let (first_pa, prot) = match Entry::decode(self.mem.read(child, 0), level + 1) {
             Entry::Leaf { pa, prot } if pa % esize == 0 => (pa, prot),
-            _ => return,
+            _ => return false,
         };
         for i in 1..ENTRIES {
             let want = Entry::Leaf {
@@ -259,7 +271,7 @@ impl<M: TableMemory> PageTable<M> {
                 prot,
             };
             if Entry::decode(self.mem.read(child, i), level + 1) != want {
-                return;
+                return false;
             }
         }
         let block = Entry::Leaf { pa: first_pa, prot };
@@ -269,6 +281,7 @@ impl<M: TableMemory> PageTable<M> {
         self.mem.retire_table(child);
         self.mem.invalidate(ebase, esize);
         self.mem.free_retired();
+        true
     }
 
     /// Unmaps from `iova` until `size` bytes are unmapped or the first
