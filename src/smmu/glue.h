@@ -129,8 +129,4 @@ void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid,
 		       u64 ipa, bool read, bool stage2, const u64 *raw);
 void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b);
 
-/* For other modules (iommufd_rs), through symbol_get(). */
-int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
-			     u64 *leaf_size);
-
 #endif
