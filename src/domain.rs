@@ -11,11 +11,11 @@ use crate::{
     pci::{
         BoundDevice,
         RawPci, //
-    }, //
+    },
+    uapi, //
 };
 use core::ptr::NonNull;
 use kernel::{
-    bindings,
     error::to_result,
     ffi::c_int,
     prelude::*, //
@@ -85,11 +85,9 @@ impl Geometry {
         let mut geo = Geometry::default();
         // SAFETY: `dev.raw()` is live while `dev` is; `geo` is a valid place.
         match to_result(unsafe { iommufd_rs_nest_parent_geometry(dev.raw(), &mut geo) }) {
-            Err(e) if e == EOPNOTSUPP => Domain::alloc(
-                dev,
-                bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT,
-            )
-            .map(|d| d.geometry()),
+            Err(e) if e == EOPNOTSUPP => {
+                Domain::alloc(dev, uapi::HWPT_ALLOC_NEST_PARENT).map(|d| d.geometry())
+            }
             r => r.map(|()| geo),
         }
     }

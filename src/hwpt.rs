@@ -101,15 +101,14 @@ impl Hwpt {
     }
 
     /// Counts a device attaching (`true`) or leaving (`false`); with the
-    /// IOAS lock held, which `st` proves. Returns how many are attached.
-    pub(crate) fn count_device(&self, st: &mut IoasState, attaching: bool) -> usize {
+    /// IOAS lock held, which `st` proves.
+    pub(crate) fn count_device(&self, st: &mut IoasState, attaching: bool) {
         let n = self.devices.access_mut(st);
         *n = if attaching {
             *n + 1
         } else {
             n.saturating_sub(1)
         };
-        *n
     }
 
     /// Whether any device is attached; with the IOAS lock held.

@@ -9,6 +9,7 @@
 //! `smmu_rs_rs_domain_alloc()` to `smmu_rs_rs_domain_free()`; each master a
 //! `KBox<Master>` held from probe to release.
 
+use crate::cmdq::CommandCounts;
 use crate::ffi::{
     Hw,
     RawHw, //
@@ -16,7 +17,10 @@ use crate::ffi::{
 use crate::lpae::PAGE_SIZES;
 use crate::master::Master;
 use crate::s2_domain::S2Domain;
-use crate::smmu::Smmu;
+use crate::smmu::{
+    Identification,
+    Smmu, //
+};
 use core::ptr::null_mut;
 use kernel::bindings;
 use kernel::ffi::{
@@ -188,28 +192,6 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_abort(m: *mut c_void) -> c_int
     errno(unsafe { master(m) }.attach_abort())
 }
 
-/// `struct smmu_rs_command_counts` of `glue.h`.
-#[repr(C)]
-pub(crate) struct CommandCounts {
-    cfgi: u64,
-    tlbi_s2_ipa: u64,
-    tlbi_s12_vmall: u64,
-    tlbi_nh_all: u64,
-    tlbi_nsnh_all: u64,
-    sync: u64,
-}
-
-// The layout of `struct smmu_rs_command_counts`; `glue.c` asserts the same.
-const _: () = {
-    assert!(core::mem::size_of::<CommandCounts>() == 48);
-    assert!(core::mem::offset_of!(CommandCounts, cfgi) == 0);
-    assert!(core::mem::offset_of!(CommandCounts, tlbi_s2_ipa) == 8);
-    assert!(core::mem::offset_of!(CommandCounts, tlbi_s12_vmall) == 16);
-    assert!(core::mem::offset_of!(CommandCounts, tlbi_nh_all) == 24);
-    assert!(core::mem::offset_of!(CommandCounts, tlbi_nsnh_all) == 32);
-    assert!(core::mem::offset_of!(CommandCounts, sync) == 40);
-};
-
 /// Fills `out` with the commands the SMMU has consumed so far, by kind.
 ///
 /// # Safety
@@ -218,34 +200,10 @@ const _: () = {
 #[no_mangle]
 pub(crate) unsafe extern "C" fn smmu_rs_rs_command_counts(p: *mut c_void, out: *mut CommandCounts) {
     // SAFETY: guaranteed by the caller.
-    let c = unsafe { smmu(p) }.command_counts();
-    let counts = CommandCounts {
-        cfgi: c.cfgi,
-        tlbi_s2_ipa: c.tlbi_s2_ipa,
-        tlbi_s12_vmall: c.tlbi_s12_vmall,
-        tlbi_nh_all: c.tlbi_nh_all,
-        tlbi_nsnh_all: c.tlbi_nsnh_all,
-        sync: c.sync,
-    };
+    let counts = unsafe { smmu(p) }.command_counts();
     // SAFETY: writable (caller).
     unsafe { out.write(counts) };
 }
-
-/// `struct smmu_rs_identification` of `glue.h`.
-#[repr(C)]
-pub(crate) struct Identification {
-    idr: [u32; 6],
-    iidr: u32,
-    aidr: u32,
-}
-
-// The layout of `struct smmu_rs_identification`; `glue.c` asserts the same.
-const _: () = {
-    assert!(core::mem::size_of::<Identification>() == 32);
-    assert!(core::mem::offset_of!(Identification, idr) == 0);
-    assert!(core::mem::offset_of!(Identification, iidr) == 24);
-    assert!(core::mem::offset_of!(Identification, aidr) == 28);
-};
 
 /// Fills `out` with the SMMU's identification registers as probed, for
 /// IOMMU_GET_HW_INFO.
@@ -261,13 +219,7 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_identification(
     // SAFETY: guaranteed by the caller.
     let id = unsafe { smmu(p) }.id;
     // SAFETY: writable (caller).
-    unsafe {
-        out.write(Identification {
-            idr: id.idr,
-            iidr: id.iidr,
-            aidr: id.aidr,
-        })
-    };
+    unsafe { out.write(id) };
 }
 
 /// A new stage-2 domain (its geometry is
