@@ -15,6 +15,7 @@ use crate::lpae::{
 use crate::smmu::Smmu;
 use crate::spec::ste::{
     vtcr,
+    Stage2,
     Ste, //
 };
 use kernel::alloc::KVec;
@@ -96,8 +97,11 @@ impl TableMemory for KernelTables {
 pub(crate) struct S2Domain {
     pub(crate) smmu: Arc<Smmu>,
     vmid: u16,
-    /// The STE every attached stream gets.
-    ste: Ste,
+    /// Words 2 and 3 of the STE of every attached stream, and of the
+    /// nested STEs over this domain.
+    stage2: Stage2,
+    /// The stage 2 of nested translations (IOMMU_HWPT_ALLOC_NEST_PARENT).
+    pub(crate) nest_parent: bool,
     /// Map, unmap and walk are serialised; callers may sleep.
     #[pin]
     table: Mutex<PageTable<KernelTables>>,
@@ -124,16 +128,18 @@ impl S2Domain {
             smmu.vmids.lock().free(vmid);
             return Err(ENOMEM);
         };
-        let ste = Ste::Stage2 {
+        let stage2 = Stage2 {
             vmid,
             vtcr: vtcr(f.ias, f.oas, table.start_level()),
             ttb: table.root(),
+            fwb: false,
         };
         Arc::pin_init(
             pin_init!(Self {
                 smmu: smmu.clone(),
                 vmid,
-                ste,
+                stage2,
+                nest_parent,
                 table <- new_mutex!(table, "smmu_rs::S2Domain::table"),
             }),
             GFP_KERNEL,
@@ -147,7 +153,12 @@ impl S2Domain {
 
     /// The STE for streams attached to this domain.
     pub(crate) fn ste(&self) -> Ste {
-        self.ste
+        Ste::Stage2(self.stage2)
+    }
+
+    /// The stage-2 part of STEs that use this domain.
+    pub(crate) fn stage2(&self) -> Stage2 {
+        self.stage2
     }
 
     /// Maps `[iova, iova + size)` to `pa` with IOMMU_* `prot`.

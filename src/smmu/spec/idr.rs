@@ -7,6 +7,14 @@ use super::Field;
 
 /// IDR0.S2P: stage-2 translation.
 pub const IDR0_S2P: Field = Field::bit(0);
+/// IDR0.S1P: stage-1 translation (with S2P: nesting).
+pub const IDR0_S1P: Field = Field::bit(1);
+/// IDR0.ASID16: 16-bit ASIDs.
+pub const IDR0_ASID16: Field = Field::bit(12);
+/// IDR0.STALL_MODEL: whether faulting transactions can stall.
+pub const IDR0_STALL_MODEL: Field = Field::new(25, 24);
+/// STALL_MODEL: stall and terminate are both supported.
+pub const IDR0_STALL_MODEL_STALL: u32 = 0;
 /// IDR0.TTF: translation table formats.
 pub const IDR0_TTF: Field = Field::new(3, 2);
 /// TTF: AArch64 only.
@@ -37,6 +45,10 @@ pub const IDR1_ATTR_TYPES_OVR: Field = Field::bit(27);
 pub const IDR1_QUEUES_PRESET: Field = Field::bit(29);
 /// IDR1.TABLES_PRESET: tables at fixed addresses.
 pub const IDR1_TABLES_PRESET: Field = Field::bit(30);
+/// IDR1.SSIDSIZE: substream id bits.
+pub const IDR1_SSIDSIZE: Field = Field::new(10, 6);
+/// IDR3.FWB: stage 2 can force the write-back attribute (S2FWB).
+pub const IDR3_FWB: Field = Field::bit(8);
 /// IDR3.RIL: range invalidation.
 pub const IDR3_RIL: Field = Field::bit(10);
 /// IDR3.BBM: break-before-make level.
@@ -68,6 +80,16 @@ pub struct Features {
     pub attr_override: bool,
     /// Stream id bits.
     pub sid_bits: u32,
+    /// Substream id bits (0: one context descriptor per stream).
+    pub ssid_bits: u32,
+    /// Stage 1 as well as stage 2: nested translation (IDR0.S1P).
+    pub nesting: bool,
+    /// Stage 2 can force write-back memory attributes (IDR3.FWB).
+    pub s2fwb: bool,
+    /// Transactions can stall on a fault (IDR0.STALL_MODEL == 0).
+    pub stall: bool,
+    /// ASID bits: 8 or 16.
+    pub asid_bits: u32,
     /// Two-level stream tables.
     pub two_level: bool,
     /// log2 of the command and event queue sizes used.
@@ -130,6 +152,11 @@ impl Features {
             bbml2: IDR3_BBM.get32(idr3) == 2,
             attr_override: IDR1_ATTR_TYPES_OVR.get32(idr1) != 0,
             sid_bits: IDR1_SIDSIZE.get32(idr1),
+            ssid_bits: IDR1_SSIDSIZE.get32(idr1),
+            nesting: IDR0_S1P.get32(idr0) != 0,
+            s2fwb: IDR3_FWB.get32(idr3) != 0,
+            stall: IDR0_STALL_MODEL.get32(idr0) == IDR0_STALL_MODEL_STALL,
+            asid_bits: if IDR0_ASID16.get32(idr0) != 0 { 16 } else { 8 },
             two_level: IDR0_ST_LVL.get32(idr0) == IDR0_ST_LVL_2LVL,
             cmdq_log2: min(IDR1_CMDQS.get32(idr1), CMDQ_MAX_LOG2),
             evtq_log2: min(IDR1_EVTQS.get32(idr1), EVTQ_MAX_LOG2),

@@ -14,8 +14,12 @@ use smmu_spec::{
     idr::Features,
     regs,
     ste::{
+        validate_vste,
         vtcr,
-        Ste, //
+        NestedConfig,
+        Stage2,
+        Ste,
+        VsteLimits, //
     },
     Field,
 };
@@ -101,11 +105,12 @@ fn ste_words_of_every_kind() {
     assert_eq!(Ste::Bypass.words(false), [0x9, 0, 0, 0, 0, 0, 0, 0]);
     // SHCFG = incoming (1) at 45:44 where attributes can be overridden.
     assert_eq!(Ste::Bypass.words(true), [0x9, 1 << 44, 0, 0, 0, 0, 0, 0]);
-    let s2 = Ste::Stage2 {
+    let s2 = Ste::Stage2(Stage2 {
         vmid: 0x42,
         vtcr: 0x5_3590,
         ttb: 0xffff_8765_4321_0fff,
-    };
+        fwb: false,
+    });
     let w = s2.words(true);
     assert_eq!(w[0], 0xd, "V, Config stage 2 (6)");
     assert_eq!(w[1], 1 << 44);
@@ -116,6 +121,104 @@ fn ste_words_of_every_kind() {
     );
     assert_eq!(w[3], 0x000f_8765_4321_0ff0, "S2TTB is bits 51:4");
     assert_eq!(w[4..], [0; 4]);
+}
+
+#[test]
+fn nested_ste_is_the_vste_over_the_parent() {
+    let s2 = Stage2 {
+        vmid: 7,
+        vtcr: 0x5_3590,
+        ttb: 0x4000_1000,
+        fwb: false,
+    };
+    // The guest's CD at IPA 0x1234_5000, S1CIR/S1COR WBRA, S1CSH inner.
+    let s1 = [0x1234_5000, (1 << 2) | (1 << 4) | (3 << 6)];
+    let w = Ste::Nested { s2, s1 }.words(false);
+    assert_eq!(w[0], 0x1234_5000 | (7 << 1) | 1, "V, Config nested (7)");
+    assert_eq!(w[1], s1[1] | (1 << 19), "MEV set");
+    assert_eq!(w[2..4], Ste::Stage2(s2).words(false)[2..4]);
+    assert_eq!(w[4..], [0; 4]);
+    let fwb = Ste::Nested {
+        s2: Stage2 { fwb: true, ..s2 },
+        s1,
+    }
+    .words(true);
+    assert_eq!(
+        fwb[1],
+        s1[1] | (1 << 19) | (1 << 25) | (1 << 44),
+        "S2FWB 25, SHCFG"
+    );
+    assert_eq!(
+        Ste::Stage2(Stage2 { fwb: true, ..s2 }).words(false)[1],
+        1 << 25
+    );
+}
+
+const QEMU_LIMITS: VsteLimits = VsteLimits {
+    ssid_bits: 0,
+    stall: false,
+    ias: 44,
+};
+
+#[test]
+fn vste_validation_as_upstream() {
+    let v = |w0: u64, w1: u64| validate_vste([w0, w1], QEMU_LIMITS);
+    // Not valid: abort, whatever the rest says.
+    assert_eq!(v(0xdead_0000_0000_0000, !0), Ok(NestedConfig::Abort));
+    assert_eq!(v(1, 0), Ok(NestedConfig::Abort), "Config abort");
+    assert_eq!(v(1 | (4 << 1), 0), Ok(NestedConfig::Bypass));
+    let cd = 0x8000_0040;
+    let w1 = (1 << 2) | (1 << 4) | (3 << 6);
+    assert_eq!(
+        v(cd | (5 << 1) | 1, w1 | (1 << 28)),
+        Ok(NestedConfig::Translate {
+            s1: [cd, w1],
+            ats: true,
+        }),
+        "V and Config go, EATS goes and is remembered"
+    );
+    assert_eq!(
+        v(cd | (5 << 1) | 1, w1),
+        Ok(NestedConfig::Translate {
+            s1: [cd, w1],
+            ats: false,
+        })
+    );
+    // Config stage 2 and nested are the host's.
+    assert!(v(1 | (6 << 1), 0).is_err());
+    assert!(v(1 | (7 << 1), 0).is_err());
+    assert!(v(1 | (1 << 1), 0).is_err());
+    // Fields outside the allowed sets, one bit each.
+    for bit in [52, 53, 54, 55, 56, 57, 58] {
+        assert!(v(1 | (5 << 1) | (1 << bit), 0).is_err(), "w0 bit {bit}");
+    }
+    for bit in [8, 19, 25, 30, 44, 63] {
+        assert!(v(1 | (5 << 1), 1 << bit).is_err(), "w1 bit {bit}");
+    }
+    assert!(v(1 | (5 << 1), 2 << 28).is_err(), "EATS S1CHK");
+    assert!(v(1 | (5 << 1), 3 << 28).is_err(), "EATS reserved");
+    assert!(v(1, 2 << 28).is_err(), "EATS checked for abort too");
+}
+
+#[test]
+fn vste_validation_against_the_smmu() {
+    let s1 = 1 | (5 << 1);
+    let v = |w0: u64, w1: u64, l| validate_vste([w0, w1], l);
+    // QEMU: one CD per stream, no stalls.
+    assert!(v(s1 | (1 << 59), 0, QEMU_LIMITS).is_err(), "S1CDMax 1");
+    assert!(v(s1, 1 << 27, QEMU_LIMITS).is_err(), "S1STALLD");
+    let big = VsteLimits {
+        ssid_bits: 20,
+        stall: true,
+        ias: 48,
+    };
+    assert!(v(s1 | (20 << 59), 1 << 27, big).is_ok());
+    assert!(v(s1 | (21 << 59), 0, big).is_err());
+    assert!(v(s1 | (1 << 59) | (3 << 4), 0, big).is_err(), "S1Fmt 3");
+    assert!(v(s1 | (3 << 4), 0, big).is_ok(), "S1Fmt unused with one CD");
+    // The CD must be an IPA of the parent.
+    assert!(v(s1 | ((1 << 44) - 64), 0, QEMU_LIMITS).is_ok());
+    assert!(v(s1 | (1 << 44), 0, QEMU_LIMITS).is_err());
 }
 
 #[test]
@@ -185,7 +288,15 @@ fn event_records() {
 /// stream tables, 16-bit SIDs, 2^19-entry queues, RIL, BBML2, 44-bit OAS,
 /// 4 KiB and 64 KiB granules.
 const QEMU_IDR: [u32; 6] = [
-    (1 << 0) | (1 << 1) | (2 << 2) | (1 << 4) | (1 << 12) | (1 << 18) | (1 << 27),
+    (1 << 0)
+        | (1 << 1)
+        | (2 << 2)
+        | (1 << 4)
+        | (1 << 12)
+        | (1 << 18)
+        | (1 << 24)
+        | (1 << 26)
+        | (1 << 27),
     16 | (19 << 16) | (19 << 21),
     0,
     (1 << 10) | (2 << 11),
@@ -206,6 +317,11 @@ fn identification_of_a_usable_smmu() {
             bbml2: true,
             attr_override: false,
             sid_bits: 16,
+            ssid_bits: 0,
+            nesting: true,
+            s2fwb: false,
+            stall: false,
+            asid_bits: 16,
             two_level: true,
             cmdq_log2: 8,
             evtq_log2: 7,
@@ -227,6 +343,16 @@ fn identification_of_a_usable_smmu() {
     assert!(!f.ril);
     assert!(!f.bbml2, "BBML1");
     assert_eq!((f.ias, f.oas), (48, 48), "52-bit output used as 48-bit");
+    let mut idr = QEMU_IDR;
+    idr[0] &= !((1 << 1) | (1 << 12) | (3 << 24));
+    idr[1] |= 5 << 6;
+    idr[3] |= 1 << 8;
+    let f = Features::parse(&idr).unwrap();
+    assert!(!f.nesting, "no S1P");
+    assert_eq!(f.asid_bits, 8);
+    assert!(f.stall, "STALL_MODEL 0");
+    assert_eq!(f.ssid_bits, 5);
+    assert!(f.s2fwb);
 }
 
 #[test]
