@@ -12,10 +12,13 @@
  * module while it calls in. Devices behind any other driver have no
  * provider, and the front end uses the core API alone for them.
  *
- * Nesting extends exactly this interface (hardware info for
- * IOMMU_GET_HW_INFO is there already): a vIOMMU on a nest-parent domain, virtual stream ids
- * (vDEVICE), nested domains from a guest STE, invalidation of a vIOMMU's
- * caches by guest commands, and event queues.
+ * Nesting is this interface too: hardware info for IOMMU_GET_HW_INFO, a
+ * vIOMMU on a nest-parent domain, virtual stream ids (vDEVICE) and nested
+ * domains from a guest's vSTE. Upstream's iommufd core keeps vIOMMU and
+ * vDEVICE objects of its own and lets drivers look into them; here the
+ * front end keeps the objects and their lifetime rules, and the driver
+ * keeps what its hardware needs (the parent, the virtual-to-physical
+ * stream ids), behind opaque handles.
  */
 #ifndef IOMMUFD_RS_DRIVER_H
 #define IOMMUFD_RS_DRIVER_H
@@ -25,6 +28,7 @@
 
 struct device;
 struct iommu_domain;
+struct iommu_user_data;
 enum iommu_hw_info_type;
 struct iommu_ops;
 struct module;
@@ -55,6 +59,24 @@ struct iommufd_rs_geometry {
  *           gives it: @type is the requested type (DEFAULT for the
  *           driver's own) and the answered one; kmalloc'd data of @length
  *           bytes, or an ERR_PTR (-EOPNOTSUPP for a type it does not have)
+ * @viommu_alloc: a vIOMMU over @parent (a nest-parent domain the front end
+ *                allocated for @dev): the driver's handle, or an ERR_PTR
+ *                (-EINVAL for a parent that is no nest parent of @dev's
+ *                IOMMU, -EOPNOTSUPP for an IOMMU that cannot nest safely)
+ * @viommu_free: frees a vIOMMU with no vDEVICE and no nested domain left
+ * @vdevice_alloc: names @dev @virt_id in a vIOMMU; @token is what
+ *                 @vdevice_free takes back. 0; -EEXIST for a virtual id or
+ *                 a device named already, -EINVAL for a device of another
+ *                 IOMMU or an id the IOMMU cannot carry, -EOPNOTSUPP for a
+ *                 device the driver cannot name (several stream ids)
+ * @vdevice_free: forgets a virtual id, even after the device left its IOMMU
+ * @domain_alloc_nested: a nested domain on a vIOMMU for @dev from the
+ *                       user's data (copied with
+ *                       iommu_copy_struct_from_user()), freed with
+ *                       iommu_domain_free(); or an ERR_PTR (-EOPNOTSUPP for
+ *                       flags, -EINVAL for a device of another IOMMU or
+ *                       bad data type or length, -EFAULT, -EIO for data
+ *                       the driver refuses)
  * @node: on the registry's list (the registry's own)
  */
 struct iommufd_rs_provider {
@@ -64,6 +86,12 @@ struct iommufd_rs_provider {
 				u64 *leaf_size);
 	int (*nest_parent_geometry)(struct device *dev, struct iommufd_rs_geometry *geo);
 	void *(*hw_info)(struct device *dev, u32 *length, enum iommu_hw_info_type *type);
+	void *(*viommu_alloc)(struct iommu_domain *parent, struct device *dev);
+	void (*viommu_free)(void *viommu);
+	int (*vdevice_alloc)(void *viommu, struct device *dev, u64 virt_id, u64 *token);
+	void (*vdevice_free)(void *viommu, u64 token);
+	struct iommu_domain *(*domain_alloc_nested)(void *viommu, struct device *dev, u32 flags,
+						   const struct iommu_user_data *user_data);
 	struct list_head node;
 };
 

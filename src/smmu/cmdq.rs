@@ -21,6 +21,7 @@ use crate::spec::{
         opcode,
         Command,
         OP_CFGI_ALL,
+        OP_CFGI_CD_ALL,
         OP_CFGI_STE,
         OP_CMD_SYNC,
         OP_TLBI_NH_ALL,
@@ -83,7 +84,7 @@ const _: () = {
 impl CommandCounts {
     fn count(&mut self, cmd: &Command) {
         let n = match opcode(cmd) {
-            OP_CFGI_STE | OP_CFGI_ALL => &mut self.cfgi,
+            OP_CFGI_STE | OP_CFGI_ALL | OP_CFGI_CD_ALL => &mut self.cfgi,
             OP_TLBI_S2_IPA => &mut self.tlbi_s2_ipa,
             OP_TLBI_S12_VMALL => &mut self.tlbi_s12_vmall,
             OP_TLBI_NH_ALL => &mut self.tlbi_nh_all,

@@ -16,6 +16,10 @@ use crate::ffi::{
 };
 use crate::lpae::PAGE_SIZES;
 use crate::master::Master;
+use crate::nested::{
+    NestedDomain,
+    Viommu, //
+};
 use crate::s2_domain::S2Domain;
 use crate::smmu::{
     Identification,
@@ -417,4 +421,168 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_stats(d: *mut c_void, stats: *
 pub(crate) unsafe extern "C" fn smmu_rs_rs_flush_all(d: *mut c_void) {
     // SAFETY: guaranteed by the caller.
     unsafe { domain(d) }.flush_all();
+}
+
+/// # Safety
+///
+/// `p` came from `smmu_rs_rs_viommu_alloc()` and is not freed.
+unsafe fn viommu<'a>(p: *mut c_void) -> ArcBorrow<'a, Viommu> {
+    // SAFETY: guaranteed by the caller: a live `Arc<Viommu>` raw pointer.
+    unsafe { ArcBorrow::from_raw(p.cast::<Viommu>()) }
+}
+
+/// # Safety
+///
+/// `p` came from `smmu_rs_rs_nested_alloc()` and is not freed.
+unsafe fn nested<'a>(p: *mut c_void) -> &'a NestedDomain {
+    // SAFETY: guaranteed by the caller: a live `KBox<NestedDomain>`.
+    unsafe { &*p.cast::<NestedDomain>() }
+}
+
+/// Writes `e` to `err` and returns NULL.
+///
+/// # Safety
+///
+/// `err` is writable.
+unsafe fn fail(err: *mut c_int, e: Error) -> *mut c_void {
+    // SAFETY: guaranteed by the caller.
+    unsafe { *err = e.to_errno() };
+    null_mut()
+}
+
+/// A vIOMMU over the nest-parent domain `d`, for the device of master
+/// `m`; NULL with `*err` set (`-EINVAL` for a domain that is no nest
+/// parent of the device's SMMU, `-EOPNOTSUPP` for an SMMU that cannot
+/// nest safely, see [`crate::nested::nesting_refusal`]). `coherent`: the
+/// administrator asserted a fully coherent platform.
+///
+/// # Safety
+///
+/// `d` as for `domain()`, `m` as for `master()`; `err` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_alloc(
+    d: *mut c_void,
+    m: *mut c_void,
+    coherent: bool,
+    err: *mut c_int,
+) -> *mut c_void {
+    // SAFETY: guaranteed by the caller.
+    let parent: Arc<S2Domain> = unsafe { domain(d) }.into();
+    // SAFETY: guaranteed by the caller.
+    match Viommu::new(&parent, unsafe { master(m) }, coherent) {
+        Ok(v) => Arc::into_raw(v).cast_mut().cast(),
+        // SAFETY: `err` is writable (caller).
+        Err(e) => unsafe { fail(err, e) },
+    }
+}
+
+/// Drops the C side's reference to a vIOMMU (nested domains hold their
+/// own).
+///
+/// # Safety
+///
+/// `v` came from `smmu_rs_rs_viommu_alloc()`; called once.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_free(v: *mut c_void) {
+    // SAFETY: guaranteed by the caller: takes back the reference.
+    drop(unsafe { Arc::from_raw(v.cast::<Viommu>()) });
+}
+
+/// Whether master `m` is behind vIOMMU `v`'s SMMU.
+///
+/// # Safety
+///
+/// `v` as for `viommu()`, `m` as for `master()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_has_master_smmu(
+    v: *mut c_void,
+    m: *mut c_void,
+) -> bool {
+    // SAFETY: guaranteed by the caller.
+    let (v, m) = unsafe { (viommu(v), master(m)) };
+    v.same_smmu(m)
+}
+
+/// Gives master `m` the virtual stream id `vsid` in vIOMMU `v`; `*token`
+/// is what `smmu_rs_rs_vdevice_remove()` takes back.
+///
+/// # Safety
+///
+/// `v` as for `viommu()`, `m` as for `master()`; `token` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_vdevice_add(
+    v: *mut c_void,
+    m: *mut c_void,
+    vsid: u64,
+    token: *mut u64,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let (v, m) = unsafe { (viommu(v), master(m)) };
+    match v.add_vdevice(m, vsid) {
+        Ok(t) => {
+            // SAFETY: writable (caller).
+            unsafe { token.write(t) };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Takes back the virtual stream id `token` names (its master may be gone).
+///
+/// # Safety
+///
+/// `v` as for `viommu()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_vdevice_remove(v: *mut c_void, token: u64) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { viommu(v) }.remove_vdevice(token);
+}
+
+/// A nested domain on vIOMMU `v` from the guest's vSTE (`ste[2]`, as
+/// `struct iommu_hwpt_arm_smmuv3`, little-endian words); NULL with
+/// `*err` set (`-EIO` for a vSTE that is refused).
+///
+/// # Safety
+///
+/// `v` as for `viommu()`; `ste` points at two readable u64; `err` is
+/// writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_nested_alloc(
+    v: *mut c_void,
+    ste: *const u64,
+    err: *mut c_int,
+) -> *mut c_void {
+    // SAFETY: guaranteed by the caller.
+    let v: Arc<Viommu> = unsafe { viommu(v) }.into();
+    // SAFETY: two readable words (caller).
+    let words = unsafe { [ste.read(), ste.add(1).read()] };
+    match NestedDomain::new(&v, words.map(u64::from_le)) {
+        Ok(n) => KBox::into_raw(n).cast(),
+        // SAFETY: `err` is writable (caller).
+        Err(e) => unsafe { fail(err, e) },
+    }
+}
+
+/// Frees a nested domain no device is attached to.
+///
+/// # Safety
+///
+/// `n` came from `smmu_rs_rs_nested_alloc()`; called once.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_nested_free(n: *mut c_void) {
+    // SAFETY: guaranteed by the caller: takes back the box.
+    drop(unsafe { KBox::from_raw(n.cast::<NestedDomain>()) });
+}
+
+/// Attaches master `m` to nested domain `n`.
+///
+/// # Safety
+///
+/// `n` as for `nested()`, `m` as for `master()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_nested(n: *mut c_void, m: *mut c_void) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let (n, m) = unsafe { (nested(n), master(m)) };
+    errno(m.attach_nested(n))
 }

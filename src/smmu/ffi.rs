@@ -47,6 +47,7 @@ extern "C" {
         raw: *const u64,
     );
     fn smmu_rs_log(hw: *mut RawHw, msg: *const c_char, a: u64, b: u64);
+    fn smmu_rs_log_refusal(hw: *mut RawHw, what: *const c_char, why: *const c_char);
     fn smmu_rs_glue_register() -> c_int;
     fn smmu_rs_glue_unregister();
 }
@@ -99,6 +100,14 @@ impl Hw {
                 raw.as_ptr(),
             )
         }
+    }
+
+    /// Logs why a user's request was refused, rate-limited (at info
+    /// level: the user's error, not the hardware's).
+    pub(crate) fn log_refusal(&self, what: &CStr, why: &CStr) {
+        // SAFETY: `raw` is valid (type invariant); both strings are
+        // NUL-terminated.
+        unsafe { smmu_rs_log_refusal(self.raw, what.as_char_ptr(), why.as_char_ptr()) }
     }
 
     /// Logs `msg` with two values, rate-limited.

@@ -94,6 +94,22 @@ static struct dentry *smmu_rs_debugfs;
  */
 static atomic_t smmu_rs_table_pages = ATOMIC_INIT(0);
 static atomic_t smmu_rs_dma_bytes = ATOMIC_INIT(0);
+/* Live vIOMMUs and nested domains, in debugfs for the same reason. */
+static atomic_t smmu_rs_viommus = ATOMIC_INIT(0);
+static atomic_t smmu_rs_nested_domains = ATOMIC_INIT(0);
+
+/*
+ * Without S2FWB, a guest's stage-1 attributes can make a nested device's
+ * accesses non-cacheable, and nobody does cache maintenance for it: the
+ * device could read stale host data. Like upstream, nesting is refused
+ * unless the platform is known to be fully coherent; upstream learns that
+ * from the IORT CANWBS flag, which QEMU does not set. The administrator
+ * asserts it here (QEMU TCG is coherent); setting it taints the kernel.
+ */
+static bool assume_canwbs;
+module_param_unsafe(assume_canwbs, bool, 0444);
+MODULE_PARM_DESC(assume_canwbs,
+		 "Assert that every device behind the SMMUs is fully coherent and ignores stage-1 memory attributes (as IORT CANWBS does), so that vIOMMUs may be made without S2FWB (unsafe: taints the kernel)");
 
 static struct smmu_rs_domain *to_smmu_rs_domain(struct iommu_domain *domain)
 {
@@ -181,6 +197,11 @@ void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid,
 void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b)
 {
 	dev_err_ratelimited(hw->dev, "%s (0x%llx, 0x%llx)\n", msg, a, b);
+}
+
+void smmu_rs_log_refusal(struct smmu_rs_hw *hw, const char *what, const char *why)
+{
+	dev_info_ratelimited(hw->dev, "%s %s\n", what, why);
 }
 
 /**
@@ -321,6 +342,149 @@ static const struct iommu_domain_ops smmu_rs_s2_ops = {
 	.iotlb_sync = smmu_rs_iotlb_sync,
 	.free = smmu_rs_domain_free,
 };
+
+/**
+ * struct smmu_rs_nested - a nested domain: a guest's vSTE on a vIOMMU
+ * @domain: what the IOMMU core holds (UNMANAGED: see smmu_rs_nested_map_pages())
+ * @rust: the validated vSTE and its vIOMMU (struct NestedDomain in Rust)
+ */
+struct smmu_rs_nested {
+	struct iommu_domain domain;
+	void *rust;
+};
+
+static struct smmu_rs_nested *to_smmu_rs_nested(struct iommu_domain *domain)
+{
+	return container_of(domain, struct smmu_rs_nested, domain);
+}
+
+static int smmu_rs_nested_attach(struct iommu_domain *domain, struct device *dev,
+				 struct iommu_domain *old)
+{
+	return smmu_rs_rs_attach_nested(to_smmu_rs_nested(domain)->rust, dev_iommu_priv_get(dev));
+}
+
+/*
+ * A nested domain translates through the guest's stage 1: the host maps
+ * nothing into it, and the IOAS never does.
+ */
+static int smmu_rs_nested_map_pages(struct iommu_domain *domain, unsigned long iova,
+				    phys_addr_t paddr, size_t pgsize, size_t pgcount,
+				    int prot, gfp_t gfp, size_t *mapped)
+{
+	return -EINVAL;
+}
+
+static size_t smmu_rs_nested_unmap_pages(struct iommu_domain *domain, unsigned long iova,
+					 size_t pgsize, size_t pgcount,
+					 struct iommu_iotlb_gather *gather)
+{
+	return 0;
+}
+
+static void smmu_rs_nested_free(struct iommu_domain *domain)
+{
+	struct smmu_rs_nested *n = to_smmu_rs_nested(domain);
+
+	smmu_rs_rs_nested_free(n->rust);
+	kfree(n);
+	atomic_dec(&smmu_rs_nested_domains);
+}
+
+static const struct iommu_domain_ops smmu_rs_nested_ops = {
+	.attach_dev = smmu_rs_nested_attach,
+	.map_pages = smmu_rs_nested_map_pages,
+	.unmap_pages = smmu_rs_nested_unmap_pages,
+	.free = smmu_rs_nested_free,
+};
+
+static const struct iommu_ops smmu_rs_ops;
+
+/**
+ * smmu_rs_viommu_alloc() - a vIOMMU over a nest parent, for a device
+ * @parent: a domain the front end allocated for @dev
+ * @dev: a device behind one of our SMMUs
+ *
+ * Return: the vIOMMU; ERR_PTR(-EINVAL) if @parent is not a nest-parent
+ * stage-2 domain of @dev's SMMU; ERR_PTR(-EOPNOTSUPP) if that SMMU cannot
+ * nest, or not safely (logged with the reason: see assume_canwbs).
+ */
+static void *smmu_rs_viommu_alloc(struct iommu_domain *parent, struct device *dev)
+{
+	void *v;
+	int err = 0;
+
+	if (parent->ops != &smmu_rs_s2_ops)
+		return ERR_PTR(-EINVAL);
+	v = smmu_rs_rs_viommu_alloc(to_smmu_rs_domain(parent)->rust, dev_iommu_priv_get(dev),
+				    assume_canwbs, &err);
+	if (!v)
+		return ERR_PTR(err);
+	atomic_inc(&smmu_rs_viommus);
+	return v;
+}
+
+static void smmu_rs_viommu_free(void *viommu)
+{
+	smmu_rs_rs_viommu_free(viommu);
+	atomic_dec(&smmu_rs_viommus);
+}
+
+static int smmu_rs_vdevice_alloc(void *viommu, struct device *dev, u64 virt_id, u64 *token)
+{
+	return smmu_rs_rs_vdevice_add(viommu, dev_iommu_priv_get(dev), virt_id, token);
+}
+
+static void smmu_rs_vdevice_free(void *viommu, u64 token)
+{
+	smmu_rs_rs_vdevice_remove(viommu, token);
+}
+
+/**
+ * smmu_rs_domain_alloc_nested() - a nested domain from a guest's vSTE
+ * @viommu: from smmu_rs_viommu_alloc()
+ * @dev: the device the HWPT is allocated for
+ * @flags: IOMMU_HWPT_ALLOC_* (none is supported)
+ * @user_data: struct iommu_hwpt_arm_smmuv3 in user memory
+ *
+ * Return: the domain; ERR_PTR(-EOPNOTSUPP) for flags; -EINVAL for @dev
+ * behind another SMMU, another data type or a length other than 16;
+ * -EFAULT; -EIO for a vSTE upstream refuses or this SMMU cannot carry out.
+ */
+static struct iommu_domain *smmu_rs_domain_alloc_nested(void *viommu, struct device *dev,
+							 u32 flags,
+							 const struct iommu_user_data *user_data)
+{
+	struct iommu_hwpt_arm_smmuv3 arg;
+	struct smmu_rs_nested *n;
+	int err = 0;
+
+	if (flags)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!smmu_rs_rs_viommu_has_master_smmu(viommu, dev_iommu_priv_get(dev)))
+		return ERR_PTR(-EINVAL);
+	err = iommu_copy_struct_from_user(&arg, user_data, IOMMU_HWPT_DATA_ARM_SMMUV3, ste);
+	if (err)
+		return ERR_PTR(err);
+	n = kzalloc_obj(*n, GFP_KERNEL_ACCOUNT);
+	if (!n)
+		return ERR_PTR(-ENOMEM);
+	n->rust = smmu_rs_rs_nested_alloc(viommu, (const u64 *)arg.ste, &err);
+	if (!n->rust) {
+		kfree(n);
+		return ERR_PTR(err);
+	}
+	/*
+	 * UNMANAGED, not NESTED: only an UNMANAGED domain can carry the MSI
+	 * cookie through which a nested device's doorbell is placed.
+	 */
+	n->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	n->domain.ops = &smmu_rs_nested_ops;
+	n->domain.owner = &smmu_rs_ops;
+	n->domain.pgsize_bitmap = SZ_4K;
+	atomic_inc(&smmu_rs_nested_domains);
+	return &n->domain;
+}
 
 /**
  * smmu_rs_domain_translate() - walk one of our stage-2 domains
@@ -571,6 +735,11 @@ static struct iommufd_rs_provider smmu_rs_provider = {
 	.domain_translate = smmu_rs_domain_translate,
 	.nest_parent_geometry = smmu_rs_nest_parent_geometry,
 	.hw_info = smmu_rs_hw_info,
+	.viommu_alloc = smmu_rs_viommu_alloc,
+	.viommu_free = smmu_rs_viommu_free,
+	.vdevice_alloc = smmu_rs_vdevice_alloc,
+	.vdevice_free = smmu_rs_vdevice_free,
+	.domain_alloc_nested = smmu_rs_domain_alloc_nested,
 };
 
 /* ---- the platform driver ---- */
@@ -734,6 +903,9 @@ int smmu_rs_glue_register(void)
 	debugfs_create_file("commands", 0400, smmu_rs_debugfs, NULL, &smmu_rs_commands_fops);
 	debugfs_create_atomic_t("table_pages", 0400, smmu_rs_debugfs, &smmu_rs_table_pages);
 	debugfs_create_atomic_t("dma_bytes", 0400, smmu_rs_debugfs, &smmu_rs_dma_bytes);
+	debugfs_create_atomic_t("viommus", 0400, smmu_rs_debugfs, &smmu_rs_viommus);
+	debugfs_create_atomic_t("nested_domains", 0400, smmu_rs_debugfs,
+				&smmu_rs_nested_domains);
 	return 0;
 }
 

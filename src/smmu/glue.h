@@ -56,6 +56,14 @@ u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
 void smmu_rs_rs_stage2_geometry(void *smmu, struct iommufd_rs_geometry *geo);
 void smmu_rs_rs_sw_msi_region(u64 *base, u64 *size);
 void smmu_rs_rs_flush_all(void *domain);
+void *smmu_rs_rs_viommu_alloc(void *domain, void *master, bool coherent, int *err);
+void smmu_rs_rs_viommu_free(void *viommu);
+bool smmu_rs_rs_viommu_has_master_smmu(void *viommu, void *master);
+int smmu_rs_rs_vdevice_add(void *viommu, void *master, u64 vsid, u64 *token);
+void smmu_rs_rs_vdevice_remove(void *viommu, u64 token);
+void *smmu_rs_rs_nested_alloc(void *viommu, const u64 *ste, int *err);
+void smmu_rs_rs_nested_free(void *nested);
+int smmu_rs_rs_attach_nested(void *nested, void *master);
 
 /**
  * struct smmu_rs_domain_stats - one stage-2 domain, for debugfs
@@ -79,7 +87,7 @@ void smmu_rs_rs_domain_stats(void *domain, struct smmu_rs_domain_stats *stats);
 /**
  * struct smmu_rs_command_counts - the commands one SMMU has consumed, by
  * kind, for debugfs
- * @cfgi: CMD_CFGI_STE and CMD_CFGI_ALL
+ * @cfgi: CMD_CFGI_STE, CMD_CFGI_CD_ALL and CMD_CFGI_ALL
  * @tlbi_s2_ipa: CMD_TLBI_S2_IPA
  * @tlbi_s12_vmall: CMD_TLBI_S12_VMALL
  * @tlbi_nh_all: CMD_TLBI_NH_ALL (after stage-2 changes of nest parents)
@@ -128,5 +136,6 @@ void smmu_rs_table_free(u64 pa);
 void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid, u64 addr,
 		       u64 ipa, bool read, bool stage2, const u64 *raw);
 void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b);
+void smmu_rs_log_refusal(struct smmu_rs_hw *hw, const char *what, const char *why);
 
 #endif

@@ -3,16 +3,27 @@
 //! A device behind the SMMU ("master"): its stream ids, from the firmware
 //! (`iommu-map` / `iommus`), and the STE each domain type gives them.
 
+use crate::nested::NestedDomain;
 use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
 use crate::spec::ste::Ste;
+use core::sync::atomic::{
+    AtomicU64,
+    Ordering, //
+};
 use kernel::alloc::KVec;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+/// Numbers masters: a vIOMMU names its devices by this, never reused, so
+/// that a virtual id can outlive its master without ever naming another.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 /// One probed device.
 pub(crate) struct Master {
     pub(crate) smmu: Arc<Smmu>,
+    /// Unique for the module's life.
+    pub(crate) id: u64,
     sids: KVec<u32>,
 }
 
@@ -27,6 +38,7 @@ impl Master {
         Ok(KBox::new(
             Self {
                 smmu: smmu.clone(),
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 sids: v,
             },
             GFP_KERNEL,
@@ -41,6 +53,24 @@ impl Master {
     /// Blocked domain: abort.
     pub(crate) fn attach_abort(&self) -> Result {
         self.smmu.install(&self.sids, Ste::Abort)
+    }
+
+    /// The device's stream ids.
+    pub(crate) fn sids(&self) -> &[u32] {
+        &self.sids
+    }
+
+    /// A nested domain of the same SMMU (`EINVAL` for another's); one
+    /// whose guest stage 1 translates needs the device to have a virtual
+    /// id in the domain's vIOMMU (`ENOENT`), as upstream requires.
+    pub(crate) fn attach_nested(&self, domain: &NestedDomain) -> Result {
+        if !core::ptr::eq(&*domain.viommu.smmu, &*self.smmu) {
+            return Err(EINVAL);
+        }
+        if domain.translates() && !domain.viommu.has_vdevice(self) {
+            return Err(ENOENT);
+        }
+        self.smmu.install(&self.sids, domain.ste())
     }
 
     /// A stage-2 domain of the same SMMU (`EINVAL` for another's).

@@ -29,6 +29,7 @@ use crate::spec::{
 };
 use crate::strtab::StreamTable;
 use crate::vmid::VmidAllocator;
+use kernel::alloc::KVec;
 use kernel::io::poll::read_poll_timeout_atomic;
 use kernel::prelude::*;
 use kernel::sync::{
@@ -115,6 +116,13 @@ pub(crate) struct Smmu {
     /// VMIDs of live stage-2 domains.
     #[pin]
     pub(crate) vmids: Mutex<VmidAllocator>,
+    /// The streams whose STE is nested, with the VMID of their stage 2:
+    /// a stage-2 change of that VMID also drops what the SMMU cached of
+    /// their configuration ([`Self::invalidate_nested`]). Updated by
+    /// [`Self::install`] under `strtab`; taken after a domain's table lock
+    /// and before `hardware`.
+    #[pin]
+    nested_streams: Mutex<KVec<(u32, u16)>>,
     /// Frees the C state last, after the DMA memory above.
     _owner: HwOwner,
 }
@@ -177,6 +185,7 @@ impl Smmu {
                 strtab <- new_mutex!(strtab, "smmu_rs::strtab"),
                 evtq <- new_mutex!(evtq, "smmu_rs::evtq"),
                 vmids <- new_mutex!(vmids, "smmu_rs::vmids"),
+                nested_streams <- new_mutex!(KVec::new(), "smmu_rs::nested_streams"),
                 _owner: owner,
             }),
             GFP_KERNEL,
@@ -279,6 +288,7 @@ impl Smmu {
         let new = ste.words(self.features.attr_override);
         let abort = Ste::Abort.words(false)[0];
         let mut table = self.strtab.lock();
+        self.note_nested(sids, ste)?;
         let words = |table: &mut StreamTable, sid| -> [u64; STE_WORDS] {
             core::array::from_fn(|i| table.read(sid, i))
         };
@@ -316,6 +326,20 @@ impl Smmu {
         }
         if valid {
             sync_all(self)?;
+        }
+        Ok(())
+    }
+
+    /// Records which of `sids` get a nested STE (and over which VMID),
+    /// before their STEs change: a failure leaves everything as it was.
+    fn note_nested(&self, sids: &[u32], ste: Ste) -> Result {
+        let mut nested = self.nested_streams.lock();
+        nested.retain(|(sid, _)| !sids.contains(sid));
+        if let Ste::Nested { s2, .. } = ste {
+            nested.reserve(sids.len(), GFP_KERNEL)?;
+            for &sid in sids {
+                nested.push((sid, s2.vmid), GFP_KERNEL)?;
+            }
         }
         Ok(())
     }
@@ -362,9 +386,26 @@ impl Smmu {
     /// It goes in its own batch after the stage-2 invalidation's CMD_SYNC,
     /// as upstream's arm-smmu-v3 does, so no walk between the two can
     /// refill a combined entry from a stale stage-2 entry.
+    ///
+    /// The guest's context descriptor and stage-1 tables sit at IPAs that
+    /// this stage 2 translates. An SMMU may keep a fetched configuration
+    /// with the output of those translations (QEMU keeps the CD's and the
+    /// TTB's physical addresses until a CFGI), and no TLBI drops a
+    /// configuration cache entry; so every stream with a nested STE over
+    /// the VMID also gets CFGI_STE and CFGI_CD_ALL in the same batch, and
+    /// the SMMU refetches through the new stage 2. Upstream does not do
+    /// this; without it a user who unmaps the IOAS page holding its CD
+    /// could have the SMMU walk a page that was freed.
     pub(crate) fn invalidate_nested(&self, vmid: u16) {
+        let nested = self.nested_streams.lock();
+        let streams = nested.iter().filter(|&&(_, v)| v == vmid);
+        let cfgi =
+            streams.flat_map(|&(sid, _)| [command::cfgi_ste(sid), command::cfgi_cd_all(sid)]);
         if self
-            .issue(core::iter::once(command::tlbi_nh_all(vmid)))
+            .issue(Iterator::chain(
+                core::iter::once(command::tlbi_nh_all(vmid)),
+                cfgi,
+            ))
             .is_err()
         {
             self.hw

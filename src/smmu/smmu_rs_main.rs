@@ -16,6 +16,7 @@ mod exports;
 mod ffi;
 mod lpae;
 mod master;
+mod nested;
 mod s2_domain;
 mod smmu;
 mod spec;

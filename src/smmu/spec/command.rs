@@ -14,6 +14,8 @@ pub const OP: Field = Field::new(7, 0);
 pub const OP_CFGI_STE: u64 = 0x03;
 /// CMD_CFGI_ALL.
 pub const OP_CFGI_ALL: u64 = 0x04;
+/// CMD_CFGI_CD_ALL.
+pub const OP_CFGI_CD_ALL: u64 = 0x06;
 /// CMD_TLBI_NH_ALL.
 pub const OP_TLBI_NH_ALL: u64 = 0x10;
 /// CMD_TLBI_S12_VMALL.
@@ -60,6 +62,12 @@ pub const fn cfgi_ste(sid: u32) -> Command {
         OP.prep(OP_CFGI_STE) | CFGI_0_SID.prep(sid as u64),
         CFGI_1_LEAF.prep(1),
     ]
+}
+
+/// CMD_CFGI_CD_ALL for `sid`: every context descriptor cached for the
+/// stream.
+pub const fn cfgi_cd_all(sid: u32) -> Command {
+    [OP.prep(OP_CFGI_CD_ALL) | CFGI_0_SID.prep(sid as u64), 0]
 }
 
 /// CMD_CFGI_ALL: every cached configuration.

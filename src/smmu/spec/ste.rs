@@ -4,6 +4,7 @@
 //! `arm-smmu-v3.h` encodes them.
 
 use super::Field;
+use core::ffi::CStr;
 
 /// Words in one STE.
 pub const STE_WORDS: usize = 8;
@@ -232,36 +233,36 @@ pub struct VsteLimits {
 pub const fn validate_vste(
     ste: [u64; 2],
     limits: VsteLimits,
-) -> Result<NestedConfig, &'static str> {
+) -> Result<NestedConfig, &'static CStr> {
     let (w0, w1) = (ste[0], ste[1]);
     if STE_0_V.get(w0) == 0 {
         return Ok(NestedConfig::Abort);
     }
     if w0 & !STE_0_NESTING_ALLOWED != 0 || w1 & !STE_1_NESTING_ALLOWED != 0 {
-        return Err("a field a guest may not set");
+        return Err(c"a field a guest may not set");
     }
     let eats = STE_1_EATS.get(w1);
     if eats != STE_1_EATS_ABT && eats != STE_1_EATS_TRANS {
-        return Err("EATS other than abort or full ATS");
+        return Err(c"EATS other than abort or full ATS");
     }
     match STE_0_CFG.get(w0) {
         STE_0_CFG_ABORT => return Ok(NestedConfig::Abort),
         STE_0_CFG_BYPASS => return Ok(NestedConfig::Bypass),
         STE_0_CFG_S1_TRANS => {}
-        _ => return Err("Config other than abort, bypass or stage-1 translate"),
+        _ => return Err(c"Config other than abort, bypass or stage-1 translate"),
     }
     let cdmax = STE_0_S1CDMAX.get(w0);
     if cdmax > limits.ssid_bits as u64 {
-        return Err("S1CDMax beyond the SMMU's substream id bits");
+        return Err(c"S1CDMax beyond the SMMU's substream id bits");
     }
     if cdmax != 0 && STE_0_S1FMT.get(w0) == STE_0_S1FMT_RESERVED {
-        return Err("a reserved S1Fmt");
+        return Err(c"a reserved S1Fmt");
     }
     if !limits.stall && STE_1_S1STALLD.get(w1) != 0 {
-        return Err("S1STALLD on an SMMU without stalls");
+        return Err(c"S1STALLD on an SMMU without stalls");
     }
     if limits.ias < 64 && (w0 & STE_0_S1CTXPTR.mask()) >> limits.ias != 0 {
-        return Err("a context descriptor address beyond the IPA size");
+        return Err(c"a context descriptor address beyond the IPA size");
     }
     Ok(NestedConfig::Translate {
         s1: [

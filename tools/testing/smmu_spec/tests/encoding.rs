@@ -39,6 +39,7 @@ fn field_is_genmask() {
 fn configuration_commands() {
     assert_eq!(command::cfgi_ste(0x1234), [0x0000_1234_0000_0003, 1]);
     assert_eq!(command::cfgi_ste(u32::MAX), [0xffff_ffff_0000_0003, 1]);
+    assert_eq!(command::cfgi_cd_all(0x1234), [0x0000_1234_0000_0006, 0]);
     assert_eq!(command::cfgi_all(), [0x04, 31]);
     assert_eq!(command::cmd_sync(), [0x46, 0]);
 }

@@ -211,6 +211,7 @@ fn command_fields_and_opcodes() {
         &[
             ("CMDQ_0_OP", OP.mask()),
             ("CMDQ_OP_CFGI_STE", OP_CFGI_STE),
+            ("CMDQ_OP_CFGI_CD_ALL", OP_CFGI_CD_ALL),
             ("CMDQ_OP_CFGI_ALL", OP_CFGI_ALL),
             ("CMDQ_OP_TLBI_NH_ALL", OP_TLBI_NH_ALL),
             ("CMDQ_OP_TLBI_S12_VMALL", OP_TLBI_S12_VMALL),

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Nesting: a vIOMMU over a nest-parent stage-2 domain, the virtual stream
+//! ids of its devices (vDEVICEs), and nested domains made from a guest's
+//! vSTE, as upstream's `arm-smmu-v3-iommufd.c` builds them.
+//!
+//! The guest owns stage 1 (its context descriptor and tables, at IPAs);
+//! the nest parent's stage 2 translates those IPAs. A nested domain's STE
+//! is the parent's stage 2 with the vSTE's stage-1 fields
+//! ([`Ste::Nested`]); a bypass vSTE gets the parent's plain stage-2 STE,
+//! an abort or invalid one an abort STE.
+
+use crate::master::Master;
+use crate::s2_domain::S2Domain;
+use crate::smmu::Smmu;
+use crate::spec::ste::{
+    validate_vste,
+    NestedConfig,
+    Ste,
+    VsteLimits, //
+};
+use kernel::alloc::KVec;
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::{
+    Arc,
+    Mutex, //
+};
+
+/// Why an SMMU cannot carry vIOMMUs, or `None` if it can. `coherent`: the
+/// administrator asserts that every device behind the SMMU is fully
+/// coherent (the `assume_canwbs` module parameter).
+///
+/// Without S2FWB a guest's stage-1 attributes can make device accesses
+/// non-cacheable, and a device may then read stale host data behind dirty
+/// CPU cache lines: upstream refuses nesting unless the SMMU has S2FWB or
+/// the firmware declares the root complex CANWBS, and so does this driver,
+/// until the administrator asserts coherency. With S2FWB the refusal is
+/// kept too: this driver's stage-2 tables do not use the FWB encoding yet.
+pub(crate) fn nesting_refusal(smmu: &Smmu, coherent: bool) -> Option<&'static CStr> {
+    if !smmu.features.nesting {
+        Some(c"stage-1 translation (SMMU_IDR0.S1P)")
+    } else if !coherent {
+        Some(c"a way to keep a guest's stage 1 from bypassing the caches: no SMMU_IDR3.FWB support and no CANWBS platform (smmu_rs.assume_canwbs=1 asserts a fully coherent one)")
+    } else {
+        None
+    }
+}
+
+/// One virtual stream id of a vIOMMU: the guest's name for a device.
+struct VirtualDevice {
+    vsid: u32,
+    /// The device's (only) physical stream id.
+    sid: u32,
+    /// The device's master, by [`Master::id`].
+    master: u64,
+}
+
+/// A vIOMMU: the guest's view of one SMMU, over one nest parent whose
+/// VMID it uses (as upstream does).
+#[pin_data]
+pub(crate) struct Viommu {
+    pub(crate) smmu: Arc<Smmu>,
+    pub(crate) parent: Arc<S2Domain>,
+    /// The vDEVICEs; taken alone.
+    #[pin]
+    vdevs: Mutex<KVec<VirtualDevice>>,
+}
+
+impl Viommu {
+    /// A vIOMMU over `parent`, which must be a nest parent (`EINVAL`) of
+    /// `master`'s SMMU (`EINVAL`), on an SMMU that can nest
+    /// (`EOPNOTSUPP`).
+    pub(crate) fn new(
+        parent: &Arc<S2Domain>,
+        master: &Master,
+        coherent: bool,
+    ) -> Result<Arc<Self>> {
+        if !core::ptr::eq(&*parent.smmu, &*master.smmu) || !parent.nest_parent {
+            return Err(EINVAL);
+        }
+        if let Some(missing) = nesting_refusal(&parent.smmu, coherent) {
+            parent
+                .smmu
+                .hw
+                .log_refusal(c"no vIOMMU: nesting needs", missing);
+            return Err(EOPNOTSUPP);
+        }
+        Arc::pin_init(
+            pin_init!(Self {
+                smmu: parent.smmu.clone(),
+                parent: parent.clone(),
+                vdevs <- new_mutex!(KVec::new(), "smmu_rs::Viommu::vdevs"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Whether `master` is behind this vIOMMU's SMMU.
+    pub(crate) fn same_smmu(&self, master: &Master) -> bool {
+        core::ptr::eq(&*master.smmu, &*self.smmu)
+    }
+
+    /// Names `master` `vsid` in this vIOMMU; returns the token that
+    /// [`Self::remove_vdevice`] takes. `EINVAL` for a master of another
+    /// SMMU or a virtual id beyond 32 bits (a stream id's width);
+    /// `EOPNOTSUPP` for a master with more than one stream (a virtual id
+    /// names one); `EEXIST` if the id or the master is named already.
+    pub(crate) fn add_vdevice(&self, master: &Master, vsid: u64) -> Result<u64> {
+        if !self.same_smmu(master) {
+            return Err(EINVAL);
+        }
+        let vsid = u32::try_from(vsid).map_err(|_| EINVAL)?;
+        let [sid] = master.sids() else {
+            return Err(EOPNOTSUPP);
+        };
+        let mut vdevs = self.vdevs.lock();
+        if vdevs
+            .iter()
+            .any(|v| v.vsid == vsid || v.master == master.id)
+        {
+            return Err(EEXIST);
+        }
+        vdevs.push(
+            VirtualDevice {
+                vsid,
+                sid: *sid,
+                master: master.id,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(master.id)
+    }
+
+    /// Forgets the virtual id [`Self::add_vdevice`] gave `token`; the
+    /// master may be gone already.
+    pub(crate) fn remove_vdevice(&self, token: u64) {
+        self.vdevs.lock().retain(|v| v.master != token);
+    }
+
+    /// Whether `master` has a virtual id here.
+    pub(crate) fn has_vdevice(&self, master: &Master) -> bool {
+        self.vdevs.lock().iter().any(|v| v.master == master.id)
+    }
+
+    /// The physical stream id a virtual one names.
+    #[expect(dead_code, reason = "guest invalidation (CFGI_CD) comes next")]
+    pub(crate) fn physical_sid(&self, vsid: u32) -> Option<u32> {
+        self.vdevs
+            .lock()
+            .iter()
+            .find(|v| v.vsid == vsid)
+            .map(|v| v.sid)
+    }
+
+    /// What a vSTE may ask of this SMMU beyond upstream's validation.
+    fn limits(&self) -> VsteLimits {
+        let f = self.smmu.features;
+        VsteLimits {
+            ssid_bits: f.ssid_bits,
+            stall: f.stall,
+            ias: self.parent.ias(),
+        }
+    }
+}
+
+/// A nested domain: a validated vSTE on a vIOMMU.
+pub(crate) struct NestedDomain {
+    pub(crate) viommu: Arc<Viommu>,
+    config: NestedConfig,
+}
+
+impl NestedDomain {
+    /// A nested domain from the guest's vSTE words; `EIO` for a vSTE
+    /// upstream refuses or the SMMU cannot carry out (logged, rate
+    /// limited, with what is wrong).
+    pub(crate) fn new(viommu: &Arc<Viommu>, vste: [u64; 2]) -> Result<KBox<Self>> {
+        let config = validate_vste(vste, viommu.limits()).map_err(|why| {
+            viommu.smmu.hw.log_refusal(c"vSTE refused: it has", why);
+            EIO
+        })?;
+        Ok(KBox::new(
+            Self {
+                viommu: viommu.clone(),
+                config,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// The physical STE.
+    pub(crate) fn ste(&self) -> Ste {
+        let parent = &self.viommu.parent;
+        match self.config {
+            NestedConfig::Abort => Ste::Abort,
+            NestedConfig::Bypass => parent.ste(),
+            NestedConfig::Translate { s1, .. } => Ste::Nested {
+                s2: parent.stage2(),
+                s1,
+            },
+        }
+    }
+
+    /// Whether the guest's stage 1 translates: the device then needs a
+    /// virtual id (its events and CFGI commands name it).
+    pub(crate) fn translates(&self) -> bool {
+        matches!(self.config, NestedConfig::Translate { .. })
+    }
+}
