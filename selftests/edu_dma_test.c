@@ -215,8 +215,20 @@ TEST_F(dma, hwpt_alloc_then_attach)
 
 	ASSERT_EQ(0, detach(self->fd, self->dev));
 	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(self->fd, self->dev, self->ioas, 1 << 1, 0, NULL));
-	EXPECT_EQ(EOPNOTSUPP, hwpt_alloc(self->fd, self->dev, self->ioas, 0,
-					 IOMMU_HWPT_DATA_ARM_SMMUV3, NULL));
+	/* A data type without data is -EINVAL before anything else
+	 * (upstream's order); with data, an IOAS takes none (-EOPNOTSUPP). */
+	EXPECT_EQ(EINVAL, hwpt_alloc(self->fd, self->dev, self->ioas, 0,
+				     IOMMU_HWPT_DATA_ARM_SMMUV3, NULL));
+	{
+		struct iommu_hwpt_arm_smmuv3 vste = { .ste = { 1, 0 } };
+		struct iommu_hwpt_alloc c = { .size = sizeof(c), .dev_id = self->dev,
+					      .pt_id = self->ioas,
+					      .data_type = IOMMU_HWPT_DATA_ARM_SMMUV3,
+					      .data_len = sizeof(vste),
+					      .data_uptr = (__u64)(uintptr_t)&vste };
+
+		EXPECT_EQ(EOPNOTSUPP, xioctl(self->fd, IOMMU_HWPT_ALLOC, &c));
+	}
 	EXPECT_EQ(ENOENT, hwpt_alloc(self->fd, self->ioas, self->ioas, 0, 0, NULL));
 	/* Upstream's answers for a pt_id that is no IOAS: missing or of
 	 * another kind is -EINVAL for HWPT_ALLOC; for ATTACH, missing is

@@ -45,7 +45,8 @@ use crate::{
         ResvRegion, //
     },
     uapi,
-    ucmd::UserCmd, //
+    ucmd::UserCmd,
+    viommu::Vdevice, //
 };
 use kernel::{
     alloc::KVVec,
@@ -92,6 +93,9 @@ fn typed_regions(dev: &BoundDevice) -> Result<KVVec<sw_msi::ResvRegion>> {
 /// of the device itself (DESTROY of an attached device is `-EBUSY`).
 struct Attachment {
     hwpt: Dep<Hwpt>,
+    /// On a nested HWPT: the device's vDEVICE in its vIOMMU, if any (the
+    /// guest's stage 1 names the device by it).
+    _vdevice: Option<Dep<Vdevice>>,
     /// The SW_MSI window in force: MSI doorbells must land in it; without
     /// one (a platform whose MSIs need no mapping) none may be made.
     msi_window: Option<Window>,
@@ -125,8 +129,9 @@ file_object!(DeviceObject, Device);
 enum Target {
     /// An IOAS: a compatible automatic HWPT of it is reused, else one is made.
     Ioas(Dep<IoasObject>),
-    /// A HWPT made by IOMMU_HWPT_ALLOC.
-    Hwpt(Dep<Hwpt>),
+    /// A HWPT made by IOMMU_HWPT_ALLOC, and for a nested one the device's
+    /// vDEVICE in its vIOMMU, if it has one.
+    Hwpt(Dep<Hwpt>, Option<Dep<Vdevice>>),
 }
 
 /// What an attach did, for the caller to carry into the table.
@@ -154,6 +159,11 @@ impl DeviceObject {
     /// The tag of this device's reserved ranges in an IOAS.
     fn tag(&self) -> u64 {
         self.pci.raw() as u64
+    }
+
+    /// This device object, by identity.
+    pub(crate) fn key(&self) -> usize {
+        core::ptr::from_ref(self) as usize
     }
 
     /// Attaches to `target`, or moves an attached device there (replace).
@@ -191,8 +201,9 @@ impl DeviceObject {
             // Back to the old HWPT; it accepted this device a moment ago
             // (and stays listed while this device's lock is held: only
             // this device could have been its last).
+            let vdevice = old._vdevice.clone();
             if self
-                .attach_to(&mut st, &old.hwpt, &regions, in_force, false)
+                .attach_to(&mut st, &old.hwpt, vdevice, &regions, in_force, false)
                 .is_err()
             {
                 pr_warn!("iommufd_rs: replace failed and the device stays detached\n");
@@ -224,8 +235,8 @@ impl DeviceObject {
         in_force: Option<Window>,
     ) -> Result<(Arc<Hwpt>, bool)> {
         let ioas = match target {
-            Target::Hwpt(h) => {
-                self.attach_to(st, &h, regions, in_force, false)?;
+            Target::Hwpt(h, vdevice) => {
+                self.attach_to(st, &h, vdevice, regions, in_force, false)?;
                 return Ok((h.arc().clone(), false));
             }
             Target::Ioas(ioas) => ioas,
@@ -244,7 +255,7 @@ impl DeviceObject {
             v
         };
         for h in candidates.iter() {
-            match self.attach_to(st, h, regions, in_force, true) {
+            match self.attach_to(st, h, None, regions, in_force, true) {
                 Ok(()) => return Ok((h.arc().clone(), false)),
                 Err(e) if e == EINVAL => continue,
                 Err(e) => return Err(e),
@@ -252,7 +263,7 @@ impl DeviceObject {
         }
         drop(candidates);
         let h = Dep::new_unpublished(Hwpt::new(self, ioas.clone(), 0)?);
-        self.attach_to(st, &h, regions, in_force, false)?;
+        self.attach_to(st, &h, None, regions, in_force, false)?;
         let hwpt = h.arc().clone();
         let listed = ioas.state.lock().auto_hwpts.push(h, GFP_KERNEL);
         if let Err(e) = listed {
@@ -275,6 +286,7 @@ impl DeviceObject {
         &self,
         st: &mut DeviceState,
         hwpt: &Dep<Hwpt>,
+        vdevice: Option<Dep<Vdevice>>,
         regions: &[sw_msi::ResvRegion],
         in_force: Option<Window>,
         listed: bool,
@@ -314,6 +326,7 @@ impl DeviceObject {
         }
         st.attachment = Some(Attachment {
             hwpt: hwpt.clone(),
+            _vdevice: vdevice,
             msi_window: in_force,
         });
         self.header.get();
@@ -459,7 +472,10 @@ pub(crate) fn attach(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDevice
         let target = match st.objects.depend::<IoasObject>(cmd.pt_id) {
             Ok(ioas) => Target::Ioas(ioas),
             Err(_) => match st.objects.depend::<Hwpt>(cmd.pt_id) {
-                Ok(h) => Target::Hwpt(h),
+                Ok(h) => {
+                    let vdevice = h.viommu().and_then(|v| st.objects.depend_vdevice(&dev, v));
+                    Target::Hwpt(h, vdevice)
+                }
                 Err(_) if st.objects.exists(cmd.pt_id) => return Err(EINVAL),
                 Err(e) => return Err(e),
             },

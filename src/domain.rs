@@ -12,7 +12,11 @@ use crate::{
         BoundDevice,
         RawPci, //
     },
-    uapi, //
+    uapi,
+    viommu::{
+        RawViommu,
+        Viommu, //
+    }, //
 };
 use core::ptr::NonNull;
 use kernel::{
@@ -74,6 +78,15 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_domain_msi_cookie(dom: *mut RawDomain, base: u64) -> c_int;
     fn iommufd_rs_nest_parent_geometry(d: *mut RawPci, geo: *mut Geometry) -> c_int;
+    fn iommufd_rs_domain_alloc_nested(
+        v: *mut RawViommu,
+        d: *mut RawPci,
+        flags: u32,
+        data_type: u32,
+        uptr: u64,
+        len: u32,
+        err: *mut c_int,
+    ) -> *mut RawDomain;
 }
 
 impl Geometry {
@@ -124,6 +137,51 @@ impl Domain {
                 ENOMEM
             }),
         }
+    }
+
+    /// A nested domain for `dev` on the vIOMMU `viommu`, from the user's
+    /// data (`data_type`, `len` bytes at `uptr`), which the driver copies
+    /// and validates. Its geometry is its parent's `parent_geo`: the
+    /// addresses a nested device's MSI doorbells must fit are the parent's.
+    pub(crate) fn alloc_nested(
+        viommu: &Viommu,
+        dev: &BoundDevice,
+        flags: u32,
+        data: (u32, u64, u32),
+        parent_geo: Geometry,
+    ) -> Result<Self> {
+        let (data_type, uptr, len) = data;
+        let mut err: c_int = 0;
+        // SAFETY: the vIOMMU and the device are live for the call; the
+        // driver copies the user's data with the uaccess helpers; `err` is
+        // a valid place.
+        let raw = unsafe {
+            iommufd_rs_domain_alloc_nested(
+                viommu.raw(),
+                dev.raw(),
+                flags,
+                data_type,
+                uptr,
+                len,
+                &mut err,
+            )
+        };
+        match NonNull::new(raw) {
+            Some(raw) => Ok(Self {
+                raw,
+                geo: parent_geo,
+            }),
+            None => Err(if err < 0 {
+                Error::from_errno(err)
+            } else {
+                ENOMEM
+            }),
+        }
+    }
+
+    /// The `struct iommu_domain`, for the C side.
+    pub(crate) fn raw(&self) -> *mut RawDomain {
+        self.raw.as_ptr()
     }
 
     /// Aperture and page sizes.

@@ -34,7 +34,8 @@ use crate::{
         self,
         Command, //
     },
-    ucmd::UserCmd, //
+    ucmd::UserCmd,
+    viommu, //
 };
 use kernel::{
     fs::File,
@@ -128,6 +129,8 @@ impl MiscDevice for IommufdFile {
             Command::DeviceSetIrqs => device::set_irqs(f, u.read(min)?),
             Command::HwptAlloc => hwpt::alloc(f, u, u.read(min)?),
             Command::HwptTranslate => hwpt::translate(f, u, u.read(min)?),
+            Command::ViommuAlloc => viommu::alloc(f, u, u.read(min)?),
+            Command::VdeviceAlloc => viommu::vdevice_alloc(f, u, u.read(min)?),
         }?;
         Ok(0)
     }
@@ -183,8 +186,17 @@ impl IommufdFile {
     /// IOMMU_DESTROY: `-EBUSY` for an object anything depends on (see
     /// `object.rs`). The object is dropped after the table lock is released:
     /// an IOAS unpins its pages then (or when a command still using it ends).
+    ///
+    /// Destroying a device object destroys its vDEVICE too.
     fn destroy(&self, cmd: uapi::IommuDestroy) -> Result {
-        let obj = self.lock().objects.destroy(cmd.id)?;
+        let mut st = self.lock();
+        let obj = st.objects.destroy(cmd.id)?;
+        let vdevice = match &obj {
+            Object::Device(dev) => viommu::remove_of_device(&mut st.objects, dev),
+            _ => None,
+        };
+        drop(st);
+        drop(vdevice);
         drop(obj);
         Ok(())
     }

@@ -19,7 +19,8 @@ use crate::{
         ObjectHeader, //
     },
     uapi,
-    ucmd::UserCmd, //
+    ucmd::UserCmd,
+    viommu::Viommu, //
 };
 use kernel::{
     prelude::*,
@@ -29,17 +30,26 @@ use kernel::{
     }, //
 };
 
-/// A paging HWPT: a domain registered with an IOAS. While it lives, the
-/// domain's aperture holes are reserved in the IOAS (tagged with the HWPT),
-/// the IOAS's alignment covers its pages, and every area is mapped in it;
-/// dropping it undoes that. It depends on its IOAS; attached devices depend
-/// on it (see `object.rs`).
+/// A HWPT. A paging one is a domain registered with an IOAS: while it
+/// lives, the domain's aperture holes are reserved in the IOAS (tagged
+/// with the HWPT), the IOAS's alignment covers its pages, and every area
+/// is mapped in it; dropping it undoes that. It depends on its IOAS. A
+/// nested one is a domain of a vIOMMU: the guest's stage 1 over the
+/// vIOMMU's nest parent, into which the IOAS maps nothing; it depends on
+/// the vIOMMU, and its IOAS is the parent's (where attached devices
+/// reserve their regions and the SW_MSI window, as upstream's
+/// `find_hwpt_paging` sends them to the parent). Attached devices depend
+/// on a HWPT of either kind (see `object.rs`).
 pub(crate) struct Hwpt {
     header: ObjectHeader,
     /// The domain.
     pub(crate) domain: Arc<Domain>,
-    /// The IOAS it follows.
+    /// The IOAS it follows (a nested HWPT: its parent's).
     pub(crate) ioas: Dep<IoasObject>,
+    /// Allocated with IOMMU_HWPT_ALLOC_NEST_PARENT.
+    pub(crate) nest_parent: bool,
+    /// A nested HWPT's vIOMMU.
+    viommu: Option<Dep<Viommu>>,
     /// Where the domain's MSI cookie puts doorbells, once the first device
     /// with a SW_MSI window attached; under the IOAS lock.
     msi_base: LockedBy<Option<u64>, IoasState>,
@@ -64,6 +74,8 @@ impl Hwpt {
                 header: ObjectHeader::default(),
                 domain,
                 ioas,
+                nest_parent: flags & uapi::HWPT_ALLOC_NEST_PARENT != 0,
+                viommu: None,
                 msi_base,
                 devices,
             },
@@ -73,6 +85,45 @@ impl Hwpt {
         // `Drop` removes whatever was registered.
         let registered = hwpt.register(&mut hwpt.ioas.state.lock());
         registered.map(|()| hwpt)
+    }
+
+    /// A nested HWPT on `viommu` for `dev`, from the user's data (see
+    /// [`Domain::alloc_nested`]).
+    fn new_nested(
+        dev: &DeviceObject,
+        viommu: Dep<Viommu>,
+        flags: u32,
+        data: (u32, u64, u32),
+    ) -> Result<Arc<Self>> {
+        let parent = &viommu.parent;
+        let domain =
+            Domain::alloc_nested(&viommu, &dev.pci, flags, data, parent.domain.geometry())?;
+        let domain = Arc::new(domain, GFP_KERNEL_ACCOUNT)?;
+        let ioas = parent.ioas.clone();
+        let msi_base = LockedBy::new(&ioas.state, None);
+        let devices = LockedBy::new(&ioas.state, 0);
+        Ok(Arc::new(
+            Self {
+                header: ObjectHeader::default(),
+                domain,
+                ioas,
+                nest_parent: false,
+                viommu: Some(viommu),
+                msi_base,
+                devices,
+            },
+            GFP_KERNEL_ACCOUNT,
+        )?)
+    }
+
+    /// Whether this is a nested HWPT.
+    pub(crate) fn is_nested(&self) -> bool {
+        self.viommu.is_some()
+    }
+
+    /// A nested HWPT's vIOMMU.
+    pub(crate) fn viommu(&self) -> Option<&Viommu> {
+        self.viommu.as_deref()
     }
 
     /// The tag of this HWPT's reserved ranges.
@@ -145,30 +196,68 @@ impl Drop for Hwpt {
     }
 }
 
-/// IOMMU_HWPT_ALLOC: a paging (optionally nest-parent) HWPT from the
-/// device's own IOMMU driver, following an IOAS. Nested data types need
-/// this project's SMMUv3 driver: -EOPNOTSUPP on this provider.
+/// Where IOMMU_HWPT_ALLOC makes its HWPT.
+enum Parent {
+    /// A paging HWPT following an IOAS.
+    Ioas(Dep<IoasObject>),
+    /// A nested HWPT on a vIOMMU.
+    Viommu(Dep<Viommu>),
+}
+
+/// IOMMU_HWPT_ALLOC, in upstream's order (`hw_pagetable.c`): reserved
+/// fields (`-EOPNOTSUPP`), a data type without data or data without a
+/// type (`-EINVAL`), the device (`-ENOENT`), `pt_id` missing or of a kind
+/// that cannot parent (`-EINVAL`). On an IOAS: a paging HWPT, optionally a
+/// nest parent, from the device's own IOMMU driver (no driver data). On a
+/// paging HWPT: `-EOPNOTSUPP` (nested HWPTs hang off a vIOMMU, as for
+/// upstream's arm driver). On a vIOMMU: a nested HWPT from a guest's vSTE
+/// (`IOMMU_HWPT_DATA_ARM_SMMUV3`), for a device behind the vIOMMU's SMMU
+/// (`-EINVAL`); no flags (`-EOPNOTSUPP`), and the driver validates the data
+/// (`-EINVAL` for a type or length other than 16 bytes, `-EFAULT`, `-EIO`
+/// for a vSTE it refuses).
 pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAlloc) -> Result {
-    if cmd.flags & !uapi::HWPT_ALLOC_NEST_PARENT != 0
-        || cmd.__reserved != 0
-        || cmd.data_type != uapi::HWPT_DATA_NONE
-        || cmd.fault_id != 0
-        || cmd.__reserved2 != 0
-    {
+    if cmd.__reserved != 0 || cmd.__reserved2 != 0 {
         return Err(EOPNOTSUPP);
     }
-    let (dev, ioas) = {
+    if (cmd.data_type == uapi::HWPT_DATA_NONE) != (cmd.data_len == 0) {
+        return Err(EINVAL);
+    }
+    let (dev, parent) = {
         let st = f.lock();
         let dev = st.objects.get::<DeviceObject>(cmd.dev_id)?;
-        // Upstream: a `pt_id` that is no IOAS, missing or of another kind,
-        // is -EINVAL (hw_pagetable.c).
-        let ioas = st
+        let parent = if let Ok(ioas) = st.objects.depend::<IoasObject>(cmd.pt_id) {
+            Parent::Ioas(ioas)
+        } else if let Ok(viommu) = st.objects.depend::<Viommu>(cmd.pt_id) {
+            Parent::Viommu(viommu)
+        } else if st
             .objects
-            .depend::<IoasObject>(cmd.pt_id)
-            .map_err(|_| EINVAL)?;
-        (dev, ioas)
+            .get::<Hwpt>(cmd.pt_id)
+            .is_ok_and(|h| !h.is_nested())
+        {
+            return Err(EOPNOTSUPP);
+        } else {
+            return Err(EINVAL);
+        };
+        (dev, parent)
     };
-    let hwpt = Hwpt::new(&dev, ioas, cmd.flags)?;
+    let hwpt = match parent {
+        Parent::Ioas(ioas) => {
+            if cmd.flags & !uapi::HWPT_ALLOC_NEST_PARENT != 0
+                || cmd.data_type != uapi::HWPT_DATA_NONE
+                || cmd.fault_id != 0
+            {
+                return Err(EOPNOTSUPP);
+            }
+            Hwpt::new(&dev, ioas, cmd.flags)?
+        }
+        Parent::Viommu(viommu) => {
+            if cmd.flags != 0 || cmd.data_len == 0 || cmd.fault_id != 0 {
+                return Err(EOPNOTSUPP);
+            }
+            let data = (cmd.data_type, cmd.data_uptr, cmd.data_len);
+            Hwpt::new_nested(&dev, viommu, cmd.flags, data)?
+        }
+    };
     f.publish(Object::Hwpt(hwpt), |id| {
         cmd.out_hwpt_id = id;
         ucmd.respond(&cmd)
@@ -185,6 +274,10 @@ pub(crate) fn translate(
     mut cmd: uapi::IommuHwptTranslate,
 ) -> Result {
     let hwpt = f.get::<Hwpt>(cmd.hwpt_id)?;
+    if hwpt.is_nested() {
+        // The guest's stage 1 is in the guest's memory, not walked here.
+        return Err(EOPNOTSUPP);
+    }
     (cmd.out_phys, cmd.out_leaf_size) = hwpt.domain.translate(cmd.iova)?;
     ucmd.respond(&cmd)
 }

@@ -29,6 +29,7 @@ mod pages;
 mod pci;
 mod uapi;
 mod ucmd;
+mod viommu;
 
 module! {
     type: IommufdRsModule,

@@ -25,8 +25,20 @@
 //! - An automatic HWPT is also held by its IOAS's list while it has
 //!   devices; it leaves the list and the table with its last device.
 //!
-//! Nesting adds, with the same rule: vIOMMU -> parent HWPT, vDEVICE ->
-//! vIOMMU and device, nested HWPT -> vIOMMU, vEVENTQ -> vIOMMU.
+//! Nesting, with the same rule:
+//!
+//! ```text
+//!   vIOMMU ──> nest-parent HWPT        nested HWPT ──> vIOMMU
+//!   vDEVICE ──> vIOMMU                 device ──attachment──> nested HWPT
+//!                                          └──attachment──> its vDEVICE
+//! ```
+//!
+//! - A vDEVICE does not depend on its device: destroying the device
+//!   object destroys its vDEVICE with it (upstream's tombstone; a later
+//!   DESTROY of the vDEVICE's id is `-ENOENT`).
+//! - A device attached to a nested HWPT of a vIOMMU in which it has a
+//!   vDEVICE holds that vDEVICE too: the guest's stage 1 names the device
+//!   by it (upstream lets the vDEVICE go and keeps the STE).
 //!
 //! Objects are reference counted (`Arc`): an ioctl takes its own reference
 //! under the table lock and works without it, so DESTROY never waits for a
@@ -40,7 +52,11 @@
 use crate::{
     device::DeviceObject,
     hwpt::Hwpt,
-    ioas::IoasObject, //
+    ioas::IoasObject,
+    viommu::{
+        Vdevice,
+        Viommu, //
+    }, //
 };
 use core::{
     ops::Deref,
@@ -168,8 +184,12 @@ pub(crate) enum Object {
     /// A PCI function bound with IOMMU_DEVICE_BIND.
     Device(Arc<DeviceObject>),
     /// A paging HWPT (IOMMU_HWPT_ALLOC, or automatic from
-    /// IOMMU_DEVICE_ATTACH).
+    /// IOMMU_DEVICE_ATTACH), or a nested one (IOMMU_HWPT_ALLOC on a vIOMMU).
     Hwpt(Arc<Hwpt>),
+    /// A vIOMMU (IOMMU_VIOMMU_ALLOC).
+    Viommu(Arc<Viommu>),
+    /// A device's virtual id in a vIOMMU (IOMMU_VDEVICE_ALLOC).
+    Vdevice(Arc<Vdevice>),
 }
 
 impl Object {
@@ -178,6 +198,8 @@ impl Object {
             Object::Ioas(o) => o.header(),
             Object::Device(o) => o.header(),
             Object::Hwpt(o) => o.header(),
+            Object::Viommu(o) => o.header(),
+            Object::Vdevice(o) => o.header(),
         }
     }
 }
@@ -270,6 +292,33 @@ impl ObjectTable {
         } else {
             None
         }
+    }
+
+    /// Whether `obj` is in the table (by identity).
+    pub(crate) fn holds<T: FileObject>(&self, obj: &Arc<T>) -> bool {
+        self.slot(obj.header().id())
+            .and_then(T::from_object)
+            .is_some_and(|o| Arc::ptr_eq(o, obj))
+    }
+
+    /// The vDEVICE of `dev`, if it has one (a device has at most one).
+    pub(crate) fn vdevice_of(&self, dev: &DeviceObject) -> Option<Arc<Vdevice>> {
+        self.slots.iter().find_map(|s| match s {
+            Some(Object::Vdevice(v)) if v.device_key() == dev.key() => Some(v.clone()),
+            _ => None,
+        })
+    }
+
+    /// A dependency on the vDEVICE of `dev` in `viommu`, if it has one;
+    /// under the table lock, as [`Self::depend`].
+    pub(crate) fn depend_vdevice(
+        &self,
+        dev: &DeviceObject,
+        viommu: &Viommu,
+    ) -> Option<Dep<Vdevice>> {
+        let v = self.vdevice_of(dev).filter(|v| v.names(dev, viommu))?;
+        v.header().get();
+        Some(Dep(v))
     }
 
     /// Whether the file holds no object.

@@ -117,6 +117,15 @@ upstream_structs! {
         size: u32, flags: u32, dev_id: u32, pt_id: u32, out_hwpt_id: u32, __reserved: u32,
         data_type: u32, data_len: u32, data_uptr: u64, fault_id: u32, __reserved2: u32,
     }
+    /// `struct iommu_viommu_alloc`.
+    IommuViommuAlloc = iommu_viommu_alloc {
+        size: u32, flags: u32, type_: u32, dev_id: u32, hwpt_id: u32, out_viommu_id: u32,
+        data_len: u32, __reserved: u32, data_uptr: u64,
+    }
+    /// `struct iommu_vdevice_alloc`.
+    IommuVdeviceAlloc = iommu_vdevice_alloc {
+        size: u32, viommu_id: u32, dev_id: u32, out_vdevice_id: u32, virt_id: u64,
+    }
     /// `struct iommu_hw_info`.
     IommuHwInfo = iommu_hw_info {
         size: u32, flags: u32, dev_id: u32, data_len: u32, data_uptr: u64,
@@ -283,6 +292,9 @@ pub(crate) const HW_INFO_TYPE_DEFAULT: u32 =
 
 /// `IOMMU_HWPT_DATA_NONE`: a paging HWPT.
 pub(crate) const HWPT_DATA_NONE: u32 = bindings::iommu_hwpt_data_type_IOMMU_HWPT_DATA_NONE;
+/// `IOMMU_VIOMMU_TYPE_ARM_SMMUV3`.
+pub(crate) const VIOMMU_TYPE_ARM_SMMUV3: u32 =
+    bindings::iommu_viommu_type_IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
 /// `IOMMU_HWPT_ALLOC_NEST_PARENT`.
 pub(crate) const HWPT_ALLOC_NEST_PARENT: u32 =
     bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT;
@@ -350,6 +362,10 @@ pub(crate) enum Command {
     DeviceDetach,
     /// IOMMU_HWPT_TRANSLATE (diagnostic extension).
     HwptTranslate,
+    /// IOMMU_VIOMMU_ALLOC.
+    ViommuAlloc,
+    /// IOMMU_VDEVICE_ALLOC.
+    VdeviceAlloc,
 }
 
 /// This project's command numbers (`IOMMUFD_RS_CMD_*` of
@@ -363,7 +379,7 @@ const CMD_HWPT_TRANSLATE: u32 = 0xd0;
 
 impl Command {
     /// Every command.
-    const ALL: [Self; 17] = [
+    const ALL: [Self; 19] = [
         Self::Destroy,
         Self::IoasAlloc,
         Self::IoasAllowIovas,
@@ -381,6 +397,8 @@ impl Command {
         Self::DeviceSetIrqs,
         Self::DeviceDetach,
         Self::HwptTranslate,
+        Self::ViommuAlloc,
+        Self::VdeviceAlloc,
     ];
 
     /// The command number (`_IOC_NR`).
@@ -403,6 +421,8 @@ impl Command {
             Self::DeviceGetResvRegions => CMD_DEVICE_GET_RESV_REGIONS,
             Self::DeviceSetIrqs => CMD_DEVICE_SET_IRQS,
             Self::HwptTranslate => CMD_HWPT_TRANSLATE,
+            Self::ViommuAlloc => bindings::IOMMUFD_CMD_VIOMMU_ALLOC,
+            Self::VdeviceAlloc => bindings::IOMMUFD_CMD_VDEVICE_ALLOC,
         }
     }
 
@@ -436,6 +456,8 @@ impl Command {
             Self::DeviceGetResvRegions => 24, // regions_uptr
             Self::DeviceSetIrqs => 24,        // eventfds_uptr
             Self::HwptTranslate => 32,        // out_leaf_size
+            Self::ViommuAlloc => 24,          // out_viommu_id
+            Self::VdeviceAlloc => 24,         // virt_id
         }
     }
 }

@@ -33,6 +33,8 @@ enum {
 	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
 	IOMMUFD_CMD_GET_HW_INFO = 0x8a,
 	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
+	IOMMUFD_CMD_VIOMMU_ALLOC = 0x90,
+	IOMMUFD_CMD_VDEVICE_ALLOC = 0x91,
 	/* iommufd-rs extensions */
 	IOMMUFD_RS_CMD_BASE = 0xc0,
 	IOMMUFD_RS_CMD_DEVICE_BIND = IOMMUFD_RS_CMD_BASE,
@@ -317,7 +319,7 @@ enum iommu_hwpt_data_type {
  * @size: sizeof(struct iommu_hwpt_alloc)
  * @flags: Combination of enum iommufd_hwpt_alloc_flags
  * @dev_id: The device to allocate this HWPT for
- * @pt_id: The IOAS to connect this HWPT to
+ * @pt_id: The IOAS to connect a paging HWPT to, or the vIOMMU of a nested one
  * @out_hwpt_id: The ID of the new HWPT
  * @__reserved: Must be 0
  * @data_type: One of enum iommu_hwpt_data_type
@@ -326,9 +328,12 @@ enum iommu_hwpt_data_type {
  * @fault_id: The ID of IOMMUFD_FAULT object (with IOMMU_HWPT_FAULT_ID_VALID)
  * @__reserved2: Padding to 64-bit alignment. Must be 0.
  *
- * A paging HWPT: a domain of the device's IOMMU driver that maps every area
- * of the IOAS from now on. Devices attach to it with IOMMU_DEVICE_ATTACH.
- * DESTROY is -EBUSY while devices are attached; the IOAS cannot be
+ * On an IOAS, a paging HWPT: a domain of the device's IOMMU driver that
+ * maps every area of the IOAS from now on. On a vIOMMU, with
+ * IOMMU_HWPT_DATA_ARM_SMMUV3 and a struct iommu_hwpt_arm_smmuv3 of exactly
+ * 16 bytes, a nested HWPT: the guest's stage 1 over the vIOMMU's nest
+ * parent. Devices attach to either with IOMMU_DEVICE_ATTACH. DESTROY is
+ * -EBUSY while devices are attached; the IOAS (or vIOMMU) cannot be
  * destroyed while the HWPT exists.
  */
 struct iommu_hwpt_alloc {
@@ -345,6 +350,21 @@ struct iommu_hwpt_alloc {
 	__u32 __reserved2;
 };
 #define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+
+/**
+ * struct iommu_hwpt_arm_smmuv3 - IOMMU_HWPT_DATA_ARM_SMMUV3: a guest's vSTE
+ * @ste: words 0 and 1 of the guest's stream table entry, little-endian
+ *
+ * As upstream: V=0 is abort; only V, Config, S1Fmt, S1ContextPtr, S1CDMax
+ * (word 0) and S1DSS, S1CIR, S1COR, S1CSH, S1STALLD, EATS (word 1) may be
+ * set; Config abort, bypass or stage-1 translate; EATS abort or full.
+ * Anything else is -EIO, and so is what the SMMU cannot carry out (S1CDMax
+ * beyond its substream ids, S1STALLD without stalls, a CD address beyond
+ * the parent's IPA size). S1ContextPtr is an IPA of the parent's stage 2.
+ */
+struct iommu_hwpt_arm_smmuv3 {
+	__aligned_le64 ste[2];
+};
 
 /**
  * enum iommu_hw_info_type - IOMMU Hardware Info Types
@@ -443,6 +463,67 @@ struct iommu_hw_info {
 	__aligned_u64 out_capabilities;
 };
 #define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
+
+/**
+ * enum iommu_viommu_type - vIOMMU types
+ * @IOMMU_VIOMMU_TYPE_DEFAULT: reserved (-EOPNOTSUPP)
+ * @IOMMU_VIOMMU_TYPE_ARM_SMMUV3: an SMMUv3 of this project's driver
+ * @IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV: not supported (-EOPNOTSUPP)
+ */
+enum iommu_viommu_type {
+	IOMMU_VIOMMU_TYPE_DEFAULT = 0,
+	IOMMU_VIOMMU_TYPE_ARM_SMMUV3 = 1,
+	IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV = 2,
+};
+
+/**
+ * struct iommu_viommu_alloc - ioctl(IOMMU_VIOMMU_ALLOC)
+ * @size: sizeof(struct iommu_viommu_alloc)
+ * @flags: must be 0
+ * @type: IOMMU_VIOMMU_TYPE_ARM_SMMUV3
+ * @dev_id: a device behind the SMMU
+ * @hwpt_id: a NEST_PARENT paging HWPT of that SMMU
+ * @out_viommu_id: the new vIOMMU
+ * @data_len: ignored for ARM_SMMUV3, as upstream
+ * @__reserved: must be 0
+ * @data_uptr: ignored for ARM_SMMUV3
+ *
+ * The vIOMMU uses the parent's VMID and holds it (DESTROY of the parent is
+ * -EBUSY). -EOPNOTSUPP behind an in-tree IOMMU driver, and behind an SMMU
+ * without S2FWB unless smmu_rs is loaded with assume_canwbs=1.
+ */
+struct iommu_viommu_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 type;
+	__u32 dev_id;
+	__u32 hwpt_id;
+	__u32 out_viommu_id;
+	__u32 data_len;
+	__u32 __reserved;
+	__aligned_u64 data_uptr;
+};
+#define IOMMU_VIOMMU_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VIOMMU_ALLOC)
+
+/**
+ * struct iommu_vdevice_alloc - ioctl(IOMMU_VDEVICE_ALLOC)
+ * @size: sizeof(struct iommu_vdevice_alloc)
+ * @viommu_id: the vIOMMU
+ * @dev_id: a device behind its SMMU
+ * @out_vdevice_id: the new vDEVICE
+ * @virt_id: the device's virtual stream id (at most 32 bits, else -EINVAL)
+ *
+ * One per device (-EEXIST), and a virtual id names one device of a vIOMMU
+ * (-EEXIST). Destroying the device object destroys its vDEVICE.
+ */
+struct iommu_vdevice_alloc {
+	__u32 size;
+	__u32 viommu_id;
+	__u32 dev_id;
+	__u32 out_vdevice_id;
+	__aligned_u64 virt_id;
+};
+#define IOMMU_VDEVICE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VDEVICE_ALLOC)
 
 /**
  * struct iommu_device_bind - ioctl(IOMMU_DEVICE_BIND), an iommufd-rs extension

@@ -8,7 +8,9 @@ SMMU=${SMMU:-${smmu:-intree}}
 load_smmu() {
 	case $SMMU in
 	intree) modprobe arm_smmu_v3 || return 1 ;;
-	rs) insmod /guest/smmu_rs.ko || return 1 ;;
+	# QEMU's SMMU has no S2FWB and its IORT no CANWBS, so nesting needs
+	# the administrator's word that the platform is coherent (TCG is).
+	rs) insmod /guest/smmu_rs.ko assume_canwbs=1 || return 1 ;;
 	*) echo "unknown SMMU provider $SMMU"; return 1 ;;
 	esac
 	# Let the PCI devices be re-probed behind the SMMU.

@@ -91,7 +91,7 @@ reload() {
 		edu_behind_smmu_rs
 }
 
-tap_plan 13
+tap_plan 14
 tap_check "smmu_rs bound $SMMU_DEV and registered it with the IOMMU core" \
 	sh -c "[ -n '$SMMU_DEV' ] && ls -d /sys/class/iommu/smmu_rs.*"
 tap_check "both edu devices sit in IOMMU groups of smmu_rs" edu_behind_smmu_rs
@@ -109,6 +109,11 @@ tap_check "rmmod smmu_rs" rmmod smmu_rs
 tap_check "reload: smmu_rs binds again and the devices return" reload
 tap_check "after reload the host driver works again" host_driver_works
 tap_check "after reload iommufd_rs loads" load_iommufd_rs
+# Reloaded without assume_canwbs: QEMU has neither S2FWB nor CANWBS.
+tap_check "without assume_canwbs, smmu_rs refuses vIOMMUs (-EOPNOTSUPP) and says why" sh -c \
+	'/guest/bin/nested_test >/tmp/nested_refused.log 2>&1 &&
+	 grep -q "nesting refused, as it must be" /tmp/nested_refused.log &&
+	 dmesg | grep -q "no vIOMMU: nesting needs a way to keep"'
 [ $tap_failed = 0 ] || exit 1
 
 # Unbind again, now under users: a file holding edu on a stage-2 domain and

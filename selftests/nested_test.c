@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Nested translation on smmu_rs with QEMU's edu device: the test is the
+ * guest. It builds a context descriptor and a 4 KiB-granule stage-1 table
+ * in memory mapped into an IOAS (so their IPAs are IOAS IOVAs), allocates a
+ * NEST_PARENT HWPT on that IOAS, a vIOMMU over it, a vDEVICE with a virtual
+ * stream id, and a nested HWPT from a vSTE that points at the CD; edu then
+ * DMAs to gIOVAs that the SMMU translates gIOVA -> IPA (the test's stage 1)
+ * -> PA (our stage 2).
+ *
+ * Behind the in-tree arm_smmu_v3 (no provider) IOMMU_VIOMMU_ALLOC is
+ * -EOPNOTSUPP, and that is all that runs. Behind smmu_rs loaded without
+ * assume_canwbs (QEMU has neither S2FWB nor CANWBS), nesting is refused with
+ * -EOPNOTSUPP too, and the rest skips.
+ */
+#include "kselftest_harness.h"
+#include "edu_util.h"
+
+/* Guest memory: one buffer, mapped into the IOAS at IPA_BASE. */
+#define IPA_BASE 0x1000000ULL
+#define MEM_PAGES 16
+#define CD_PAGE 0
+#define L1_PAGE 1
+#define L2_PAGE 2
+#define L3_PAGE 3
+#define DATA_PAGE 4	/* what gIOVA G maps to at first */
+#define DATA2_PAGE 5	/* a second target */
+#define IPA(page) (IPA_BASE + (page) * PAGE)
+
+/* The guest's I/O virtual addresses (39-bit stage-1 input, start level 1). */
+#define GIOVA 0x4000000ULL
+#define GIOVA_UNMAPPED 0x4200000ULL
+#define ASID 5
+#define VSID 0x99
+
+/* Stage-1 descriptors (VMSAv8-64, 4 KiB granule). */
+#define S1_TABLE 3ULL
+#define S1_PAGE (3ULL | (1ULL << 10) /* AF */ | (3ULL << 8) /* inner shareable */)
+
+/* The CD (arm-smmu-v3.h CTXDESC_CD_0_*): T0SZ 25, walks WBWA inner
+ * shareable, TTB1 walks off, valid, 44-bit IPS, AArch64, faults recorded,
+ * A (required), ASET, and the ASID. */
+#define CD0 (25ULL | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) | (1ULL << 30) | (1ULL << 31) | \
+	     (4ULL << 32) | (1ULL << 41) | (1ULL << 45) | (1ULL << 46) | (1ULL << 47) |   \
+	     ((__u64)ASID << 48))
+
+/* vSTE (STRTAB_STE_*): V, Config, and CD walks WBRA inner shareable. */
+#define STE0_V 1ULL
+#define STE0_CFG(c) ((__u64)(c) << 1)
+#define CFG_ABORT 0
+#define CFG_BYPASS 4
+#define CFG_S1 5
+#define STE1_WALKS ((1ULL << 2) | (1ULL << 4) | (3ULL << 6))
+
+
+static int viommu_alloc(int fd, __u32 dev, __u32 hwpt, __u32 type, __u32 *id)
+{
+	struct iommu_viommu_alloc c = { .size = sizeof(c), .type = type, .dev_id = dev,
+					.hwpt_id = hwpt };
+	int rc = xioctl(fd, IOMMU_VIOMMU_ALLOC, &c);
+
+	if (!rc && id)
+		*id = c.out_viommu_id;
+	return rc;
+}
+
+static int vdevice_alloc(int fd, __u32 viommu, __u32 dev, __u64 virt_id, __u32 *id)
+{
+	struct iommu_vdevice_alloc c = { .size = sizeof(c), .viommu_id = viommu, .dev_id = dev,
+					 .virt_id = virt_id };
+	int rc = xioctl(fd, IOMMU_VDEVICE_ALLOC, &c);
+
+	if (!rc && id)
+		*id = c.out_vdevice_id;
+	return rc;
+}
+
+/* IOMMU_HWPT_ALLOC on a vIOMMU with @len bytes of vSTE at @ste. */
+static int nested_alloc_raw(int fd, __u32 dev, __u32 viommu, __u32 flags, __u32 type,
+			    const void *ste, __u32 len, __u32 *id)
+{
+	struct iommu_hwpt_alloc c = { .size = sizeof(c), .flags = flags, .dev_id = dev,
+				      .pt_id = viommu, .data_type = type, .data_len = len,
+				      .data_uptr = (__u64)(uintptr_t)ste };
+	int rc = xioctl(fd, IOMMU_HWPT_ALLOC, &c);
+
+	if (!rc && id)
+		*id = c.out_hwpt_id;
+	return rc;
+}
+
+static int nested_alloc(int fd, __u32 dev, __u32 viommu, __u64 ste0, __u64 ste1, __u32 *id)
+{
+	struct iommu_hwpt_arm_smmuv3 d = { .ste = { ste0, ste1 } };
+
+	return nested_alloc_raw(fd, dev, viommu, 0, IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), id);
+}
+
+/* Whether smmu_rs is loaded with assume_canwbs (nesting allowed on QEMU). */
+static int coherency_asserted(void)
+{
+	char v[8] = "";
+
+	return read_text("/sys/module/smmu_rs/parameters/assume_canwbs", v, sizeof(v)) > 0 &&
+	       v[0] == 'Y';
+}
+
+FIXTURE(nested) {
+	int fd;
+	struct edu e;
+	volatile __u64 *bar;
+	__u32 dev, ioas, s2, viommu;
+	__u64 *mem;	/* guest memory, MEM_PAGES pages at IPA_BASE */
+	int behind_smmu_rs;
+};
+
+/* The guest's stage 1: G -> DATA_PAGE, through L1/L2/L3 tables in @mem. */
+static void build_stage1(__u64 *mem)
+{
+	__u64 *cd = mem + CD_PAGE * PAGE / 8;
+	__u64 *l1 = mem + L1_PAGE * PAGE / 8;
+	__u64 *l2 = mem + L2_PAGE * PAGE / 8;
+	__u64 *l3 = mem + L3_PAGE * PAGE / 8;
+
+	memset(mem, 0, MEM_PAGES * PAGE);
+	cd[0] = CD0;
+	cd[1] = IPA(L1_PAGE);
+	cd[3] = 0xff;	/* MAIR: attribute 0 is Normal write-back */
+	l1[(GIOVA >> 30) & 511] = IPA(L2_PAGE) | S1_TABLE;
+	l2[(GIOVA >> 21) & 511] = IPA(L3_PAGE) | S1_TABLE;
+	l3[(GIOVA >> 12) & 511] = IPA(DATA_PAGE) | S1_PAGE;
+}
+
+static __u8 *page_of(FIXTURE_DATA(nested) *self, int page)
+{
+	return (__u8 *)self->mem + page * PAGE;
+}
+
+FIXTURE_SETUP(nested)
+{
+	__u64 iova = IPA_BASE;
+	char smmu[256];
+	int rc;
+
+	if (find_edu(0, &self->e))
+		SKIP(return, "no edu device");
+	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
+	self->fd = open(dev_path(), O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &self->dev));
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
+	self->mem = buffer(MEM_PAGES * PAGE);
+	ASSERT_NE(NULL, self->mem);
+	build_stage1(self->mem);
+	/* Page by page, so that a test can unmap any of them alone. */
+	for (int i = 0; i < MEM_PAGES; i++) {
+		iova = IPA(i);
+		ASSERT_EQ(0, map(self->fd, self->ioas, page_of(self, i), PAGE, &iova,
+				 RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	}
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0,
+				&self->s2));
+	self->behind_smmu_rs = smmu_rs_smmu(smmu, sizeof(smmu)) == 0;
+	rc = viommu_alloc(self->fd, self->dev, self->s2, IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+			  &self->viommu);
+	if (!self->behind_smmu_rs || !coherency_asserted()) {
+		/* The in-tree driver has no vIOMMU here; smmu_rs refuses
+		 * nesting without S2FWB or the administrator's word. */
+		ASSERT_EQ(EOPNOTSUPP, rc);
+		SKIP(return, "%s", self->behind_smmu_rs ?
+		     "smmu_rs without assume_canwbs: nesting refused, as it must be" :
+		     "not behind smmu_rs: IOMMU_VIOMMU_ALLOC is -EOPNOTSUPP, as it must be");
+	}
+	ASSERT_EQ(0, rc);
+	self->bar = map_bar0(&self->e);
+	ASSERT_NE(NULL, self->bar);
+	ASSERT_EQ(0, enable_device(&self->e));
+}
+
+FIXTURE_TEARDOWN(nested)
+{
+	close(self->fd);
+	set_driver(&self->e, NULL);
+}
+
+/* 256 bytes between edu's buffer and gIOVA @giova: to RAM, or from it. */
+static int dma_through(FIXTURE_DATA(nested) *self, __u64 giova, int to_ram)
+{
+	return edu_dma(self->bar, to_ram ? EDU_BUF : giova, to_ram ? giova : EDU_BUF, 256, to_ram);
+}
+
+/* Puts 256 bytes of @byte into edu's buffer, DMAed in from their IPA
+ * through a bypass vSTE (stage 2 only). */
+static void load_edu_buffer(struct __test_metadata *_metadata, FIXTURE_DATA(nested) *self,
+			    __u8 byte)
+{
+	__u32 bypass;
+
+	memset(page_of(self, DATA2_PAGE + 1), byte, 256);
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_BYPASS), 0, &bypass));
+	ASSERT_EQ(0, attach(self->fd, self->dev, bypass, NULL));
+	ASSERT_EQ(0, edu_dma(self->bar, IPA(DATA2_PAGE + 1), EDU_BUF, 256, 0));
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	ASSERT_EQ(0, destroy(self->fd, bypass));
+}
+
+TEST_F(nested, viommu_errnos)
+{
+	__u32 paging, id;
+
+	/* Upstream's order: type, then the device, then the HWPT. */
+	EXPECT_EQ(EOPNOTSUPP, viommu_alloc(self->fd, self->dev, self->s2,
+					    IOMMU_VIOMMU_TYPE_DEFAULT, &id));
+	EXPECT_EQ(EOPNOTSUPP, viommu_alloc(self->fd, self->dev, self->s2,
+					    IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV, &id));
+	EXPECT_EQ(ENOENT, viommu_alloc(self->fd, 0xdead, self->s2,
+					IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &id));
+	EXPECT_EQ(ENOENT, viommu_alloc(self->fd, self->dev, 0, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &id));
+	EXPECT_EQ(ENOENT, viommu_alloc(self->fd, self->dev, self->ioas,
+					IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &id));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &paging));
+	EXPECT_EQ(EINVAL, viommu_alloc(self->fd, self->dev, paging,
+					IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &id));
+	/* The parent is held. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->s2));
+	EXPECT_EQ(0, destroy(self->fd, paging));
+	/* Two vIOMMUs on one parent are fine (upstream allows it too). */
+	ASSERT_EQ(0, viommu_alloc(self->fd, self->dev, self->s2, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &id));
+	EXPECT_EQ(0, destroy(self->fd, id));
+	EXPECT_EQ(0, destroy(self->fd, self->viommu));
+	EXPECT_EQ(0, destroy(self->fd, self->s2));
+}
+
+TEST_F(nested, vdevice_rules)
+{
+	struct edu e2;
+	__u32 vdev, vdev2, dev2, id;
+
+	EXPECT_EQ(ENOENT, vdevice_alloc(self->fd, 0, self->dev, VSID, &vdev));
+	EXPECT_EQ(ENOENT, vdevice_alloc(self->fd, self->viommu, 0xdead, VSID, &vdev));
+	EXPECT_EQ(EINVAL, vdevice_alloc(self->fd, self->viommu, self->dev, 1ULL << 32, &vdev));
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	/* One per device, in any vIOMMU. */
+	EXPECT_EQ(EEXIST, vdevice_alloc(self->fd, self->viommu, self->dev, VSID + 1, &id));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->viommu));
+	if (find_edu(1, &e2) == 0 && set_driver(&e2, "iommufd_rs") == 0) {
+		ASSERT_EQ(0, bind_dev(self->fd, &e2, &dev2));
+		/* A virtual id names one device. */
+		EXPECT_EQ(EEXIST, vdevice_alloc(self->fd, self->viommu, dev2, VSID, &vdev2));
+		ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, dev2, VSID + 1, &vdev2));
+		/* The device goes first: its vDEVICE dies with it. */
+		EXPECT_EQ(0, destroy(self->fd, dev2));
+		EXPECT_EQ(ENOENT, destroy(self->fd, vdev2));
+		set_driver(&e2, NULL);
+	}
+	EXPECT_EQ(0, destroy(self->fd, vdev));
+	/* Freed: the same id can be given again. */
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	EXPECT_EQ(0, destroy(self->fd, vdev));
+	EXPECT_EQ(0, destroy(self->fd, self->viommu));
+}
+
+TEST_F(nested, nested_alloc_errnos)
+{
+	struct iommu_hwpt_arm_smmuv3 d = { .ste = { STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE),
+						    STE1_WALKS } };
+	__u8 big[17] = { 0 };
+	__u32 id;
+
+	/* The data's framing (upstream's checks and order). */
+	EXPECT_EQ(EINVAL, nested_alloc_raw(self->fd, self->dev, self->viommu, 0,
+					    IOMMU_HWPT_DATA_NONE, &d, sizeof(d), &id));
+	EXPECT_EQ(EINVAL, nested_alloc_raw(self->fd, self->dev, self->viommu, 0,
+					    IOMMU_HWPT_DATA_ARM_SMMUV3, &d, 0, &id));
+	EXPECT_EQ(EINVAL, nested_alloc_raw(self->fd, self->dev, self->viommu, 0,
+					    IOMMU_HWPT_DATA_ARM_SMMUV3, &d, 15, &id));
+	memcpy(big, &d, sizeof(d));
+	EXPECT_EQ(EINVAL, nested_alloc_raw(self->fd, self->dev, self->viommu, 0,
+					    IOMMU_HWPT_DATA_ARM_SMMUV3, big, 17, &id));
+	EXPECT_EQ(EINVAL, nested_alloc_raw(self->fd, self->dev, self->viommu, 0,
+					    IOMMU_HWPT_DATA_VTD_S1, &d, sizeof(d), &id));
+	EXPECT_EQ(EFAULT, nested_alloc_raw(self->fd, self->dev, self->viommu, 0,
+					    IOMMU_HWPT_DATA_ARM_SMMUV3, NULL, sizeof(d), &id));
+	EXPECT_EQ(EOPNOTSUPP, nested_alloc_raw(self->fd, self->dev, self->viommu,
+						IOMMU_HWPT_ALLOC_NEST_PARENT,
+						IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), &id));
+	/* Nested HWPTs hang off a vIOMMU, not off a paging HWPT. */
+	EXPECT_EQ(EOPNOTSUPP, nested_alloc_raw(self->fd, self->dev, self->s2, 0,
+						IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), &id));
+	/* The vSTE: what upstream refuses with -EIO ... */
+	EXPECT_EQ(EIO, nested_alloc(self->fd, self->dev, self->viommu,
+				     STE0_V | STE0_CFG(6), 0, &id));
+	EXPECT_EQ(EIO, nested_alloc(self->fd, self->dev, self->viommu,
+				     STE0_V | STE0_CFG(7), 0, &id));
+	EXPECT_EQ(EIO, nested_alloc(self->fd, self->dev, self->viommu,
+				     d.ste[0], d.ste[1] | (1ULL << 19) /* MEV */, &id));
+	EXPECT_EQ(EIO, nested_alloc(self->fd, self->dev, self->viommu,
+				     d.ste[0], d.ste[1] | (2ULL << 28) /* EATS S1CHK */, &id));
+	EXPECT_EQ(EIO, nested_alloc(self->fd, self->dev, self->viommu,
+				     d.ste[0] | (1ULL << 52), d.ste[1], &id));
+	/* ... and what QEMU's SMMU cannot carry out: several CDs, stalls. */
+	EXPECT_EQ(EIO, nested_alloc(self->fd, self->dev, self->viommu,
+				     d.ste[0] | (1ULL << 59), d.ste[1], &id));
+	EXPECT_EQ(EIO, nested_alloc(self->fd, self->dev, self->viommu,
+				     d.ste[0], d.ste[1] | (1ULL << 27), &id));
+	/* Not valid is abort, whatever else it says. */
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu, 0, ~0ULL, &id));
+	/* Nested HWPTs hold the vIOMMU; they are not IOVA translations. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->viommu));
+	EXPECT_EQ(ENOENT, viommu_alloc(self->fd, self->dev, id, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, NULL));
+	EXPECT_EQ(0, destroy(self->fd, id));
+	EXPECT_EQ(0, destroy(self->fd, self->viommu));
+}
+
+TEST_F(nested, stage1_translate_needs_a_vdevice)
+{
+	__u32 s1, abort_, bypass, vdev, got;
+
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	EXPECT_EQ(ENOENT, attach(self->fd, self->dev, s1, NULL));
+	/* Abort and bypass name no stage 1: no vDEVICE needed. */
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu, STE0_V, 0, &abort_));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_BYPASS), 0, &bypass));
+	ASSERT_EQ(0, attach(self->fd, self->dev, abort_, &got));
+	EXPECT_EQ(abort_, got);
+	ASSERT_EQ(0, attach(self->fd, self->dev, bypass, &got));
+	EXPECT_EQ(bypass, got);
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	/* Replace nested -> nested. */
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, &got));
+	EXPECT_EQ(s1, got);
+	/* Attached: the nested HWPT and the vDEVICE it names are held. */
+	EXPECT_EQ(EBUSY, destroy(self->fd, s1));
+	EXPECT_EQ(EBUSY, destroy(self->fd, vdev));
+	EXPECT_EQ(0, destroy(self->fd, bypass));
+	/* Nested -> paging -> nested. */
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->s2, &got));
+	EXPECT_EQ(self->s2, got);
+	EXPECT_EQ(0, destroy(self->fd, vdev));
+	/* A refused replace leaves the device where it was: still attached. */
+	EXPECT_EQ(ENOENT, attach(self->fd, self->dev, s1, NULL));
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	EXPECT_EQ(0, destroy(self->fd, s1));
+	EXPECT_EQ(0, destroy(self->fd, abort_));
+}
+
+TEST_F(nested, dma_through_guest_stage1)
+{
+	__u32 s1, vdev;
+	__u8 *data = page_of(self, DATA_PAGE);
+	__u8 *data2 = page_of(self, DATA2_PAGE);
+
+	load_edu_buffer(_metadata, self, 0x5a);
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	/* Device to RAM: edu's buffer to G lands in the page the guest's
+	 * stage 1 maps G to (gIOVA -> IPA -> PA). */
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	for (int i = 0; i < 256; i++)
+		ASSERT_EQ(0x5a, data[i]);
+	EXPECT_EQ(0, data2[0]);
+	/* RAM to device and back: a new pattern at the stage-1 target is
+	 * read through G, and written back through G + 256. */
+	memset(data, 0xc3, 256);
+	ASSERT_EQ(0, dma_through(self, GIOVA, 0));
+	ASSERT_EQ(0, dma_through(self, GIOVA + 256, 1));
+	for (int i = 0; i < 256; i++)
+		ASSERT_EQ(0xc3, data[256 + i]);
+	/* An address the guest's stage 1 does not map reaches nothing. */
+	memset(data2, 0, PAGE);
+	ASSERT_EQ(0, dma_through(self, GIOVA_UNMAPPED, 1));
+	/* The IPA itself is not a gIOVA the stage 1 maps either. */
+	ASSERT_EQ(0, dma_through(self, IPA(DATA2_PAGE), 1));
+	for (int i = 0; i < PAGE; i++)
+		ASSERT_EQ(0, data2[i]);
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+}
+
+TEST_F(nested, bypass_reaches_ipa_and_abort_nothing)
+{
+	__u32 bypass, abort_;
+	__u8 *data2 = page_of(self, DATA2_PAGE);
+
+	load_edu_buffer(_metadata, self, 0x77);
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_BYPASS), 0, &bypass));
+	ASSERT_EQ(0, attach(self->fd, self->dev, bypass, NULL));
+	ASSERT_EQ(0, dma_through(self, IPA(DATA2_PAGE), 1));
+	EXPECT_EQ(0x77, data2[0]);
+	EXPECT_EQ(0x77, data2[255]);
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu, STE0_V | STE0_CFG(CFG_ABORT),
+				  0, &abort_));
+	ASSERT_EQ(0, attach(self->fd, self->dev, abort_, NULL));
+	memset(data2, 0, 256);
+	ASSERT_EQ(0, dma_through(self, IPA(DATA2_PAGE), 1));
+	EXPECT_EQ(0, data2[0]);
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+}
+
+TEST_F(nested, stage2_unmap_stops_nested_dma)
+{
+	__u32 s1, vdev;
+	__u64 unmapped = 0, iova = IPA(DATA_PAGE);
+	__u8 *data = page_of(self, DATA_PAGE);
+
+	load_edu_buffer(_metadata, self, 0x3c);
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	/* Warm the combined stage-1+2 entry for G. */
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	ASSERT_EQ(0x3c, data[0]);
+	/* The IOAS unmaps (and unpins) the page G's IPA lands on. */
+	memset(data, 0, PAGE);
+	ASSERT_EQ(0, unmap(self->fd, self->ioas, IPA(DATA_PAGE), PAGE, &unmapped));
+	ASSERT_EQ(PAGE, unmapped);
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	for (int i = 0; i < 256; i++)
+		ASSERT_EQ(0, data[i]);
+	/* Mapped again, the same stage 1 reaches it again. */
+	ASSERT_EQ(0, map(self->fd, self->ioas, data, PAGE, &iova,
+			 RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	EXPECT_EQ(0x3c, data[0]);
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+}
+
+TEST_F(nested, stage2_unmap_of_the_tables_stops_the_walk)
+{
+	__u32 s1, vdev;
+	__u64 unmapped = 0, iova;
+	__u8 *data = page_of(self, DATA_PAGE);
+	__u64 *l3 = self->mem + L3_PAGE * PAGE / 8;
+
+	load_edu_buffer(_metadata, self, 0x11);
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	ASSERT_EQ(0x11, data[0]);
+	/* The CD and the level-1 table go from the IOAS. The user's buffer
+	 * still holds them, and the level-2 and -3 tables stay mapped: an SMMU
+	 * that kept the configuration it fetched (QEMU keeps the CD's and
+	 * TTB0's physical addresses until a CFGI) would still walk to G's
+	 * page. It must fetch the CD again, through the new stage 2. */
+	ASSERT_EQ(0, unmap(self->fd, self->ioas, IPA(CD_PAGE), PAGE, &unmapped));
+	ASSERT_EQ(0, unmap(self->fd, self->ioas, IPA(L1_PAGE), PAGE, &unmapped));
+	memset(data, 0, PAGE);
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	EXPECT_EQ(0, data[0]);
+	/* Back, with the leaf moved to DATA2: the walk follows the new
+	 * pages (the stage-2 change dropped the cached configuration). */
+	l3[(GIOVA >> 12) & 511] = IPA(DATA2_PAGE) | S1_PAGE;
+	for (int i = CD_PAGE; i <= L1_PAGE; i++) {
+		iova = IPA(i);
+		ASSERT_EQ(0, map(self->fd, self->ioas, page_of(self, i), PAGE, &iova,
+				 RW | IOMMU_IOAS_MAP_FIXED_IOVA));
+	}
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	EXPECT_EQ(0x11, page_of(self, DATA2_PAGE)[0]);
+	EXPECT_EQ(0, data[0]);
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+}
+
+TEST_F(nested, close_frees_everything)
+{
+	__u32 s1, vdev;
+	long viommus = debugfs_number("viommus");
+	long nested = debugfs_number("nested_domains");
+
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	EXPECT_EQ(1, viommus);
+	EXPECT_EQ(nested + 1, debugfs_number("nested_domains"));
+	EXPECT_LT(0, vm_pin_pages());
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(0, debugfs_number("viommus"));
+	EXPECT_EQ(0, debugfs_number("nested_domains"));
+	EXPECT_EQ(0, live_domains());
+	EXPECT_EQ(0, vm_pin_pages());
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vIOMMUs, virtual device ids and nested domains through a bound device's
+ * provider (viommu.c).
+ */
+#ifndef IOMMUFD_RS_VIOMMU_H
+#define IOMMUFD_RS_VIOMMU_H
+
+#include <linux/types.h>
+
+struct iommu_domain;
+struct iommufd_rs_pci;
+struct iommufd_rs_viommu;
+
+struct iommufd_rs_viommu *iommufd_rs_viommu_alloc(struct iommu_domain *parent,
+						  struct iommufd_rs_pci *d, int *err);
+void iommufd_rs_viommu_free(struct iommufd_rs_viommu *v);
+int iommufd_rs_vdevice_alloc(struct iommufd_rs_viommu *v, struct iommufd_rs_pci *d,
+			     u64 virt_id, u64 *token);
+void iommufd_rs_vdevice_free(struct iommufd_rs_viommu *v, u64 token);
+struct iommu_domain *iommufd_rs_domain_alloc_nested(struct iommufd_rs_viommu *v,
+						    struct iommufd_rs_pci *d, u32 flags,
+						    u32 data_type, u64 uptr, u32 len, int *err);
+
+#endif
