@@ -131,6 +131,7 @@ impl MiscDevice for IommufdFile {
             Command::HwptTranslate => hwpt::translate(f, u, u.read(min)?),
             Command::ViommuAlloc => viommu::alloc(f, u, u.read(min)?),
             Command::VdeviceAlloc => viommu::vdevice_alloc(f, u, u.read(min)?),
+            Command::HwptInvalidate => viommu::invalidate(f, u, u.read(min)?),
         }?;
         Ok(0)
     }

@@ -77,6 +77,10 @@ struct iommufd_rs_geometry {
  *                       flags, -EINVAL for a device of another IOMMU or
  *                       bad data type or length, -EFAULT, -EIO for data
  *                       the driver refuses)
+ * @cache_invalidate: carries out @n guest invalidation commands of a vIOMMU
+ *                    (struct iommu_viommu_arm_smmuv3_invalidate, in host
+ *                    byte order) in order; @done is how many were. 0, or
+ *                    -EIO for the command at @done, which was refused
  * @node: on the registry's list (the registry's own)
  */
 struct iommufd_rs_provider {
@@ -92,6 +96,7 @@ struct iommufd_rs_provider {
 	void (*vdevice_free)(void *viommu, u64 token);
 	struct iommu_domain *(*domain_alloc_nested)(void *viommu, struct device *dev, u32 flags,
 						   const struct iommu_user_data *user_data);
+	int (*cache_invalidate)(void *viommu, const u64 *cmds, u32 n, u32 *done);
 	struct list_head node;
 };
 

@@ -126,6 +126,11 @@ upstream_structs! {
     IommuVdeviceAlloc = iommu_vdevice_alloc {
         size: u32, viommu_id: u32, dev_id: u32, out_vdevice_id: u32, virt_id: u64,
     }
+    /// `struct iommu_hwpt_invalidate`.
+    IommuHwptInvalidate = iommu_hwpt_invalidate {
+        size: u32, hwpt_id: u32, data_uptr: u64, data_type: u32, entry_len: u32,
+        entry_num: u32, __reserved: u32,
+    }
     /// `struct iommu_hw_info`.
     IommuHwInfo = iommu_hw_info {
         size: u32, flags: u32, dev_id: u32, data_len: u32, data_uptr: u64,
@@ -292,6 +297,9 @@ pub(crate) const HW_INFO_TYPE_DEFAULT: u32 =
 
 /// `IOMMU_HWPT_DATA_NONE`: a paging HWPT.
 pub(crate) const HWPT_DATA_NONE: u32 = bindings::iommu_hwpt_data_type_IOMMU_HWPT_DATA_NONE;
+/// `IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3`: SMMUv3 commands.
+pub(crate) const VIOMMU_INVALIDATE_DATA_ARM_SMMUV3: u32 =
+    bindings::iommu_hwpt_invalidate_data_type_IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3;
 /// `IOMMU_VIOMMU_TYPE_ARM_SMMUV3`.
 pub(crate) const VIOMMU_TYPE_ARM_SMMUV3: u32 =
     bindings::iommu_viommu_type_IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
@@ -366,6 +374,8 @@ pub(crate) enum Command {
     ViommuAlloc,
     /// IOMMU_VDEVICE_ALLOC.
     VdeviceAlloc,
+    /// IOMMU_HWPT_INVALIDATE.
+    HwptInvalidate,
 }
 
 /// This project's command numbers (`IOMMUFD_RS_CMD_*` of
@@ -379,7 +389,7 @@ const CMD_HWPT_TRANSLATE: u32 = 0xd0;
 
 impl Command {
     /// Every command.
-    const ALL: [Self; 19] = [
+    const ALL: [Self; 20] = [
         Self::Destroy,
         Self::IoasAlloc,
         Self::IoasAllowIovas,
@@ -399,6 +409,7 @@ impl Command {
         Self::HwptTranslate,
         Self::ViommuAlloc,
         Self::VdeviceAlloc,
+        Self::HwptInvalidate,
     ];
 
     /// The command number (`_IOC_NR`).
@@ -423,6 +434,7 @@ impl Command {
             Self::HwptTranslate => CMD_HWPT_TRANSLATE,
             Self::ViommuAlloc => bindings::IOMMUFD_CMD_VIOMMU_ALLOC,
             Self::VdeviceAlloc => bindings::IOMMUFD_CMD_VDEVICE_ALLOC,
+            Self::HwptInvalidate => bindings::IOMMUFD_CMD_HWPT_INVALIDATE,
         }
     }
 
@@ -458,6 +470,7 @@ impl Command {
             Self::HwptTranslate => 32,        // out_leaf_size
             Self::ViommuAlloc => 24,          // out_viommu_id
             Self::VdeviceAlloc => 24,         // virt_id
+            Self::HwptInvalidate => 32,       // __reserved
         }
     }
 }

@@ -177,3 +177,19 @@ struct iommu_domain *iommufd_rs_domain_alloc_nested(struct iommufd_rs_viommu *v,
 	}
 	return dom;
 }
+
+/**
+ * iommufd_rs_viommu_invalidate() - carry out guest invalidation commands
+ * @v: the vIOMMU
+ * @cmds: @n commands of two words each, in host byte order
+ * @n: how many
+ * @done: how many were carried out
+ *
+ * Return: 0, or -EIO for the command at @done (refused), or the driver's
+ * error.
+ */
+int iommufd_rs_viommu_invalidate(struct iommufd_rs_viommu *v, const u64 *cmds, u32 n,
+				 u32 *done)
+{
+	return v->p->cache_invalidate(v->drv, cmds, n, done);
+}

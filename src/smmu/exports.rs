@@ -586,3 +586,27 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_nested(n: *mut c_void, m: *mut
     let (n, m) = unsafe { (nested(n), master(m)) };
     errno(m.attach_nested(n))
 }
+
+/// Carries out `n` guest invalidation commands at `cmds` (two host-endian
+/// words each) on vIOMMU `v`; `*done` is how many were. 0, `-EIO` for the
+/// command at `*done`, which was refused, or the queue's error.
+///
+/// # Safety
+///
+/// `v` as for `viommu()`; `cmds` points at `2 * n` readable u64; `done`
+/// is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_invalidate(
+    v: *mut c_void,
+    cmds: *const u64,
+    n: u32,
+    done: *mut u32,
+) -> c_int {
+    // SAFETY: `2 * n` readable words, as `n` two-word commands (caller).
+    let cmds = unsafe { core::slice::from_raw_parts(cmds.cast::<[u64; 2]>(), n as usize) };
+    // SAFETY: guaranteed by the caller.
+    let (count, r) = unsafe { viommu(v) }.invalidate(cmds);
+    // SAFETY: writable (caller); `count <= n`, a u32.
+    unsafe { done.write(count as u32) };
+    errno(r)
+}

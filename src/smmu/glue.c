@@ -740,6 +740,7 @@ static struct iommufd_rs_provider smmu_rs_provider = {
 	.vdevice_alloc = smmu_rs_vdevice_alloc,
 	.vdevice_free = smmu_rs_vdevice_free,
 	.domain_alloc_nested = smmu_rs_domain_alloc_nested,
+	.cache_invalidate = smmu_rs_rs_viommu_invalidate,
 };
 
 /* ---- the platform driver ---- */

@@ -64,6 +64,7 @@ void smmu_rs_rs_vdevice_remove(void *viommu, u64 token);
 void *smmu_rs_rs_nested_alloc(void *viommu, const u64 *ste, int *err);
 void smmu_rs_rs_nested_free(void *nested);
 int smmu_rs_rs_attach_nested(void *nested, void *master);
+int smmu_rs_rs_viommu_invalidate(void *viommu, const u64 *cmds, u32 n, u32 *done);
 
 /**
  * struct smmu_rs_domain_stats - one stage-2 domain, for debugfs

@@ -13,6 +13,11 @@
 use crate::master::Master;
 use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
+use crate::spec::command::Command;
+use crate::spec::guest_command::{
+    convert_guest_command,
+    GuestCommandLimits, //
+};
 use crate::spec::ste::{
     validate_vste,
     NestedConfig,
@@ -46,6 +51,9 @@ pub(crate) fn nesting_refusal(smmu: &Smmu, coherent: bool) -> Option<&'static CS
         None
     }
 }
+
+/// Guest commands issued per CMD_SYNC (upstream: `CMDQ_BATCH_ENTRIES - 1`).
+const BATCH: usize = 63;
 
 /// One virtual stream id of a vIOMMU: the guest's name for a device.
 struct VirtualDevice {
@@ -143,14 +151,56 @@ impl Viommu {
         self.vdevs.lock().iter().any(|v| v.master == master.id)
     }
 
-    /// The physical stream id a virtual one names.
-    #[expect(dead_code, reason = "guest invalidation (CFGI_CD) comes next")]
-    pub(crate) fn physical_sid(&self, vsid: u32) -> Option<u32> {
-        self.vdevs
-            .lock()
-            .iter()
-            .find(|v| v.vsid == vsid)
-            .map(|v| v.sid)
+    /// Carries out the guest's invalidation commands `cmds` (host-endian
+    /// words), in order, in synced batches: each is validated and rewritten
+    /// ([`convert_guest_command`]: this vIOMMU's VMID, physical stream ids).
+    /// Returns how many were carried out, and `EIO` if the next one was
+    /// refused (logged with the reason); the ones before it are issued.
+    pub(crate) fn invalidate(&self, cmds: &[Command]) -> (usize, Result) {
+        let f = self.smmu.features;
+        let limits = GuestCommandLimits {
+            asid_bits: f.asid_bits,
+            ril: f.ril,
+            ds: f.ds,
+            ats: f.ats,
+            ssid_bits: f.ssid_bits,
+        };
+        let vmid = self.parent.vmid();
+        let mut batch = [[0u64; 2]; BATCH];
+        let mut done = 0;
+        for chunk in cmds.chunks(BATCH) {
+            let mut n = 0;
+            let mut refused = None;
+            {
+                let vdevs = self.vdevs.lock();
+                let sid_of = |vsid| vdevs.iter().find(|v| v.vsid == vsid).map(|v| v.sid);
+                for cmd in chunk {
+                    match convert_guest_command(*cmd, limits, vmid, sid_of) {
+                        Ok(c) => {
+                            batch[n] = c;
+                            n += 1;
+                        }
+                        Err(why) => {
+                            refused = Some(why);
+                            break;
+                        }
+                    }
+                }
+            }
+            if n > 0 {
+                if let Err(e) = self.smmu.issue(batch[..n].iter().copied()) {
+                    return (done, Err(e));
+                }
+            }
+            done += n;
+            if let Some(why) = refused {
+                self.smmu
+                    .hw
+                    .log_refusal(c"guest invalidation refused: it has", why);
+                return (done, Err(EIO));
+            }
+        }
+        (done, Ok(()))
     }
 
     /// What a vSTE may ask of this SMMU beyond upstream's validation.

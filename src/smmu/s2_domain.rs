@@ -146,6 +146,11 @@ impl S2Domain {
         )
     }
 
+    /// The domain's VMID.
+    pub(crate) fn vmid(&self) -> u16 {
+        self.vmid
+    }
+
     /// Input address bits (the aperture).
     pub(crate) fn ias(&self) -> u32 {
         self.smmu.features.ias

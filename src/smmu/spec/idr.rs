@@ -9,6 +9,8 @@ use super::Field;
 pub const IDR0_S2P: Field = Field::bit(0);
 /// IDR0.S1P: stage-1 translation (with S2P: nesting).
 pub const IDR0_S1P: Field = Field::bit(1);
+/// IDR0.ATS: PCIe ATS.
+pub const IDR0_ATS: Field = Field::bit(10);
 /// IDR0.ASID16: 16-bit ASIDs.
 pub const IDR0_ASID16: Field = Field::bit(12);
 /// IDR0.STALL_MODEL: whether faulting transactions can stall.
@@ -55,6 +57,8 @@ pub const IDR3_RIL: Field = Field::bit(10);
 pub const IDR3_BBM: Field = Field::new(12, 11);
 /// IDR5.OAS: output address size.
 pub const IDR5_OAS: Field = Field::new(2, 0);
+/// IDR5.DS: 52-bit addresses with 4 and 16 KiB granules.
+pub const IDR5_DS: Field = Field::bit(7);
 /// IDR5.GRAN4K: the 4 KiB granule.
 pub const IDR5_GRAN4K: Field = Field::bit(4);
 
@@ -90,6 +94,10 @@ pub struct Features {
     pub stall: bool,
     /// ASID bits: 8 or 16.
     pub asid_bits: u32,
+    /// PCIe ATS (IDR0.ATS).
+    pub ats: bool,
+    /// IDR5.DS.
+    pub ds: bool,
     /// Two-level stream tables.
     pub two_level: bool,
     /// log2 of the command and event queue sizes used.
@@ -157,6 +165,8 @@ impl Features {
             s2fwb: IDR3_FWB.get32(idr3) != 0,
             stall: IDR0_STALL_MODEL.get32(idr0) == IDR0_STALL_MODEL_STALL,
             asid_bits: if IDR0_ASID16.get32(idr0) != 0 { 16 } else { 8 },
+            ats: IDR0_ATS.get32(idr0) != 0,
+            ds: IDR5_DS.get32(idr5) != 0,
             two_level: IDR0_ST_LVL.get32(idr0) == IDR0_ST_LVL_2LVL,
             cmdq_log2: min(IDR1_CMDQS.get32(idr1), CMDQ_MAX_LOG2),
             evtq_log2: min(IDR1_EVTQS.get32(idr1), EVTQ_MAX_LOG2),

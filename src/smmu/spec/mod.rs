@@ -16,6 +16,7 @@
 
 pub mod command;
 pub mod event;
+pub mod guest_command;
 pub mod idr;
 pub mod regs;
 pub mod ste;

@@ -323,6 +323,8 @@ fn identification_of_a_usable_smmu() {
             s2fwb: false,
             stall: false,
             asid_bits: 16,
+            ats: false,
+            ds: false,
             two_level: true,
             cmdq_log2: 8,
             evtq_log2: 7,
@@ -377,4 +379,134 @@ fn identification_of_unusable_smmus() {
     assert!(refuse(&|i| i[0] &= !(1 << 4)).contains("IDR0.COHACC"));
     assert!(refuse(&|i| i[1] |= 1 << 30).contains("PRESET"));
     assert!(refuse(&|i| i[1] |= 1 << 29).contains("PRESET"));
+}
+
+mod guest_commands {
+    use smmu_spec::guest_command::{
+        convert_guest_command,
+        validate_guest_command,
+        GuestCommandLimits, //
+    };
+
+    /// QEMU 10's SMMU: 16-bit ASIDs, RIL, no DS, no ATS, no substreams.
+    const QEMU: GuestCommandLimits = GuestCommandLimits {
+        asid_bits: 16,
+        ril: true,
+        ds: false,
+        ats: false,
+        ssid_bits: 0,
+    };
+    const VMID: u16 = 0x21;
+
+    fn convert(cmd: [u64; 2]) -> Result<[u64; 2], String> {
+        convert_guest_command(cmd, QEMU, VMID, |vsid| (vsid == 0x99).then_some(0x8))
+            .map_err(|e| e.to_str().unwrap().to_string())
+    }
+
+    #[test]
+    fn tlbis_get_the_vmid_of_the_viommu() {
+        // NH_VA: ASID 5, a bogus VMID 7, leaf, VA 0x4000000.
+        let va = [0x12 | (7 << 32) | (5 << 48), 0x400_0000 | 1];
+        assert_eq!(
+            convert(va).unwrap(),
+            [0x12 | (0x21 << 32) | (5 << 48), 0x400_0000 | 1]
+        );
+        // NH_VAA: any ASID, so the ASID field is not the guest's to set.
+        assert_eq!(
+            convert([0x13, 0x400_0000]).unwrap(),
+            [0x13 | (0x21 << 32), 0x400_0000]
+        );
+        assert!(convert([0x13 | (5 << 48), 0]).is_err());
+        assert_eq!(
+            convert([0x11 | (5 << 48), 0]).unwrap(),
+            [0x11 | (0x21 << 32) | (5 << 48), 0]
+        );
+        assert_eq!(
+            convert([0x10 | (3 << 32), 0]).unwrap(),
+            [0x10 | (0x21 << 32), 0]
+        );
+        // NSNH_ALL is the guest's "everything": its VMID's stage 1.
+        assert_eq!(convert([0x30, 0]).unwrap(), [0x10 | (0x21 << 32), 0]);
+        assert!(
+            convert([0x30 | (1 << 32), 0]).is_err(),
+            "NSNH_ALL takes no field"
+        );
+    }
+
+    #[test]
+    fn stream_commands_get_the_physical_sid() {
+        assert_eq!(
+            convert([0x05 | (0x99 << 32), 1]).unwrap(),
+            [0x05 | (0x8 << 32), 1]
+        );
+        assert_eq!(
+            convert([0x06 | (0x99 << 32), 0]).unwrap(),
+            [0x06 | (0x8 << 32), 0]
+        );
+        assert!(convert([0x05 | (0x98 << 32), 1])
+            .unwrap_err()
+            .contains("virtual stream id"));
+        assert!(
+            convert([0x06 | (0x99 << 32), 1]).is_err(),
+            "CFGI_CD_ALL takes no LEAF"
+        );
+        assert!(
+            convert([0x05 | (0x99 << 32) | (1 << 12), 1]).is_err(),
+            "SSID without substreams"
+        );
+        let ssids = GuestCommandLimits {
+            ssid_bits: 20,
+            ..QEMU
+        };
+        assert!(validate_guest_command(&[0x05 | (1 << 12), 1], ssids).is_ok());
+    }
+
+    #[test]
+    fn host_commands_are_refused() {
+        for op in [
+            0x01u64, 0x03, 0x04, 0x0c, 0x20, 0x28, 0x2a, 0x46, 0x41, 0x44, 0xff,
+        ] {
+            assert!(convert([op, 0]).is_err(), "opcode {op:#x}");
+        }
+        // ATC_INV only with ATS, and then only sizes up to 52.
+        assert!(convert([0x40 | (0x99 << 32), 0])
+            .unwrap_err()
+            .contains("ATS"));
+        let ats = GuestCommandLimits { ats: true, ..QEMU };
+        assert!(validate_guest_command(&[0x40, 52], ats).is_ok());
+        assert!(validate_guest_command(&[0x40, 53], ats).is_err());
+        assert!(
+            validate_guest_command(&[0x40 | (1 << 11), 0], ats).is_err(),
+            "SSV"
+        );
+    }
+
+    #[test]
+    fn reserved_bits_and_ranges_are_refused() {
+        assert!(convert([0x12 | (1 << 11), 0]).is_err(), "SSV on a TLBI");
+        assert!(convert([0x12, 1 << 2]).is_err(), "a RES0 bit of word 1");
+        // TG 0: no NUM, SCALE or TTL.
+        assert!(convert([0x12 | (1 << 12), 0]).is_err());
+        assert!(convert([0x12, 1 << 8]).is_err());
+        // TG 4 KiB with TTL 3: fine; NUM 0, SCALE 0, TTL 0: reserved.
+        assert!(convert([0x12, (1 << 10) | (3 << 8)]).is_ok());
+        assert!(convert([0x12, 1 << 10]).is_err());
+        assert!(convert([0x12 | (3 << 12), 1 << 10]).is_ok(), "NUM 3");
+        // SCALE above 31 needs DS; TTL 1 with 16 KiB too.
+        assert!(convert([0x12 | (32 << 20), 1 << 10]).is_err());
+        assert!(convert([0x12, (2 << 10) | (1 << 8)]).is_err());
+        let ds = GuestCommandLimits { ds: true, ..QEMU };
+        assert!(validate_guest_command(&[0x12 | (32 << 20), 1 << 10], ds).is_ok());
+        // Without RIL, no range field at all.
+        let no_ril = GuestCommandLimits { ril: false, ..QEMU };
+        assert!(validate_guest_command(&[0x12, (1 << 10) | (3 << 8)], no_ril).is_err());
+        assert!(validate_guest_command(&[0x12, 0x1000], no_ril).is_ok());
+        // 8-bit ASIDs: the upper ASID byte is RES0.
+        let asid8 = GuestCommandLimits {
+            asid_bits: 8,
+            ..QEMU
+        };
+        assert!(validate_guest_command(&[0x11 | (0xff << 48), 0], asid8).is_ok());
+        assert!(validate_guest_command(&[0x11 | (0x100 << 48), 0], asid8).is_err());
+    }
 }

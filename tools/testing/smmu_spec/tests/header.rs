@@ -8,6 +8,7 @@
 use smmu_spec::{
     command,
     event,
+    guest_command,
     idr,
     regs,
     ste,
@@ -180,6 +181,8 @@ fn identification_fields() {
             ("IDR0_STALL_MODEL_STALL", IDR0_STALL_MODEL_STALL.into()),
             ("IDR1_SSIDSIZE", IDR1_SSIDSIZE.mask()),
             ("IDR3_FWB", IDR3_FWB.mask()),
+            ("IDR0_ATS", IDR0_ATS.mask()),
+            ("IDR5_DS", IDR5_DS.mask()),
             ("IDR0_TTF", IDR0_TTF.mask()),
             ("IDR0_TTF_AARCH64", IDR0_TTF_AARCH64.into()),
             ("IDR0_COHACC", IDR0_COHACC.mask()),
@@ -275,6 +278,34 @@ fn ste_fields() {
             ("STRTAB_STE_2_S2PTW", STE_2_S2PTW.mask()),
             ("STRTAB_STE_2_S2R", STE_2_S2R.mask()),
             ("STRTAB_STE_3_S2TTB_MASK", STE_3_S2TTB.mask()),
+        ],
+    );
+}
+
+#[test]
+fn guest_command_fields_and_opcodes() {
+    use guest_command::*;
+    let d = header();
+    check(
+        &d,
+        &[
+            ("CMDQ_OP_CFGI_CD", OP_CFGI_CD),
+            ("CMDQ_OP_TLBI_NH_ASID", OP_TLBI_NH_ASID),
+            ("CMDQ_OP_TLBI_NH_VA", OP_TLBI_NH_VA),
+            ("CMDQ_OP_TLBI_NH_VAA", OP_TLBI_NH_VAA),
+            ("CMDQ_OP_TLBI_NSNH_ALL", OP_TLBI_NSNH_ALL),
+            ("CMDQ_OP_ATC_INV", OP_ATC_INV),
+            ("CMDQ_0_SSV", CMD_0_SSV.mask()),
+            ("CMDQ_TLBI_0_ASID", TLBI_0_ASID.mask()),
+            ("CMDQ_TLBI_1_TTL", TLBI_1_TTL.mask()),
+            ("CMDQ_TLBI_1_VA_MASK", TLBI_1_VA.mask()),
+            ("CMDQ_CFGI_0_SSID", CFGI_0_SSID.mask()),
+            ("CMDQ_ATC_0_SSID", ATC_0_SSID.mask()),
+            ("CMDQ_ATC_0_SID", ATC_0_SID.mask()),
+            ("CMDQ_ATC_0_GLOBAL", ATC_0_GLOBAL.mask()),
+            ("CMDQ_ATC_1_SIZE", ATC_1_SIZE.mask()),
+            ("CMDQ_ATC_1_ADDR_MASK", ATC_1_ADDR.mask()),
+            ("ATC_INV_SIZE_ALL", ATC_INV_SIZE_ALL),
         ],
     );
 }
