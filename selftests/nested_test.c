@@ -25,6 +25,10 @@
 #define L3_PAGE 3
 #define DATA_PAGE 4	/* what gIOVA G maps to at first */
 #define DATA2_PAGE 5	/* a second target */
+#define EDU_SRC_PAGE 6	/* what load_edu_buffer() DMAs into edu */
+#define L1B_PAGE 7	/* a second table tree: G -> DATA2 */
+#define L2B_PAGE 8
+#define L3B_PAGE 9
 #define IPA(page) (IPA_BASE + (page) * PAGE)
 
 /* The guest's I/O virtual addresses (39-bit stage-1 input, start level 1). */
@@ -105,6 +109,33 @@ static int coherency_asserted(void)
 	       v[0] == 'Y';
 }
 
+/* Whether a vIOMMU is to be had: behind smmu_rs with assume_canwbs only;
+ * behind the in-tree driver, or smmu_rs without the administrator's word
+ * on coherency, IOMMU_VIOMMU_ALLOC is -EOPNOTSUPP. */
+TEST(viommu_only_where_nesting_is_safe)
+{
+	struct edu e;
+	char smmu[256];
+	__u32 dev, ioas, s2, viommu;
+	int fd, expected;
+
+	if (find_edu(0, &e))
+		SKIP(return, "no edu device");
+	ASSERT_EQ(0, set_driver(&e, "iommufd_rs"));
+	fd = open(dev_path(), O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind_dev(fd, &e, &dev));
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas));
+	ASSERT_EQ(0, hwpt_alloc(fd, dev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &s2));
+	expected = smmu_rs_smmu(smmu, sizeof(smmu)) == 0 && coherency_asserted() ? 0 : EOPNOTSUPP;
+	EXPECT_EQ(expected, viommu_alloc(fd, dev, s2, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu));
+	TH_LOG("%s: IOMMU_VIOMMU_ALLOC answered %d", smmu_rs_smmu(smmu, sizeof(smmu)) ?
+	       "in-tree driver" : coherency_asserted() ? "smmu_rs, assume_canwbs" :
+	       "smmu_rs without assume_canwbs", expected);
+	close(fd);
+	set_driver(&e, NULL);
+}
+
 FIXTURE(nested) {
 	int fd;
 	struct edu e;
@@ -129,7 +160,41 @@ static void build_stage1(__u64 *mem)
 	l1[(GIOVA >> 30) & 511] = IPA(L2_PAGE) | S1_TABLE;
 	l2[(GIOVA >> 21) & 511] = IPA(L3_PAGE) | S1_TABLE;
 	l3[(GIOVA >> 12) & 511] = IPA(DATA_PAGE) | S1_PAGE;
+	/* The second tree, which a CD change switches to. */
+	l1 = mem + L1B_PAGE * PAGE / 8;
+	l2 = mem + L2B_PAGE * PAGE / 8;
+	l3 = mem + L3B_PAGE * PAGE / 8;
+	l1[(GIOVA >> 30) & 511] = IPA(L2B_PAGE) | S1_TABLE;
+	l2[(GIOVA >> 21) & 511] = IPA(L3B_PAGE) | S1_TABLE;
+	l3[(GIOVA >> 12) & 511] = IPA(DATA2_PAGE) | S1_PAGE;
 }
+
+/* IOMMU_HWPT_INVALIDATE with @num commands of @len bytes at @cmds;
+ * @num is updated with entry_num. */
+static int invalidate_raw(int fd, __u32 id, __u32 type, const void *cmds, __u32 len,
+			  __u32 *num)
+{
+	struct iommu_hwpt_invalidate c = { .size = sizeof(c), .hwpt_id = id,
+					   .data_uptr = (__u64)(uintptr_t)cmds, .data_type = type,
+					   .entry_len = len, .entry_num = *num };
+	int rc = xioctl(fd, IOMMU_HWPT_INVALIDATE, &c);
+
+	*num = c.entry_num;
+	return rc;
+}
+
+static int invalidate(int fd, __u32 viommu, const struct iommu_viommu_arm_smmuv3_invalidate *cmds,
+		      __u32 *num)
+{
+	return invalidate_raw(fd, viommu, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, cmds,
+			      sizeof(*cmds), num);
+}
+
+/* Guest commands (SMMUv3 §4). */
+#define CMD_CFGI_CD(vsid) { 0x05 | ((__u64)(vsid) << 32), 1 }
+#define CMD_TLBI_NH_ASID(asid) { 0x11 | ((__u64)(asid) << 48), 0 }
+#define CMD_TLBI_NH_VA(asid, va) { 0x12 | ((__u64)(asid) << 48), ((va) & ~0xfffULL) | 1 }
+#define CMD_TLBI_NH_ALL { 0x10, 0 }
 
 static __u8 *page_of(FIXTURE_DATA(nested) *self, int page)
 {
@@ -196,11 +261,11 @@ static void load_edu_buffer(struct __test_metadata *_metadata, FIXTURE_DATA(nest
 {
 	__u32 bypass;
 
-	memset(page_of(self, DATA2_PAGE + 1), byte, 256);
+	memset(page_of(self, EDU_SRC_PAGE), byte, 256);
 	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
 				  STE0_V | STE0_CFG(CFG_BYPASS), 0, &bypass));
 	ASSERT_EQ(0, attach(self->fd, self->dev, bypass, NULL));
-	ASSERT_EQ(0, edu_dma(self->bar, IPA(DATA2_PAGE + 1), EDU_BUF, 256, 0));
+	ASSERT_EQ(0, edu_dma(self->bar, IPA(EDU_SRC_PAGE), EDU_BUF, 256, 0));
 	ASSERT_EQ(0, detach(self->fd, self->dev));
 	ASSERT_EQ(0, destroy(self->fd, bypass));
 }
@@ -465,6 +530,180 @@ TEST_F(nested, stage2_unmap_of_the_tables_stops_the_walk)
 	}
 	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
 	EXPECT_EQ(0x11, page_of(self, DATA2_PAGE)[0]);
+	EXPECT_EQ(0, data[0]);
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+}
+
+TEST_F(nested, invalidate_errnos)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate ok[2] = { { CMD_TLBI_NH_ALL },
+							    { CMD_TLBI_NH_ALL } };
+	__u8 wide[2 * 24] = { 0 };
+	__u32 num, paging, nested;
+
+	/* Upstream's checks, in order: the array's bounds first. */
+	num = 1;
+	EXPECT_EQ(EINVAL, invalidate_raw(self->fd, self->viommu,
+					 IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, NULL, 16, &num));
+	EXPECT_EQ(0, num);
+	num = 1;
+	EXPECT_EQ(EINVAL, invalidate_raw(self->fd, self->viommu,
+					 IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, ok, 0, &num));
+	num = 1;
+	EXPECT_EQ(EINVAL, invalidate_raw(self->fd, self->viommu,
+					 IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, ok, PAGE + 1, &num));
+	num = (1 << 19) + 1;
+	EXPECT_EQ(EINVAL, invalidate(self->fd, self->viommu, ok, &num));
+	EXPECT_EQ(0, num);
+	/* Then the object: missing, paging, nested. */
+	num = 1;
+	EXPECT_EQ(ENOENT, invalidate(self->fd, 0xdead, ok, &num));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &paging));
+	num = 1;
+	EXPECT_EQ(EINVAL, invalidate(self->fd, paging, ok, &num));
+	num = 1;
+	EXPECT_EQ(EINVAL, invalidate(self->fd, self->s2, ok, &num));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu, STE0_V, 0, &nested));
+	num = 1;
+	EXPECT_EQ(EOPNOTSUPP, invalidate(self->fd, nested, ok, &num));
+	/* Then the data type; entry_num 0 probes it. */
+	num = 1;
+	EXPECT_EQ(EINVAL, invalidate_raw(self->fd, self->viommu, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+					 ok, 16, &num));
+	num = 0;
+	EXPECT_EQ(EINVAL, invalidate_raw(self->fd, self->viommu, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+					 NULL, 0, &num));
+	num = 0;
+	EXPECT_EQ(0, invalidate(self->fd, self->viommu, NULL, &num));
+	EXPECT_EQ(0, num);
+	num = 2;
+	EXPECT_EQ(0, invalidate(self->fd, self->viommu, ok, &num));
+	EXPECT_EQ(2, num);
+	/* Entries wider than a command must be zero beyond it; narrower ones
+	 * are zero-extended (copy_struct_from_user). */
+	memcpy(wide, &ok[0], 16);
+	memcpy(wide + 24, &ok[1], 16);
+	num = 2;
+	EXPECT_EQ(0, invalidate_raw(self->fd, self->viommu,
+				    IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, wide, 24, &num));
+	EXPECT_EQ(2, num);
+	wide[24 + 20] = 1;
+	num = 2;
+	EXPECT_EQ(E2BIG, invalidate_raw(self->fd, self->viommu,
+					IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, wide, 24, &num));
+	EXPECT_EQ(1, num);
+	num = 1;
+	EXPECT_EQ(0, invalidate_raw(self->fd, self->viommu,
+				    IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, ok, 8, &num));
+	EXPECT_EQ(1, num);
+	EXPECT_EQ(0, destroy(self->fd, nested));
+	EXPECT_EQ(0, destroy(self->fd, paging));
+}
+
+TEST_F(nested, refused_commands_stop_at_their_index)
+{
+	/* What a guest may not issue: host configuration and stage-2 TLBIs,
+	 * syncs, ATC_INV without ATS, an unknown virtual stream id, SSV on a
+	 * TLBI, a range field without a granule, a RES0 bit of word 1. */
+	static const __u64 refused[][2] = {
+		{ 0x03 | ((__u64)VSID << 32), 1 },	/* CFGI_STE */
+		{ 0x04, 31 },				/* CFGI_ALL */
+		{ 0x2a, 0x1000 },			/* TLBI_S2_IPA */
+		{ 0x28, 0 },				/* TLBI_S12_VMALL */
+		{ 0x46, 0 },				/* CMD_SYNC */
+		{ 0x40 | ((__u64)VSID << 32), 0 },	/* ATC_INV */
+		{ 0x05 | ((__u64)(VSID + 1) << 32), 1 },	/* CFGI_CD, unknown vSID */
+		{ 0x12 | (1ULL << 11), 0x1000 },	/* TLBI_NH_VA with SSV */
+		{ 0x12, 0x1000 | (1ULL << 8) },		/* TTL without TG */
+		{ 0x12, 0x1000 | (1ULL << 2) },		/* a RES0 bit */
+	};
+	struct iommu_viommu_arm_smmuv3_invalidate cmds[3] = {
+		{ CMD_TLBI_NH_ALL }, { CMD_CFGI_CD(VSID) }, { { 0, 0 } } };
+	__u32 vdev, num;
+
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		cmds[2].cmd[0] = refused[i][0];
+		cmds[2].cmd[1] = refused[i][1];
+		num = 3;
+		EXPECT_EQ(EIO, invalidate(self->fd, self->viommu, cmds, &num));
+		EXPECT_EQ(2, num);
+		/* First in the array: nothing is carried out. */
+		num = 1;
+		EXPECT_EQ(EIO, invalidate(self->fd, self->viommu, &cmds[2], &num));
+		EXPECT_EQ(0, num);
+	}
+	EXPECT_EQ(0, destroy(self->fd, vdev));
+}
+
+TEST_F(nested, tlbi_nh_va_makes_dma_follow_the_new_entry)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate va[1] = { { CMD_TLBI_NH_VA(ASID, GIOVA) } };
+	__u64 *l3 = self->mem + L3_PAGE * PAGE / 8;
+	__u8 *data = page_of(self, DATA_PAGE);
+	__u8 *data2 = page_of(self, DATA2_PAGE);
+	__u32 s1, vdev, num = 1;
+	int stale;
+
+	load_edu_buffer(_metadata, self, 0x42);
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	ASSERT_EQ(0x42, data[0]);
+	/* The guest moves G to DATA2 in its stage 1. */
+	l3[(GIOVA >> 12) & 511] = IPA(DATA2_PAGE) | S1_PAGE;
+	memset(data, 0, PAGE);
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	stale = data[0] == 0x42;
+	TH_LOG("before TLBI_NH_VA the DMA went to the %s page", stale ? "old (stale TLB entry)" :
+	       data2[0] == 0x42 ? "new" : "no");
+	memset(data, 0, PAGE);
+	memset(data2, 0, PAGE);
+	ASSERT_EQ(0, invalidate(self->fd, self->viommu, va, &num));
+	EXPECT_EQ(1, num);
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	EXPECT_EQ(0x42, data2[0]);
+	EXPECT_EQ(0, data[0]);
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+}
+
+TEST_F(nested, cfgi_cd_makes_the_smmu_read_the_new_cd)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate tlb[1] = { { CMD_TLBI_NH_ASID(ASID) } };
+	struct iommu_viommu_arm_smmuv3_invalidate cd[1] = { { CMD_CFGI_CD(VSID) } };
+	__u64 *cdw = self->mem + CD_PAGE * PAGE / 8;
+	__u8 *data = page_of(self, DATA_PAGE);
+	__u8 *data2 = page_of(self, DATA2_PAGE);
+	__u32 s1, vdev, num;
+
+	load_edu_buffer(_metadata, self, 0x24);
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	ASSERT_EQ(0x24, data[0]);
+	/* The guest points its CD at the second tree (G -> DATA2) and drops
+	 * its ASID's TLB entries, but does not invalidate the CD. */
+	cdw[1] = IPA(L1B_PAGE);
+	num = 1;
+	ASSERT_EQ(0, invalidate(self->fd, self->viommu, tlb, &num));
+	memset(data, 0, PAGE);
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	TH_LOG("before CFGI_CD the DMA went to the %s page", data[0] == 0x24 ?
+	       "old (cached CD)" : data2[0] == 0x24 ? "new" : "no");
+	memset(data, 0, PAGE);
+	memset(data2, 0, PAGE);
+	/* CFGI_CD names the virtual stream id; the module makes it physical. */
+	num = 1;
+	ASSERT_EQ(0, invalidate(self->fd, self->viommu, cd, &num));
+	EXPECT_EQ(1, num);
+	num = 1;
+	ASSERT_EQ(0, invalidate(self->fd, self->viommu, tlb, &num));
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	EXPECT_EQ(0x24, data2[0]);
 	EXPECT_EQ(0, data[0]);
 	EXPECT_EQ(0, detach(self->fd, self->dev));
 }

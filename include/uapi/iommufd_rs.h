@@ -32,6 +32,7 @@ enum {
 	IOMMUFD_CMD_OPTION = 0x87,
 	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
 	IOMMUFD_CMD_GET_HW_INFO = 0x8a,
+	IOMMUFD_CMD_HWPT_INVALIDATE = 0x8d,
 	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
 	IOMMUFD_CMD_VIOMMU_ALLOC = 0x90,
 	IOMMUFD_CMD_VDEVICE_ALLOC = 0x91,
@@ -463,6 +464,65 @@ struct iommu_hw_info {
 	__aligned_u64 out_capabilities;
 };
 #define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
+
+/**
+ * enum iommu_hwpt_invalidate_data_type - invalidation data types
+ * @IOMMU_HWPT_INVALIDATE_DATA_VTD_S1: not supported
+ * @IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3: SMMUv3 commands on a vIOMMU
+ */
+enum iommu_hwpt_invalidate_data_type {
+	IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 = 0,
+	IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 = 1,
+};
+
+/**
+ * struct iommu_viommu_arm_smmuv3_invalidate - one guest SMMUv3 command
+ * @cmd: its two words, little-endian
+ *
+ * As upstream: TLBI_NSNH_ALL (made TLBI_NH_ALL of the vIOMMU's VMID),
+ * TLBI_NH_ALL, TLBI_NH_ASID, TLBI_NH_VA, TLBI_NH_VAA (VMID forced to the
+ * vIOMMU's; range fields only where the SMMU has range invalidation, and
+ * never the encodings the architecture reserves), CFGI_CD, CFGI_CD_ALL
+ * (the virtual stream id replaced by the physical one), ATC_INV only on an
+ * SMMU with ATS. Any other opcode, any field the opcode does not take, and
+ * an unknown virtual stream id are -EIO.
+ */
+struct iommu_viommu_arm_smmuv3_invalidate {
+	__aligned_le64 cmd[2];
+};
+
+/**
+ * struct iommu_hwpt_invalidate - ioctl(IOMMU_HWPT_INVALIDATE)
+ * @size: sizeof(struct iommu_hwpt_invalidate)
+ * @hwpt_id: a vIOMMU (a nested HWPT is -EOPNOTSUPP, any other object
+ *           -EINVAL)
+ * @data_uptr: the array of entries
+ * @data_type: IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 (else -EINVAL)
+ * @entry_len: the size of one entry (1 to 4096: a shorter one is
+ *             zero-extended, a longer one must be zero beyond the command,
+ *             else -E2BIG)
+ * @entry_num: in, the number of entries (at most 1 << 19); out, how many
+ *             were carried out
+ * @__reserved: must be 0
+ *
+ * Entries are carried out in order, in synced batches. The first one that
+ * is refused (-EIO) or cannot be read (-EFAULT, -E2BIG) ends the call: the
+ * ones before it were issued and completed, and @entry_num says how many.
+ * @entry_num 0 only checks the data type. (Upstream's arm-smmu-v3 answers
+ * -EINVAL to @entry_num 0, and counts without issuing the commands it
+ * batched before a refused one; this module does what the UAPI
+ * documentation says.)
+ */
+struct iommu_hwpt_invalidate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_type;
+	__u32 entry_len;
+	__u32 entry_num;
+	__u32 __reserved;
+};
+#define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
 
 /**
  * enum iommu_viommu_type - vIOMMU types
