@@ -40,13 +40,14 @@ use kernel::sync::{
 /// non-cacheable, and a device may then read stale host data behind dirty
 /// CPU cache lines: upstream refuses nesting unless the SMMU has S2FWB or
 /// the firmware declares the root complex CANWBS, and so does this driver,
-/// until the administrator asserts coherency. With S2FWB the refusal is
-/// kept too: this driver's stage-2 tables do not use the FWB encoding yet.
+/// until the administrator asserts coherency. With S2FWB, nest parents'
+/// tables force write-back (their leaves' MemAttr and STE.S2FWB); No-Snoop
+/// is not affected by that, as upstream notes too.
 pub(crate) fn nesting_refusal(smmu: &Smmu, coherent: bool) -> Option<&'static CStr> {
     if !smmu.features.nesting {
         Some(c"stage-1 translation (SMMU_IDR0.S1P)")
-    } else if !coherent {
-        Some(c"a way to keep a guest's stage 1 from bypassing the caches: no SMMU_IDR3.FWB support and no CANWBS platform (smmu_rs.assume_canwbs=1 asserts a fully coherent one)")
+    } else if !smmu.features.s2fwb && !coherent {
+        Some(c"a way to keep a guest's stage 1 from bypassing the caches: the SMMU has no S2FWB (SMMU_IDR3.FWB) and the platform is not known to be coherent (smmu_rs.assume_canwbs=1 asserts that it is)")
     } else {
         None
     }

@@ -123,6 +123,9 @@ impl S2Domain {
             ias: f.ias,
             oas: f.oas,
             live_resize: f.bbml2,
+            // A nest parent on an SMMU that can force write-back does, so
+            // that a guest's stage 1 cannot make accesses non-cacheable.
+            fwb: nest_parent && f.s2fwb,
         };
         let Some(table) = PageTable::new(mem, config) else {
             smmu.vmids.lock().free(vmid);
@@ -132,7 +135,7 @@ impl S2Domain {
             vmid,
             vtcr: vtcr(f.ias, f.oas, table.start_level()),
             ttb: table.root(),
-            fwb: false,
+            fwb: config.fwb,
         };
         Arc::pin_init(
             pin_init!(Self {

@@ -36,6 +36,10 @@ const MEMATTR_SHIFT: u32 = 2;
 const MEMATTR_MASK: u64 = 0xf << MEMATTR_SHIFT;
 /// Normal memory, outer and inner write-back cacheable.
 const MEMATTR_NORMAL_WB: u64 = 0xf;
+/// With S2FWB (STE.S2FWB = 1): normal write-back whatever stage 1 says
+/// (upstream's ARM_LPAE_PTE_MEMATTR_FWB_WB), so a guest's stage-1
+/// attributes cannot make the device bypass the caches.
+const MEMATTR_FWB_WB: u64 = 0x6;
 /// Normal memory, outer and inner non-cacheable.
 const MEMATTR_NORMAL_NC: u64 = 0x5;
 /// Device-nGnRE: doorbells and other MMIO.
@@ -86,12 +90,17 @@ impl Prot {
         }
     }
 
-    /// The leaf attribute bits for this protection.
-    fn attrs(self) -> u64 {
+    /// The leaf attribute bits for this protection; `fwb`: the table is
+    /// used with STE.S2FWB.
+    fn attrs(self, fwb: bool) -> u64 {
         let memattr = if self.mmio {
             MEMATTR_DEVICE_NGNRE
         } else if self.cache {
-            MEMATTR_NORMAL_WB
+            if fwb {
+                MEMATTR_FWB_WB
+            } else {
+                MEMATTR_NORMAL_WB
+            }
         } else {
             MEMATTR_NORMAL_NC
         };
@@ -110,7 +119,7 @@ impl Prot {
         Self {
             read: bits & S2AP_READ != 0,
             write: bits & S2AP_WRITE != 0,
-            cache: memattr == MEMATTR_NORMAL_WB,
+            cache: memattr == MEMATTR_NORMAL_WB || memattr == MEMATTR_FWB_WB,
             mmio: memattr == MEMATTR_DEVICE_NGNRE,
         }
     }
@@ -155,12 +164,18 @@ impl Entry {
     /// size (leaves) or to 4 KiB (tables); a leaf at level 0 is not encodable
     /// and the caller never asks for one.
     pub fn encode(self, level: u32) -> u64 {
+        self.encode_for(level, false)
+    }
+
+    /// As [`Self::encode`], for a table used with STE.S2FWB (`fwb`): a
+    /// cacheable leaf forces write-back.
+    pub fn encode_for(self, level: u32, fwb: bool) -> u64 {
         match self {
             Self::Invalid => 0,
             Self::Table(pa) => (pa & OA_MASK) | TABLE_OR_PAGE | VALID,
             Self::Leaf { pa, prot } => {
                 let kind = if level == 3 { TABLE_OR_PAGE } else { 0 };
-                (pa & OA_MASK) | (prot.attrs() & LEAF_ATTRS) | kind | VALID
+                (pa & OA_MASK) | (prot.attrs(fwb) & LEAF_ATTRS) | kind | VALID
             }
         }
     }

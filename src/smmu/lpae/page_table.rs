@@ -90,6 +90,9 @@ pub struct Config {
     /// The SMMU may change a live entry between block and table without
     /// break-before-make (SMMU_IDR3.BBML == 2).
     pub live_resize: bool,
+    /// The table is used with STE.S2FWB: cacheable leaves force write-back
+    /// (a nest parent on an SMMU with SMMU_IDR3.FWB).
+    pub fwb: bool,
 }
 
 /// A stage-2 page table with a 4 KiB granule.
@@ -220,7 +223,8 @@ impl<M: TableMemory> PageTable<M> {
                 Entry::Leaf { .. } => return Err(MapError::Exists),
                 Entry::Invalid if whole && level_has_leaves(level) && cur_pa % esize == 0 => {
                     let leaf = Entry::Leaf { pa: cur_pa, prot };
-                    self.mem.write(table, idx, leaf.encode(level));
+                    self.mem
+                        .write(table, idx, leaf.encode_for(level, self.config.fwb));
                     *done += esize;
                 }
                 Entry::Invalid => {
@@ -277,7 +281,8 @@ impl<M: TableMemory> PageTable<M> {
         let block = Entry::Leaf { pa: first_pa, prot };
         // Same translations, larger leaf: allowed live under BBML2, which
         // is the only mode that calls this.
-        self.mem.write(table, idx, block.encode(level));
+        self.mem
+            .write(table, idx, block.encode_for(level, self.config.fwb));
         self.mem.retire_table(child);
         self.mem.invalidate(ebase, esize);
         self.mem.free_retired();
@@ -338,7 +343,8 @@ impl<M: TableMemory> PageTable<M> {
                             pa: pa + i as u64 * csize,
                             prot,
                         };
-                        self.mem.write(child, i, leaf.encode(level + 1));
+                        self.mem
+                            .write(child, i, leaf.encode_for(level + 1, self.config.fwb));
                     }
                     let (n, stop) = self.unmap_level(child, level + 1, cur, chunk_end - cur, false);
                     if n == 0 {

@@ -55,6 +55,40 @@ fn leaf_and_table_bits() {
 }
 
 #[test]
+fn fwb_leaves_force_write_back() {
+    let leaf = |prot| Entry::Leaf {
+        pa: 0x1234_5000,
+        prot,
+    };
+    let memattr = |raw: u64| (raw >> 2) & 0xf;
+    // With S2FWB a cacheable leaf is MemAttr 0b0110 (force write-back),
+    // where without it is 0b1111 (stage 1 may override).
+    let fwb = leaf(RW_CACHE).encode_for(3, true);
+    assert_eq!(memattr(fwb), 0x6);
+    assert_eq!(memattr(leaf(RW_CACHE).encode_for(3, false)), 0xf);
+    assert_eq!(
+        fwb & !0x3c,
+        leaf(RW_CACHE).encode(3) & !0x3c,
+        "nothing else changes"
+    );
+    // It still reads as cacheable, so blocks merge across it.
+    assert_eq!(Entry::decode(fwb, 3), leaf(RW_CACHE));
+    // Device and non-cacheable encodings are the same either way.
+    let db = Prot {
+        write: true,
+        mmio: true,
+        ..Prot::default()
+    };
+    let nc = Prot {
+        cache: false,
+        ..RW_CACHE
+    };
+    for p in [db, nc] {
+        assert_eq!(leaf(p).encode_for(3, true), leaf(p).encode(3));
+    }
+}
+
+#[test]
 fn root_level_by_input_size() {
     for (ias, level) in [
         (48, 0),
@@ -79,6 +113,7 @@ fn rejects_bad_ranges_and_overlaps() {
         ias: 40,
         oas: 44,
         live_resize: true,
+        fwb: false,
     };
     let mut pt = PageTable::new(FakeMemory::new(), config).unwrap();
     use lpae::MapError::*;
@@ -118,6 +153,7 @@ fn one_table_page_per_level_walked() {
         ias: 48,
         oas: 48,
         live_resize: false,
+        fwb: false,
     };
     let mut pt = PageTable::new(FakeMemory::new(), config).unwrap();
     pt.map(0x1000, 0x1000, 0x5000, RW_CACHE).unwrap();

@@ -177,6 +177,8 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
         ias,
         oas: 48,
         live_resize,
+        // Both encodings across the two runs: merging must see through FWB.
+        fwb: live_resize,
     };
     let mut pt = PageTable::new(FakeMemory::new(), config).expect("root");
     let mut model = Model::default();
