@@ -13,6 +13,8 @@
  * assume_canwbs (QEMU has neither S2FWB nor CANWBS), nesting is refused with
  * -EOPNOTSUPP too, and the rest skips.
  */
+#include <sys/eventfd.h>
+
 #include "kselftest_harness.h"
 #include "edu_util.h"
 
@@ -29,6 +31,15 @@
 #define L1B_PAGE 7	/* a second table tree: G -> DATA2 */
 #define L2B_PAGE 8
 #define L3B_PAGE 9
+#define L3_MSI_PAGE 10	/* the window W, 1:1 */
+#define L3_GMSI_PAGE 11	/* gIOVA GMSI -> W */
+#define L3_MOVED_PAGE 12	/* the moved window, 1:1 */
+
+/* The SW_MSI window: the driver's (smmu_rs: MSI_IOVA_BASE), a moved one,
+ * and the gIOVA at which the translated flow's stage 1 maps the window. */
+#define MSI_WINDOW 0x8000000ULL
+#define MOVED_WINDOW 0x10000000ULL
+#define GMSI 0x5000000ULL
 #define IPA(page) (IPA_BASE + (page) * PAGE)
 
 /* The guest's I/O virtual addresses (39-bit stage-1 input, start level 1). */
@@ -167,6 +178,15 @@ static void build_stage1(__u64 *mem)
 	l1[(GIOVA >> 30) & 511] = IPA(L2B_PAGE) | S1_TABLE;
 	l2[(GIOVA >> 21) & 511] = IPA(L3B_PAGE) | S1_TABLE;
 	l3[(GIOVA >> 12) & 511] = IPA(DATA2_PAGE) | S1_PAGE;
+	/* The doorbell windows, in the first tree: W 1:1, GMSI -> W, and the
+	 * moved window 1:1. */
+	l2 = mem + L2_PAGE * PAGE / 8;
+	l2[(MSI_WINDOW >> 21) & 511] = IPA(L3_MSI_PAGE) | S1_TABLE;
+	mem[L3_MSI_PAGE * PAGE / 8] = MSI_WINDOW | S1_PAGE;
+	l2[(GMSI >> 21) & 511] = IPA(L3_GMSI_PAGE) | S1_TABLE;
+	mem[L3_GMSI_PAGE * PAGE / 8] = MSI_WINDOW | S1_PAGE;
+	l2[(MOVED_WINDOW >> 21) & 511] = IPA(L3_MOVED_PAGE) | S1_TABLE;
+	mem[L3_MOVED_PAGE * PAGE / 8] = MOVED_WINDOW | S1_PAGE;
 }
 
 /* IOMMU_HWPT_INVALIDATE with @num commands of @len bytes at @cmds;
@@ -706,6 +726,149 @@ TEST_F(nested, cfgi_cd_makes_the_smmu_read_the_new_cd)
 	EXPECT_EQ(0x24, data2[0]);
 	EXPECT_EQ(0, data[0]);
 	EXPECT_EQ(0, detach(self->fd, self->dev));
+}
+
+/* The address edu's MSI capability holds. */
+static __u64 programmed(FIXTURE_DATA(nested) *self)
+{
+	return msi_address(&self->e);
+}
+
+/* Attaches a stage-1 nested HWPT (with a vDEVICE) and gives edu one vector
+ * signalling @efd; returns the HWPT. */
+static __u32 attach_s1_with_msi(struct __test_metadata *_metadata, FIXTURE_DATA(nested) *self,
+				int efd)
+{
+	__u32 s1, vdev;
+
+	if (vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev) != 0 && errno != EEXIST)
+		ASSERT_TRUE(0);
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &efd));
+	return s1;
+}
+
+TEST_F(nested, msi_identity_flow)
+{
+	int efd = eventfd(0, EFD_NONBLOCK);
+	__u64 addr, db, leaf;
+
+	ASSERT_LE(0, efd);
+	attach_s1_with_msi(_metadata, self, efd);
+	/* gIOVA = gDB = the window: the guest maps it 1:1 (QEMU 11's RMR). */
+	addr = programmed(self);
+	TH_LOG("identity: edu MSI address 0x%llx", (unsigned long long)addr);
+	EXPECT_EQ(MSI_WINDOW, addr & ~0xfffULL);
+	/* Stage 2 holds the ITS doorbell page at the window. */
+	ASSERT_EQ(0, translate_leaf(self->fd, self->s2, MSI_WINDOW, &db, &leaf));
+	TH_LOG("gIOVA 0x%llx -> gDB 0x%llx -> hDB 0x%llx", (unsigned long long)addr,
+	       (unsigned long long)(addr), (unsigned long long)(db | (addr & 0xfff)));
+	EXPECT_EQ(PAGE, leaf);
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	/* The guest removes its mapping of the doorbell: no more interrupts. */
+	struct iommu_viommu_arm_smmuv3_invalidate va[1] = { { CMD_TLBI_NH_VA(ASID, MSI_WINDOW) } };
+	__u32 num = 1;
+
+	self->mem[L3_MSI_PAGE * PAGE / 8] = 0;
+	ASSERT_EQ(0, invalidate(self->fd, self->viommu, va, &num));
+	raise_irq(self->bar);
+	EXPECT_EQ(0, events(efd, 300));
+	/* Mapped again, delivered again. */
+	self->mem[L3_MSI_PAGE * PAGE / 8] = MSI_WINDOW | S1_PAGE;
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	close(efd);
+}
+
+TEST_F(nested, msi_identity_flow_with_a_moved_window)
+{
+	__u64 start = MOVED_WINDOW, mib = 1, addr, db;
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, option(self->fd, IOMMU_OPTION_SW_MSI_START, IOMMU_OPTION_OP_SET, self->dev,
+			    &start));
+	ASSERT_EQ(0, option(self->fd, IOMMU_OPTION_SW_MSI_SIZE, IOMMU_OPTION_OP_SET, self->dev,
+			    &mib));
+	attach_s1_with_msi(_metadata, self, efd);
+	addr = programmed(self);
+	TH_LOG("moved window: edu MSI address 0x%llx", (unsigned long long)addr);
+	EXPECT_EQ(MOVED_WINDOW, addr & ~0xfffULL);
+	EXPECT_EQ(0, translate(self->fd, self->s2, MOVED_WINDOW, &db));
+	EXPECT_EQ(ENOENT, translate(self->fd, self->s2, MSI_WINDOW, &db));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	close(efd);
+}
+
+TEST_F(nested, msi_translated_flow)
+{
+	__u64 g = GMSI, got = 0, addr, db, itself;
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	/* 1 MiB aligned, and only while detached. */
+	__u64 bad = GMSI + PAGE;
+
+	EXPECT_EQ(EINVAL, option(self->fd, IOMMU_OPTION_NESTED_MSI_IOVA, IOMMU_OPTION_OP_SET,
+				 self->dev, &bad));
+	ASSERT_EQ(0, option(self->fd, IOMMU_OPTION_NESTED_MSI_IOVA, IOMMU_OPTION_OP_SET,
+			    self->dev, &g));
+	ASSERT_EQ(0, option(self->fd, IOMMU_OPTION_NESTED_MSI_IOVA, IOMMU_OPTION_OP_GET,
+			    self->dev, &got));
+	EXPECT_EQ(GMSI, got);
+	attach_s1_with_msi(_metadata, self, efd);
+	EXPECT_EQ(EBUSY, option(self->fd, IOMMU_OPTION_NESTED_MSI_IOVA, IOMMU_OPTION_OP_SET,
+				self->dev, &g));
+	/* gIOVA != gDB: the device emits the gIOVA, the guest's stage 1 takes
+	 * it to the window (gDB), stage 2 to the ITS (hDB). */
+	addr = programmed(self);
+	ASSERT_EQ(0, translate(self->fd, self->s2, MSI_WINDOW, &db));
+	TH_LOG("translated: gIOVA 0x%llx -> gDB 0x%llx -> hDB 0x%llx", (unsigned long long)addr,
+	       (unsigned long long)(MSI_WINDOW | (addr & 0xfff)),
+	       (unsigned long long)(db | (addr & 0xfff)));
+	EXPECT_EQ(GMSI, addr & ~0xfffULL);
+	/* Nothing sits at the gIOVA in stage 2: it is stage-1 input only. */
+	EXPECT_EQ(ENOENT, translate(self->fd, self->s2, GMSI, &itself));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	close(efd);
+}
+
+TEST_F(nested, msi_survives_replace)
+{
+	int efd = eventfd(0, EFD_NONBLOCK);
+	__u32 s1a, s1b;
+
+	ASSERT_LE(0, efd);
+	s1a = attach_s1_with_msi(_metadata, self, efd);
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	/* QEMU's pattern: a new nested HWPT, attach, free the old one. */
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1b));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1b, NULL));
+	ASSERT_EQ(0, destroy(self->fd, s1a));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	/* Nested -> paging (the parent) -> nested. */
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->s2, NULL));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1b, NULL));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(efd, 1000));
+	EXPECT_EQ(MSI_WINDOW, programmed(self) & ~0xfffULL);
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	close(efd);
 }
 
 TEST_F(nested, close_frees_everything)

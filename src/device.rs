@@ -109,6 +109,9 @@ struct DeviceState {
     sw_msi_start: Option<u64>,
     /// The user's SW_MSI window, once SW_MSI_SIZE completed it.
     window: Option<Window>,
+    /// IOMMU_OPTION_NESTED_MSI_IOVA: where the guest's stage 1 maps the
+    /// window, when not 1:1.
+    nested_msi_iova: Option<u64>,
     /// MSI vectors (IOMMU_DEVICE_SET_IRQS), only while attached.
     irqs: Option<Irqs>,
 }
@@ -309,7 +312,7 @@ impl DeviceObject {
                 .iter()
                 .try_for_each(|r| s.space.reserve(r.start, r.last, self.tag()).map_err(kerr));
             let placed = reserved.and_then(|()| match in_force {
-                Some(w) => hwpt.use_msi_window(&mut s, w.start),
+                Some(w) => hwpt.use_msi_window(&mut s, w, st.nested_msi_iova),
                 None => Ok(()),
             });
             if let Err(e) = placed {
@@ -324,10 +327,16 @@ impl DeviceObject {
             hwpt.count_device(&mut s, false);
             return Err(e);
         }
+        // Doorbells are programmed where the device emits them: for a
+        // nested HWPT, the gIOVA slots its cookie hands out.
+        let msi_window = in_force.map(|w| Window {
+            start: hwpt.msi_iova(w, st.nested_msi_iova),
+            size: w.size,
+        });
         st.attachment = Some(Attachment {
             hwpt: hwpt.clone(),
             _vdevice: vdevice,
-            msi_window: in_force,
+            msi_window,
         });
         self.header.get();
         Ok(())
@@ -373,9 +382,10 @@ impl DeviceObject {
 }
 
 impl DeviceObject {
-    /// IOMMU_OPTION_SW_MSI_START / _SIZE on this device: only while
-    /// detached (`-EBUSY`); START is a 1 MiB-aligned address, SIZE in MiB
-    /// completes the window from START (0: back to the driver's window).
+    /// IOMMU_OPTION_SW_MSI_START / _SIZE / NESTED_MSI_IOVA on this device:
+    /// only while detached (`-EBUSY`); START is a 1 MiB-aligned address,
+    /// SIZE in MiB completes the window from START (0: back to the driver's
+    /// window); NESTED_MSI_IOVA is a 1 MiB-aligned gIOVA (0: the identity).
     pub(crate) fn sw_msi_option(&self, option: u32, set: bool, val: &mut u64) -> Result {
         let mut st = self.state.lock();
         if st.attachment.is_some() {
@@ -384,6 +394,11 @@ impl DeviceObject {
         match (option, set) {
             (uapi::OPTION_SW_MSI_START, false) => *val = st.sw_msi_start.unwrap_or(0),
             (uapi::OPTION_SW_MSI_SIZE, false) => *val = st.window.map_or(0, |w| w.size >> 20),
+            (uapi::OPTION_NESTED_MSI_IOVA, false) => *val = st.nested_msi_iova.unwrap_or(0),
+            (uapi::OPTION_NESTED_MSI_IOVA, true) => {
+                sw_msi::check_start(*val).map_err(kerr)?;
+                st.nested_msi_iova = (*val != 0).then_some(*val);
+            }
             (uapi::OPTION_SW_MSI_START, true) => {
                 sw_msi::check_start(*val).map_err(kerr)?;
                 st.sw_msi_start = Some(*val);

@@ -78,6 +78,7 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_domain_msi_cookie(dom: *mut RawDomain, base: u64) -> c_int;
     fn iommufd_rs_nest_parent_geometry(d: *mut RawPci, geo: *mut Geometry) -> c_int;
+    fn iommufd_rs_domain_nested_msi(dom: *mut RawDomain, giova: u64, ipa: u64, size: u64) -> c_int;
     fn iommufd_rs_domain_alloc_nested(
         v: *mut RawViommu,
         d: *mut RawPci,
@@ -228,6 +229,14 @@ impl Domain {
     pub(crate) fn unmap(&self, iova: u64, length: u64) {
         // SAFETY: the domain is live; unmapping an unmapped range is a no-op.
         unsafe { iommufd_rs_domain_unmap(self.raw.as_ptr(), iova, length) }
+    }
+
+    /// For a nested domain: the MSI cookie at `giova` maps each doorbell
+    /// into the parent's stage 2 at the same slot of `[ipa, ipa + size)`
+    /// (the driver's provider; before [`Self::set_msi_cookie`]).
+    pub(crate) fn set_nested_msi_window(&self, giova: u64, ipa: u64, size: u64) -> Result {
+        // SAFETY: the domain is live; the driver checks it is a nested one.
+        to_result(unsafe { iommufd_rs_domain_nested_msi(self.raw.as_ptr(), giova, ipa, size) })
     }
 
     /// Places MSI doorbells at `base` (before devices use MSI).

@@ -225,7 +225,7 @@ impl IommufdFile {
                 let ioas = self.get::<IoasObject>(cmd.object_id)?;
                 ioas.huge_pages_option(set()?, &mut cmd.val64)?;
             }
-            uapi::OPTION_SW_MSI_START | uapi::OPTION_SW_MSI_SIZE => {
+            uapi::OPTION_SW_MSI_START | uapi::OPTION_SW_MSI_SIZE | uapi::OPTION_NESTED_MSI_IOVA => {
                 let dev = self.get::<DeviceObject>(cmd.object_id)?;
                 dev.sw_msi_option(cmd.option_id, set()?, &mut cmd.val64)?;
             }

@@ -12,6 +12,7 @@ use crate::{
         IoasObject,
         IoasState, //
     },
+    iova_space::sw_msi::Window,
     object::{
         file_object,
         Dep,
@@ -167,13 +168,37 @@ impl Hwpt {
         *self.devices.access_mut(st) != 0
     }
 
-    /// Places the domain's MSI doorbells at `base`, once; a later device
-    /// must use the same window (`-EINVAL`): one cookie per domain. Called
-    /// with the IOAS lock held, which `st` proves.
-    pub(crate) fn use_msi_window(&self, st: &mut IoasState, base: u64) -> Result {
+    /// Where a device's doorbells are placed in this HWPT's domain for the
+    /// SW_MSI window `w`: at the window for a paging HWPT; for a nested
+    /// one at the gIOVA the guest's stage 1 maps the window at (`giova`,
+    /// the device's IOMMU_OPTION_NESTED_MSI_IOVA), by default the window
+    /// itself (the identity).
+    pub(crate) fn msi_iova(&self, w: Window, giova: Option<u64>) -> u64 {
+        match giova {
+            Some(g) if self.is_nested() => g,
+            _ => w.start,
+        }
+    }
+
+    /// Places the domain's MSI doorbells for the SW_MSI window `w`, once; a
+    /// later device must place them the same way (`-EINVAL`): one cookie
+    /// per domain. A nested domain's cookie sits at the gIOVA slots
+    /// ([`Self::msi_iova`]), and the driver maps each doorbell into the
+    /// parent's stage 2 at the same slot of the window. Called with the
+    /// IOAS lock held, which `st` proves.
+    pub(crate) fn use_msi_window(
+        &self,
+        st: &mut IoasState,
+        w: Window,
+        giova: Option<u64>,
+    ) -> Result {
+        let base = self.msi_iova(w, giova);
         let placed = self.msi_base.access_mut(st);
         match *placed {
             None => {
+                if self.is_nested() {
+                    self.domain.set_nested_msi_window(base, w.start, w.size)?;
+                }
                 self.domain.set_msi_cookie(base)?;
                 *placed = Some(base);
                 Ok(())

@@ -81,6 +81,11 @@ struct iommufd_rs_geometry {
  *                    (struct iommu_viommu_arm_smmuv3_invalidate, in host
  *                    byte order) in order; @done is how many were. 0, or
  *                    -EIO for the command at @done, which was refused
+ * @nested_msi_window: places a nested domain's MSI doorbells before its
+ *                     MSI cookie is made at @giova: the cookie's slot k
+ *                     (a doorbell at @giova + k * PAGE_SIZE in the guest's
+ *                     stage-1 input) is mapped at @ipa + k * PAGE_SIZE of
+ *                     the parent's stage 2, inside [@ipa, @ipa + @size)
  * @node: on the registry's list (the registry's own)
  */
 struct iommufd_rs_provider {
@@ -97,6 +102,7 @@ struct iommufd_rs_provider {
 	struct iommu_domain *(*domain_alloc_nested)(void *viommu, struct device *dev, u32 flags,
 						   const struct iommu_user_data *user_data);
 	int (*cache_invalidate)(void *viommu, const u64 *cmds, u32 n, u32 *done);
+	int (*nested_msi_window)(struct iommu_domain *domain, u64 giova, u64 ipa, u64 size);
 	struct list_head node;
 };
 

@@ -315,6 +315,9 @@ pub(crate) const OPTION_HUGE_PAGES: u32 = bindings::iommufd_option_IOMMU_OPTION_
 pub(crate) const OPTION_SW_MSI_START: u32 = 2;
 /// `IOMMU_OPTION_SW_MSI_SIZE` (extension).
 pub(crate) const OPTION_SW_MSI_SIZE: u32 = 3;
+/// `IOMMU_OPTION_NESTED_MSI_IOVA` (extension): where a nested device's
+/// guest stage 1 maps the SW_MSI window.
+pub(crate) const OPTION_NESTED_MSI_IOVA: u32 = 0x80;
 /// `IOMMU_OPTION_OP_SET`.
 pub(crate) const OPTION_OP_SET: u16 = bindings::iommufd_option_ops_IOMMU_OPTION_OP_SET as u16;
 /// `IOMMU_OPTION_OP_GET`.

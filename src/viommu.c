@@ -193,3 +193,25 @@ int iommufd_rs_viommu_invalidate(struct iommufd_rs_viommu *v, const u64 *cmds, u
 {
 	return v->p->cache_invalidate(v->drv, cmds, n, done);
 }
+
+/**
+ * iommufd_rs_domain_nested_msi() - place a nested domain's MSI doorbells
+ * @dom: a nested domain from iommufd_rs_domain_alloc_nested()
+ * @giova: where its MSI cookie will be: the gIOVA of the first doorbell slot
+ * @ipa: the SW_MSI window's start in the parent's stage 2
+ * @size: the window's size
+ *
+ * Return: 0, or the driver's error (-EINVAL for a placement the domain
+ * cannot take).
+ */
+int iommufd_rs_domain_nested_msi(struct iommu_domain *dom, u64 giova, u64 ipa, u64 size)
+{
+	const struct iommufd_rs_provider *p = iommufd_rs_provider_get(dom->owner);
+	int rc;
+
+	if (!p)
+		return -EINVAL;
+	rc = p->nested_msi_window(dom, giova, ipa, size);
+	iommufd_rs_provider_put(p);
+	return rc;
+}

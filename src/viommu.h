@@ -22,6 +22,7 @@ struct iommu_domain *iommufd_rs_domain_alloc_nested(struct iommufd_rs_viommu *v,
 						    struct iommufd_rs_pci *d, u32 flags,
 						    u32 data_type, u64 uptr, u32 len, int *err);
 
+int iommufd_rs_domain_nested_msi(struct iommu_domain *dom, u64 giova, u64 ipa, u64 size);
 int iommufd_rs_viommu_invalidate(struct iommufd_rs_viommu *v, const u64 *cmds, u32 n,
 				 u32 *done);
 

@@ -247,12 +247,20 @@ struct iommu_ioas_unmap {
  *    1 MiB aligned (extension: upstream RFC "Part-2" numbers).
  * @IOMMU_OPTION_SW_MSI_SIZE: per bound device: window size in MiB; 0 restores
  *    the driver's default.
+ * @IOMMU_OPTION_NESTED_MSI_IOVA: per bound device (extension of this
+ *    project): the gIOVA at which the guest's stage 1 maps the SW_MSI
+ *    window, 1 MiB aligned, for a device attached to a nested HWPT. Its
+ *    MSIs are programmed at that gIOVA's slots, and stage 2 holds the
+ *    doorbells at the window's. 0 (the default) is the identity: the guest
+ *    maps the window 1:1 (gIOVA = IPA, as with IORT RMRs). Only while the
+ *    device is detached (-EBUSY).
  */
 enum iommufd_option {
 	IOMMU_OPTION_RLIMIT_MODE = 0,
 	IOMMU_OPTION_HUGE_PAGES = 1,
 	IOMMU_OPTION_SW_MSI_START = 2,
 	IOMMU_OPTION_SW_MSI_SIZE = 3,
+	IOMMU_OPTION_NESTED_MSI_IOVA = 0x80,
 };
 
 /**

@@ -17,6 +17,7 @@ use crate::ffi::{
 use crate::lpae::PAGE_SIZES;
 use crate::master::Master;
 use crate::nested::{
+    MsiWindow,
     NestedDomain,
     Viommu, //
 };
@@ -609,4 +610,41 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_invalidate(
     // SAFETY: writable (caller); `count <= n`, a u32.
     unsafe { done.write(count as u32) };
     errno(r)
+}
+
+/// Places nested domain `n`'s MSI doorbells (see
+/// [`crate::nested::MsiWindow`]); 0 or `-EINVAL`.
+///
+/// # Safety
+///
+/// `n` as for `nested()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_nested_msi_window(
+    n: *mut c_void,
+    giova: u64,
+    ipa: u64,
+    size: u64,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let n = unsafe { nested(n) };
+    errno(n.set_msi_window(MsiWindow { giova, ipa, size }))
+}
+
+/// Maps a doorbell the MSI cookie of nested domain `n` placed at `iova`
+/// into its parent's stage 2; 0 or an errno.
+///
+/// # Safety
+///
+/// `n` as for `nested()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_nested_map(
+    n: *mut c_void,
+    iova: u64,
+    pa: u64,
+    size: u64,
+    prot: c_int,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let n = unsafe { nested(n) };
+    errno(n.map_doorbell(iova, pa, size, prot as u32))
 }

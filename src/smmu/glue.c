@@ -365,15 +365,27 @@ static int smmu_rs_nested_attach(struct iommu_domain *domain, struct device *dev
 }
 
 /*
- * A nested domain translates through the guest's stage 1: the host maps
- * nothing into it, and the IOAS never does.
+ * A nested domain translates through the guest's stage 1, and the IOAS
+ * never maps into it. What does map into it is its MSI cookie (dma-iommu,
+ * for a device's MSI vectors): each doorbell at a gIOVA slot, which Rust
+ * maps into the parent's stage 2 at the same slot of the SW_MSI window.
+ * Nothing but device memory inside that window is accepted.
  */
 static int smmu_rs_nested_map_pages(struct iommu_domain *domain, unsigned long iova,
 				    phys_addr_t paddr, size_t pgsize, size_t pgcount,
 				    int prot, gfp_t gfp, size_t *mapped)
 {
-	return -EINVAL;
+	u64 size = (u64)pgsize * pgcount;
+	int ret;
+
+	if (WARN_ON_ONCE(!gfpflags_allow_blocking(gfp)))
+		return -EINVAL;
+	ret = smmu_rs_rs_nested_map(to_smmu_rs_nested(domain)->rust, iova, paddr, size, prot);
+	if (!ret)
+		*mapped = size;
+	return ret;
 }
+
 
 static size_t smmu_rs_nested_unmap_pages(struct iommu_domain *domain, unsigned long iova,
 					 size_t pgsize, size_t pgcount,
@@ -397,6 +409,24 @@ static const struct iommu_domain_ops smmu_rs_nested_ops = {
 	.unmap_pages = smmu_rs_nested_unmap_pages,
 	.free = smmu_rs_nested_free,
 };
+
+/**
+ * smmu_rs_nested_msi_window() - where a nested domain's doorbells go
+ * @domain: a nested domain of ours
+ * @giova: the stage-1 input address of the first doorbell slot, where the
+ *         MSI cookie is placed
+ * @ipa: the SW_MSI window's start in the parent's stage 2
+ * @size: the window's size
+ *
+ * Return: 0; -EINVAL for another domain, a misaligned window, or one that
+ * differs from the domain's placement already made.
+ */
+static int smmu_rs_nested_msi_window(struct iommu_domain *domain, u64 giova, u64 ipa, u64 size)
+{
+	if (domain->ops != &smmu_rs_nested_ops)
+		return -EINVAL;
+	return smmu_rs_rs_nested_msi_window(to_smmu_rs_nested(domain)->rust, giova, ipa, size);
+}
 
 static const struct iommu_ops smmu_rs_ops;
 
@@ -741,6 +771,7 @@ static struct iommufd_rs_provider smmu_rs_provider = {
 	.vdevice_free = smmu_rs_vdevice_free,
 	.domain_alloc_nested = smmu_rs_domain_alloc_nested,
 	.cache_invalidate = smmu_rs_rs_viommu_invalidate,
+	.nested_msi_window = smmu_rs_nested_msi_window,
 };
 
 /* ---- the platform driver ---- */

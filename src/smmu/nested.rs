@@ -10,6 +10,7 @@
 //! ([`Ste::Nested`]); a bypass vSTE gets the parent's plain stage-2 STE,
 //! an abort or invalid one an abort STE.
 
+use crate::lpae::Prot;
 use crate::master::Master;
 use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
@@ -29,7 +30,8 @@ use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{
     Arc,
-    Mutex, //
+    Mutex,
+    SetOnce, //
 };
 
 /// Why an SMMU cannot carry vIOMMUs, or `None` if it can. `coherent`: the
@@ -215,10 +217,26 @@ impl Viommu {
     }
 }
 
+/// Where a nested domain's MSI doorbells go: the MSI cookie hands out
+/// doorbell slots at `giova` (the stage-1 input address at which the
+/// guest maps its doorbells), and slot `k` is mapped in the parent's stage
+/// 2 at `ipa + k * 4 KiB`, inside the SW_MSI window `[ipa, ipa + size)`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MsiWindow {
+    /// The gIOVA of the first slot.
+    pub(crate) giova: u64,
+    /// The IPA of the first slot: the SW_MSI window's start.
+    pub(crate) ipa: u64,
+    /// The window's size.
+    pub(crate) size: u64,
+}
+
 /// A nested domain: a validated vSTE on a vIOMMU.
 pub(crate) struct NestedDomain {
     pub(crate) viommu: Arc<Viommu>,
     config: NestedConfig,
+    /// Set once, before the MSI cookie is placed.
+    msi: SetOnce<MsiWindow>,
 }
 
 impl NestedDomain {
@@ -234,9 +252,42 @@ impl NestedDomain {
             Self {
                 viommu: viommu.clone(),
                 config,
+                msi: SetOnce::default(),
             },
             GFP_KERNEL,
         )?)
+    }
+
+    /// Places the domain's MSI doorbells: see [`MsiWindow`]. Once; a
+    /// different placement later is `EINVAL` (one cookie per domain), and
+    /// so is a window that is not 4 KiB aligned or wraps.
+    pub(crate) fn set_msi_window(&self, w: MsiWindow) -> Result {
+        let aligned = (w.giova | w.ipa | w.size) & 0xfff == 0 && w.size != 0;
+        if !aligned || w.giova.checked_add(w.size).is_none() || w.ipa.checked_add(w.size).is_none()
+        {
+            return Err(EINVAL);
+        }
+        if self.msi.populate(w) || self.msi.as_ref() == Some(&w) {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    }
+
+    /// Maps a doorbell the MSI cookie placed at `iova` (a gIOVA): into the
+    /// parent's stage 2 at the same slot of the SW_MSI window. Only device
+    /// memory (`IOMMU_MMIO`) inside the window is accepted: the IOAS never
+    /// maps into a nested domain, and nothing else may reach its parent
+    /// this way (`EINVAL`).
+    pub(crate) fn map_doorbell(&self, iova: u64, pa: u64, size: u64, prot: u32) -> Result {
+        let Some(&w) = self.msi.as_ref() else {
+            return Err(EINVAL);
+        };
+        let off = iova.checked_sub(w.giova).ok_or(EINVAL)?;
+        if prot & Prot::IOMMU_MMIO == 0 || off.checked_add(size).is_none_or(|end| end > w.size) {
+            return Err(EINVAL);
+        }
+        self.viommu.parent.map(w.ipa + off, pa, size, prot)
     }
 
     /// The physical STE.

@@ -169,8 +169,18 @@ impl S2Domain {
         self.stage2
     }
 
-    /// Maps `[iova, iova + size)` to `pa` with IOMMU_* `prot`.
+    /// Maps `[iova, iova + size)` to `pa` with IOMMU_* `prot`. A doorbell
+    /// page (`IOMMU_MMIO`) already mapped there to the same page is fine:
+    /// the parent's own MSI cookie and a nested domain's over it place the
+    /// same doorbell in the same slot of the SW_MSI window.
     pub(crate) fn map(&self, iova: u64, pa: u64, size: u64, prot: u32) -> Result {
+        if prot & Prot::IOMMU_MMIO != 0 {
+            if let Some((p, _)) = self.translate(iova) {
+                if p == pa && size == 4096 {
+                    return Ok(());
+                }
+            }
+        }
         self.table
             .lock()
             .map(iova, pa, size, Prot::from_iommu(prot))
