@@ -45,6 +45,8 @@
 /* The guest's I/O virtual addresses (39-bit stage-1 input, start level 1). */
 #define GIOVA 0x4000000ULL
 #define GIOVA_UNMAPPED 0x4200000ULL
+#define GIOVA_NO_IPA (GIOVA + 0x1000)	/* stage 1 maps it to an IPA outside the IOAS */
+#define IPA_OUTSIDE 0x30000000ULL
 #define ASID 5
 #define VSID 0x99
 
@@ -171,6 +173,7 @@ static void build_stage1(__u64 *mem)
 	l1[(GIOVA >> 30) & 511] = IPA(L2_PAGE) | S1_TABLE;
 	l2[(GIOVA >> 21) & 511] = IPA(L3_PAGE) | S1_TABLE;
 	l3[(GIOVA >> 12) & 511] = IPA(DATA_PAGE) | S1_PAGE;
+	l3[(GIOVA_NO_IPA >> 12) & 511] = IPA_OUTSIDE | S1_PAGE;
 	/* The second tree, which a CD change switches to. */
 	l1 = mem + L1B_PAGE * PAGE / 8;
 	l2 = mem + L2B_PAGE * PAGE / 8;
@@ -728,6 +731,54 @@ TEST_F(nested, cfgi_cd_makes_the_smmu_read_the_new_cd)
 	EXPECT_EQ(0, detach(self->fd, self->dev));
 }
 
+static int veventq_alloc(int fd, __u32 viommu, __u32 type, __u32 depth, __u32 *id, int *qfd)
+{
+	struct iommu_veventq_alloc c = { .size = sizeof(c), .viommu_id = viommu, .type = type,
+					 .veventq_depth = depth };
+	int rc = xioctl(fd, IOMMU_VEVENTQ_ALLOC, &c);
+
+	if (!rc) {
+		if (id)
+			*id = c.out_veventq_id;
+		*qfd = c.out_veventq_fd;
+	}
+	return rc;
+}
+
+/* One vEVENT as read: header and record (or a LOST_EVENTS header alone). */
+struct vevent {
+	struct iommufd_vevent_header hdr;
+	struct iommu_vevent_arm_smmuv3 rec;
+};
+
+/* Reads whatever is queued into @ev (up to @max); returns how many entries,
+ * or -errno. */
+static int read_vevents(int qfd, struct vevent *ev, int max)
+{
+	__u8 buf[64 * sizeof(struct vevent)];
+	ssize_t n = read(qfd, buf, max * sizeof(*ev) < sizeof(buf) ? max * sizeof(*ev) :
+				   sizeof(buf));
+	size_t at = 0;
+	int k = 0;
+
+	if (n < 0)
+		return -errno;
+	while (at < (size_t)n && k < max) {
+		memcpy(&ev[k].hdr, buf + at, sizeof(ev[k].hdr));
+		at += sizeof(ev[k].hdr);
+		if (!(ev[k].hdr.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS)) {
+			memcpy(&ev[k].rec, buf + at, sizeof(ev[k].rec));
+			at += sizeof(ev[k].rec);
+		}
+		k++;
+	}
+	return k;
+}
+
+#define EVT_ID(r) ((r).evt[0] & 0xff)
+#define EVT_SID(r) ((r).evt[0] >> 32)
+#define EVT_S2(r) (((r).evt[1] >> 39) & 1)
+
 /* The address edu's MSI capability holds. */
 static __u64 programmed(FIXTURE_DATA(nested) *self)
 {
@@ -774,10 +825,22 @@ TEST_F(nested, msi_identity_flow)
 	struct iommu_viommu_arm_smmuv3_invalidate va[1] = { { CMD_TLBI_NH_VA(ASID, MSI_WINDOW) } };
 	__u32 num = 1;
 
+	struct vevent ev[4];
+	__u32 qid;
+	int qfd;
+
+	ASSERT_EQ(0, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 8, &qid,
+				   &qfd));
 	self->mem[L3_MSI_PAGE * PAGE / 8] = 0;
 	ASSERT_EQ(0, invalidate(self->fd, self->viommu, va, &num));
 	raise_irq(self->bar);
 	EXPECT_EQ(0, events(efd, 300));
+	/* The MSI write faulted in the guest's stage 1: its vEVENT says so. */
+	ASSERT_EQ(1, read_vevents(qfd, ev, 4));
+	EXPECT_EQ(0x10, EVT_ID(ev[0].rec));
+	EXPECT_EQ(VSID, EVT_SID(ev[0].rec));
+	EXPECT_EQ(addr, ev[0].rec.evt[2]);
+	close(qfd);
 	/* Mapped again, delivered again. */
 	self->mem[L3_MSI_PAGE * PAGE / 8] = MSI_WINDOW | S1_PAGE;
 	raise_irq(self->bar);
@@ -869,6 +932,137 @@ TEST_F(nested, msi_survives_replace)
 	EXPECT_EQ(MSI_WINDOW, programmed(self) & ~0xfffULL);
 	EXPECT_EQ(0, detach(self->fd, self->dev));
 	close(efd);
+}
+
+/* A stage-1 nested HWPT (with a vDEVICE) attached; returns it. */
+static __u32 attach_s1(struct __test_metadata *_metadata, FIXTURE_DATA(nested) *self)
+{
+	__u32 s1, vdev;
+
+	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
+	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	return s1;
+}
+
+TEST_F(nested, veventq_errnos)
+{
+	__u32 id, id2;
+	int qfd, qfd2;
+	__u8 b[64];
+
+	EXPECT_EQ(EOPNOTSUPP, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_DEFAULT, 8,
+					    &id, &qfd));
+	EXPECT_EQ(EOPNOTSUPP, veventq_alloc(self->fd, self->viommu,
+					    IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV, 8, &id, &qfd));
+	EXPECT_EQ(EINVAL, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 0,
+					&id, &qfd));
+	EXPECT_EQ(EINVAL, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,
+					(1 << 19) + 1, &id, &qfd));
+	EXPECT_EQ(ENOENT, veventq_alloc(self->fd, self->s2, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 8, &id,
+					&qfd));
+	ASSERT_EQ(0, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 1 << 19,
+				   &id, &qfd));
+	/* One per vIOMMU; it holds the vIOMMU. */
+	EXPECT_EQ(EEXIST, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 8,
+					&id2, &qfd2));
+	EXPECT_EQ(EBUSY, destroy(self->fd, self->viommu));
+	/* Reads: a count below a header, an offset; an empty queue reads 0. */
+	EXPECT_EQ(-1, read(qfd, b, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, read(qfd, b, 7));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(qfd, b, sizeof(b), 8));
+	EXPECT_EQ(ESPIPE, errno);
+	EXPECT_EQ(0, read(qfd, b, sizeof(b)));
+	/* Destroyed, another can be made; the old file still reads. */
+	EXPECT_EQ(0, destroy(self->fd, id));
+	ASSERT_EQ(0, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 8, &id2,
+				   &qfd2));
+	EXPECT_EQ(0, read(qfd, b, sizeof(b)));
+	close(qfd);
+	close(qfd2);
+	EXPECT_EQ(0, destroy(self->fd, id2));
+	EXPECT_EQ(0, destroy(self->fd, self->viommu));
+}
+
+TEST_F(nested, stage1_faults_reach_the_veventq_with_the_virtual_id)
+{
+	struct pollfd p;
+	struct vevent ev[4];
+	__u8 small[8 + 31];
+	__u32 id;
+	int qfd, n;
+
+	ASSERT_EQ(0, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 64, &id,
+				   &qfd));
+	attach_s1(_metadata, self);
+	p = (struct pollfd){ .fd = qfd, .events = POLLIN };
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	/* One 4-byte write to a gIOVA the guest's stage 1 does not map. */
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, GIOVA_UNMAPPED, 4, 1));
+	ASSERT_EQ(1, poll(&p, 1, 1000));
+	EXPECT_TRUE(p.revents & POLLIN);
+	/* A count that fits the header but not the record. */
+	EXPECT_EQ(-1, read(qfd, small, sizeof(small)));
+	EXPECT_EQ(EINVAL, errno);
+	n = read_vevents(qfd, ev, 4);
+	ASSERT_EQ(1, n);
+	TH_LOG("vEVENT seq %u: %016llx %016llx %016llx %016llx", ev[0].hdr.sequence,
+	       (unsigned long long)ev[0].rec.evt[0], (unsigned long long)ev[0].rec.evt[1],
+	       (unsigned long long)ev[0].rec.evt[2], (unsigned long long)ev[0].rec.evt[3]);
+	EXPECT_EQ(0, ev[0].hdr.flags);
+	EXPECT_EQ(0, ev[0].hdr.sequence);
+	EXPECT_EQ(0x10, EVT_ID(ev[0].rec));	/* F_TRANSLATION */
+	EXPECT_EQ(VSID, EVT_SID(ev[0].rec));
+	EXPECT_EQ(0, EVT_S2(ev[0].rec));
+	EXPECT_EQ(GIOVA_UNMAPPED, ev[0].rec.evt[2]);
+	/* The next one is numbered on. */
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, GIOVA_UNMAPPED + 0x40, 4, 1));
+	ASSERT_EQ(1, poll(&p, 1, 1000));
+	ASSERT_EQ(1, read_vevents(qfd, ev, 4));
+	EXPECT_EQ(1, ev[0].hdr.sequence);
+	EXPECT_EQ(GIOVA_UNMAPPED + 0x40, ev[0].rec.evt[2]);
+	/* A stage-2 fault (the guest's IPA is outside the IOAS) stays the
+	 * host's; an abort vSTE faults nothing. */
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, GIOVA_NO_IPA, 4, 1));
+	EXPECT_EQ(0, poll(&p, 1, 300));
+	EXPECT_EQ(0, read_vevents(qfd, ev, 4));
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	close(qfd);
+}
+
+TEST_F(nested, veventq_overflow_and_recovery)
+{
+	struct pollfd p;
+	struct vevent ev[8];
+	__u32 id;
+	int qfd;
+
+	ASSERT_EQ(0, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 2, &id,
+				   &qfd));
+	attach_s1(_metadata, self);
+	p = (struct pollfd){ .fd = qfd, .events = POLLIN };
+	/* Three faults into a queue of two. */
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, GIOVA_UNMAPPED + 0x40 * i, 4, 1));
+	ASSERT_EQ(1, poll(&p, 1, 1000));
+	usleep(100000);
+	ASSERT_EQ(3, read_vevents(qfd, ev, 8));
+	EXPECT_EQ(0, ev[0].hdr.sequence);
+	EXPECT_EQ(1, ev[1].hdr.sequence);
+	EXPECT_EQ(IOMMU_VEVENTQ_FLAG_LOST_EVENTS, ev[2].hdr.flags);
+	EXPECT_EQ(2, ev[2].hdr.sequence);
+	/* Room again: the next event comes, numbered after the loss. */
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, GIOVA_UNMAPPED + 0x100, 4, 1));
+	ASSERT_EQ(1, poll(&p, 1, 1000));
+	ASSERT_EQ(1, read_vevents(qfd, ev, 8));
+	EXPECT_EQ(0, ev[0].hdr.flags);
+	EXPECT_EQ(3, ev[0].hdr.sequence);
+	EXPECT_EQ(GIOVA_UNMAPPED + 0x100, ev[0].rec.evt[2]);
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	close(qfd);
 }
 
 TEST_F(nested, close_frees_everything)

@@ -35,6 +35,7 @@ use crate::{
         Command, //
     },
     ucmd::UserCmd,
+    veventq,
     viommu, //
 };
 use kernel::{
@@ -132,6 +133,7 @@ impl MiscDevice for IommufdFile {
             Command::ViommuAlloc => viommu::alloc(f, u, u.read(min)?),
             Command::VdeviceAlloc => viommu::vdevice_alloc(f, u, u.read(min)?),
             Command::HwptInvalidate => viommu::invalidate(f, u, u.read(min)?),
+            Command::VeventqAlloc => veventq::alloc(f, u, u.read(min)?),
         }?;
         Ok(0)
     }

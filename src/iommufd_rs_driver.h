@@ -29,6 +29,7 @@
 struct device;
 struct iommu_domain;
 struct iommu_user_data;
+struct iommufd_rs_veventq;
 enum iommu_hw_info_type;
 struct iommu_ops;
 struct module;
@@ -86,6 +87,10 @@ struct iommufd_rs_geometry {
  *                     (a doorbell at @giova + k * PAGE_SIZE in the guest's
  *                     stage-1 input) is mapped at @ipa + k * PAGE_SIZE of
  *                     the parent's stage 2, inside [@ipa, @ipa + @size)
+ * @viommu_set_event_queue: where a vIOMMU reports the events a guest gets
+ *                          (iommufd_rs_vevent_report()), or NULL for
+ *                          nowhere; 0, or -EEXIST if it has a queue
+ *                          already. Once cleared, no report is in flight.
  * @node: on the registry's list (the registry's own)
  */
 struct iommufd_rs_provider {
@@ -103,8 +108,16 @@ struct iommufd_rs_provider {
 						   const struct iommu_user_data *user_data);
 	int (*cache_invalidate)(void *viommu, const u64 *cmds, u32 n, u32 *done);
 	int (*nested_msi_window)(struct iommu_domain *domain, u64 giova, u64 ipa, u64 size);
+	int (*viommu_set_event_queue)(void *viommu, struct iommufd_rs_veventq *q);
 	struct list_head node;
 };
+
+/* vEVENTQs (veventq.c): drivers report into them, the front end owns them. */
+int iommufd_rs_vevent_report(struct iommufd_rs_veventq *q, const void *data, size_t len);
+struct iommufd_rs_veventq *iommufd_rs_veventq_alloc(u32 depth, int *fd);
+void iommufd_rs_veventq_install(struct iommufd_rs_veventq *q, int fd);
+void iommufd_rs_veventq_abort(struct iommufd_rs_veventq *q, int fd);
+void iommufd_rs_veventq_put(struct iommufd_rs_veventq *q);
 
 int iommufd_rs_provider_register(struct iommufd_rs_provider *p);
 void iommufd_rs_provider_unregister(struct iommufd_rs_provider *p);

@@ -29,6 +29,7 @@ mod pages;
 mod pci;
 mod uapi;
 mod ucmd;
+mod veventq;
 mod viommu;
 
 module! {

@@ -30,6 +30,7 @@
 //! ```text
 //!   vIOMMU ──> nest-parent HWPT        nested HWPT ──> vIOMMU
 //!   vDEVICE ──> vIOMMU                 device ──attachment──> nested HWPT
+//!   vEVENTQ ──> vIOMMU
 //!                                          └──attachment──> its vDEVICE
 //! ```
 //!
@@ -53,6 +54,7 @@ use crate::{
     device::DeviceObject,
     hwpt::Hwpt,
     ioas::IoasObject,
+    veventq::Veventq,
     viommu::{
         Vdevice,
         Viommu, //
@@ -190,6 +192,8 @@ pub(crate) enum Object {
     Viommu(Arc<Viommu>),
     /// A device's virtual id in a vIOMMU (IOMMU_VDEVICE_ALLOC).
     Vdevice(Arc<Vdevice>),
+    /// A vIOMMU's event queue (IOMMU_VEVENTQ_ALLOC).
+    Veventq(Arc<Veventq>),
 }
 
 impl Object {
@@ -200,6 +204,7 @@ impl Object {
             Object::Hwpt(o) => o.header(),
             Object::Viommu(o) => o.header(),
             Object::Vdevice(o) => o.header(),
+            Object::Veventq(o) => o.header(),
         }
     }
 }

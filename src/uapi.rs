@@ -126,6 +126,11 @@ upstream_structs! {
     IommuVdeviceAlloc = iommu_vdevice_alloc {
         size: u32, viommu_id: u32, dev_id: u32, out_vdevice_id: u32, virt_id: u64,
     }
+    /// `struct iommu_veventq_alloc`.
+    IommuVeventqAlloc = iommu_veventq_alloc {
+        size: u32, flags: u32, viommu_id: u32, type_: u32, veventq_depth: u32,
+        out_veventq_id: u32, out_veventq_fd: u32, __reserved: u32,
+    }
     /// `struct iommu_hwpt_invalidate`.
     IommuHwptInvalidate = iommu_hwpt_invalidate {
         size: u32, hwpt_id: u32, data_uptr: u64, data_type: u32, entry_len: u32,
@@ -300,6 +305,9 @@ pub(crate) const HWPT_DATA_NONE: u32 = bindings::iommu_hwpt_data_type_IOMMU_HWPT
 /// `IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3`: SMMUv3 commands.
 pub(crate) const VIOMMU_INVALIDATE_DATA_ARM_SMMUV3: u32 =
     bindings::iommu_hwpt_invalidate_data_type_IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3;
+/// `IOMMU_VEVENTQ_TYPE_ARM_SMMUV3`.
+pub(crate) const VEVENTQ_TYPE_ARM_SMMUV3: u32 =
+    bindings::iommu_veventq_type_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3;
 /// `IOMMU_VIOMMU_TYPE_ARM_SMMUV3`.
 pub(crate) const VIOMMU_TYPE_ARM_SMMUV3: u32 =
     bindings::iommu_viommu_type_IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
@@ -379,6 +387,8 @@ pub(crate) enum Command {
     VdeviceAlloc,
     /// IOMMU_HWPT_INVALIDATE.
     HwptInvalidate,
+    /// IOMMU_VEVENTQ_ALLOC.
+    VeventqAlloc,
 }
 
 /// This project's command numbers (`IOMMUFD_RS_CMD_*` of
@@ -392,7 +402,7 @@ const CMD_HWPT_TRANSLATE: u32 = 0xd0;
 
 impl Command {
     /// Every command.
-    const ALL: [Self; 20] = [
+    const ALL: [Self; 21] = [
         Self::Destroy,
         Self::IoasAlloc,
         Self::IoasAllowIovas,
@@ -413,6 +423,7 @@ impl Command {
         Self::ViommuAlloc,
         Self::VdeviceAlloc,
         Self::HwptInvalidate,
+        Self::VeventqAlloc,
     ];
 
     /// The command number (`_IOC_NR`).
@@ -438,6 +449,7 @@ impl Command {
             Self::ViommuAlloc => bindings::IOMMUFD_CMD_VIOMMU_ALLOC,
             Self::VdeviceAlloc => bindings::IOMMUFD_CMD_VDEVICE_ALLOC,
             Self::HwptInvalidate => bindings::IOMMUFD_CMD_HWPT_INVALIDATE,
+            Self::VeventqAlloc => bindings::IOMMUFD_CMD_VEVENTQ_ALLOC,
         }
     }
 
@@ -474,6 +486,7 @@ impl Command {
             Self::ViommuAlloc => 24,          // out_viommu_id
             Self::VdeviceAlloc => 24,         // virt_id
             Self::HwptInvalidate => 32,       // __reserved
+            Self::VeventqAlloc => 28,         // out_veventq_fd
         }
     }
 }

@@ -215,3 +215,15 @@ int iommufd_rs_domain_nested_msi(struct iommu_domain *dom, u64 giova, u64 ipa, u
 	iommufd_rs_provider_put(p);
 	return rc;
 }
+
+/**
+ * iommufd_rs_viommu_set_event_queue() - where a vIOMMU's guest events go
+ * @v: the vIOMMU
+ * @q: a vEVENTQ, or NULL for nowhere; once cleared, no report is in flight
+ *
+ * Return: 0, or -EEXIST if @v has a queue already.
+ */
+int iommufd_rs_viommu_set_event_queue(struct iommufd_rs_viommu *v, struct iommufd_rs_veventq *q)
+{
+	return v->p->viommu_set_event_queue(v->drv, q);
+}

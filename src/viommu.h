@@ -23,6 +23,8 @@ struct iommu_domain *iommufd_rs_domain_alloc_nested(struct iommufd_rs_viommu *v,
 						    u32 data_type, u64 uptr, u32 len, int *err);
 
 int iommufd_rs_domain_nested_msi(struct iommu_domain *dom, u64 giova, u64 ipa, u64 size);
+struct iommufd_rs_veventq;
+int iommufd_rs_viommu_set_event_queue(struct iommufd_rs_viommu *v, struct iommufd_rs_veventq *q);
 int iommufd_rs_viommu_invalidate(struct iommufd_rs_viommu *v, const u64 *cmds, u32 n,
 				 u32 *done);
 

@@ -36,6 +36,7 @@ enum {
 	IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f,
 	IOMMUFD_CMD_VIOMMU_ALLOC = 0x90,
 	IOMMUFD_CMD_VDEVICE_ALLOC = 0x91,
+	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
 	/* iommufd-rs extensions */
 	IOMMUFD_RS_CMD_BASE = 0xc0,
 	IOMMUFD_RS_CMD_DEVICE_BIND = IOMMUFD_RS_CMD_BASE,
@@ -592,6 +593,83 @@ struct iommu_vdevice_alloc {
 	__aligned_u64 virt_id;
 };
 #define IOMMU_VDEVICE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VDEVICE_ALLOC)
+
+/**
+ * enum iommu_veventq_flag - flags of struct iommufd_vevent_header
+ * @IOMMU_VEVENTQ_FLAG_LOST_EVENTS: events were lost before this header
+ *                                 (which carries no data)
+ */
+enum iommu_veventq_flag {
+	IOMMU_VEVENTQ_FLAG_LOST_EVENTS = (1U << 0),
+};
+
+/**
+ * struct iommufd_vevent_header - what each event read from a vEVENTQ
+ * starts with
+ * @flags: enum iommu_veventq_flag
+ * @sequence: the event's number, modulo INT_MAX + 1; a gap says events
+ *            were lost
+ */
+struct iommufd_vevent_header {
+	__u32 flags;
+	__u32 sequence;
+};
+
+/**
+ * enum iommu_veventq_type - vEVENTQ types
+ * @IOMMU_VEVENTQ_TYPE_DEFAULT: reserved (-EOPNOTSUPP)
+ * @IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: SMMUv3 event records
+ * @IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV: not supported (-EOPNOTSUPP)
+ */
+enum iommu_veventq_type {
+	IOMMU_VEVENTQ_TYPE_DEFAULT = 0,
+	IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 = 1,
+	IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV = 2,
+};
+
+/**
+ * struct iommu_vevent_arm_smmuv3 - one SMMUv3 event record for the guest
+ * @evt: its four words, little-endian, with the virtual stream id in place
+ *       of the physical one (bits 63:32 of word 0)
+ *
+ * The records a guest gets, as upstream: C_BAD_STE, F_STREAM_DISABLED,
+ * C_BAD_SUBSTREAMID, C_BAD_CD, F_TRANSLATION, F_ADDR_SIZE, F_ACCESS and
+ * F_PERMISSION of a device with a vDEVICE, neither stalled nor stage 2.
+ * Stage-2 faults stay in the host's log.
+ */
+struct iommu_vevent_arm_smmuv3 {
+	__aligned_le64 evt[4];
+};
+
+/**
+ * struct iommu_veventq_alloc - ioctl(IOMMU_VEVENTQ_ALLOC)
+ * @size: sizeof(struct iommu_veventq_alloc)
+ * @flags: must be 0
+ * @viommu_id: the vIOMMU
+ * @type: IOMMU_VEVENTQ_TYPE_ARM_SMMUV3
+ * @veventq_depth: the most events queued at once, 1 to 1 << 19
+ * @out_veventq_id: the new vEVENTQ
+ * @out_veventq_fd: its file: read() gives whole events (a header, then
+ *                  the record), -EINVAL if @count fits no header or not the
+ *                  first whole event; poll() says when one is queued
+ * @__reserved: must be 0
+ *
+ * One per vIOMMU (-EEXIST). When the queue is full, new events are lost
+ * and a LOST_EVENTS header stands at its tail. (Upstream keeps the vEVENTQ
+ * object busy while its file is open; here DESTROY succeeds, and the file
+ * stays readable without new events.)
+ */
+struct iommu_veventq_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 viommu_id;
+	__u32 type;
+	__u32 veventq_depth;
+	__u32 out_veventq_id;
+	__u32 out_veventq_fd;
+	__u32 __reserved;
+};
+#define IOMMU_VEVENTQ_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VEVENTQ_ALLOC)
 
 /**
  * struct iommu_device_bind - ioctl(IOMMU_DEVICE_BIND), an iommufd-rs extension

@@ -1,22 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The event queue: records of faults and configuration errors the SMMU
-//! writes (SMMUv3 §7.3). Each is decoded ([`Event`]) and logged with its
-//! stream id, address and reason (rate-limited).
+//! writes (SMMUv3 §7.3), taken in batches for `Smmu::service_events` to
+//! forward to a guest or log.
 
 use crate::ffi::{
     DmaBuffer,
     Hw,
     Regs, //
 };
-use crate::spec::{
-    event::Event,
-    regs::{
-        queue_base,
-        EVTQ_CONS,
-        EVTQ_PROD,
-        Q_OVERFLOW, //
-    },
+use crate::spec::regs::{
+    queue_base,
+    EVTQ_CONS,
+    EVTQ_PROD,
+    Q_OVERFLOW, //
 };
 use kernel::prelude::*;
 
@@ -40,29 +37,25 @@ impl EventQueue {
         queue_base(self.buf.dma(), self.log2)
     }
 
-    /// Logs and consumes every record the SMMU has produced.
-    pub(crate) fn service(&mut self, regs: &Regs) {
-        let hw = regs.hw();
+    /// Consumes up to `out.len()` records the SMMU has produced, into
+    /// `out`; returns how many, and whether the queue had overflowed
+    /// (records were lost), which this acknowledges.
+    pub(crate) fn take(&mut self, regs: &Regs, out: &mut [[u64; 4]]) -> (usize, bool) {
         let wrap_mask = (2u32 << self.log2) - 1;
         let idx_mask = (1u32 << self.log2) - 1;
         let prod_reg = regs.read32(EVTQ_PROD);
         let prod = prod_reg & wrap_mask;
         let mut cons = regs.read32(EVTQ_CONS) & wrap_mask;
-        while cons != prod {
+        let mut n = 0;
+        while cons != prod && n < out.len() {
             let base = (cons & idx_mask) as usize * 4;
-            let event = [
-                self.buf.read(base),
-                self.buf.read(base + 1),
-                self.buf.read(base + 2),
-                self.buf.read(base + 3),
-            ];
-            hw.log_event(&Event::decode(&event), &event);
+            out[n] = core::array::from_fn(|i| self.buf.read(base + i));
+            n += 1;
             cons = (cons + 1) & wrap_mask;
         }
-        if prod_reg & Q_OVERFLOW != 0 {
-            hw.log(c"event queue overflowed; records were lost", 0, 0);
-        }
+        let overflowed = prod_reg & Q_OVERFLOW != 0;
         // Acknowledge an overflow by copying its flag.
         regs.write32(EVTQ_CONS, cons | (prod_reg & Q_OVERFLOW));
+        (n, overflowed)
     }
 }

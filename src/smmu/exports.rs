@@ -486,7 +486,24 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_alloc(
 #[no_mangle]
 pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_free(v: *mut c_void) {
     // SAFETY: guaranteed by the caller: takes back the reference.
-    drop(unsafe { Arc::from_raw(v.cast::<Viommu>()) });
+    let v = unsafe { Arc::from_raw(v.cast::<Viommu>()) };
+    v.smmu.remove_viommu(&v);
+}
+
+/// Sets where vIOMMU `v` reports guest events (`q`, a vEVENTQ of the
+/// front end), or nowhere (NULL); 0 or `-EEXIST`.
+///
+/// # Safety
+///
+/// `v` as for `viommu()`; `q` is NULL or a vEVENTQ that stays live until
+/// this is called again with NULL.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_set_event_queue(
+    v: *mut c_void,
+    q: *mut c_void,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    errno(unsafe { viommu(v) }.set_event_queue(core::ptr::NonNull::new(q)))
 }
 
 /// Whether master `m` is behind vIOMMU `v`'s SMMU.

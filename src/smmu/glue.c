@@ -465,6 +465,11 @@ static int smmu_rs_vdevice_alloc(void *viommu, struct device *dev, u64 virt_id, 
 	return smmu_rs_rs_vdevice_add(viommu, dev_iommu_priv_get(dev), virt_id, token);
 }
 
+static int smmu_rs_viommu_set_event_queue(void *viommu, struct iommufd_rs_veventq *q)
+{
+	return smmu_rs_rs_viommu_set_event_queue(viommu, q);
+}
+
 static void smmu_rs_vdevice_free(void *viommu, u64 token)
 {
 	smmu_rs_rs_vdevice_remove(viommu, token);
@@ -772,6 +777,7 @@ static struct iommufd_rs_provider smmu_rs_provider = {
 	.domain_alloc_nested = smmu_rs_domain_alloc_nested,
 	.cache_invalidate = smmu_rs_rs_viommu_invalidate,
 	.nested_msi_window = smmu_rs_nested_msi_window,
+	.viommu_set_event_queue = smmu_rs_viommu_set_event_queue,
 };
 
 /* ---- the platform driver ---- */

@@ -66,6 +66,7 @@ void smmu_rs_rs_nested_free(void *nested);
 int smmu_rs_rs_attach_nested(void *nested, void *master);
 int smmu_rs_rs_nested_msi_window(void *nested, u64 giova, u64 ipa, u64 size);
 int smmu_rs_rs_nested_map(void *nested, u64 iova, u64 pa, u64 size, int prot);
+int smmu_rs_rs_viommu_set_event_queue(void *viommu, void *q);
 int smmu_rs_rs_viommu_invalidate(void *viommu, const u64 *cmds, u32 n, u32 *done);
 
 /**

@@ -25,7 +25,12 @@ use crate::spec::ste::{
     Ste,
     VsteLimits, //
 };
+use core::ptr::NonNull;
 use kernel::alloc::KVec;
+use kernel::ffi::{
+    c_int,
+    c_void, //
+};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{
@@ -55,6 +60,10 @@ pub(crate) fn nesting_refusal(smmu: &Smmu, coherent: bool) -> Option<&'static CS
     }
 }
 
+extern "C" {
+    fn iommufd_rs_vevent_report(q: *mut c_void, data: *const c_void, len: usize) -> c_int;
+}
+
 /// Guest commands issued per CMD_SYNC (upstream: `CMDQ_BATCH_ENTRIES - 1`).
 const BATCH: usize = 63;
 
@@ -67,6 +76,13 @@ struct VirtualDevice {
     master: u64,
 }
 
+/// The front end's vEVENTQ of a vIOMMU (`struct iommufd_rs_veventq`).
+struct EventQueue(NonNull<c_void>);
+
+// SAFETY: the queue is reported into from any context, under its own
+// spinlock (`iommufd_rs_vevent_report`).
+unsafe impl Send for EventQueue {}
+
 /// A vIOMMU: the guest's view of one SMMU, over one nest parent whose
 /// VMID it uses (as upstream does).
 #[pin_data]
@@ -76,6 +92,10 @@ pub(crate) struct Viommu {
     /// The vDEVICEs; taken alone.
     #[pin]
     vdevs: Mutex<KVec<VirtualDevice>>,
+    /// Where guest events go; held while one is reported, so that clearing
+    /// it leaves no report in flight. Taken after the SMMU's `viommus`.
+    #[pin]
+    events: Mutex<Option<EventQueue>>,
 }
 
 impl Viommu {
@@ -102,9 +122,50 @@ impl Viommu {
                 smmu: parent.smmu.clone(),
                 parent: parent.clone(),
                 vdevs <- new_mutex!(KVec::new(), "smmu_rs::Viommu::vdevs"),
+                events <- new_mutex!(None, "smmu_rs::Viommu::events"),
             }),
             GFP_KERNEL,
         )
+        .and_then(|v| {
+            v.smmu.add_viommu(&v)?;
+            Ok(v)
+        })
+    }
+
+    /// Sets where guest events go (`None`: nowhere). `EEXIST` if a queue
+    /// is set already.
+    pub(crate) fn set_event_queue(&self, q: Option<NonNull<c_void>>) -> Result {
+        let mut events = self.events.lock();
+        match (q, events.is_some()) {
+            (Some(_), true) => Err(EEXIST),
+            (q, _) => {
+                *events = q.map(EventQueue);
+                Ok(())
+            }
+        }
+    }
+
+    /// The virtual stream id of the physical `sid`, if it has one here.
+    pub(crate) fn virtual_sid(&self, sid: u32) -> Option<u32> {
+        self.vdevs
+            .lock()
+            .iter()
+            .find(|v| v.sid == sid)
+            .map(|v| v.vsid)
+    }
+
+    /// Reports a guest event record (already naming the virtual stream
+    /// id); `false` if there is no queue to take it.
+    pub(crate) fn report(&self, record: &[u64; 4]) -> bool {
+        let events = self.events.lock();
+        let Some(q) = events.as_ref() else {
+            return false;
+        };
+        let le = record.map(u64::to_le);
+        // SAFETY: the queue is live while it is set (the front end clears
+        // it under this lock before dropping it); `le` is 32 readable bytes.
+        unsafe { iommufd_rs_vevent_report(q.0.as_ptr(), le.as_ptr().cast(), 32) };
+        true
     }
 
     /// Whether `master` is behind this vIOMMU's SMMU.

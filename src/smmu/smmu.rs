@@ -14,6 +14,8 @@ use crate::ffi::{
     HwOwner,
     Regs, //
 };
+use crate::nested::Viommu;
+use crate::spec::event::Event;
 use crate::spec::{
     command::{
         self,
@@ -123,6 +125,11 @@ pub(crate) struct Smmu {
     /// and before `hardware`.
     #[pin]
     nested_streams: Mutex<KVec<(u32, u16)>>,
+    /// The vIOMMUs over this SMMU, for events to find their guest: from
+    /// [`Viommu::new`] to the front end's free. Taken before a vIOMMU's
+    /// locks.
+    #[pin]
+    viommus: Mutex<KVec<Arc<Viommu>>>,
     /// Frees the C state last, after the DMA memory above.
     _owner: HwOwner,
 }
@@ -186,6 +193,7 @@ impl Smmu {
                 evtq <- new_mutex!(evtq, "smmu_rs::evtq"),
                 vmids <- new_mutex!(vmids, "smmu_rs::vmids"),
                 nested_streams <- new_mutex!(KVec::new(), "smmu_rs::nested_streams"),
+                viommus <- new_mutex!(KVec::new(), "smmu_rs::viommus"),
                 _owner: owner,
             }),
             GFP_KERNEL,
@@ -418,12 +426,58 @@ impl Smmu {
         self.hardware.lock().cmdq.counts
     }
 
-    /// Logs every new event record.
+    /// Lists a new vIOMMU.
+    pub(crate) fn add_viommu(&self, v: &Arc<Viommu>) -> Result {
+        self.viommus.lock().push(v.clone(), GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Takes a vIOMMU the front end frees off the list.
+    pub(crate) fn remove_viommu(&self, v: &Viommu) {
+        self.viommus.lock().retain(|x| !core::ptr::eq(&**x, v));
+    }
+
+    /// Consumes every new event record: a record a guest gets (a stage-1
+    /// fault or a configuration error of a stream with a virtual id) goes
+    /// to its vIOMMU's vEVENTQ; every other one, and one with no queue to
+    /// take it, is logged. Records are taken in batches under the locks
+    /// and handled with them released.
     pub(crate) fn service_events(&self) {
-        let mut evtq = self.evtq.lock();
-        if let Some(regs) = self.hardware.lock().regs.as_ref() {
-            evtq.service(regs);
+        let mut batch = [[0u64; 4]; 16];
+        loop {
+            let (n, overflowed) = {
+                let mut evtq = self.evtq.lock();
+                match self.hardware.lock().regs.as_ref() {
+                    Some(regs) => evtq.take(regs, &mut batch),
+                    None => (0, false),
+                }
+            };
+            for record in &batch[..n] {
+                if !self.forward(record) {
+                    self.hw.log_event(&Event::decode(record), record);
+                }
+            }
+            if overflowed {
+                self.hw
+                    .log(c"event queue overflowed; records were lost", 0, 0);
+            }
+            if n < batch.len() {
+                break;
+            }
         }
+    }
+
+    /// Gives `record` to the vIOMMU in which its stream has a virtual id,
+    /// if it is one a guest gets; whether it was taken.
+    fn forward(&self, record: &[u64; 4]) -> bool {
+        let sid = Event::decode(record).sid;
+        let viommus = self.viommus.lock();
+        for v in viommus.iter() {
+            if let Some(vsid) = v.virtual_sid(sid) {
+                return Event::for_guest(record, vsid).is_some_and(|r| v.report(&r));
+            }
+        }
+        false
     }
 
     /// Logs and acknowledges global errors; a command error skips the bad

@@ -14,6 +14,8 @@ pub const EVTQ_0_SSV: Field = Field::bit(11);
 pub const EVTQ_0_SSID: Field = Field::new(31, 12);
 /// EVTQ_0_SID.
 pub const EVTQ_0_SID: Field = Field::new(63, 32);
+/// EVTQ_1_STALL: the transaction is stalled, waiting for a resume.
+pub const EVTQ_1_STALL: Field = Field::bit(31);
 /// EVTQ_1_RnW: the transaction was a read.
 pub const EVTQ_1_RNW: Field = Field::bit(35);
 /// EVTQ_1_S2: the fault is a stage-2 one.
@@ -56,6 +58,25 @@ impl Event {
             read: EVTQ_1_RNW.get(w[1]) != 0,
             stage2: EVTQ_1_S2.get(w[1]) != 0,
         }
+    }
+
+    /// The record as a guest sees it, if it is one a guest gets: the ids
+    /// upstream's `arm_smmu_handle_event` forwards to a vIOMMU (C_BAD_STE,
+    /// F_STREAM_DISABLED, C_BAD_SUBSTREAMID, C_BAD_CD, F_TRANSLATION,
+    /// F_ADDR_SIZE, F_ACCESS, F_PERMISSION), not stalled and not stage 2
+    /// (stage-2 faults are the host's: they stay in its log), with the
+    /// physical stream id replaced by the virtual one `vsid`; the other
+    /// words are the guest's own (its addresses).
+    pub const fn for_guest(w: &[u64; 4], vsid: u32) -> Option<[u64; 4]> {
+        match EVTQ_0_ID.get(w[0]) {
+            0x04 | 0x06 | 0x08 | 0x0a | 0x10 | 0x11 | 0x12 | 0x13 => {}
+            _ => return None,
+        }
+        if EVTQ_1_STALL.get(w[1]) != 0 || EVTQ_1_S2.get(w[1]) != 0 {
+            return None;
+        }
+        let w0 = (w[0] & !EVTQ_0_SID.mask()) | EVTQ_0_SID.prep(vsid as u64);
+        Some([w0, w[1], w[2], w[3]])
     }
 
     /// The architecture's name of the event, or `"?"`.

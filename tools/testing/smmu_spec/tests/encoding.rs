@@ -510,3 +510,31 @@ mod guest_commands {
         assert!(validate_guest_command(&[0x11 | (0x100 << 48), 0], asid8).is_err());
     }
 }
+
+#[test]
+fn events_a_guest_gets() {
+    // F_TRANSLATION on stream 8 at 0x4200000, a write, stage 1.
+    let ev = [0x0000_0008_0000_0010, 0x0000_0200_0000_0000, 0x420_0000, 0];
+    assert_eq!(
+        Event::for_guest(&ev, 0x99),
+        Some([0x0000_0099_0000_0010, ev[1], ev[2], ev[3]]),
+        "the virtual stream id replaces the physical one, nothing else changes"
+    );
+    for id in [0x04u64, 0x06, 0x08, 0x0a, 0x10, 0x11, 0x12, 0x13] {
+        assert!(
+            Event::for_guest(&[(8 << 32) | id, 0, 0, 0], 1).is_some(),
+            "{id:#x}"
+        );
+    }
+    for id in [
+        0x01u64, 0x02, 0x03, 0x05, 0x07, 0x09, 0x0b, 0x20, 0x21, 0x24, 0x25,
+    ] {
+        assert!(
+            Event::for_guest(&[(8 << 32) | id, 0, 0, 0], 1).is_none(),
+            "{id:#x}"
+        );
+    }
+    // Stage-2 faults and stalled transactions stay the host's.
+    assert!(Event::for_guest(&[ev[0], ev[1] | (1 << 39), 0, 0], 1).is_none());
+    assert!(Event::for_guest(&[ev[0], ev[1] | (1 << 31), 0, 0], 1).is_none());
+}

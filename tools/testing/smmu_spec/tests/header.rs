@@ -323,6 +323,7 @@ fn event_fields() {
             ("EVTQ_0_SID", EVTQ_0_SID.mask()),
             ("EVTQ_1_RnW", EVTQ_1_RNW.mask()),
             ("EVTQ_1_S2", EVTQ_1_S2.mask()),
+            ("EVTQ_1_STALL", EVTQ_1_STALL.mask()),
             ("EVTQ_3_IPA", EVTQ_3_IPA.mask()),
         ],
     );
