@@ -94,6 +94,13 @@ static struct dentry *smmu_rs_debugfs;
  */
 static atomic_t smmu_rs_table_pages = ATOMIC_INIT(0);
 static atomic_t smmu_rs_dma_bytes = ATOMIC_INIT(0);
+/*
+ * Event records the host logged (every one not handed to a guest), and the
+ * stage-2 faults among them, before rate limiting: a test can tell a fault
+ * happened even when the log suppressed it.
+ */
+static atomic_t smmu_rs_host_events = ATOMIC_INIT(0);
+static atomic_t smmu_rs_stage2_faults = ATOMIC_INIT(0);
 /* Live vIOMMUs and nested domains, in debugfs for the same reason. */
 static atomic_t smmu_rs_viommus = ATOMIC_INIT(0);
 static atomic_t smmu_rs_nested_domains = ATOMIC_INIT(0);
@@ -188,6 +195,9 @@ void smmu_rs_table_free(u64 pa)
 void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid, u64 addr,
 		       u64 ipa, bool read, bool stage2, const u64 *raw)
 {
+	atomic_inc(&smmu_rs_host_events);
+	if (stage2)
+		atomic_inc(&smmu_rs_stage2_faults);
 	dev_err_ratelimited(hw->dev,
 			    "event 0x%02x %s: sid 0x%x iova 0x%llx ipa 0x%llx%s%s (raw %016llx %016llx %016llx %016llx)\n",
 			    id, name, sid, addr, ipa, read ? " read" : " write", stage2 ? " s2" : "",
@@ -942,6 +952,8 @@ int smmu_rs_glue_register(void)
 	debugfs_create_atomic_t("table_pages", 0400, smmu_rs_debugfs, &smmu_rs_table_pages);
 	debugfs_create_atomic_t("dma_bytes", 0400, smmu_rs_debugfs, &smmu_rs_dma_bytes);
 	debugfs_create_atomic_t("viommus", 0400, smmu_rs_debugfs, &smmu_rs_viommus);
+	debugfs_create_atomic_t("host_events", 0400, smmu_rs_debugfs, &smmu_rs_host_events);
+	debugfs_create_atomic_t("stage2_faults", 0400, smmu_rs_debugfs, &smmu_rs_stage2_faults);
 	debugfs_create_atomic_t("nested_domains", 0400, smmu_rs_debugfs,
 				&smmu_rs_nested_domains);
 	return 0;
