@@ -67,7 +67,7 @@ guest: module
 	@$(TOOLS)/guest.sh
 
 run: guest
-	@VERBOSE=1 $(TOOLS)/boot.sh demo
+	@VERBOSE=1 $(TOOLS)/boot.sh demo && VERBOSE=1 $(TOOLS)/boot.sh demo-nested
 
 boot: guest
 	@VERBOSE=$${VERBOSE:-1} $(TOOLS)/boot.sh $(S)

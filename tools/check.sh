@@ -81,7 +81,9 @@ if step "module build (CLIPPY=1, -Dwarnings, -Werror)" "$logs/module.log" "$REPO
 		GUEST_MACHINE=virt-9.1 GUEST_QEMU_ARGS="-global arm-smmuv3.stage=1"
 
 	# make run's scenario must keep working.
-	step "make run scenario (demo)" "$logs/demo.log" "$REPO/tools/boot.sh" demo "$logs"
+	step "make run scenario (demo)" "$logs/demo.log" "$REPO/tools/boot.sh" demo "$logs" &&
+	step "make run scenario (demo-nested, smmu_rs)" "$logs/demo-nested.log" \
+		"$REPO/tools/boot.sh" demo-nested "$logs"
 
 	# Baseline: upstream iommufd and its own selftest binary (iommufd; the
 	# slow fault-injection one is `make boot S=upstream-fail-nth`) in the
