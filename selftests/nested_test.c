@@ -868,23 +868,44 @@ TEST_F(nested, veventq_overflow_and_recovery)
 
 TEST_F(nested, close_frees_everything)
 {
-	__u32 s1, vdev;
+	int efd = eventfd(0, EFD_NONBLOCK);
+	__u32 s1, vdev, qid;
 	long viommus = debugfs_number("viommus");
 	long nested = debugfs_number("nested_domains");
+	long dma = debugfs_number("dma_bytes");
+	struct vevent ev[2];
+	int qfd;
 
+	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, vdevice_alloc(self->fd, self->viommu, self->dev, VSID, &vdev));
+	ASSERT_EQ(0, veventq_alloc(self->fd, self->viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 8, &qid,
+				   &qfd));
 	ASSERT_EQ(0, nested_alloc(self->fd, self->dev, self->viommu,
 				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1));
 	ASSERT_EQ(0, attach(self->fd, self->dev, s1, NULL));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &efd));
+	/* One event queued and unread when the file goes. */
+	ASSERT_EQ(0, edu_dma(self->bar, EDU_BUF, GIOVA_UNMAPPED, 4, 1));
+	usleep(50000);
 	EXPECT_EQ(1, viommus);
 	EXPECT_EQ(nested + 1, debugfs_number("nested_domains"));
 	EXPECT_LT(0, vm_pin_pages());
+	EXPECT_LT(0, debugfs_number("table_pages"));
+	TH_LOG("alive: vIOMMUs %ld, nested domains %ld, domains %ld, table pages %ld, VmPin %ld",
+	       debugfs_number("viommus"), debugfs_number("nested_domains"), live_domains(),
+	       debugfs_number("table_pages"), vm_pin_pages());
 	close(self->fd);
 	self->fd = -1;
 	EXPECT_EQ(0, debugfs_number("viommus"));
 	EXPECT_EQ(0, debugfs_number("nested_domains"));
 	EXPECT_EQ(0, live_domains());
+	EXPECT_EQ(0, debugfs_number("table_pages"));
+	EXPECT_EQ(dma, debugfs_number("dma_bytes"));
 	EXPECT_EQ(0, vm_pin_pages());
+	/* The vEVENTQ's file outlives the object: what was queued reads. */
+	EXPECT_EQ(1, read_vevents(qfd, ev, 2));
+	close(qfd);
+	close(efd);
 }
 
 TEST_HARNESS_MAIN
