@@ -866,6 +866,73 @@ TEST_F(nested, veventq_overflow_and_recovery)
 	close(qfd);
 }
 
+TEST_F(nested, invalidation_stays_in_its_vmid)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate va[1] = { {
+		{ 0x12 | (0xffffULL << 32) /* a VMID the guest made up */ | ((__u64)ASID << 48),
+		  (GIOVA & ~0xfffULL) | 1 } } };
+	__u64 *l3 = self->mem + L3_PAGE * PAGE / 8;
+	__u8 *data = page_of(self, DATA_PAGE);
+	__u8 *data2 = page_of(self, DATA2_PAGE);
+	__u32 s1, dev2, s2b, viommu_b, vdev_b, s1b, num = 1;
+	volatile __u64 *bar2;
+	struct edu e2;
+
+	if (find_edu(1, &e2))
+		SKIP(return, "one edu device only");
+	ASSERT_EQ(0, set_driver(&e2, "iommufd_rs"));
+	ASSERT_EQ(0, enable_device(&e2));
+	bar2 = map_bar0(&e2);
+	ASSERT_NE(NULL, bar2);
+	ASSERT_EQ(0, bind_dev(self->fd, &e2, &dev2));
+	/* A second parent (its own VMID) and vIOMMU over the same IOAS, and
+	 * the same guest stage 1 (same CD, same ASID) for both devices. */
+	ASSERT_EQ(0, hwpt_alloc(self->fd, dev2, self->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &s2b));
+	ASSERT_EQ(0, viommu_alloc(self->fd, dev2, s2b, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu_b));
+	ASSERT_EQ(0, vdevice_alloc(self->fd, viommu_b, dev2, VSID + 1, &vdev_b));
+	ASSERT_EQ(0, nested_alloc(self->fd, dev2, viommu_b,
+				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1b));
+	ASSERT_EQ(0, attach(self->fd, dev2, s1b, NULL));
+	/* Device B reads 0x62 through G (and caches G for its VMID). */
+	memset(data, 0x62, 256);
+	ASSERT_EQ(0, edu_dma(bar2, GIOVA, EDU_BUF, 256, 0));
+	/* Device A writes 0x61 through G (and caches it for its VMID). */
+	load_edu_buffer(_metadata, self, 0x61);
+	s1 = attach_s1(_metadata, self);
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	ASSERT_EQ(0x61, data[0]);
+	memset(data, 0, PAGE);
+	/* The guest moves G; only vIOMMU A is told. */
+	l3[(GIOVA >> 12) & 511] = IPA(DATA2_PAGE) | S1_PAGE;
+	ASSERT_EQ(0, invalidate(self->fd, self->viommu, va, &num));
+	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
+	EXPECT_EQ(0x61, data2[0]);
+	/* Device B, under the other VMID, still has its entry for G: QEMU's
+	 * TLB keeps it until B's own vIOMMU invalidates (as the stale entry in
+	 * tlbi_nh_va_makes_dma_follow_the_new_entry shows). */
+	memset(data, 0, PAGE);
+	memset(data2, 0, PAGE);
+	ASSERT_EQ(0, edu_dma(bar2, EDU_BUF, GIOVA, 4, 1));
+	TH_LOG("after vIOMMU A's TLBI_NH_VA, device B wrote to the %s page",
+	       data[0] ? "old (its VMID untouched)" : data2[0] ? "new" : "no");
+	EXPECT_EQ(0x62, data[0]);
+	EXPECT_EQ(0, data2[0]);
+	num = 1;
+	ASSERT_EQ(0, invalidate(self->fd, viommu_b, va, &num));
+	memset(data, 0, PAGE);
+	ASSERT_EQ(0, edu_dma(bar2, EDU_BUF, GIOVA, 4, 1));
+	EXPECT_EQ(0x62, data2[0]);
+	EXPECT_EQ(0, data[0]);
+	EXPECT_EQ(0, detach(self->fd, dev2));
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	(void)s1;
+	(void)vdev_b;
+	close(self->fd);
+	self->fd = -1;
+	munmap((void *)bar2, 1 << 20);
+	set_driver(&e2, NULL);
+}
+
 TEST_F(nested, close_frees_everything)
 {
 	int efd = eventfd(0, EFD_NONBLOCK);
