@@ -267,18 +267,19 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAll
     };
     let hwpt = match parent {
         Parent::Ioas(ioas) => {
+            // `fault_id` means something only with FAULT_ID_VALID, which
+            // is refused here with the other flags, as upstream reads it.
             if cmd.flags & !uapi::HWPT_ALLOC_NEST_PARENT != 0
                 || cmd.data_type != uapi::HWPT_DATA_NONE
-                || cmd.fault_id != 0
             {
                 return Err(EOPNOTSUPP);
             }
             Hwpt::new(&dev, ioas, cmd.flags)?
         }
         Parent::Viommu(viommu) => {
-            if cmd.flags != 0 || cmd.data_len == 0 || cmd.fault_id != 0 {
-                return Err(EOPNOTSUPP);
-            }
+            // In upstream's order: a device of another IOMMU (`-EINVAL`)
+            // before the flags, which the driver refuses (`-EOPNOTSUPP`,
+            // FAULT_ID_VALID and PASID included); `data_len` is not 0 here.
             let data = (cmd.data_type, cmd.data_uptr, cmd.data_len);
             Hwpt::new_nested(&dev, viommu, cmd.flags, data)?
         }
