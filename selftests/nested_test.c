@@ -46,6 +46,9 @@ TEST(viommu_only_where_nesting_is_safe)
 	ASSERT_EQ(0, ioas_alloc(fd, &ioas));
 	ASSERT_EQ(0, hwpt_alloc(fd, dev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &s2));
 	expected = smmu_rs_smmu(smmu, sizeof(smmu)) == 0 && coherency_asserted() ? 0 : EOPNOTSUPP;
+	/* The driver answers before the HWPT is looked up, as upstream. */
+	EXPECT_EQ(expected ? EOPNOTSUPP : ENOENT,
+		  viommu_alloc(fd, dev, 0xdead, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu));
 	EXPECT_EQ(expected, viommu_alloc(fd, dev, s2, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu));
 	TH_LOG("%s: IOMMU_VIOMMU_ALLOC answered %d", smmu_rs_smmu(smmu, sizeof(smmu)) ?
 	       "in-tree driver" : coherency_asserted() ? "smmu_rs, assume_canwbs" :

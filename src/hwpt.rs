@@ -51,9 +51,10 @@ pub(crate) struct Hwpt {
     pub(crate) nest_parent: bool,
     /// A nested HWPT's vIOMMU.
     viommu: Option<Dep<Viommu>>,
-    /// Where the domain's MSI cookie puts doorbells, once the first device
-    /// with a SW_MSI window attached; under the IOAS lock.
-    msi_base: LockedBy<Option<u64>, IoasState>,
+    /// Where the domain's MSI cookie puts doorbells (and, for a nested
+    /// HWPT, the window in the parent's stage 2 they map into), once the
+    /// first device with a SW_MSI window attached; under the IOAS lock.
+    msi_base: LockedBy<Option<(u64, Window)>, IoasState>,
     /// How many devices are attached, under the IOAS lock: an automatic
     /// HWPT leaves its IOAS's list (and the table) when this drops to 0.
     /// DESTROY does not look at it: each attachment is a [`Dep`] as well.
@@ -200,10 +201,10 @@ impl Hwpt {
                     self.domain.set_nested_msi_window(base, w.start, w.size)?;
                 }
                 self.domain.set_msi_cookie(base)?;
-                *placed = Some(base);
+                *placed = Some((base, w));
                 Ok(())
             }
-            Some(b) if b == base => Ok(()),
+            Some((b, pw)) if b == base && pw == w => Ok(()),
             Some(_) => Err(EINVAL),
         }
     }

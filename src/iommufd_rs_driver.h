@@ -60,6 +60,8 @@ struct iommufd_rs_geometry {
  *           gives it: @type is the requested type (DEFAULT for the
  *           driver's own) and the answered one; kmalloc'd data of @length
  *           bytes, or an ERR_PTR (-EOPNOTSUPP for a type it does not have)
+ * @viommu_supported: whether @dev's IOMMU can have vIOMMUs: 0, or
+ *                    -EOPNOTSUPP (logged with the reason)
  * @viommu_alloc: a vIOMMU over @parent (a nest-parent domain the front end
  *                allocated for @dev): the driver's handle, or an ERR_PTR
  *                (-EINVAL for a parent that is no nest parent of @dev's
@@ -100,6 +102,7 @@ struct iommufd_rs_provider {
 				u64 *leaf_size);
 	int (*nest_parent_geometry)(struct device *dev, struct iommufd_rs_geometry *geo);
 	void *(*hw_info)(struct device *dev, u32 *length, enum iommu_hw_info_type *type);
+	int (*viommu_supported)(struct device *dev);
 	void *(*viommu_alloc)(struct iommu_domain *parent, struct device *dev);
 	void (*viommu_free)(void *viommu);
 	int (*vdevice_alloc)(void *viommu, struct device *dev, u64 virt_id, u64 *token);

@@ -308,6 +308,8 @@ pub(crate) const VIOMMU_INVALIDATE_DATA_ARM_SMMUV3: u32 =
 /// `IOMMU_VEVENTQ_TYPE_ARM_SMMUV3`.
 pub(crate) const VEVENTQ_TYPE_ARM_SMMUV3: u32 =
     bindings::iommu_veventq_type_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3;
+/// `IOMMU_VIOMMU_TYPE_DEFAULT`.
+pub(crate) const VIOMMU_TYPE_DEFAULT: u32 = bindings::iommu_viommu_type_IOMMU_VIOMMU_TYPE_DEFAULT;
 /// `IOMMU_VIOMMU_TYPE_ARM_SMMUV3`.
 pub(crate) const VIOMMU_TYPE_ARM_SMMUV3: u32 =
     bindings::iommu_viommu_type_IOMMU_VIOMMU_TYPE_ARM_SMMUV3;

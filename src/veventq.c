@@ -49,10 +49,11 @@ struct iommufd_rs_vevent {
  * @num_events: queued events, @lost not counted
  * @depth: the most events queued at once
  * @sequence: the next event's sequence number
- * @lost: the LOST_EVENTS header, queued at the tail when events were dropped
  * @wait: readers and pollers
  * @ref: the front end's and the file's
  * @file: the file, until its descriptor is installed or given back
+ * @lost: the LOST_EVENTS header, queued at the tail when events were dropped
+ *        (last: its flexible data array stays empty)
  */
 struct iommufd_rs_veventq {
 	spinlock_t lock;
@@ -60,10 +61,10 @@ struct iommufd_rs_veventq {
 	u32 num_events;
 	u32 depth;
 	u32 sequence;
-	struct iommufd_rs_vevent lost;
 	wait_queue_head_t wait;
 	refcount_t ref;
 	struct file *file;
+	struct iommufd_rs_vevent lost;
 };
 
 static bool is_lost(const struct iommufd_rs_veventq *q, const struct iommufd_rs_vevent *e)

@@ -97,7 +97,8 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuVeventq
     // it from the vIOMMU.
     let set = to_result(unsafe { iommufd_rs_viommu_set_event_queue(viommu.raw(), raw.as_ptr()) });
     if let Err(e) = set {
-        // SAFETY: this reference and the unpublished file go.
+        // SAFETY: this reference goes, then the unpublished file: the
+        // file's own reference keeps the queue alive for the abort.
         unsafe {
             iommufd_rs_veventq_put(raw.as_ptr());
             iommufd_rs_veventq_abort(raw.as_ptr(), fd);

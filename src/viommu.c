@@ -36,6 +36,31 @@ static const struct iommu_ops *device_iommu_ops(struct device *dev)
 }
 
 /**
+ * iommufd_rs_viommu_supported() - whether a device's IOMMU can have vIOMMUs
+ * @d: the device
+ *
+ * Return: 0; -EOPNOTSUPP if its driver has no provider or its IOMMU cannot
+ * nest safely (the driver logs why); -ENODEV if the device left the driver.
+ */
+int iommufd_rs_viommu_supported(struct iommufd_rs_pci *d)
+{
+	const struct iommufd_rs_provider *p;
+	int rc = iommufd_rs_pci_get_live(d);
+
+	if (rc)
+		return rc;
+	p = iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
+	if (p) {
+		rc = p->viommu_supported(&d->pdev->dev);
+		iommufd_rs_provider_put(p);
+	} else {
+		rc = -EOPNOTSUPP;
+	}
+	iommufd_rs_pci_put_live(d);
+	return rc;
+}
+
+/**
  * iommufd_rs_viommu_alloc() - a vIOMMU over a nest-parent domain
  * @parent: a nest-parent domain allocated for @d
  * @d: the device the vIOMMU is allocated for
@@ -66,8 +91,8 @@ struct iommufd_rs_viommu *iommufd_rs_viommu_alloc(struct iommu_domain *parent,
 		goto out_live;
 	}
 	drv = v->p->viommu_alloc(parent, &d->pdev->dev);
-	if (IS_ERR(drv)) {
-		*err = PTR_ERR(drv);
+	if (IS_ERR_OR_NULL(drv)) {
+		*err = drv ? PTR_ERR(drv) : -ENOMEM;
 		goto out_put;
 	}
 	iommufd_rs_pci_put_live(d);

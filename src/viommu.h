@@ -12,6 +12,7 @@ struct iommu_domain;
 struct iommufd_rs_pci;
 struct iommufd_rs_viommu;
 
+int iommufd_rs_viommu_supported(struct iommufd_rs_pci *d);
 struct iommufd_rs_viommu *iommufd_rs_viommu_alloc(struct iommu_domain *parent,
 						  struct iommufd_rs_pci *d, int *err);
 void iommufd_rs_viommu_free(struct iommufd_rs_viommu *v);

@@ -48,6 +48,7 @@ extern "C" {
         err: *mut c_int,
     ) -> *mut RawViommu;
     fn iommufd_rs_viommu_free(v: *mut RawViommu);
+    fn iommufd_rs_viommu_supported(d: *mut RawPci) -> c_int;
     fn iommufd_rs_vdevice_alloc(
         v: *mut RawViommu,
         d: *mut RawPci,
@@ -70,8 +71,9 @@ const ENTRY_NUM_MAX: u32 = 1 << 19;
 const ENTRY_LEN_MAX: u32 = 4096;
 /// `struct iommu_viommu_arm_smmuv3_invalidate`: one command.
 const ENTRY_SIZE: usize = 16;
-/// Entries read and handed to the driver at a time.
-const CHUNK: usize = 64;
+/// Entries read and handed to the driver at a time: one of its synced
+/// batches (63 commands and a CMD_SYNC).
+const CHUNK: usize = 63;
 
 /// A vIOMMU: the driver's vIOMMU over the nest parent it depends on.
 pub(crate) struct Viommu {
@@ -135,17 +137,24 @@ impl Drop for Vdevice {
 }
 
 /// IOMMU_VIOMMU_ALLOC: a vIOMMU of the device's SMMU over a nest-parent
-/// HWPT, in upstream's order: flags and type (`-EOPNOTSUPP`), the device
-/// (`-ENOENT`), a driver without vIOMMUs (`-EOPNOTSUPP`), the HWPT
-/// (`-ENOENT` unless a paging HWPT), not a nest parent (`-EINVAL`), then
-/// the driver (`-EOPNOTSUPP` if it cannot nest safely, `-EINVAL` for a
-/// parent of another SMMU). The type's data is ignored, as upstream
+/// HWPT, in upstream's order: flags and the DEFAULT type (`-EOPNOTSUPP`),
+/// the device (`-ENOENT`), a type or a driver without vIOMMUs, or an SMMU
+/// that cannot nest safely (`-EOPNOTSUPP`), the HWPT (`-ENOENT` unless a
+/// paging HWPT), not a nest parent (`-EINVAL`), then the driver (`-EINVAL`
+/// for a parent of another SMMU). The type's data is ignored, as upstream
 /// ignores it for ARM_SMMUV3.
 pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuViommuAlloc) -> Result {
-    if cmd.flags != 0 || cmd.type_ != uapi::VIOMMU_TYPE_ARM_SMMUV3 {
+    if cmd.flags != 0 || cmd.type_ == uapi::VIOMMU_TYPE_DEFAULT {
         return Err(EOPNOTSUPP);
     }
     let dev = f.get::<DeviceObject>(cmd.dev_id)?;
+    // The driver's answer before the HWPT's, as upstream asks for the
+    // vIOMMU size first: only ARM_SMMUV3, only where nesting is safe.
+    if cmd.type_ != uapi::VIOMMU_TYPE_ARM_SMMUV3 {
+        return Err(EOPNOTSUPP);
+    }
+    // SAFETY: the device is live for the call.
+    to_result(unsafe { iommufd_rs_viommu_supported(dev.pci.raw()) })?;
     let parent = f.lock().objects.depend::<Hwpt>(cmd.hwpt_id)?;
     if parent.is_nested() {
         return Err(ENOENT);
@@ -188,11 +197,10 @@ pub(crate) fn vdevice_alloc(
         let st = f.lock();
         let viommu = st.objects.depend::<Viommu>(cmd.viommu_id)?;
         let dev = st.objects.get::<DeviceObject>(cmd.dev_id)?;
-        if st.objects.vdevice_of(&dev).is_some() {
-            return Err(EEXIST);
-        }
         (viommu, dev)
     };
+    // The driver first: upstream's wrong-IOMMU -EINVAL comes before a
+    // device's second vDEVICE (-EEXIST, checked below with the insert).
     let mut token = 0u64;
     // SAFETY: the vIOMMU and the device are live for the call; `token` is
     // a valid place.

@@ -494,7 +494,9 @@ enum iommu_hwpt_invalidate_data_type {
  * never the encodings the architecture reserves), CFGI_CD, CFGI_CD_ALL
  * (the virtual stream id replaced by the physical one), ATC_INV only on an
  * SMMU with ATS. Any other opcode, any field the opcode does not take, and
- * an unknown virtual stream id are -EIO.
+ * an unknown virtual stream id are -EIO. smmu_rs never enables ATS for a
+ * nested device (a vSTE's EATS is accepted as upstream accepts it, and
+ * dropped), so ATC_INV is always -EIO there.
  */
 struct iommu_viommu_arm_smmuv3_invalidate {
 	__aligned_le64 cmd[2];
@@ -583,7 +585,9 @@ struct iommu_viommu_alloc {
  * @virt_id: the device's virtual stream id (at most 32 bits, else -EINVAL)
  *
  * One per device (-EEXIST), and a virtual id names one device of a vIOMMU
- * (-EEXIST). Destroying the device object destroys its vDEVICE.
+ * (-EEXIST). Destroying the device object destroys its vDEVICE. While the
+ * device is attached to a nested HWPT of the same vIOMMU, DESTROY of the
+ * vDEVICE is -EBUSY (upstream lets it go and leaves the STE in place).
  */
 struct iommu_vdevice_alloc {
 	__u32 size;

@@ -451,6 +451,29 @@ unsafe fn fail(err: *mut c_int, e: Error) -> *mut c_void {
     null_mut()
 }
 
+/// Whether SMMU `p` can have vIOMMUs: 0, or `-EOPNOTSUPP` (logged with
+/// what it lacks, see [`crate::nested::nesting_refusal`]). `coherent`: the
+/// administrator asserted a fully coherent platform.
+///
+/// # Safety
+///
+/// `p` as for `smmu()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_nesting_supported(
+    p: *mut c_void,
+    coherent: bool,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let smmu = unsafe { smmu(p) };
+    match crate::nested::nesting_refusal(&smmu, coherent) {
+        None => 0,
+        Some(missing) => {
+            smmu.hw.log_refusal(c"no vIOMMU: nesting needs", missing);
+            EOPNOTSUPP.to_errno()
+        }
+    }
+}
+
 /// A vIOMMU over the nest-parent domain `d`, for the device of master
 /// `m`; NULL with `*err` set (`-EINVAL` for a domain that is no nest
 /// parent of the device's SMMU, `-EOPNOTSUPP` for an SMMU that cannot

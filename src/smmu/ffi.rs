@@ -48,6 +48,7 @@ extern "C" {
     );
     fn smmu_rs_log(hw: *mut RawHw, msg: *const c_char, a: u64, b: u64);
     fn smmu_rs_log_refusal(hw: *mut RawHw, what: *const c_char, why: *const c_char);
+    fn smmu_rs_cond_resched();
     fn smmu_rs_glue_register() -> c_int;
     fn smmu_rs_glue_unregister();
 }
@@ -108,6 +109,13 @@ impl Hw {
         // SAFETY: `raw` is valid (type invariant); both strings are
         // NUL-terminated.
         unsafe { smmu_rs_log_refusal(self.raw, what.as_char_ptr(), why.as_char_ptr()) }
+    }
+
+    /// Lets the scheduler run something else if it should (the kernel's
+    /// `cond_resched()`, which the kernel crate does not offer yet).
+    pub(crate) fn cond_resched(&self) {
+        // SAFETY: no precondition; called from process context only.
+        unsafe { smmu_rs_cond_resched() }
     }
 
     /// Logs `msg` with two values, rate-limited.

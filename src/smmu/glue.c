@@ -209,6 +209,12 @@ void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b)
 	dev_err_ratelimited(hw->dev, "%s (0x%llx, 0x%llx)\n", msg, a, b);
 }
 
+/* Called from the event thread or the poll work: process context. */
+void smmu_rs_cond_resched(void)
+{
+	cond_resched();
+}
+
 void smmu_rs_log_refusal(struct smmu_rs_hw *hw, const char *what, const char *why)
 {
 	dev_info_ratelimited(hw->dev, "%s %s\n", what, why);
@@ -449,6 +455,11 @@ static const struct iommu_ops smmu_rs_ops;
  * stage-2 domain of @dev's SMMU; ERR_PTR(-EOPNOTSUPP) if that SMMU cannot
  * nest, or not safely (logged with the reason: see assume_canwbs).
  */
+static int smmu_rs_viommu_supported(struct device *dev)
+{
+	return smmu_rs_rs_nesting_supported(dev_to_hw(dev)->rust, assume_canwbs);
+}
+
 static void *smmu_rs_viommu_alloc(struct iommu_domain *parent, struct device *dev)
 {
 	void *v;
@@ -780,6 +791,7 @@ static struct iommufd_rs_provider smmu_rs_provider = {
 	.domain_translate = smmu_rs_domain_translate,
 	.nest_parent_geometry = smmu_rs_nest_parent_geometry,
 	.hw_info = smmu_rs_hw_info,
+	.viommu_supported = smmu_rs_viommu_supported,
 	.viommu_alloc = smmu_rs_viommu_alloc,
 	.viommu_free = smmu_rs_viommu_free,
 	.vdevice_alloc = smmu_rs_vdevice_alloc,

@@ -56,6 +56,7 @@ u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
 void smmu_rs_rs_stage2_geometry(void *smmu, struct iommufd_rs_geometry *geo);
 void smmu_rs_rs_sw_msi_region(u64 *base, u64 *size);
 void smmu_rs_rs_flush_all(void *domain);
+int smmu_rs_rs_nesting_supported(void *smmu, bool coherent);
 void *smmu_rs_rs_viommu_alloc(void *domain, void *master, bool coherent, int *err);
 void smmu_rs_rs_viommu_free(void *viommu);
 bool smmu_rs_rs_viommu_has_master_smmu(void *viommu, void *master);
@@ -140,6 +141,7 @@ void smmu_rs_table_free(u64 pa);
 void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid, u64 addr,
 		       u64 ipa, bool read, bool stage2, const u64 *raw);
 void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b);
+void smmu_rs_cond_resched(void);
 void smmu_rs_log_refusal(struct smmu_rs_hw *hw, const char *what, const char *why);
 
 #endif

@@ -84,6 +84,9 @@ impl Master {
 
 impl Drop for Master {
     fn drop(&mut self) {
+        // Its stream ids may go to another device: no vIOMMU may name
+        // them for this one any more.
+        self.smmu.forget_master(self.id);
         // The core attached the release (blocked) domain already; make sure.
         let _ = self.smmu.install(&self.sids, Ste::Abort);
     }

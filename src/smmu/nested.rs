@@ -23,7 +23,8 @@ use crate::spec::ste::{
     validate_vste,
     NestedConfig,
     Ste,
-    VsteLimits, //
+    VsteLimits,
+    STE_1_S1STALLD, //
 };
 use core::ptr::NonNull;
 use kernel::alloc::KVec;
@@ -50,9 +51,16 @@ use kernel::sync::{
 /// until the administrator asserts coherency. With S2FWB, nest parents'
 /// tables force write-back (their leaves' MemAttr and STE.S2FWB); No-Snoop
 /// is not affected by that, as upstream notes too.
+///
+/// A guest's faults are never stalled: nothing here resumes a stalled
+/// transaction (upstream answers them through its fault queues), so on an
+/// SMMU that can stall the physical STE sets S1STALLD, and one that stalls
+/// every fault cannot nest.
 pub(crate) fn nesting_refusal(smmu: &Smmu, coherent: bool) -> Option<&'static CStr> {
     if !smmu.features.nesting {
         Some(c"stage-1 translation (SMMU_IDR0.S1P)")
+    } else if smmu.features.stall_forced {
+        Some(c"faults that terminate: this SMMU stalls every one (SMMU_IDR0.STALL_MODEL) and nothing would resume a guest's")
     } else if !smmu.features.s2fwb && !coherent {
         Some(c"a way to keep a guest's stage 1 from bypassing the caches: the SMMU has no S2FWB (SMMU_IDR3.FWB) and the platform is not known to be coherent (smmu_rs.assume_canwbs=1 asserts that it is)")
     } else {
@@ -179,13 +187,12 @@ impl Viommu {
     /// `EOPNOTSUPP` for a master with more than one stream (a virtual id
     /// names one); `EEXIST` if the id or the master is named already.
     pub(crate) fn add_vdevice(&self, master: &Master, vsid: u64) -> Result<u64> {
+        // In upstream's order: the id's width, the IOMMU, the id in use,
+        // then what the driver refuses.
+        let vsid = u32::try_from(vsid).map_err(|_| EINVAL)?;
         if !self.same_smmu(master) {
             return Err(EINVAL);
         }
-        let vsid = u32::try_from(vsid).map_err(|_| EINVAL)?;
-        let [sid] = master.sids() else {
-            return Err(EOPNOTSUPP);
-        };
         let mut vdevs = self.vdevs.lock();
         if vdevs
             .iter()
@@ -193,13 +200,16 @@ impl Viommu {
         {
             return Err(EEXIST);
         }
+        let [sid] = master.sids() else {
+            return Err(EOPNOTSUPP);
+        };
         vdevs.push(
             VirtualDevice {
                 vsid,
                 sid: *sid,
                 master: master.id,
             },
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
         Ok(master.id)
     }
@@ -226,7 +236,11 @@ impl Viommu {
             asid_bits: f.asid_bits,
             ril: f.ril,
             ds: f.ds,
-            ats: f.ats,
+            // This driver never enables ATS (EATS is 0 in every STE it
+            // writes): an ATC_INV would go to an endpoint whose ATC is off,
+            // which may never complete it, and the shared queue would stall
+            // on the sync. Refused, whatever IDR0.ATS says.
+            ats: false,
             ssid_bits: f.ssid_bits,
         };
         let vmid = self.parent.vmid();
@@ -357,10 +371,18 @@ impl NestedDomain {
         match self.config {
             NestedConfig::Abort => Ste::Abort,
             NestedConfig::Bypass => parent.ste(),
-            NestedConfig::Translate { s1, .. } => Ste::Nested {
-                s2: parent.stage2(),
-                s1,
-            },
+            NestedConfig::Translate { s1, .. } => {
+                // Faults terminate (and are recorded), never stall.
+                let stalld = if self.viommu.smmu.features.stall {
+                    STE_1_S1STALLD.prep(1)
+                } else {
+                    0
+                };
+                Ste::Nested {
+                    s2: parent.stage2(),
+                    s1: [s1[0], s1[1] | stalld],
+                }
+            }
         }
     }
 

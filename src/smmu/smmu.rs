@@ -296,7 +296,11 @@ impl Smmu {
         let new = ste.words(self.features.attr_override);
         let abort = Ste::Abort.words(false)[0];
         let mut table = self.strtab.lock();
-        self.note_nested(sids, ste)?;
+        let nested_vmid = match ste {
+            Ste::Nested { s2, .. } => Some(s2.vmid),
+            _ => None,
+        };
+        self.note_nested(sids, nested_vmid)?;
         let words = |table: &mut StreamTable, sid| -> [u64; STE_WORDS] {
             core::array::from_fn(|i| table.read(sid, i))
         };
@@ -335,21 +339,35 @@ impl Smmu {
         if valid {
             sync_all(self)?;
         }
+        self.forget_nested(sids, nested_vmid);
         Ok(())
     }
 
-    /// Records which of `sids` get a nested STE (and over which VMID),
-    /// before their STEs change: a failure leaves everything as it was.
-    fn note_nested(&self, sids: &[u32], ste: Ste) -> Result {
+    /// Records that `sids` get a nested STE over `vmid`, before their STEs
+    /// change: from then on a stage-2 change of `vmid` drops what the SMMU
+    /// cached of their configuration. A failure records nothing.
+    fn note_nested(&self, sids: &[u32], vmid: Option<u16>) -> Result {
+        let Some(vmid) = vmid else {
+            return Ok(());
+        };
         let mut nested = self.nested_streams.lock();
-        nested.retain(|(sid, _)| !sids.contains(sid));
-        if let Ste::Nested { s2, .. } = ste {
-            nested.reserve(sids.len(), GFP_KERNEL)?;
-            for &sid in sids {
-                nested.push((sid, s2.vmid), GFP_KERNEL)?;
+        nested.reserve(sids.len(), GFP_KERNEL)?;
+        for &sid in sids {
+            if !nested.contains(&(sid, vmid)) {
+                nested.push((sid, vmid), GFP_KERNEL)?;
             }
         }
         Ok(())
+    }
+
+    /// After `sids` got their new STE (nested over `vmid`, or not nested):
+    /// forgets what they were nested over before. Only now, so that a
+    /// stage-2 change while an old nested STE was still live was followed
+    /// by its CFGI.
+    fn forget_nested(&self, sids: &[u32], vmid: Option<u16>) {
+        self.nested_streams
+            .lock()
+            .retain(|e| !sids.contains(&e.0) || Some(e.1) == vmid);
     }
 
     /// Invalidates every TLB and walk-cache entry of `vmid` for
@@ -428,8 +446,16 @@ impl Smmu {
 
     /// Lists a new vIOMMU.
     pub(crate) fn add_viommu(&self, v: &Arc<Viommu>) -> Result {
-        self.viommus.lock().push(v.clone(), GFP_KERNEL)?;
+        self.viommus.lock().push(v.clone(), GFP_KERNEL_ACCOUNT)?;
         Ok(())
+    }
+
+    /// Forgets every virtual id of the master `id` (released: its stream
+    /// ids may be given to another device).
+    pub(crate) fn forget_master(&self, id: u64) {
+        for v in self.viommus.lock().iter() {
+            v.remove_vdevice(id);
+        }
     }
 
     /// Takes a vIOMMU the front end frees off the list.
@@ -464,6 +490,8 @@ impl Smmu {
             if n < batch.len() {
                 break;
             }
+            // A device that faults on and on must not hold the CPU.
+            self.hw.cond_resched();
         }
     }
 

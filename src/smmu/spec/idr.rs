@@ -17,6 +17,8 @@ pub const IDR0_ASID16: Field = Field::bit(12);
 pub const IDR0_STALL_MODEL: Field = Field::new(25, 24);
 /// STALL_MODEL: stall and terminate are both supported.
 pub const IDR0_STALL_MODEL_STALL: u32 = 0;
+/// STALL_MODEL: every faulting transaction stalls.
+pub const IDR0_STALL_MODEL_FORCE: u32 = 2;
 /// IDR0.TTF: translation table formats.
 pub const IDR0_TTF: Field = Field::new(3, 2);
 /// TTF: AArch64 only.
@@ -92,6 +94,8 @@ pub struct Features {
     pub s2fwb: bool,
     /// Transactions can stall on a fault (IDR0.STALL_MODEL == 0).
     pub stall: bool,
+    /// Every faulting transaction stalls (IDR0.STALL_MODEL == 2).
+    pub stall_forced: bool,
     /// ASID bits: 8 or 16.
     pub asid_bits: u32,
     /// PCIe ATS (IDR0.ATS).
@@ -164,6 +168,7 @@ impl Features {
             nesting: IDR0_S1P.get32(idr0) != 0,
             s2fwb: IDR3_FWB.get32(idr3) != 0,
             stall: IDR0_STALL_MODEL.get32(idr0) == IDR0_STALL_MODEL_STALL,
+            stall_forced: IDR0_STALL_MODEL.get32(idr0) == IDR0_STALL_MODEL_FORCE,
             asid_bits: if IDR0_ASID16.get32(idr0) != 0 { 16 } else { 8 },
             ats: IDR0_ATS.get32(idr0) != 0,
             ds: IDR5_DS.get32(idr5) != 0,
