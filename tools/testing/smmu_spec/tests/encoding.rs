@@ -322,6 +322,7 @@ fn identification_of_a_usable_smmu() {
             nesting: true,
             s2fwb: false,
             stall: false,
+            stall_forced: false,
             asid_bits: 16,
             ats: false,
             ds: false,
@@ -354,6 +355,9 @@ fn identification_of_a_usable_smmu() {
     assert!(!f.nesting, "no S1P");
     assert_eq!(f.asid_bits, 8);
     assert!(f.stall, "STALL_MODEL 0");
+    assert!(!f.stall_forced);
+    idr[0] |= 2 << 24;
+    assert!(Features::parse(&idr).unwrap().stall_forced, "STALL_MODEL 2");
     assert_eq!(f.ssid_bits, 5);
     assert!(f.s2fwb);
 }

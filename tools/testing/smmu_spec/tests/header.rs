@@ -179,6 +179,7 @@ fn identification_fields() {
             ("IDR0_ASID16", IDR0_ASID16.mask()),
             ("IDR0_STALL_MODEL", IDR0_STALL_MODEL.mask()),
             ("IDR0_STALL_MODEL_STALL", IDR0_STALL_MODEL_STALL.into()),
+            ("IDR0_STALL_MODEL_FORCE", IDR0_STALL_MODEL_FORCE.into()),
             ("IDR1_SSIDSIZE", IDR1_SSIDSIZE.mask()),
             ("IDR3_FWB", IDR3_FWB.mask()),
             ("IDR0_ATS", IDR0_ATS.mask()),
