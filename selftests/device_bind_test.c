@@ -56,11 +56,14 @@ TEST_F(bind, bind_destroy_rebind)
 TEST_F(bind, bad_requests)
 {
 	struct iommu_device_bind c = { .size = sizeof(c), .pci_segment = self->e.seg,
-				       .pci_rid = self->e.rid, .flags = 1 };
+				       .pci_rid = self->e.rid, .flags = 1 << 1 };
 	struct edu nobody = self->e;
 
 	EXPECT_EQ(EOPNOTSUPP, xioctl(self->fd, IOMMU_DEVICE_BIND, &c));
 	c.flags = 0;
+	c.__reserved2 = 1;
+	EXPECT_EQ(EOPNOTSUPP, xioctl(self->fd, IOMMU_DEVICE_BIND, &c));
+	c.__reserved2 = 0;
 	c.__reserved = 1;
 	EXPECT_EQ(EOPNOTSUPP, xioctl(self->fd, IOMMU_DEVICE_BIND, &c));
 	c.size = 20;

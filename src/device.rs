@@ -459,12 +459,21 @@ impl PinnedDrop for DeviceObject {
 }
 
 /// IOMMU_DEVICE_BIND: take a PCI function bound to the iommufd_rs driver,
-/// with DMA ownership of its group (this file is the owner).
+/// with DMA ownership of its group (this file is the owner): by the opened
+/// descriptor of its node (`IOMMU_DEVICE_BIND_FD`; the node's permissions
+/// decide who may), or by PCI address (CAP_SYS_ADMIN only).
 pub(crate) fn bind(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceBind) -> Result {
-    if cmd.flags != 0 || cmd.reserved != 0 {
+    if cmd.flags & !uapi::DEVICE_BIND_FD != 0 || cmd.reserved != 0 || cmd.reserved2 != 0 {
         return Err(EOPNOTSUPP);
     }
-    let pci = BoundDevice::bind(cmd.pci_segment, cmd.pci_rid, f.owner_cookie())?;
+    let pci = if cmd.flags & uapi::DEVICE_BIND_FD != 0 {
+        if cmd.pci_segment != 0 || cmd.pci_rid != 0 {
+            return Err(EINVAL);
+        }
+        BoundDevice::bind_fd(cmd.dev_fd, f.owner_cookie())?
+    } else {
+        BoundDevice::bind(cmd.pci_segment, cmd.pci_rid, f.owner_cookie())?
+    };
     f.publish(Object::Device(DeviceObject::new(pci)?), |id| {
         cmd.out_dev_id = id;
         ucmd.respond(&cmd)

@@ -23,6 +23,7 @@ pub(crate) struct RawPci {
 extern "C" {
     fn iommufd_rs_pci_register() -> c_int;
     fn iommufd_rs_pci_unregister();
+    fn iommufd_rs_pci_bind_fd(fd: c_int, owner: *mut c_void, out: *mut *mut RawPci) -> c_int;
     fn iommufd_rs_pci_bind(
         segment: u32,
         rid: u32,
@@ -130,6 +131,19 @@ impl BoundDevice {
         // SAFETY: `out` is a valid place; the C side validates the ids and
         // takes its own reference for the returned handle.
         to_result(unsafe { iommufd_rs_pci_bind(segment, rid, owner, &mut out) })?;
+        Ok(Self {
+            raw: NonNull::new(out).ok_or(EINVAL)?,
+        })
+    }
+
+    /// Binds the function whose node `fd` has open, with DMA ownership of
+    /// its group for `owner`.
+    pub(crate) fn bind_fd(fd: i32, owner: *mut c_void) -> Result<Self> {
+        let mut out: *mut RawPci = core::ptr::null_mut();
+        // SAFETY: `out` is a valid place; the C side looks the descriptor
+        // up and checks it is a function node, and takes its own reference
+        // for the returned handle.
+        to_result(unsafe { iommufd_rs_pci_bind_fd(fd, owner, &mut out) })?;
         Ok(Self {
             raw: NonNull::new(out).ok_or(EINVAL)?,
         })

@@ -20,6 +20,7 @@ struct pci_dev;
  * @pdev: the function (reference held while the entry exists)
  * @owner: the file context it is bound to with IOMMU_DEVICE_BIND, or NULL
  * @removed: unbound from this driver; a file holding it gets -ENODEV
+ * @devt: its device node's number, 0 if it has none
  * @live: held for reading by every call that uses the function's IOMMU
  *        state (iommufd_rs_pci_get_live()), for writing by remove() while
  *        it sets @removed: the IOMMU core tears that state down after
@@ -31,6 +32,7 @@ struct iommufd_rs_pci {
 	struct pci_dev *pdev;
 	void *owner;
 	bool removed;
+	dev_t devt;
 	struct rw_semaphore live;
 };
 
@@ -38,6 +40,7 @@ int iommufd_rs_pci_register(void);
 void iommufd_rs_pci_unregister(void);
 int iommufd_rs_pci_bind(u32 segment, u32 rid, void *owner,
 			struct iommufd_rs_pci **out);
+int iommufd_rs_pci_bind_fd(int fd, void *owner, struct iommufd_rs_pci **out);
 void iommufd_rs_pci_unbind(struct iommufd_rs_pci *d);
 int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps);
 int iommufd_rs_pci_get_live(struct iommufd_rs_pci *d);

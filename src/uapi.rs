@@ -188,19 +188,24 @@ macro_rules! extension_structs {
 
 extension_structs! {
     /// `struct iommu_device_bind`.
-    struct IommuDeviceBind = iommu_device_bind (24) {
+    struct IommuDeviceBind = iommu_device_bind (32) {
         /// Struct size known to userspace.
         size: u32 => size @ 0,
-        /// Must be 0.
+        /// `IOMMU_DEVICE_BIND_FD` or 0.
         flags: u32 => flags @ 4,
-        /// PCI segment of the function.
+        /// PCI segment of the function (0 with `IOMMU_DEVICE_BIND_FD`).
         pci_segment: u32 => pci_segment @ 8,
-        /// Bus, device and function (`PCI_DEVID`).
+        /// Bus, device and function (`PCI_DEVID`; 0 with the flag).
         pci_rid: u32 => pci_rid @ 12,
         /// Out: the device object.
         out_dev_id: u32 => out_dev_id @ 16,
         /// Must be 0.
         reserved: u32 => __reserved @ 20,
+        /// With `IOMMU_DEVICE_BIND_FD`: an open descriptor of the
+        /// function's node, `/dev/iommufd_rs/<PCI address>`.
+        dev_fd: i32 => dev_fd @ 24,
+        /// Must be 0.
+        reserved2: u32 => __reserved2 @ 28,
     }
 
     /// `struct iommu_device_attach`.
@@ -333,6 +338,9 @@ pub(crate) const OPTION_OP_SET: u16 = bindings::iommufd_option_ops_IOMMU_OPTION_
 /// `IOMMU_OPTION_OP_GET`.
 pub(crate) const OPTION_OP_GET: u16 = bindings::iommufd_option_ops_IOMMU_OPTION_OP_GET as u16;
 
+/// `IOMMU_DEVICE_BIND_FD` (extension): bind the function whose node
+/// `dev_fd` is open, not one by PCI address.
+pub(crate) const DEVICE_BIND_FD: u32 = 1 << 0;
 /// `IOMMU_RESV_QUERY_NEST_PARENT` (extension): the view of a stage-2 parent.
 pub(crate) const RESV_QUERY_NEST_PARENT: u32 = 1 << 0;
 /// `IOMMU_RESV_FLAG_USER_WINDOW` (extension): the SW_MSI window set by

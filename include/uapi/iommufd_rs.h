@@ -676,16 +676,33 @@ struct iommu_veventq_alloc {
 #define IOMMU_VEVENTQ_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VEVENTQ_ALLOC)
 
 /**
+ * enum iommu_device_bind_flags - flags of struct iommu_device_bind
+ * @IOMMU_DEVICE_BIND_FD: bind the function whose node @dev_fd is open
+ */
+enum iommu_device_bind_flags {
+	IOMMU_DEVICE_BIND_FD = 1 << 0,
+};
+
+/**
  * struct iommu_device_bind - ioctl(IOMMU_DEVICE_BIND), an iommufd-rs extension
- * @size: sizeof(struct iommu_device_bind)
- * @flags: Must be 0
- * @pci_segment: PCI segment (domain) of the function
- * @pci_rid: bus << 8 | devfn
+ * @size: sizeof(struct iommu_device_bind); 24 (without @dev_fd) is enough
+ *        to bind by address
+ * @flags: 0 or IOMMU_DEVICE_BIND_FD
+ * @pci_segment: PCI segment (domain) of the function; 0 with the flag
+ * @pci_rid: bus << 8 | devfn; 0 with the flag
  * @out_dev_id: Output device object ID
  * @__reserved: Must be 0
+ * @dev_fd: with IOMMU_DEVICE_BIND_FD, an open descriptor of the function's
+ *          node /dev/iommufd_rs/<PCI address>
+ * @__reserved2: Must be 0
  *
  * Hand a PCI function bound to the iommufd_rs PCI driver (driver_override) to
- * this file and claim DMA ownership of its IOMMU group. -ENODEV if no such
+ * this file and claim DMA ownership of its IOMMU group. Every such function
+ * has a node, /dev/iommufd_rs/<PCI address> (root's, mode 0600 until an
+ * administrator changes it): whoever can open it may bind the function by
+ * its descriptor. Binding by PCI address needs CAP_SYS_ADMIN (-EPERM).
+ * -EBADF for a descriptor that is not open, -EINVAL for one that is no
+ * function node or for an address given with the flag; -ENODEV if no such
  * function is bound to the driver; -EBUSY if it is bound to a file already,
  * or another member of its group has a DMA-API driver or another owner.
  * IOMMU_DESTROY of the device, or closing the file, gives it back.
@@ -697,6 +714,8 @@ struct iommu_device_bind {
 	__u32 pci_rid;
 	__u32 out_dev_id;
 	__u32 __reserved;
+	__s32 dev_fd;
+	__u32 __reserved2;
 };
 #define IOMMU_DEVICE_BIND _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_DEVICE_BIND)
 
