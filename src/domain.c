@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 
 #include "domain.h"
+#include "fault.h"
 #include "pages.h"
 #include "pci_driver.h"
 
@@ -165,7 +166,8 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 
 		while (i + n <= last && page_to_phys(p->pages[i + n]) == phys + n * PAGE_SIZE)
 			n++;
-		rc = iommu_map(dom, base + done, phys, n * PAGE_SIZE, prot, GFP_KERNEL_ACCOUNT);
+		rc = should_fail(&iommufd_rs_fail_map, n) ? -ENOMEM :
+		     iommu_map(dom, base + done, phys, n * PAGE_SIZE, prot, GFP_KERNEL_ACCOUNT);
 		if (rc) {
 			if (done)
 				iommu_unmap(dom, base, done);

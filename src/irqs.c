@@ -16,6 +16,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "fault.h"
 #include "irqs.h"
 #include "pci_driver.h"
 
@@ -140,7 +141,8 @@ int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs)
 	u32 requested = 0;
 	int rc;
 
-	rc = pci_alloc_irq_vectors(irqs->pdev, irqs->want, irqs->want,
+	rc = should_fail(&iommufd_rs_fail_msi, irqs->want) ? -ENOSPC :
+	     pci_alloc_irq_vectors(irqs->pdev, irqs->want, irqs->want,
 				   PCI_IRQ_MSIX | PCI_IRQ_MSI);
 	if (rc < 0)
 		return rc;

@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "fault.h"
 #include "pages.h"
 
 /* Pages pinned per pin_user_pages_fast() call: bounds each call's work. */
@@ -143,7 +144,8 @@ int iommufd_rs_pages_pin_user(unsigned long uaddr, unsigned long length,
 		goto err_free;
 	while (done < npages) {
 		int n = min_t(unsigned long, npages - done, PIN_BATCH);
-		long got = pin_user_pages_fast(start + done * PAGE_SIZE, n, gup,
+		long got = should_fail(&iommufd_rs_fail_pin, n) ? -EFAULT :
+			   pin_user_pages_fast(start + done * PAGE_SIZE, n, gup,
 					       p->pages + done);
 
 		if (got <= 0) {
@@ -219,8 +221,8 @@ int iommufd_rs_pages_pin_memfd(int fd, u64 start, u64 length, bool writable,
 	rc = charge(p, npages);
 	if (rc)
 		goto err_free;
-	got = memfd_pin_folios(file, start, start + length - 1, p->folios,
-			       npages, &foff);
+	got = should_fail(&iommufd_rs_fail_pin, npages) ? -EFAULT :
+	      memfd_pin_folios(file, start, start + length - 1, p->folios, npages, &foff);
 	if (got <= 0) {
 		rc = got ? got : -EFAULT;
 		goto err_uncharge;

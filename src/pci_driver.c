@@ -36,6 +36,7 @@
 #include <linux/slab.h>
 #include <uapi/linux/iommufd.h>
 
+#include "fault.h"
 #include "pci_driver.h"
 
 
@@ -184,13 +185,18 @@ static struct pci_driver iommufd_rs_pci_driver = {
 	.driver_managed_dma = true,
 };
 
-/** iommufd_rs_pci_register() - the nodes' class and region, then the driver */
+/**
+ * iommufd_rs_pci_register() - the module's C side at load: its fault points,
+ * the nodes' class and region, then the driver
+ */
 int iommufd_rs_pci_register(void)
 {
-	int rc = alloc_chrdev_region(&nodes_base, 0, IOMMUFD_RS_NODES, "iommufd_rs");
+	int rc;
 
+	iommufd_rs_fault_init();
+	rc = alloc_chrdev_region(&nodes_base, 0, IOMMUFD_RS_NODES, "iommufd_rs");
 	if (rc)
-		return rc;
+		goto out_fault;
 	cdev_init(&nodes_cdev, &node_fops);
 	nodes_cdev.owner = THIS_MODULE;
 	rc = cdev_add(&nodes_cdev, nodes_base, IOMMUFD_RS_NODES);
@@ -210,6 +216,8 @@ out_cdev:
 	cdev_del(&nodes_cdev);
 out_region:
 	unregister_chrdev_region(nodes_base, IOMMUFD_RS_NODES);
+out_fault:
+	iommufd_rs_fault_exit();
 	return rc;
 }
 
@@ -220,6 +228,7 @@ void iommufd_rs_pci_unregister(void)
 	class_unregister(&nodes_class);
 	cdev_del(&nodes_cdev);
 	unregister_chrdev_region(nodes_base, IOMMUFD_RS_NODES);
+	iommufd_rs_fault_exit();
 }
 
 /* Claims @d for @owner; with functions_lock held. */
