@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection on every ioctl path, the way upstream's iommufd_fail_nth
+ * does it: each sequence of commands runs with this thread's fail-nth set
+ * to 1, 2, 3, ... (failslab, fail_page_alloc down to order 0 and usercopy
+ * faults, sleeping allocations included) until it runs without reaching the
+ * injection point. After every run the file is closed and nothing may be
+ * left behind: VmPin back to its baseline, a memfd that was mapped can be
+ * sealed against writes again (no page still pinned), smmu_rs's domain,
+ * table-page, DMA, vIOMMU and nested-domain counters back, and the device
+ * free to bind again. The last, uninjected run must succeed whole. The
+ * guest boot fails on any oops, warning or lockdep report meanwhile.
+ *
+ * A sequence joins the sweep with one FAIL_NTH_SEQUENCE() line.
+ *
+ * IOMMU_DEVICE_SET_IRQS is not swept: a failure injected into Linux 7.3's
+ * MSI allocation leaks in the GICv3 ITS (its_irq_domain_alloc() returns
+ * when iommu_dma_prepare_msi() fails without giving back the event ids
+ * its_alloc_device_irq() took), which leaves the function without MSIs
+ * until it is unbound and then WARNs in its_msi_teardown(). Upstream's
+ * iommufd_sw_msi() path fails there the same way. The module's own MSI
+ * fault point, which fails before the kernel allocates anything, is
+ * exercised instead (msi_setup_failure).
+ *
+ * The device sequences run on smmu_rs only. Behind Linux 7.3's in-tree
+ * arm_smmu_v3, a failure injected while a file gives a group back (its
+ * default domain is attached with IOMMU_SET_DOMAIN_MUST_SUCCEED) makes the
+ * driver's attach fail where it must not: WARNs at iommu.c:158
+ * (__iommu_group_set_domain_nofail) and arm-smmu-v3.c:1193
+ * (arm_smmu_install_old_domain_invs). smmu_rs's identity and blocked
+ * attaches allocate nothing.
+ */
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "nested_util.h"
+
+#define FAULT_ATTRS "/sys/kernel/debug/"
+
+/* What a run may use, made outside the injection. */
+struct run {
+	struct edu *e;
+	int fd;		/* /dev/iommu, opened inside the run */
+	int node;	/* the function's node */
+	int memfd;	/* 4 pages, mapped with IOMMU_IOAS_MAP_FILE */
+	int efd;	/* an eventfd for SET_IRQS */
+	void *buf;	/* 16 anonymous pages */
+	__u64 *mem;	/* nested guest memory (MEM_PAGES) */
+	int smmu_rs;	/* the device is behind smmu_rs */
+	int nested;	/* nesting is available (smmu_rs, assume_canwbs) */
+};
+
+/* The counters that must come back after every run. */
+struct counters {
+	long vm_pin, domains, table_pages, dma_bytes, viommus, nested;
+};
+
+static void count(struct counters *c)
+{
+	c->vm_pin = vm_pin_pages();
+	c->domains = live_domains();
+	c->table_pages = debugfs_number("table_pages");
+	c->dma_bytes = debugfs_number("dma_bytes");
+	c->viommus = debugfs_number("viommus");
+	c->nested = debugfs_number("nested_domains");
+}
+
+static int write_attr(const char *path, const char *val)
+{
+	return write_file(path, val);
+}
+
+/* This thread's fail-nth, opened once: opening it again would allocate,
+ * and the injection would land in the harness. */
+static int nth_fd = -1;
+
+static int set_fail_nth(unsigned int n)
+{
+	char v[16];
+	int len = snprintf(v, sizeof(v), "%u", n);
+
+	return pwrite(nth_fd, v, len, 0) == len ? 0 : -errno;
+}
+
+/*
+ * Ends the injection: whether the fault was injected (the counter reached
+ * 0) during the run. As upstream's fail_nth_next(): reading and disabling
+ * copy to and from user memory, which the usercopy faults can hit too; an
+ * EFAULT there means the counter was still running, so the run was clean.
+ */
+static int end_fail_nth(void)
+{
+	char buf[32] = "";
+	ssize_t res = pread(nth_fd, buf, sizeof(buf) - 1, 0);
+	int injected = res == 2 && buf[0] == '0' && buf[1] == '\n';
+
+	if (res < 0 && errno == EFAULT)
+		injected = 0;
+	if (pwrite(nth_fd, "0", 1, 0) != 1)
+		(void)!pwrite(nth_fd, "0", 1, 0);
+	return injected;
+}
+
+/* --- the sequences: 0 if every command succeeded --- */
+
+static int seq_ioas(struct run *r)
+{
+	struct iommu_ioas_map_file mf = { .size = sizeof(mf), .flags = RW, .fd = r->memfd,
+					  .length = 4 * PAGE };
+	struct iommu_iova_range ranges[4];
+	__u64 iova = 0, dst = 0, unmapped, v = 0, align;
+	__u32 ioas, ioas2, n = 4;
+
+	r->fd = open(dev_path(), O_RDWR);
+	if (r->fd < 0)
+		return -1;
+	if (ioas_alloc(r->fd, &ioas) || ioas_alloc(r->fd, &ioas2))
+		return -1;
+	if (map(r->fd, ioas, r->buf, 16 * PAGE, &iova, RW))
+		return -1;
+	if (copy(r->fd, ioas2, ioas, iova, 16 * PAGE, &dst, RW))
+		return -1;
+	if (iova_ranges(r->fd, ioas, ranges, &n, &align))
+		return -1;
+	if (option(r->fd, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_OP_SET, ioas2, &v))
+		return -1;
+	mf.ioas_id = ioas;
+	if (xioctl(r->fd, IOMMU_IOAS_MAP_FILE, &mf))
+		return -1;
+	if (unmap(r->fd, ioas, iova, 16 * PAGE, &unmapped))
+		return -1;
+	return destroy(r->fd, ioas2);
+}
+
+static int seq_device(struct run *r)
+{
+	struct iommu_device_bind b = { .size = sizeof(b), .flags = IOMMU_DEVICE_BIND_FD,
+				       .dev_fd = r->node };
+	struct iommu_resv_region regions[8];
+	struct iommu_device_resv_regions q = { .size = sizeof(q), .num_regions = 8,
+					       .regions_uptr = (uintptr_t)regions };
+	__u64 iova = 0, start = 0x10000000, mib = 1;
+	__u32 dev, ioas, hwpt, auto_hwpt;
+
+	r->fd = open(dev_path(), O_RDWR);
+	if (r->fd < 0)
+		return -1;
+	if (xioctl(r->fd, IOMMU_DEVICE_BIND, &b))
+		return -1;
+	dev = b.out_dev_id;
+	q.dev_id = dev;
+	if (xioctl(r->fd, IOMMU_DEVICE_GET_RESV_REGIONS, &q))
+		return -1;
+	if (option(r->fd, IOMMU_OPTION_SW_MSI_START, IOMMU_OPTION_OP_SET, dev, &start) ||
+	    option(r->fd, IOMMU_OPTION_SW_MSI_SIZE, IOMMU_OPTION_OP_SET, dev, &mib))
+		return -1;
+	if (ioas_alloc(r->fd, &ioas) || map(r->fd, ioas, r->buf, 16 * PAGE, &iova, RW))
+		return -1;
+	if (attach(r->fd, dev, ioas, &auto_hwpt))
+		return -1;
+	/* No SET_IRQS under fail-nth: see msi_setup_failure below. */
+	if (hwpt_alloc(r->fd, dev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &hwpt))
+		return -1;
+	if (attach(r->fd, dev, hwpt, NULL))
+		return -1;
+	if (detach(r->fd, dev))
+		return -1;
+	return destroy(r->fd, dev);
+}
+
+static int seq_nested(struct run *r)
+{
+	struct iommu_device_bind b = { .size = sizeof(b), .flags = IOMMU_DEVICE_BIND_FD,
+				       .dev_fd = r->node };
+	struct iommu_viommu_arm_smmuv3_invalidate inv[2] = { { CMD_TLBI_NH_ALL },
+							     { CMD_CFGI_CD(VSID) } };
+	struct iommu_hw_info_arm_smmuv3 info;
+	struct iommu_hw_info hw = { .size = sizeof(hw), .data_len = sizeof(info),
+				    .data_uptr = (uintptr_t)&info };
+	__u32 dev, ioas, s2, viommu, vdev, veventq, s1, num = 2;
+	__u64 iova = IPA_BASE;
+	int qfd;
+
+	r->fd = open(dev_path(), O_RDWR);
+	if (r->fd < 0)
+		return -1;
+	if (xioctl(r->fd, IOMMU_DEVICE_BIND, &b))
+		return -1;
+	dev = b.out_dev_id;
+	hw.dev_id = dev;
+	if (xioctl(r->fd, IOMMU_GET_HW_INFO, &hw))
+		return -1;
+	if (ioas_alloc(r->fd, &ioas) ||
+	    map(r->fd, ioas, r->mem, MEM_PAGES * PAGE, &iova, RW | IOMMU_IOAS_MAP_FIXED_IOVA))
+		return -1;
+	if (hwpt_alloc(r->fd, dev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &s2))
+		return -1;
+	if (viommu_alloc(r->fd, dev, s2, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu))
+		return -1;
+	if (vdevice_alloc(r->fd, viommu, dev, VSID, &vdev))
+		return -1;
+	if (veventq_alloc(r->fd, viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 4, &veventq, &qfd))
+		return -1;
+	close(qfd);
+	if (nested_alloc(r->fd, dev, viommu, STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE),
+			 STE1_WALKS, &s1))
+		return -1;
+	if (attach(r->fd, dev, s1, NULL))
+		return -1;
+	return invalidate(r->fd, viommu, inv, &num);
+}
+
+FIXTURE(fail_nth) {
+	struct edu e;
+	struct run r;
+	struct counters base;
+};
+
+FIXTURE_SETUP(fail_nth)
+{
+	static const char *const attrs[] = { "failslab", "fail_page_alloc", "fail_usercopy" };
+	char path[128], node[320];
+
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		snprintf(path, sizeof(path), FAULT_ATTRS "%s/verbose", attrs[i]);
+		ASSERT_EQ(0, write_attr(path, "0"));
+	}
+	/* Sleeping allocations fail too, and order-0 pages (table pages). */
+	ASSERT_EQ(0, write_attr(FAULT_ATTRS "failslab/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_attr(FAULT_ATTRS "fail_page_alloc/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_attr(FAULT_ATTRS "fail_page_alloc/ignore-gfp-highmem", "N"));
+	ASSERT_EQ(0, write_attr(FAULT_ATTRS "fail_page_alloc/min-order", "0"));
+	if (find_edu(0, &self->e))
+		SKIP(return, "no edu device");
+	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
+	ASSERT_EQ(0, enable_device(&self->e));
+	snprintf(node, sizeof(node), "/dev/iommufd_rs/%s", self->e.bdf);
+	for (int i = 0; i < 50 && (self->r.node = open(node, O_RDWR)) < 0; i++)
+		usleep(10000);
+	ASSERT_LE(0, self->r.node);
+	self->r.e = &self->e;
+	self->r.efd = eventfd(0, EFD_NONBLOCK);
+	ASSERT_LE(0, self->r.efd);
+	self->r.buf = buffer(16 * PAGE);
+	self->r.mem = buffer(MEM_PAGES * PAGE);
+	ASSERT_NE(NULL, self->r.buf);
+	ASSERT_NE(NULL, self->r.mem);
+	build_stage1(self->r.mem);
+	self->r.nested = 0;
+	{
+		char v[8] = "";
+		char smmu[256];
+
+		self->r.smmu_rs = smmu_rs_smmu(smmu, sizeof(smmu)) == 0;
+		self->r.nested = self->r.smmu_rs &&
+				 read_text("/sys/module/smmu_rs/parameters/assume_canwbs", v,
+					   sizeof(v)) > 0 && v[0] == 'Y';
+	}
+	count(&self->base);
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	ASSERT_LE(0, nth_fd);
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	if (nth_fd >= 0) {
+		set_fail_nth(0);
+		close(nth_fd);
+		nth_fd = -1;
+	}
+	close(self->r.node);
+	close(self->r.efd);
+	set_driver(&self->e, NULL);
+}
+
+/*
+ * Runs @seq with fail-nth 1, 2, ... until a run does not reach the
+ * injection point; checks after each run that everything came back.
+ */
+static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *self,
+		  const char *name, int (*seq)(struct run *))
+{
+	struct counters now;
+	unsigned int n;
+	int absorbed = 0;
+
+	for (n = 1; n < 100000; n++) {
+		int injected, rc;
+
+		self->r.memfd = memfd_create("fail_nth", MFD_ALLOW_SEALING);
+		ASSERT_LE(0, self->r.memfd);
+		ASSERT_EQ(0, ftruncate(self->r.memfd, 4 * PAGE));
+		self->r.fd = -1;
+		ASSERT_EQ(0, set_fail_nth(n));
+		rc = seq(&self->r);
+		injected = end_fail_nth();
+		if (self->r.fd >= 0)
+			ASSERT_EQ(0, close(self->r.fd));
+		/* Nothing of the run is left. */
+		count(&now);
+		ASSERT_EQ(self->base.vm_pin, now.vm_pin) TH_LOG("%s, fail-nth %u: VmPin", name, n);
+		ASSERT_EQ(self->base.domains, now.domains) TH_LOG("%s, fail-nth %u: domains", name, n);
+		ASSERT_EQ(self->base.table_pages, now.table_pages)
+			TH_LOG("%s, fail-nth %u: table pages", name, n);
+		ASSERT_EQ(self->base.dma_bytes, now.dma_bytes)
+			TH_LOG("%s, fail-nth %u: DMA bytes", name, n);
+		ASSERT_EQ(self->base.viommus, now.viommus) TH_LOG("%s, fail-nth %u: vIOMMUs", name, n);
+		ASSERT_EQ(self->base.nested, now.nested)
+			TH_LOG("%s, fail-nth %u: nested domains", name, n);
+		ASSERT_EQ(0, fcntl(self->r.memfd, F_ADD_SEALS, F_SEAL_WRITE))
+			TH_LOG("%s, fail-nth %u: a memfd page is still pinned", name, n);
+		close(self->r.memfd);
+		if (!injected) {
+			/* The injection point was never reached: a clean run. */
+			ASSERT_EQ(0, rc) TH_LOG("%s: the uninjected run failed", name);
+			break;
+		}
+		if (rc == 0)
+			absorbed++;
+	}
+	TH_LOG("%s: %u injection points (%d absorbed without an error), final run clean", name,
+	       n - 1, absorbed);
+	ASSERT_LT(1, n);
+}
+
+/* The module's MSI fault point fails the next SET_IRQS once; the device
+ * must be left without vectors, and a new SET_IRQS must deliver. */
+TEST_F(fail_nth, msi_setup_failure)
+{
+	volatile __u64 *bar = map_bar0(&self->e);
+	__u32 dev, ioas;
+
+	ASSERT_NE(NULL, bar);
+	self->r.fd = open(dev_path(), O_RDWR);
+	ASSERT_LE(0, self->r.fd);
+	ASSERT_EQ(0, bind_dev(self->r.fd, &self->e, &dev));
+	ASSERT_EQ(0, ioas_alloc(self->r.fd, &ioas));
+	ASSERT_EQ(0, attach(self->r.fd, dev, ioas, NULL));
+	ASSERT_EQ(0, write_attr(FAULT_ATTRS "iommufd_rs/fail_msi/times", "1"));
+	ASSERT_EQ(0, write_attr(FAULT_ATTRS "iommufd_rs/fail_msi/probability", "100"));
+	EXPECT_EQ(ENOSPC, set_irqs(self->r.fd, dev, 1, &self->r.efd));
+	ASSERT_EQ(0, write_attr(FAULT_ATTRS "iommufd_rs/fail_msi/probability", "0"));
+	raise_irq(bar);
+	EXPECT_EQ(0, events(self->r.efd, 300));
+	ASSERT_EQ(0, set_irqs(self->r.fd, dev, 1, &self->r.efd));
+	raise_irq(bar);
+	EXPECT_EQ(1, events(self->r.efd, 1000));
+	close(self->r.fd);
+	munmap((void *)bar, 1 << 20);
+}
+
+/* What a sequence needs of the rig. */
+enum needs { ANY, SMMU_RS, NESTING };
+
+#define FAIL_NTH_SEQUENCE(name, needs)                                                  \
+	TEST_F(fail_nth, name)                                                          \
+	{                                                                               \
+		if ((needs) >= SMMU_RS && !self->r.smmu_rs)                             \
+			SKIP(return, "needs smmu_rs: the in-tree arm_smmu_v3 fails "    \
+				     "must-succeed attaches under injection");          \
+		if ((needs) == NESTING && !self->r.nested)                              \
+			SKIP(return, "nesting needs smmu_rs with assume_canwbs");       \
+		sweep(_metadata, self, #name, seq_##name);                              \
+	}
+
+FAIL_NTH_SEQUENCE(ioas, ANY)
+FAIL_NTH_SEQUENCE(device, SMMU_RS)
+FAIL_NTH_SEQUENCE(nested, NESTING)
+
+TEST_HARNESS_MAIN
