@@ -140,4 +140,21 @@ TEST_F(msi, replace_keeps_msi_working)
 	EXPECT_EQ(0, destroy(self->fd, hwpt));
 }
 
+/* The function leaves the driver while the file's vectors are live: the
+ * vectors go with it (before the driver's MSI domain does), and what the
+ * file does with them afterwards answers -ENODEV or frees nothing twice. */
+TEST_F(msi, unbind_with_vectors_live)
+{
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, NULL));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+	raise_irq(self->bar);
+	EXPECT_EQ(1, events(self->efd, 1000));
+	ASSERT_EQ(0, set_driver(&self->e, NULL));
+	EXPECT_EQ(ENODEV, set_irqs(self->fd, self->dev, 1, &self->efd));
+	EXPECT_EQ(0, set_irqs(self->fd, self->dev, 0, NULL));
+	EXPECT_EQ(0, detach(self->fd, self->dev));
+	close(self->fd);
+	self->fd = -1;
+}
+
 TEST_HARNESS_MAIN

@@ -104,6 +104,19 @@ static int end_fail_nth(void)
 
 /* --- the sequences: 0 if every command succeeded --- */
 
+/* Opens the file and binds the function by its node. */
+static int open_and_bind(struct run *r, __u32 *dev)
+{
+	struct iommu_device_bind b = { .size = sizeof(b), .flags = IOMMU_DEVICE_BIND_FD,
+				       .dev_fd = r->node };
+
+	r->fd = open(dev_path(), O_RDWR);
+	if (r->fd < 0 || xioctl(r->fd, IOMMU_DEVICE_BIND, &b))
+		return -1;
+	*dev = b.out_dev_id;
+	return 0;
+}
+
 static int seq_ioas(struct run *r)
 {
 	struct iommu_ioas_map_file mf = { .size = sizeof(mf), .flags = RW, .fd = r->memfd,
@@ -135,20 +148,14 @@ static int seq_ioas(struct run *r)
 
 static int seq_device(struct run *r)
 {
-	struct iommu_device_bind b = { .size = sizeof(b), .flags = IOMMU_DEVICE_BIND_FD,
-				       .dev_fd = r->node };
 	struct iommu_resv_region regions[8];
 	struct iommu_device_resv_regions q = { .size = sizeof(q), .num_regions = 8,
 					       .regions_uptr = (uintptr_t)regions };
 	__u64 iova = 0, start = 0x10000000, mib = 1;
 	__u32 dev, ioas, hwpt, auto_hwpt;
 
-	r->fd = open(dev_path(), O_RDWR);
-	if (r->fd < 0)
+	if (open_and_bind(r, &dev))
 		return -1;
-	if (xioctl(r->fd, IOMMU_DEVICE_BIND, &b))
-		return -1;
-	dev = b.out_dev_id;
 	q.dev_id = dev;
 	if (xioctl(r->fd, IOMMU_DEVICE_GET_RESV_REGIONS, &q))
 		return -1;
@@ -171,8 +178,6 @@ static int seq_device(struct run *r)
 
 static int seq_nested(struct run *r)
 {
-	struct iommu_device_bind b = { .size = sizeof(b), .flags = IOMMU_DEVICE_BIND_FD,
-				       .dev_fd = r->node };
 	struct iommu_viommu_arm_smmuv3_invalidate inv[2] = { { CMD_TLBI_NH_ALL },
 							     { CMD_CFGI_CD(VSID) } };
 	struct iommu_hw_info_arm_smmuv3 info;
@@ -182,12 +187,8 @@ static int seq_nested(struct run *r)
 	__u64 iova = IPA_BASE;
 	int qfd;
 
-	r->fd = open(dev_path(), O_RDWR);
-	if (r->fd < 0)
+	if (open_and_bind(r, &dev))
 		return -1;
-	if (xioctl(r->fd, IOMMU_DEVICE_BIND, &b))
-		return -1;
-	dev = b.out_dev_id;
 	hw.dev_id = dev;
 	if (xioctl(r->fd, IOMMU_GET_HW_INFO, &hw))
 		return -1;

@@ -7,7 +7,12 @@
  * vectors are allocated.
  *
  * Locking: the caller (the device object's mutex) serialises set and free
- * for a device.
+ * for a device. Vectors live only while the function is on the driver:
+ * every step that makes, reads or frees them holds the function's live
+ * rwsem for reading, and remove() frees the vectors of the set in force
+ * (&struct iommufd_rs_pci.irqs) under it for writing, before the driver's
+ * MSI domain goes with the driver; what the file frees later is then only
+ * the eventfds.
  */
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
@@ -22,12 +27,14 @@
 
 /**
  * struct iommufd_rs_irqs - the vectors of one device
+ * @d: the function (a reference held)
  * @pdev: the device
  * @want: vectors asked for (one eventfd each)
  * @nvec: vectors allocated and requested (0 while only prepared)
  * @ctx: the eventfds
  */
 struct iommufd_rs_irqs {
+	struct iommufd_rs_pci *d;
 	struct pci_dev *pdev;
 	u32 want;
 	u32 nvec;
@@ -40,17 +47,40 @@ static irqreturn_t iommufd_rs_irq(int irq, void *ctx)
 	return IRQ_HANDLED;
 }
 
-static void release(struct iommufd_rs_irqs *irqs, u32 requested, u32 ctxs)
+/* Frees the vectors of an enabled set; with d->live held. */
+static void free_vectors(struct iommufd_rs_irqs *irqs)
 {
 	u32 i;
 
-	for (i = 0; i < requested; i++)
+	for (i = 0; i < irqs->nvec; i++)
 		free_irq(pci_irq_vector(irqs->pdev, i), irqs->ctx[i]);
 	if (irqs->nvec)
 		pci_free_irq_vectors(irqs->pdev);
+	irqs->nvec = 0;
+	if (irqs->d->irqs == irqs)
+		irqs->d->irqs = NULL;
+}
+
+/* Frees a set whose vectors are gone, with @ctxs eventfds taken. */
+static void release(struct iommufd_rs_irqs *irqs, u32 ctxs)
+{
+	u32 i;
+
 	for (i = 0; i < ctxs; i++)
 		eventfd_ctx_put(irqs->ctx[i]);
+	iommufd_rs_pci_put(irqs->d);
 	kfree(irqs);
+}
+
+/**
+ * iommufd_rs_irqs_revoke() - free the vectors of the set in force, for
+ * remove(): the driver's MSI domain goes with the driver
+ * @d: the function, with its live rwsem held for writing
+ */
+void iommufd_rs_irqs_revoke(struct iommufd_rs_pci *d)
+{
+	if (d->irqs)
+		free_vectors(d->irqs);
 }
 
 /**
@@ -82,6 +112,8 @@ int iommufd_rs_irqs_prepare(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
 	irqs = kzalloc(struct_size(irqs, ctx, nvec), GFP_KERNEL_ACCOUNT);
 	if (!irqs)
 		return -ENOMEM;
+	kref_get(&d->ref);
+	irqs->d = d;
 	irqs->pdev = d->pdev;
 	irqs->want = nvec;
 	for (; ctxs < nvec; ctxs++) {
@@ -89,7 +121,7 @@ int iommufd_rs_irqs_prepare(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
 
 		if (IS_ERR(ctx)) {
 			rc = PTR_ERR(ctx);
-			release(irqs, 0, ctxs);
+			release(irqs, ctxs);
 			return rc;
 		}
 		irqs->ctx[ctxs] = ctx;
@@ -112,14 +144,20 @@ int iommufd_rs_irqs_prepare(struct iommufd_rs_pci *d, u32 nvec, const s32 *fds,
 int iommufd_rs_irqs_msi_address(struct iommufd_rs_irqs *irqs, u32 i, u64 *addr)
 {
 	struct msi_desc *desc;
+	int rc = iommufd_rs_pci_get_live(irqs->d);
 
-	if (i >= irqs->nvec)
-		return -EINVAL;
-	desc = irq_get_msi_desc(pci_irq_vector(irqs->pdev, i));
-	if (!desc)
-		return -EINVAL;
-	*addr = (u64)desc->msg.address_hi << 32 | desc->msg.address_lo;
-	return 0;
+	if (rc)
+		return rc;
+	rc = -EINVAL;
+	if (i < irqs->nvec) {
+		desc = irq_get_msi_desc(pci_irq_vector(irqs->pdev, i));
+		if (desc) {
+			*addr = (u64)desc->msg.address_hi << 32 | desc->msg.address_lo;
+			rc = 0;
+		}
+	}
+	iommufd_rs_pci_put_live(irqs->d);
+	return rc;
 }
 
 /**
@@ -139,13 +177,15 @@ int iommufd_rs_irqs_msi_address(struct iommufd_rs_irqs *irqs, u32 i, u64 *addr)
 int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs)
 {
 	u32 requested = 0;
-	int rc;
+	int rc = iommufd_rs_pci_get_live(irqs->d);
 
+	if (rc)
+		return rc;
 	rc = should_fail(&iommufd_rs_fail_msi, irqs->want) ? -ENOSPC :
 	     pci_alloc_irq_vectors(irqs->pdev, irqs->want, irqs->want,
 				   PCI_IRQ_MSIX | PCI_IRQ_MSI);
 	if (rc < 0)
-		return rc;
+		goto out;
 	for (; requested < irqs->want; requested++) {
 		rc = request_irq(pci_irq_vector(irqs->pdev, requested), iommufd_rs_irq, 0,
 				 "iommufd_rs", irqs->ctx[requested]);
@@ -153,11 +193,15 @@ int iommufd_rs_irqs_enable(struct iommufd_rs_irqs *irqs)
 			goto err;
 	}
 	irqs->nvec = irqs->want;
+	irqs->d->irqs = irqs;
+	iommufd_rs_pci_put_live(irqs->d);
 	return 0;
 err:
 	while (requested--)
 		free_irq(pci_irq_vector(irqs->pdev, requested), irqs->ctx[requested]);
 	pci_free_irq_vectors(irqs->pdev);
+out:
+	iommufd_rs_pci_put_live(irqs->d);
 	return rc;
 }
 
@@ -169,17 +213,16 @@ err:
  */
 void iommufd_rs_irqs_disable(struct iommufd_rs_irqs *irqs)
 {
-	u32 i;
-
-	for (i = 0; i < irqs->nvec; i++)
-		free_irq(pci_irq_vector(irqs->pdev, i), irqs->ctx[i]);
-	if (irqs->nvec)
-		pci_free_irq_vectors(irqs->pdev);
-	irqs->nvec = 0;
+	/* A function that left the driver had its vectors freed by remove(). */
+	if (iommufd_rs_pci_get_live(irqs->d))
+		return;
+	free_vectors(irqs);
+	iommufd_rs_pci_put_live(irqs->d);
 }
 
 /** iommufd_rs_irqs_free() - free the vectors (if enabled) and the eventfds */
 void iommufd_rs_irqs_free(struct iommufd_rs_irqs *irqs)
 {
-	release(irqs, irqs->nvec, irqs->want);
+	iommufd_rs_irqs_disable(irqs);
+	release(irqs, irqs->want);
 }

@@ -163,6 +163,8 @@ static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 	node_del(d);
 	/* Waits for calls in the function's IOMMU state; later ones fail. */
 	down_write(&d->live);
+	/* The file's MSI vectors go before the driver's MSI domain does. */
+	iommufd_rs_irqs_revoke(d);
 	mutex_lock(&functions_lock);
 	list_del(&d->node);
 	d->removed = true;
@@ -341,6 +343,12 @@ void iommufd_rs_pci_unbind(struct iommufd_rs_pci *d)
 		d->owner = NULL;
 	}
 	mutex_unlock(&functions_lock);
+	kref_put(&d->ref, iommufd_rs_pci_free);
+}
+
+/** iommufd_rs_pci_put() - drop a reference taken on a function */
+void iommufd_rs_pci_put(struct iommufd_rs_pci *d)
+{
 	kref_put(&d->ref, iommufd_rs_pci_free);
 }
 

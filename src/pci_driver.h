@@ -11,6 +11,7 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
+struct iommufd_rs_irqs;
 struct pci_dev;
 
 /**
@@ -21,6 +22,8 @@ struct pci_dev;
  * @owner: the file context it is bound to with IOMMU_DEVICE_BIND, or NULL
  * @removed: unbound from this driver; a file holding it gets -ENODEV
  * @devt: its device node's number, 0 if it has none
+ * @irqs: the MSI vectors a file made in force, which remove() frees (under
+ *        @live held for writing; irqs.c sets and clears it under @live)
  * @live: held for reading by every call that uses the function's IOMMU
  *        state (iommufd_rs_pci_get_live()), for writing by remove() while
  *        it sets @removed: the IOMMU core tears that state down after
@@ -33,6 +36,7 @@ struct iommufd_rs_pci {
 	void *owner;
 	bool removed;
 	dev_t devt;
+	struct iommufd_rs_irqs *irqs;
 	struct rw_semaphore live;
 };
 
@@ -42,6 +46,8 @@ int iommufd_rs_pci_bind(u32 segment, u32 rid, void *owner,
 			struct iommufd_rs_pci **out);
 int iommufd_rs_pci_bind_fd(int fd, void *owner, struct iommufd_rs_pci **out);
 void iommufd_rs_pci_unbind(struct iommufd_rs_pci *d);
+void iommufd_rs_pci_put(struct iommufd_rs_pci *d);
+void iommufd_rs_irqs_revoke(struct iommufd_rs_pci *d);
 int iommufd_rs_pci_hw_caps(struct iommufd_rs_pci *d, u64 *caps);
 int iommufd_rs_pci_get_live(struct iommufd_rs_pci *d);
 void iommufd_rs_pci_put_live(struct iommufd_rs_pci *d);
