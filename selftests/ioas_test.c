@@ -82,6 +82,18 @@ TEST_F(ioas, alloc_answer_unwritable_creates_nothing)
 
 /* Every struct: one byte below its minimum is EINVAL; a larger struct with
  * non-zero trailing bytes is E2BIG; with zero trailing bytes it works. */
+/* A length no page array can describe, or beyond the address space, is
+ * refused quietly: no kernel warning (the boot fails on one), nothing
+ * pinned. Found by ioctl_fuzz_test. */
+TEST_F(ioas, huge_lengths_are_refused_quietly)
+{
+	__u64 iova = 0;
+
+	EXPECT_EQ(ENOMEM, map(self->fd, self->ioas, self->buf, 1ULL << 40, &iova, RW));
+	EXPECT_EQ(EFAULT, map(self->fd, self->ioas, (void *)(1ULL << 62), PAGE, &iova, RW));
+	EXPECT_EQ(self->pin0, vm_pin_pages());
+}
+
 TEST_F(ioas, cmd_length)
 {
 	static const struct { unsigned long cmd; __u32 min; } cmds[] = {

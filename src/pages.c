@@ -24,6 +24,7 @@
 #include <linux/sched/user.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "fault.h"
@@ -77,10 +78,16 @@ static struct iommufd_rs_pages *pages_alloc(unsigned long npages, int account)
 
 	if (account != IOMMUFD_RS_ACCOUNT_USER && account != IOMMUFD_RS_ACCOUNT_MM)
 		return ERR_PTR(-EINVAL);
+	/*
+	 * The length is the user's: an array kvmalloc() cannot make at all is
+	 * -ENOMEM, not a warning, and a large one that fails is quiet.
+	 */
+	if (npages > INT_MAX / sizeof(*p->pages))
+		return ERR_PTR(-ENOMEM);
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
-	p->pages = kvcalloc(npages, sizeof(*p->pages), GFP_KERNEL_ACCOUNT);
+	p->pages = kvcalloc(npages, sizeof(*p->pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!p->pages) {
 		kfree(p);
 		return ERR_PTR(-ENOMEM);
@@ -131,7 +138,8 @@ int iommufd_rs_pages_pin_user(unsigned long uaddr, unsigned long length,
 
 	if (!length || uaddr + length - 1 < uaddr)
 		return -EOVERFLOW;
-	if (!current->mm)
+	/* Nothing beyond the user's address space can be pinned. */
+	if (!current->mm || !access_ok((void __user *)uaddr, length))
 		return -EFAULT;
 	npages = span_pages(uaddr, length);
 	p = pages_alloc(npages, account);
@@ -212,7 +220,7 @@ int iommufd_rs_pages_pin_memfd(int fd, u64 start, u64 length, bool writable,
 		rc = PTR_ERR(p);
 		goto out_fput;
 	}
-	p->folios = kvcalloc(npages, sizeof(*p->folios), GFP_KERNEL_ACCOUNT);
+	p->folios = kvcalloc(npages, sizeof(*p->folios), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!p->folios) {
 		rc = -ENOMEM;
 		goto err_free;

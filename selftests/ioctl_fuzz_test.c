@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An in-guest fuzzer for this module's UAPI, after syzkaller's descriptions
+ * of iommufd: a seeded PRNG builds programs of random commands over a table
+ * of live and dead ids by kind, with struct sizes exact, short, long with a
+ * zero or non-zero tail, or unreadable; flags from the known set with
+ * occasional garbage; user addresses from a pool (anonymous, read-only,
+ * PROT_NONE, unmapped, a memfd); lengths and IOVAs at the edges. Two
+ * threads run each program on one file; now and then a child forks with the
+ * file, a mapped buffer is unmapped, or the function is unbound from the
+ * driver mid-program. Every answer must be one the UAPI reference allows
+ * for that command; after every program the file is closed and nothing may
+ * be left (VmPin, smmu_rs's domains, table pages, vIOMMUs, nested
+ * domains). Each program is logged with its seed before it runs, so a
+ * failure reproduces with FUZZ_SEED=<seed> FUZZ_PROGRAMS=1.
+ *
+ * FUZZ_PROGRAMS (default 60) and FUZZ_SEED (default fixed) tune a run.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "nested_util.h"
+
+#define CALLS_PER_THREAD 40
+#define IDS 16
+
+enum kind { K_IOAS, K_HWPT, K_DEV, K_VIOMMU, K_VDEV, K_VEVENTQ, K_KINDS };
+
+struct fuzz {
+	pthread_mutex_t lock;	/* the id table */
+	__u32 ids[K_KINDS][IDS];
+	int nids[K_KINDS];
+	int fd;
+	int node;
+	int memfd;
+	int efd;
+	void *anon, *ro, *none, *gone;
+	__u64 *mem;
+	struct edu *e;
+	atomic_long calls, unexpected;
+	atomic_long errnos[64][140];	/* command nr - 0x80, errno: seen */
+};
+
+/* The commands, by number. */
+enum cmd {
+	C_DESTROY = 0x80, C_IOAS_ALLOC = 0x81, C_ALLOW = 0x82, C_COPY = 0x83, C_RANGES = 0x84,
+	C_MAP = 0x85, C_UNMAP = 0x86, C_OPTION = 0x87, C_HWPT_ALLOC = 0x89, C_HW_INFO = 0x8a,
+	C_INVALIDATE = 0x8d, C_MAP_FILE = 0x8f, C_VIOMMU = 0x90, C_VDEVICE = 0x91,
+	C_VEVENTQ = 0x93, C_BIND = 0xc0, C_ATTACH = 0xc1, C_DETACH = 0xc2, C_RESV = 0xc3,
+	C_IRQS = 0xc4, C_TRANSLATE = 0xd0,
+};
+
+static __u64 next(__u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static unsigned int pick(__u64 *s, unsigned int n)
+{
+	return next(s) % n;
+}
+
+/* An id of @k: mostly a live one, sometimes 0, a dead one or garbage. */
+static __u32 id_of(struct fuzz *f, __u64 *s, enum kind k)
+{
+	unsigned int r = pick(s, 16);
+	__u32 id = 0;
+
+	if (r == 0)
+		return 0;
+	if (r == 1)
+		return next(s);
+	if (r == 2)
+		return pick(s, 64);
+	pthread_mutex_lock(&f->lock);
+	if (f->nids[k])
+		id = f->ids[k][pick(s, f->nids[k])];
+	pthread_mutex_unlock(&f->lock);
+	return id;
+}
+
+static void add_id(struct fuzz *f, __u64 *s, enum kind k, __u32 id)
+{
+	pthread_mutex_lock(&f->lock);
+	if (f->nids[k] < IDS)
+		f->ids[k][f->nids[k]++] = id;
+	else
+		f->ids[k][pick(s, IDS)] = id;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* A user address: mostly good memory, sometimes not. */
+static void *addr_of(struct fuzz *f, __u64 *s, size_t *len)
+{
+	switch (pick(s, 10)) {
+	case 0:
+		*len = PAGE;
+		return f->ro;
+	case 1:
+		*len = PAGE;
+		return f->none;
+	case 2:
+		*len = PAGE;
+		return f->gone;
+	case 3:
+		*len = PAGE;
+		return NULL;
+	default:
+		*len = (1 + pick(s, 8)) * PAGE;
+		return f->anon;
+	}
+}
+
+/* An IOVA or length at the edges, or an ordinary one. */
+static __u64 edge(__u64 *s)
+{
+	static const __u64 edges[] = { 0, 1, PAGE - 1, PAGE, 0x100000, 0x8000000, 1ULL << 32,
+				       (1ULL << 44) - PAGE, 1ULL << 48, ~0ULL, ~0ULL - PAGE + 1 };
+
+	return pick(s, 3) ? PAGE * (1 + pick(s, 1024)) : edges[pick(s, ARRAY_SIZE(edges))];
+}
+
+/*
+ * Issues command @nr with @arg of @size bytes, the struct's size being
+ * @want: the size field says @size, and the buffer is @size long, or is
+ * followed by non-zero bytes, or cannot be read. Returns the errno.
+ */
+static int issue(struct fuzz *f, __u64 *s, unsigned int nr, void *arg, __u32 want)
+{
+	__u8 buf[256] = { 0 };
+	__u32 size = want;
+	void *p = buf;
+	int rc;
+
+	switch (pick(s, 12)) {
+	case 0:
+		size = want / 2;	/* short: -EINVAL below the minimum */
+		break;
+	case 1:
+		size = want + 8;	/* long with a zero tail: fine */
+		break;
+	case 2:
+		size = want + 8;	/* long with a non-zero tail: -E2BIG */
+		buf[want + 3] = 1;
+		break;
+	case 3:
+		p = f->gone;		/* unreadable: -EFAULT */
+		break;
+	}
+	if (p == buf) {
+		memcpy(buf, arg, want);
+		memcpy(buf, &size, 4);
+	}
+	rc = ioctl(f->fd, _IO(IOMMUFD_TYPE, nr), p) ? errno : 0;
+	if (p == buf)
+		memcpy(arg, buf, want);
+	atomic_fetch_add(&f->calls, 1);
+	return rc;
+}
+
+/* The errnos the UAPI reference allows, per command (beyond the size and
+ * pointer rules: EINVAL, E2BIG, EFAULT; a closed file: EBADF; a function
+ * that left the driver: ENODEV). */
+static int allowed(unsigned int nr, int rc)
+{
+	static const int common[] = { EINVAL, E2BIG, EFAULT, EBADF, ENODEV, ENOENT,
+				      EOPNOTSUPP, ENOMEM };
+	static const struct { unsigned int nr; int e[8]; } extra[] = {
+		{ C_DESTROY, { EBUSY } },
+		{ C_ALLOW, { EBUSY, EOVERFLOW } },
+		{ C_COPY, { EEXIST, ENOSPC, EOVERFLOW, EPERM } },
+		{ C_RANGES, { EMSGSIZE } },
+		{ C_MAP, { EEXIST, ENOSPC, EOVERFLOW, EPERM } },
+		{ C_MAP_FILE, { EEXIST, ENOSPC, EOVERFLOW, EPERM, EBADF } },
+		{ C_UNMAP, { EOVERFLOW } },
+		{ C_OPTION, { EBUSY, EPERM } },
+		{ C_HWPT_ALLOC, { EIO, EBUSY } },
+		{ C_INVALIDATE, { EIO } },
+		{ C_VDEVICE, { EEXIST } },
+		{ C_VEVENTQ, { EEXIST, EMFILE } },
+		{ C_BIND, { EBUSY, EPERM } },
+		{ C_ATTACH, { EBUSY, EEXIST, ENOSPC } },
+		{ C_RESV, { EMSGSIZE } },
+		{ C_IRQS, { ENOSPC, EBUSY } },
+	};
+
+	if (!rc)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(common); i++)
+		if (rc == common[i])
+			return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(extra); i++)
+		if (extra[i].nr == nr)
+			for (int j = 0; j < 8 && extra[i].e[j]; j++)
+				if (rc == extra[i].e[j])
+					return 1;
+	return 0;
+}
+
+static void check(struct fuzz *f, unsigned int nr, int rc, __u64 seed)
+{
+	if (nr - 0x80 < 64 && rc >= 0 && rc < 140)
+		atomic_fetch_add(&f->errnos[nr - 0x80][rc], 1);
+	if (!allowed(nr, rc) && atomic_fetch_add(&f->unexpected, 1) < 10)
+		fprintf(stderr, "# unexpected: command 0x%x answered %d (%s), program seed %llu\n",
+			nr, rc, strerror(rc), (unsigned long long)seed);
+}
+
+/* One random command. */
+static void one(struct fuzz *f, __u64 *s, __u64 seed)
+{
+	size_t len;
+	unsigned int nr;
+	int rc;
+
+	switch (pick(s, 20)) {
+	case 0: {
+		struct iommu_ioas_alloc c = { .size = sizeof(c) };
+
+		nr = C_IOAS_ALLOC;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc)
+			add_id(f, s, K_IOAS, c.out_ioas_id);
+		break;
+	}
+	case 1:
+	case 2: {
+		struct iommu_ioas_map c = { .size = sizeof(c), .ioas_id = id_of(f, s, K_IOAS),
+					    .flags = pick(s, 8) ? RW | (pick(s, 2) ? FIXED : 0) :
+								  next(s) };
+		c.user_va = (uintptr_t)addr_of(f, s, &len);
+		c.length = pick(s, 8) ? len : edge(s);
+		c.iova = edge(s) & ~(PAGE - 1);
+		nr = C_MAP;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 3: {
+		struct iommu_ioas_map_file c = { .size = sizeof(c), .ioas_id = id_of(f, s, K_IOAS),
+						 .flags = RW, .fd = pick(s, 8) ? f->memfd : -1,
+						 .start = pick(s, 4) ? 0 : edge(s),
+						 .length = PAGE * (1 + pick(s, 4)) };
+		nr = C_MAP_FILE;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 4: {
+		struct iommu_ioas_copy c = { .size = sizeof(c), .flags = RW,
+					     .dst_ioas_id = id_of(f, s, K_IOAS),
+					     .src_ioas_id = id_of(f, s, K_IOAS),
+					     .length = edge(s), .src_iova = edge(s),
+					     .dst_iova = edge(s) };
+		nr = C_COPY;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 5: {
+		struct iommu_ioas_unmap c = { .size = sizeof(c), .ioas_id = id_of(f, s, K_IOAS),
+					      .iova = edge(s), .length = edge(s) };
+		nr = C_UNMAP;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 6: {
+		struct iommu_iova_range r[4];
+		struct iommu_ioas_iova_ranges c = { .size = sizeof(c),
+						    .ioas_id = id_of(f, s, K_IOAS),
+						    .num_iovas = pick(s, 5),
+						    .allowed_iovas = (uintptr_t)r };
+		nr = C_RANGES;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 7: {
+		static const __u32 opts[] = { 0, 1, 2, 3, 0x80, 77 };
+		struct iommu_option c = { .size = sizeof(c), .option_id = opts[pick(s, 6)],
+					  .op = pick(s, 3), .val64 = edge(s) };
+		c.object_id = pick(s, 2) ? id_of(f, s, K_IOAS) : id_of(f, s, K_DEV);
+		nr = C_OPTION;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 8: {
+		struct iommu_destroy c = { .size = sizeof(c), .id = id_of(f, s, pick(s, K_KINDS)) };
+
+		nr = C_DESTROY;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 9: {
+		struct iommu_device_bind c = { .size = sizeof(c) };
+
+		if (pick(s, 3)) {
+			c.flags = IOMMU_DEVICE_BIND_FD;
+			c.dev_fd = pick(s, 8) ? f->node : f->efd;
+		} else {
+			c.pci_segment = f->e->seg;
+			c.pci_rid = pick(s, 4) ? f->e->rid : next(s);
+		}
+		nr = C_BIND;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc)
+			add_id(f, s, K_DEV, c.out_dev_id);
+		break;
+	}
+	case 10: {
+		struct iommu_device_attach c = { .size = sizeof(c), .dev_id = id_of(f, s, K_DEV) };
+
+		c.pt_id = pick(s, 2) ? id_of(f, s, K_IOAS) : id_of(f, s, K_HWPT);
+		nr = C_ATTACH;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 11: {
+		struct iommu_device_detach c = { .size = sizeof(c), .dev_id = id_of(f, s, K_DEV) };
+
+		nr = C_DETACH;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 12: {
+		struct iommu_hwpt_arm_smmuv3 d = { .ste = { next(s), next(s) } };
+		struct iommu_hwpt_alloc c = { .size = sizeof(c), .dev_id = id_of(f, s, K_DEV) };
+
+		if (pick(s, 2)) {
+			c.pt_id = id_of(f, s, K_IOAS);
+			c.flags = pick(s, 4) ? pick(s, 2) : next(s);
+		} else {
+			c.pt_id = id_of(f, s, K_VIOMMU);
+			if (pick(s, 2))
+				d.ste[0] = STE0_V | STE0_CFG(pick(s, 2) ? CFG_S1 : CFG_BYPASS) |
+					   IPA(CD_PAGE);
+			d.ste[1] = pick(s, 2) ? STE1_WALKS : d.ste[1];
+			c.data_type = IOMMU_HWPT_DATA_ARM_SMMUV3;
+			c.data_len = pick(s, 8) ? sizeof(d) : pick(s, 32);
+			c.data_uptr = (uintptr_t)&d;
+		}
+		nr = C_HWPT_ALLOC;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc)
+			add_id(f, s, K_HWPT, c.out_hwpt_id);
+		break;
+	}
+	case 13: {
+		__u8 data[64];
+		struct iommu_hw_info c = { .size = sizeof(c), .dev_id = id_of(f, s, K_DEV),
+					   .data_len = pick(s, 65), .data_uptr = (uintptr_t)data };
+		nr = C_HW_INFO;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 14: {
+		struct iommu_resv_region r[4];
+		struct iommu_device_resv_regions c = { .size = sizeof(c),
+						       .dev_id = id_of(f, s, K_DEV),
+						       .flags = pick(s, 4) ? pick(s, 2) : next(s),
+						       .num_regions = pick(s, 5),
+						       .regions_uptr = (uintptr_t)r };
+		nr = C_RESV;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 15: {
+		struct iommu_device_set_irqs c = { .size = sizeof(c), .dev_id = id_of(f, s, K_DEV),
+						   .nvec = pick(s, 3),
+						   .eventfds_uptr = (uintptr_t)&f->efd };
+		nr = C_IRQS;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 16: {
+		struct iommu_viommu_alloc c = { .size = sizeof(c), .dev_id = id_of(f, s, K_DEV),
+						.hwpt_id = id_of(f, s, K_HWPT),
+						.type = pick(s, 4) ? IOMMU_VIOMMU_TYPE_ARM_SMMUV3 :
+								     pick(s, 3) };
+		nr = C_VIOMMU;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc)
+			add_id(f, s, K_VIOMMU, c.out_viommu_id);
+		break;
+	}
+	case 17: {
+		struct iommu_vdevice_alloc c = { .size = sizeof(c),
+						 .viommu_id = id_of(f, s, K_VIOMMU),
+						 .dev_id = id_of(f, s, K_DEV),
+						 .virt_id = pick(s, 4) ? pick(s, 4) : next(s) };
+		nr = C_VDEVICE;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc)
+			add_id(f, s, K_VDEV, c.out_vdevice_id);
+		break;
+	}
+	case 18: {
+		__u64 cmds[4][2] = { { next(s) & 0xff, 0 }, { 0x10, 0 }, { next(s), next(s) },
+				     { 0x12 | (5ULL << 48), GIOVA | 1 } };
+		struct iommu_hwpt_invalidate c = { .size = sizeof(c),
+						   .hwpt_id = id_of(f, s, K_VIOMMU),
+						   .data_uptr = (uintptr_t)cmds,
+						   .data_type = pick(s, 6) ? 1 : pick(s, 3),
+						   .entry_len = pick(s, 6) ? 16 : pick(s, 40),
+						   .entry_num = pick(s, 5) };
+		nr = C_INVALIDATE;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	default: {
+		struct iommu_veventq_alloc c = { .size = sizeof(c),
+						 .viommu_id = id_of(f, s, K_VIOMMU),
+						 .type = pick(s, 4) ? 1 : pick(s, 3),
+						 .veventq_depth = pick(s, 4) ? 1 + pick(s, 64) :
+									       next(s) };
+		nr = C_VEVENTQ;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc) {
+			add_id(f, s, K_VEVENTQ, c.out_veventq_id);
+			close(c.out_veventq_fd);
+		}
+		break;
+	}
+	}
+	check(f, nr, rc, seed);
+}
+
+struct worker {
+	struct fuzz *f;
+	__u64 seed;
+};
+
+static void *work(void *p)
+{
+	struct worker *w = p;
+	__u64 s = w->seed;
+
+	for (int i = 0; i < CALLS_PER_THREAD; i++)
+		one(w->f, &s, w->seed);
+	return NULL;
+}
+
+TEST(fuzz_programs)
+{
+	const char *env = getenv("FUZZ_PROGRAMS");
+	const char *seed_env = getenv("FUZZ_SEED");
+	int programs = env ? atoi(env) : 60;
+	__u64 seed = seed_env ? strtoull(seed_env, NULL, 0) : 0x9e3779b97f4a7c15ULL;
+	long pin0 = vm_pin_pages(), domains0 = live_domains();
+	char node[320];
+	struct edu e;
+	struct fuzz *f = calloc(1, sizeof(*f));
+	int distinct = 0;
+
+	ASSERT_NE(NULL, f);
+	if (find_edu(0, &e))
+		SKIP(return, "no edu device");
+	f->e = &e;
+	pthread_mutex_init(&f->lock, NULL);
+	f->anon = buffer(8 * PAGE);
+	f->mem = buffer(MEM_PAGES * PAGE);
+	f->ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	f->none = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	f->gone = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->ro);
+	ASSERT_NE(MAP_FAILED, f->none);
+	ASSERT_EQ(0, munmap(f->gone, PAGE));
+	build_stage1(f->mem);
+	f->efd = eventfd(0, EFD_NONBLOCK);
+	f->memfd = memfd_create("fuzz", 0);
+	ASSERT_EQ(0, ftruncate(f->memfd, 4 * PAGE));
+	for (int prog = 0; prog < programs; prog++) {
+		__u64 s = seed + prog * 0x100000001b3ULL;
+		struct worker w[2] = { { f, next(&s) }, { f, next(&s) } };
+		pthread_t t[2];
+
+		if (prog < 3 || prog % 20 == 0)
+			TH_LOG("program %d, seed %llu", prog,
+			       (unsigned long long)(seed + prog * 0x100000001b3ULL));
+		ASSERT_EQ(0, set_driver(&e, "iommufd_rs"));
+		snprintf(node, sizeof(node), "/dev/iommufd_rs/%s", e.bdf);
+		for (int i = 0; i < 50 && (f->node = open(node, O_RDWR)) < 0; i++)
+			usleep(10000);
+		ASSERT_LE(0, f->node);
+		f->fd = open(dev_path(), O_RDWR);
+		ASSERT_LE(0, f->fd);
+		memset(f->nids, 0, sizeof(f->nids));
+		for (int i = 0; i < 2; i++)
+			ASSERT_EQ(0, pthread_create(&t[i], NULL, work, &w[i]));
+		/* Now and then: a child with the file, or the function unbound. */
+		if (pick(&s, 4) == 0) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				__u64 cs = next(&s);
+
+				/* A worker may have held the table's lock. */
+				pthread_mutex_init(&f->lock, NULL);
+				for (int i = 0; i < 10; i++)
+					one(f, &cs, seed);
+				_exit(0);
+			}
+			waitpid(pid, NULL, 0);
+		}
+		if (pick(&s, 6) == 0)
+			set_driver(&e, NULL);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		close(f->fd);
+		close(f->node);
+		set_driver(&e, NULL);
+		ASSERT_EQ(pin0, vm_pin_pages()) TH_LOG("program %d: VmPin", prog);
+		ASSERT_EQ(domains0, live_domains()) TH_LOG("program %d: domains", prog);
+		if (debugfs_number("viommus") >= 0) {
+			ASSERT_EQ(0, debugfs_number("viommus"));
+			ASSERT_EQ(0, debugfs_number("nested_domains"));
+		}
+	}
+	for (int c = 0; c < 64; c++)
+		for (int r = 0; r < 140; r++)
+			distinct += atomic_load(&f->errnos[c][r]) != 0;
+	TH_LOG("%d programs, %ld commands, %d distinct (command, errno) answers, %ld unexpected",
+	       programs, atomic_load(&f->calls), distinct, atomic_load(&f->unexpected));
+	EXPECT_EQ(0, atomic_load(&f->unexpected));
+	free(f);
+}
+
+TEST_HARNESS_MAIN
