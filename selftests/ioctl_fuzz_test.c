@@ -174,19 +174,19 @@ static int allowed(unsigned int nr, int rc)
 				      EOPNOTSUPP, ENOMEM };
 	static const struct { unsigned int nr; int e[8]; } extra[] = {
 		{ C_DESTROY, { EBUSY } },
-		{ C_ALLOW, { EBUSY, EOVERFLOW } },
+		{ C_ALLOW, { EBUSY, EOVERFLOW, EADDRINUSE } },
 		{ C_COPY, { EEXIST, ENOSPC, EOVERFLOW, EPERM } },
 		{ C_RANGES, { EMSGSIZE } },
 		{ C_MAP, { EEXIST, ENOSPC, EOVERFLOW, EPERM } },
 		{ C_MAP_FILE, { EEXIST, ENOSPC, EOVERFLOW, EPERM, EBADF } },
 		{ C_UNMAP, { EOVERFLOW } },
-		{ C_OPTION, { EBUSY, EPERM } },
-		{ C_HWPT_ALLOC, { EIO, EBUSY } },
+		{ C_OPTION, { EBUSY, EPERM, EADDRINUSE } },
+		{ C_HWPT_ALLOC, { EIO, EBUSY, EADDRINUSE } },
 		{ C_INVALIDATE, { EIO } },
 		{ C_VDEVICE, { EEXIST } },
 		{ C_VEVENTQ, { EEXIST, EMFILE } },
 		{ C_BIND, { EBUSY, EPERM } },
-		{ C_ATTACH, { EBUSY, EEXIST, ENOSPC } },
+		{ C_ATTACH, { EBUSY, EEXIST, ENOSPC, EADDRINUSE } },
 		{ C_RESV, { EMSGSIZE } },
 		{ C_IRQS, { ENOSPC, EBUSY } },
 	};
