@@ -248,16 +248,12 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_NE(NULL, self->r.buf);
 	ASSERT_NE(NULL, self->r.mem);
 	build_stage1(self->r.mem);
-	self->r.nested = 0;
 	{
-		char v[8] = "";
 		char smmu[256];
 
 		self->r.smmu_rs = smmu_rs_smmu(smmu, sizeof(smmu)) == 0;
-		self->r.nested = self->r.smmu_rs &&
-				 read_text("/sys/module/smmu_rs/parameters/assume_canwbs", v,
-					   sizeof(v)) > 0 && v[0] == 'Y';
 	}
+	self->r.nested = nesting_available();
 	count(&self->base);
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	ASSERT_LE(0, nth_fd);

@@ -18,15 +18,6 @@
 #include "kselftest_harness.h"
 #include "nested_util.h"
 
-/* Whether smmu_rs is loaded with assume_canwbs (nesting allowed on QEMU). */
-static int coherency_asserted(void)
-{
-	char v[8] = "";
-
-	return read_text("/sys/module/smmu_rs/parameters/assume_canwbs", v, sizeof(v)) > 0 &&
-	       v[0] == 'Y';
-}
-
 /* Whether a vIOMMU is to be had: behind smmu_rs with assume_canwbs only;
  * behind the in-tree driver, or smmu_rs without the administrator's word
  * on coherency, IOMMU_VIOMMU_ALLOC is -EOPNOTSUPP. */

@@ -65,6 +65,24 @@
 #define STE1_WALKS ((1ULL << 2) | (1ULL << 4) | (3ULL << 6))
 
 
+/* Whether smmu_rs is loaded with assume_canwbs (nesting allowed on QEMU). */
+static inline int coherency_asserted(void)
+{
+	char v[8] = "";
+
+	return read_text("/sys/module/smmu_rs/parameters/assume_canwbs", v, sizeof(v)) > 0 &&
+	       v[0] == 'Y';
+}
+
+/* Whether nesting is to be had here: a device behind smmu_rs, loaded with
+ * assume_canwbs. */
+static inline int nesting_available(void)
+{
+	char smmu[256];
+
+	return smmu_rs_smmu(smmu, sizeof(smmu)) == 0 && coherency_asserted();
+}
+
 static inline int viommu_alloc(int fd, __u32 dev, __u32 hwpt, __u32 type, __u32 *id)
 {
 	struct iommu_viommu_alloc c = { .size = sizeof(c), .type = type, .dev_id = dev,

@@ -149,15 +149,6 @@ static void *guest(void *p)
 	return NULL;
 }
 
-static int coherency_asserted_here(void)
-{
-	char v[8] = "", smmu[256];
-
-	return smmu_rs_smmu(smmu, sizeof(smmu)) == 0 &&
-	       read_text("/sys/module/smmu_rs/parameters/assume_canwbs", v, sizeof(v)) > 0 &&
-	       v[0] == 'Y';
-}
-
 /* Sets up one file with a device, two IOASes, a nest parent and (where
  * nesting is available) a vIOMMU over it. */
 static int setup(struct race *r)
@@ -200,7 +191,7 @@ TEST(teardown_races_commands)
 	for (int round = 0; round < ROUNDS; round++) {
 		ASSERT_EQ(0, set_driver(&e, "iommufd_rs"));
 		ASSERT_EQ(0, enable_device(&e));
-		r.nested = coherency_asserted_here();
+		r.nested = nesting_available();
 		ASSERT_EQ(0, setup(&r));
 		atomic_store(&r.stop, false);
 		for (size_t i = 0; i < ARRAY_SIZE(workers); i++)
