@@ -15,8 +15,9 @@
 # SMMU without stage 2 (QEMU 10's virt forces stage=nested).
 #
 # Exit status: the scenario's exit status; 124 if the guest did not finish in
-# BOOT_TIMEOUT seconds; 125 if the kernel oopsed, warned, panicked or lockdep
-# complained (the console tail is printed).
+# BOOT_TIMEOUT seconds; 125 if the kernel oopsed, warned, panicked, lockdep
+# complained, UBSAN reported or kmemleak found a leak (the console tail is
+# printed).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -72,7 +73,7 @@ fi
 # A kernel problem anywhere in the console or the guest's full dmesg fails
 # the boot, whatever the tests said. Fault-injection stack dumps are expected
 # (upstream's selftest) and are not matched.
-crash_re='Oops|BUG:|WARNING:|Kernel panic|Unable to handle kernel|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu_.*stall|hung_task|general protection'
+crash_re='Oops|BUG:|WARNING:|Kernel panic|Unable to handle kernel|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu_.*stall|hung_task|general protection|UBSAN:|kmemleak: [0-9]+ new suspected memory leaks|unreferenced object 0x'
 if grep -Eq "$crash_re" "$console"; then
 	echo "boot.sh: kernel problem during '$scenario':" >&2
 	grep -E -m5 "$crash_re" "$console" >&2
