@@ -103,19 +103,6 @@ TEST_F(bind, driver_unbound_under_a_file)
 	EXPECT_EQ(0, bind_dev(self->fd, &self->e, NULL));
 }
 
-/* Whether the function sits behind our own SMMUv3 driver. */
-static int behind_smmu_rs(const struct edu *e)
-{
-	char path[320], link[256];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", e->bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return 0;
-	link[n] = 0;
-	return strstr(link, "smmu_rs.") != NULL;
-}
 
 TEST_F(bind, get_hw_info)
 {

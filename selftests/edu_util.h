@@ -382,6 +382,20 @@ static inline int smmu_rs_smmu(char *name, size_t size)
 	return rc;
 }
 
+/* Whether the function sits behind our own SMMUv3 driver. */
+static inline int behind_smmu_rs(const struct edu *e)
+{
+	char path[320], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", e->bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = 0;
+	return strstr(link, "smmu_rs.") != NULL;
+}
+
 /**
  * debugfs_number() - a number in smmu_rs's debugfs
  * @name: the file under SMMU_RS_DEBUGFS (table_pages, dma_bytes)

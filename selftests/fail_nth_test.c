@@ -66,11 +66,6 @@ static void count(struct counters *c)
 	c->nested = debugfs_number("nested_domains");
 }
 
-static int write_attr(const char *path, const char *val)
-{
-	return write_file(path, val);
-}
-
 /* This thread's fail-nth, opened once: opening it again would allocate,
  * and the injection would land in the harness. */
 static int nth_fd = -1;
@@ -225,13 +220,13 @@ FIXTURE_SETUP(fail_nth)
 
 	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
 		snprintf(path, sizeof(path), FAULT_ATTRS "%s/verbose", attrs[i]);
-		ASSERT_EQ(0, write_attr(path, "0"));
+		ASSERT_EQ(0, write_file(path, "0"));
 	}
 	/* Sleeping allocations fail too, and order-0 pages (table pages). */
-	ASSERT_EQ(0, write_attr(FAULT_ATTRS "failslab/ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_attr(FAULT_ATTRS "fail_page_alloc/ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_attr(FAULT_ATTRS "fail_page_alloc/ignore-gfp-highmem", "N"));
-	ASSERT_EQ(0, write_attr(FAULT_ATTRS "fail_page_alloc/min-order", "0"));
+	ASSERT_EQ(0, write_file(FAULT_ATTRS "failslab/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_file(FAULT_ATTRS "fail_page_alloc/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_file(FAULT_ATTRS "fail_page_alloc/ignore-gfp-highmem", "N"));
+	ASSERT_EQ(0, write_file(FAULT_ATTRS "fail_page_alloc/min-order", "0"));
 	if (find_edu(0, &self->e))
 		SKIP(return, "no edu device");
 	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
@@ -248,12 +243,8 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_NE(NULL, self->r.buf);
 	ASSERT_NE(NULL, self->r.mem);
 	build_stage1(self->r.mem);
-	{
-		char smmu[256];
-
-		self->r.smmu_rs = smmu_rs_smmu(smmu, sizeof(smmu)) == 0;
-	}
-	self->r.nested = nesting_available();
+	self->r.smmu_rs = behind_smmu_rs(&self->e);
+	self->r.nested = nesting_available(&self->e);
 	count(&self->base);
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	ASSERT_LE(0, nth_fd);
@@ -334,10 +325,10 @@ TEST_F(fail_nth, msi_setup_failure)
 	ASSERT_EQ(0, bind_dev(self->r.fd, &self->e, &dev));
 	ASSERT_EQ(0, ioas_alloc(self->r.fd, &ioas));
 	ASSERT_EQ(0, attach(self->r.fd, dev, ioas, NULL));
-	ASSERT_EQ(0, write_attr(FAULT_ATTRS "iommufd_rs/fail_msi/times", "1"));
-	ASSERT_EQ(0, write_attr(FAULT_ATTRS "iommufd_rs/fail_msi/probability", "100"));
+	ASSERT_EQ(0, write_file(FAULT_ATTRS "iommufd_rs/fail_msi/times", "1"));
+	ASSERT_EQ(0, write_file(FAULT_ATTRS "iommufd_rs/fail_msi/probability", "100"));
 	EXPECT_EQ(ENOSPC, set_irqs(self->r.fd, dev, 1, &self->r.efd));
-	ASSERT_EQ(0, write_attr(FAULT_ATTRS "iommufd_rs/fail_msi/probability", "0"));
+	ASSERT_EQ(0, write_file(FAULT_ATTRS "iommufd_rs/fail_msi/probability", "0"));
 	raise_irq(bar);
 	EXPECT_EQ(0, events(self->r.efd, 300));
 	ASSERT_EQ(0, set_irqs(self->r.fd, dev, 1, &self->r.efd));

@@ -24,7 +24,6 @@
 TEST(viommu_only_where_nesting_is_safe)
 {
 	struct edu e;
-	char smmu[256];
 	__u32 dev, ioas, s2, viommu;
 	int fd, expected;
 
@@ -36,12 +35,12 @@ TEST(viommu_only_where_nesting_is_safe)
 	ASSERT_EQ(0, bind_dev(fd, &e, &dev));
 	ASSERT_EQ(0, ioas_alloc(fd, &ioas));
 	ASSERT_EQ(0, hwpt_alloc(fd, dev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &s2));
-	expected = smmu_rs_smmu(smmu, sizeof(smmu)) == 0 && coherency_asserted() ? 0 : EOPNOTSUPP;
+	expected = nesting_available(&e) ? 0 : EOPNOTSUPP;
 	/* The driver answers before the HWPT is looked up, as upstream. */
 	EXPECT_EQ(expected ? EOPNOTSUPP : ENOENT,
 		  viommu_alloc(fd, dev, 0xdead, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu));
 	EXPECT_EQ(expected, viommu_alloc(fd, dev, s2, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu));
-	TH_LOG("%s: IOMMU_VIOMMU_ALLOC answered %d", smmu_rs_smmu(smmu, sizeof(smmu)) ?
+	TH_LOG("%s: IOMMU_VIOMMU_ALLOC answered %d", !behind_smmu_rs(&e) ?
 	       "in-tree driver" : coherency_asserted() ? "smmu_rs, assume_canwbs" :
 	       "smmu_rs without assume_canwbs", expected);
 	close(fd);
@@ -65,7 +64,6 @@ static __u8 *page_of(FIXTURE_DATA(nested) *self, int page)
 FIXTURE_SETUP(nested)
 {
 	__u64 iova = IPA_BASE;
-	char smmu[256];
 	int rc;
 
 	if (find_edu(0, &self->e))
@@ -86,7 +84,7 @@ FIXTURE_SETUP(nested)
 	}
 	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0,
 				&self->s2));
-	self->behind_smmu_rs = smmu_rs_smmu(smmu, sizeof(smmu)) == 0;
+	self->behind_smmu_rs = behind_smmu_rs(&self->e);
 	rc = viommu_alloc(self->fd, self->dev, self->s2, IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
 			  &self->viommu);
 	if (!self->behind_smmu_rs || !coherency_asserted()) {
@@ -868,7 +866,7 @@ TEST_F(nested, invalidation_stays_in_its_vmid)
 	__u64 *l3 = self->mem + L3_PAGE * PAGE / 8;
 	__u8 *data = page_of(self, DATA_PAGE);
 	__u8 *data2 = page_of(self, DATA2_PAGE);
-	__u32 s1, dev2, s2b, viommu_b, vdev_b, s1b, num = 1;
+	__u32 dev2, s2b, viommu_b, s1b, num = 1;
 	volatile __u64 *bar2;
 	struct edu e2;
 
@@ -883,7 +881,7 @@ TEST_F(nested, invalidation_stays_in_its_vmid)
 	 * the same guest stage 1 (same CD, same ASID) for both devices. */
 	ASSERT_EQ(0, hwpt_alloc(self->fd, dev2, self->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &s2b));
 	ASSERT_EQ(0, viommu_alloc(self->fd, dev2, s2b, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu_b));
-	ASSERT_EQ(0, vdevice_alloc(self->fd, viommu_b, dev2, VSID + 1, &vdev_b));
+	ASSERT_EQ(0, vdevice_alloc(self->fd, viommu_b, dev2, VSID + 1, NULL));
 	ASSERT_EQ(0, nested_alloc(self->fd, dev2, viommu_b,
 				  STE0_V | STE0_CFG(CFG_S1) | IPA(CD_PAGE), STE1_WALKS, &s1b));
 	ASSERT_EQ(0, attach(self->fd, dev2, s1b, NULL));
@@ -892,7 +890,7 @@ TEST_F(nested, invalidation_stays_in_its_vmid)
 	ASSERT_EQ(0, edu_dma(bar2, GIOVA, EDU_BUF, 256, 0));
 	/* Device A writes 0x61 through G (and caches it for its VMID). */
 	load_edu_buffer(_metadata, self, 0x61);
-	s1 = attach_s1(_metadata, self);
+	attach_s1(_metadata, self);
 	ASSERT_EQ(0, dma_through(self, GIOVA, 1));
 	ASSERT_EQ(0x61, data[0]);
 	memset(data, 0, PAGE);
@@ -919,8 +917,6 @@ TEST_F(nested, invalidation_stays_in_its_vmid)
 	EXPECT_EQ(0, data[0]);
 	EXPECT_EQ(0, detach(self->fd, dev2));
 	EXPECT_EQ(0, detach(self->fd, self->dev));
-	(void)s1;
-	(void)vdev_b;
 	close(self->fd);
 	self->fd = -1;
 	munmap((void *)bar2, 1 << 20);

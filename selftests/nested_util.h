@@ -74,13 +74,11 @@ static inline int coherency_asserted(void)
 	       v[0] == 'Y';
 }
 
-/* Whether nesting is to be had here: a device behind smmu_rs, loaded with
+/* Whether nesting is to be had for @e: behind smmu_rs, loaded with
  * assume_canwbs. */
-static inline int nesting_available(void)
+static inline int nesting_available(const struct edu *e)
 {
-	char smmu[256];
-
-	return smmu_rs_smmu(smmu, sizeof(smmu)) == 0 && coherency_asserted();
+	return behind_smmu_rs(e) && coherency_asserted();
 }
 
 static inline int viommu_alloc(int fd, __u32 dev, __u32 hwpt, __u32 type, __u32 *id)

@@ -191,7 +191,7 @@ TEST(teardown_races_commands)
 	for (int round = 0; round < ROUNDS; round++) {
 		ASSERT_EQ(0, set_driver(&e, "iommufd_rs"));
 		ASSERT_EQ(0, enable_device(&e));
-		r.nested = nesting_available();
+		r.nested = nesting_available(&e);
 		ASSERT_EQ(0, setup(&r));
 		atomic_store(&r.stop, false);
 		for (size_t i = 0; i < ARRAY_SIZE(workers); i++)

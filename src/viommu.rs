@@ -122,6 +122,11 @@ pub(crate) struct Vdevice {
 file_object!(Vdevice, Vdevice);
 
 impl Vdevice {
+    /// The device this names, by identity.
+    pub(crate) fn device_key(&self) -> usize {
+        self.device
+    }
+
     /// Whether this is the virtual id of `dev` in `viommu`.
     pub(crate) fn names(&self, dev: &DeviceObject, viommu: &Viommu) -> bool {
         self.device == dev.key() && core::ptr::eq(&*self.viommu, viommu)
@@ -371,11 +376,4 @@ pub(crate) fn remove_of_device(
 ) -> Option<Object> {
     let v = objects.vdevice_of(dev)?;
     objects.remove_same(&v)
-}
-
-impl Vdevice {
-    /// The device this names, by identity.
-    pub(crate) fn device_key(&self) -> usize {
-        self.device
-    }
 }

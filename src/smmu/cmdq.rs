@@ -56,7 +56,7 @@ const SYNC_TIMEOUT: Delta = Delta::from_millis(1000);
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
 pub(crate) struct CommandCounts {
-    /// CMD_CFGI_STE and CMD_CFGI_ALL.
+    /// CMD_CFGI_STE, CMD_CFGI_CD_ALL and CMD_CFGI_ALL.
     pub(crate) cfgi: u64,
     /// CMD_TLBI_S2_IPA, ranged or not.
     pub(crate) tlbi_s2_ipa: u64,

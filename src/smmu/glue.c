@@ -402,7 +402,6 @@ static int smmu_rs_nested_map_pages(struct iommu_domain *domain, unsigned long i
 	return ret;
 }
 
-
 static size_t smmu_rs_nested_unmap_pages(struct iommu_domain *domain, unsigned long iova,
 					 size_t pgsize, size_t pgcount,
 					 struct iommu_iotlb_gather *gather)
