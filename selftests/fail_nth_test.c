@@ -5,10 +5,11 @@
  * to 1, 2, 3, ... (failslab, fail_page_alloc down to order 0 and usercopy
  * faults, sleeping allocations included) until it runs without reaching the
  * injection point. After every run the file is closed and nothing may be
- * left behind: VmPin back to its baseline, a memfd that was mapped can be
- * sealed against writes again (no page still pinned), smmu_rs's domain,
- * table-page, DMA, vIOMMU and nested-domain counters back, and the device
- * free to bind again. The last, uninjected run must succeed whole. The
+ * left behind: VmPin and VmLck back to their baselines (and, in the runs
+ * charged against RLIMIT_MEMLOCK, the whole limit free to pin again), a
+ * memfd that was mapped can be sealed against writes again (no page still
+ * pinned), smmu_rs's domain, table-page, DMA, vIOMMU and nested-domain
+ * counters back, and the device free to bind again. The last, uninjected run must succeed whole. The
  * guest boot fails on any oops, warning or lockdep report meanwhile.
  *
  * A sequence joins the sweep with one FAIL_NTH_SEQUENCE() line.
@@ -31,6 +32,7 @@
  * attaches allocate nothing.
  */
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
@@ -46,6 +48,9 @@ struct run {
 	int memfd;	/* 4 pages, mapped with IOMMU_IOAS_MAP_FILE */
 	int efd;	/* an eventfd for SET_IRQS */
 	void *buf;	/* 16 anonymous pages */
+	int account_mm;	/* charge pins to mm->locked_vm (RLIMIT_MODE 1) */
+	long limit;	/* RLIMIT_MEMLOCK in pages when charged, else 0 */
+	void *probe;	/* @limit anonymous pages */
 	__u64 *mem;	/* nested guest memory (MEM_PAGES) */
 	int smmu_rs;	/* the device is behind smmu_rs */
 	int nested;	/* nesting is available (smmu_rs, assume_canwbs) */
@@ -53,12 +58,13 @@ struct run {
 
 /* The counters that must come back after every run. */
 struct counters {
-	long vm_pin, domains, table_pages, dma_bytes, viommus, nested;
+	long vm_pin, vm_lck, domains, table_pages, dma_bytes, viommus, nested;
 };
 
 static void count(struct counters *c)
 {
 	c->vm_pin = vm_pin_pages();
+	c->vm_lck = status_pages("VmLck");
 	c->domains = live_domains();
 	c->table_pages = debugfs_number("table_pages");
 	c->dma_bytes = debugfs_number("dma_bytes");
@@ -99,14 +105,26 @@ static int end_fail_nth(void)
 
 /* --- the sequences: 0 if every command succeeded --- */
 
+/* Opens the file, charging pins to the mm if the run asks for it. */
+static int open_iommufd(struct run *r)
+{
+	__u64 mm = 1;
+
+	r->fd = open(dev_path(), O_RDWR);
+	if (r->fd < 0)
+		return -1;
+	if (r->account_mm && option(r->fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0, &mm))
+		return -1;
+	return 0;
+}
+
 /* Opens the file and binds the function by its node. */
 static int open_and_bind(struct run *r, __u32 *dev)
 {
 	struct iommu_device_bind b = { .size = sizeof(b), .flags = IOMMU_DEVICE_BIND_FD,
 				       .dev_fd = r->node };
 
-	r->fd = open(dev_path(), O_RDWR);
-	if (r->fd < 0 || xioctl(r->fd, IOMMU_DEVICE_BIND, &b))
+	if (open_iommufd(r) || xioctl(r->fd, IOMMU_DEVICE_BIND, &b))
 		return -1;
 	*dev = b.out_dev_id;
 	return 0;
@@ -120,8 +138,7 @@ static int seq_ioas(struct run *r)
 	__u64 iova = 0, dst = 0, unmapped, v = 0, align;
 	__u32 ioas, ioas2, n = 4;
 
-	r->fd = open(dev_path(), O_RDWR);
-	if (r->fd < 0)
+	if (open_iommufd(r))
 		return -1;
 	if (ioas_alloc(r->fd, &ioas) || ioas_alloc(r->fd, &ioas2))
 		return -1;
@@ -263,6 +280,24 @@ FIXTURE_TEARDOWN(fail_nth)
 }
 
 /*
+ * With pins charged against RLIMIT_MEMLOCK: 0 if the whole limit can be
+ * pinned (and given back), so nothing holds a charge.
+ */
+static int whole_limit_pins(struct run *r)
+{
+	__u64 iova = 0;
+	__u32 ioas;
+	int rc;
+
+	if (open_iommufd(r))
+		return -1;
+	rc = ioas_alloc(r->fd, &ioas) || map(r->fd, ioas, r->probe, r->limit * PAGE, &iova, RW);
+	close(r->fd);
+	r->fd = -1;
+	return rc ? -1 : 0;
+}
+
+/*
  * Runs @seq with fail-nth 1, 2, ... until a run does not reach the
  * injection point; checks after each run that everything came back.
  */
@@ -288,6 +323,10 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *sel
 		/* Nothing of the run is left. */
 		count(&now);
 		ASSERT_EQ(self->base.vm_pin, now.vm_pin) TH_LOG("%s, fail-nth %u: VmPin", name, n);
+		ASSERT_EQ(self->base.vm_lck, now.vm_lck) TH_LOG("%s, fail-nth %u: VmLck", name, n);
+		if (self->r.limit)
+			ASSERT_EQ(0, whole_limit_pins(&self->r))
+				TH_LOG("%s, fail-nth %u: RLIMIT_MEMLOCK still charged", name, n);
 		ASSERT_EQ(self->base.domains, now.domains) TH_LOG("%s, fail-nth %u: domains", name, n);
 		ASSERT_EQ(self->base.table_pages, now.table_pages)
 			TH_LOG("%s, fail-nth %u: table pages", name, n);
@@ -355,5 +394,44 @@ enum needs { ANY, SMMU_RS, NESTING };
 FAIL_NTH_SEQUENCE(ioas, ANY)
 FAIL_NTH_SEQUENCE(device, SMMU_RS)
 FAIL_NTH_SEQUENCE(nested, NESTING)
+
+/*
+ * The IOAS sequence with its pins charged against RLIMIT_MEMLOCK
+ * (CAP_IPC_LOCK dropped; the harness runs each test in its own process), to
+ * user->locked_vm and to mm->locked_vm: after every run the whole limit
+ * can be pinned again, so no failure kept a charge, and VmLck is back.
+ */
+static void charged_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *self,
+			  const char *name, int account_mm)
+{
+	struct rlimit rl = { 64 * PAGE, 64 * PAGE };
+
+	self->r.limit = 64;
+	self->r.account_mm = account_mm;
+	self->r.probe = buffer(self->r.limit * PAGE);
+	ASSERT_NE(NULL, self->r.probe);
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+	ASSERT_EQ(0, drop_ipc_lock());
+	ASSERT_EQ(0, whole_limit_pins(&self->r)) TH_LOG("the limit is not free to begin with");
+	/* One page more than the limit is refused: the limit applies. */
+	munmap(self->r.probe, self->r.limit * PAGE);
+	self->r.limit++;
+	self->r.probe = buffer(self->r.limit * PAGE);
+	ASSERT_NE(NULL, self->r.probe);
+	ASSERT_NE(0, whole_limit_pins(&self->r));
+	self->r.limit--;
+	count(&self->base);
+	sweep(_metadata, self, name, seq_ioas);
+}
+
+TEST_F(fail_nth, ioas_charged_to_user)
+{
+	charged_sweep(_metadata, self, "ioas_charged_to_user", 0);
+}
+
+TEST_F(fail_nth, ioas_charged_to_mm)
+{
+	charged_sweep(_metadata, self, "ioas_charged_to_mm", 1);
+}
 
 TEST_HARNESS_MAIN

@@ -500,18 +500,6 @@ TEST(rlimit_mode_set_on_empty_file)
 	close(fd);
 }
 
-/* Drop CAP_IPC_LOCK from the effective set so RLIMIT_MEMLOCK applies. */
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[0].effective &= ~(1u << CAP_IPC_LOCK);
-	return syscall(SYS_capset, &h, d);
-}
-
 /* Runs fn in a child without CAP_IPC_LOCK and with a 16-page memlock
  * limit; returns its exit status (0 = all its checks passed). */
 static int in_limited_child(int (*fn)(void))

@@ -7,12 +7,14 @@
 #define IOAS_UTIL_H
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -118,20 +120,39 @@ static inline int iova_ranges(int fd, __u32 ioas, struct iommu_iova_range *r, __
 	return rc;
 }
 
-/* VmPin of this process, in pages (mm->pinned_vm). */
-static inline long vm_pin_pages(void)
+/* Drop CAP_IPC_LOCK from the effective set so RLIMIT_MEMLOCK applies. */
+static inline int drop_ipc_lock(void)
 {
-	char line[256];
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1u << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &h, d);
+}
+
+/* A line "Name: N kB" of /proc/self/status, in pages; -1 if absent. */
+static inline long status_pages(const char *name)
+{
+	char line[256], fmt[64];
 	long kb = -1;
 	FILE *f = fopen("/proc/self/status", "r");
 
 	if (!f)
 		return -1;
+	snprintf(fmt, sizeof(fmt), "%s: %%ld kB", name);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+		if (sscanf(line, fmt, &kb) == 1)
 			break;
 	fclose(f);
 	return kb < 0 ? -1 : kb / 4;
+}
+
+/* VmPin of this process, in pages (mm->pinned_vm). */
+static inline long vm_pin_pages(void)
+{
+	return status_pages("VmPin");
 }
 
 /* Anonymous, populated memory. */
