@@ -8,35 +8,7 @@
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 
-logs="$REPO/build/logs"
-mkdir -p "$logs"
-passed=0 failed=0 skipped=0
-t0=$(date +%s)
-
-note() { printf '[check] %s\n' "$*"; }
-pass() { passed=$((passed + 1)); note "PASS $1"; }
-fail() { failed=$((failed + 1)); note "FAIL $1"; }
-
-# step NAME LOG CMD...: one pass/fail check; on failure show the log's tail.
-step() {
-	local name=$1 log=$2 s=$(date +%s)
-	shift 2
-	if "$@" >"$log" 2>&1; then
-		pass "$name ($(( $(date +%s) - s )) s)"
-		return 0
-	fi
-	fail "$name ($(( $(date +%s) - s )) s), log $log:"
-	tail -n 30 "$log" | sed 's/^/    /'
-	return 1
-}
-
-# add_counts FILE: fold tap.py's COUNTS line into the totals.
-add_counts() {
-	local c
-	c=$(grep '^COUNTS ' "$1" | tail -1)
-	set -- $c
-	passed=$((passed + $2)); failed=$((failed + $3)); skipped=$((skipped + $4))
-}
+. "$(dirname "$0")/check-lib.sh"
 
 # Setup is not a test: without it nothing can run, so it stops the check.
 note "deps"; "$REPO/tools/deps.sh" >"$logs/deps.log" 2>&1 || {
@@ -61,20 +33,6 @@ if step "module build (CLIPPY=1, -Dwarnings, -Werror)" "$logs/module.log" "$REPO
 	# Our suites on the real module, on both SMMU providers: the in-tree
 	# arm_smmu_v3 (selftest) and our smmu_rs (selftest-rs, which adds
 	# smmu_rs's own checks), then smmu_rs refusing an SMMU without stage 2.
-	guest_suites() {
-		local scenario=$1 label=$2 s=$(date +%s) brc
-		shift 2
-		env "$@" "$REPO/tools/boot.sh" "$scenario" "$logs"; brc=$?
-		"$REPO/tools/tap.py" "$logs/$scenario.out" --label "$label: " >"$logs/$scenario.counts"
-		grep -E '^(not )?ok ' "$logs/$scenario.out" | sed 's/^/    /'
-		grep -v '^COUNTS' "$logs/$scenario.counts" | sed 's/^/    /'
-		add_counts "$logs/$scenario.counts"
-		if [ $brc = 0 ] || [ $brc = 1 ]; then
-			pass "guest boot '$scenario' clean: no oops, warning, lockdep report or hang ($(( $(date +%s) - s )) s)"
-		else
-			fail "guest boot '$scenario' (status $brc, console $logs/$scenario.console)"
-		fi
-	}
 	guest_suites selftest "guest suites on in-tree arm_smmu_v3"
 	guest_suites selftest-rs "guest suites on smmu_rs"
 	guest_suites smmu-rs-refuses "smmu_rs on an SMMU without stage 2" \

@@ -24,8 +24,21 @@ kpath() {
 }
 
 # The guest kernel's config: the rig's fragment and the tests' (kselftest
-# style), merged onto allnoconfig by tools/kernel.sh.
+# style), merged onto allnoconfig by tools/kernel.sh. KFLAVOR=sanitize adds
+# tools/guest/sanitize.config (KASAN, KFENCE, UBSAN, kmemleak); each flavor
+# has its own cached kernel, modules and initramfs, so switching flavors
+# never rebuilds the other one or boots modules built for it.
+KFLAVOR=${KFLAVOR:-default}
 KCONFIG_FRAGMENTS=("$REPO/tools/guest/kernel.config" "$REPO/selftests/config")
+case "$KFLAVOR" in
+default) FLAVOR_SUFFIX= ;;
+sanitize)
+	FLAVOR_SUFFIX=-sanitize
+	KCONFIG_FRAGMENTS+=("$REPO/tools/guest/sanitize.config")
+	;;
+*) echo "error: unknown KFLAVOR '$KFLAVOR' (default, sanitize)" >&2; exit 1 ;;
+esac
+MODULE_DIR="$REPO/build/module$FLAVOR_SUFFIX"
 
 # The cache key of a kernel build: source version, config fragments, toolchain
 # and this rig's build script. Anything else changing cannot make a stale
@@ -52,8 +65,8 @@ need_src() {
 
 # The complete kernel build for the current key, or fail.
 kbuild_dir() {
-	local d="$CACHE_DIR/kbuild-$(kernel_key)"
+	local d="$CACHE_DIR/kbuild$FLAVOR_SUFFIX-$(kernel_key)"
 	[ -f "$d/.complete" ] || die "kernel not built for this source/config/toolchain; run 'make kernel'"
 	echo "$d"
 }
-GUEST_DIR=${GUEST_DIR:-$REPO/build/guest}
+GUEST_DIR=${GUEST_DIR:-$REPO/build/guest$FLAVOR_SUFFIX}

@@ -3,12 +3,13 @@
 #
 # Build the guest: aarch64 static binaries (our selftests, tools, upstream's
 # iommufd selftest from the same kernel source), busybox, the module and the
-# kernel's own modules, packed into build/guest/initramfs.cpio.gz.
+# kernel's own modules, packed into build/guest/initramfs.cpio.gz (build/guest-sanitize/ for
+# KFLAVOR=sanitize, with the modules built against that kernel).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 need_src
 KBUILD=$(kbuild_dir)
-[ -f "$REPO/build/module/iommufd_rs.ko" ] || die "no module; run 'make module'"
+[ -f "$MODULE_DIR/iommufd_rs.ko" ] || die "no module; run 'make module'"
 
 root="$GUEST_DIR/root"
 rm -rf "$root"
@@ -20,8 +21,8 @@ install -m 0755 "$REPO/tools/guest/init" "$root/init"
 cp "$REPO/tools/guest/lib.sh" "$REPO/tools/guest/smmu_rs_checks.sh" "$root/guest/"
 cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
 cp -a "$KBUILD"/modinst/lib/modules/* "$root/lib/modules/"
-cp "$REPO/build/module/iommufd_rs.ko" "$REPO/build/module/iommufd_rs_driver.ko" \
-	"$REPO/build/module/src/smmu/smmu_rs.ko" "$root/guest/"
+cp "$MODULE_DIR/iommufd_rs.ko" "$MODULE_DIR/iommufd_rs_driver.ko" \
+	"$MODULE_DIR/src/smmu/smmu_rs.ko" "$root/guest/"
 
 # Our tests, through their kselftest Makefile (lib.mk of the same source).
 make -s -C "$REPO/selftests" KSRC="$KSRC" CROSS_COMPILE="${CROSS_CC%gcc}" \

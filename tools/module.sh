@@ -6,7 +6,8 @@
 # module.sh fmt        reformat the Rust sources
 # module.sh fmt-check  fail if any Rust source is not rustfmt-clean
 #
-# Objects go to build/module (kbuild's MO=), never into src/.
+# Objects go to build/module (build/module-sanitize for KFLAVOR=sanitize;
+# kbuild's MO=), never into src/.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -30,7 +31,7 @@ esac
 
 KBUILD=$(kbuild_dir)
 export PATH=$(kpath)
-out="$REPO/build/module"
+out="$MODULE_DIR"
 mkdir -p "$out"
 make -s -C "$KBUILD" M="$REPO" MO="$out" "${KMAKE_ARGS[@]}" \
 	CLIPPY=1 KRUSTFLAGS=-Dwarnings KCFLAGS=-Werror -j"$(nproc)" modules
