@@ -6,17 +6,15 @@
 REPO := $(CURDIR)
 TOOLS := $(REPO)/tools
 SHELL := /bin/bash
-# make bench: boot pairs (in-tree io-pgtable, smmu_rs) for the page-table
-# comparison; TCG timings vary from boot to boot, so it takes the median.
-BENCH_PAIRS ?= 5
 
-.PHONY: all deps kernel module fmt fmt-check host-test bench bench-host fuzz guest run boot check clean help
+.PHONY: all deps kernel module fmt fmt-check host-test bench bench-host fuzz guest run boot check check-deep clean help
 
 all: module
 
 help:
 	@echo "make run        boot the rig and show the module answering (the main job)"
 	@echo "make check      every test: host, fmt, clippy build, guest suites"
+	@echo "make check-deep the long runs on a KASAN/KFENCE/UBSAN/kmemleak kernel: suites, fuzzer, stress"
 	@echo "make deps       install packages, bindgen and the Linux source (idempotent)"
 	@echo "make kernel     build or reuse the cached arm64 guest kernel"
 	@echo "make module     build iommufd_rs.ko (CLIPPY=1, warnings are errors)"
@@ -46,16 +44,7 @@ host-test:
 	@$(TOOLS)/host-test.sh
 
 bench: guest
-	@GUEST_MEM=3G GUEST_HUGEPAGES=200 GUEST_APPEND="hugepagesz=1G hugepages=1" BOOT_TIMEOUT=900 $(TOOLS)/boot.sh bench
-	@$(TOOLS)/bench.py build/logs/bench.out
-	@echo
-	@echo "iommufd-rs with a domain: in-tree arm_smmu_v3 io-pgtable vs smmu_rs's LPAE table" \
-		"($(BENCH_PAIRS) alternating boot pairs)"
-	@rm -rf build/logs/pgtable-*
-	@for i in $$(seq $(BENCH_PAIRS)); do for p in intree rs; do \
-		GUEST_MEM=3G GUEST_HUGEPAGES=200 GUEST_APPEND="smmu=$$p" BOOT_TIMEOUT=900 \
-		$(TOOLS)/boot.sh bench-pgtable build/logs/pgtable-$$p-$$i >/dev/null || exit 1; done; done
-	@$(TOOLS)/bench.py --labels intree rs build/logs/pgtable-*/bench-pgtable.out
+	@$(TOOLS)/run-bench.sh
 
 bench-host:
 	@cd tools/testing/iova_space && cargo bench --bench alloc
@@ -74,6 +63,9 @@ boot: guest
 
 check:
 	@$(TOOLS)/check.sh
+
+check-deep:
+	@$(TOOLS)/check-deep.sh
 
 clean:
 	rm -rf build

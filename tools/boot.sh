@@ -10,14 +10,19 @@
 # (and to stdout when VERBOSE=1); the scenario's own output, without kernel
 # noise, to OUTDIR/SCENARIO.out; the guest's dmesg to OUTDIR/SCENARIO.dmesg.
 #
-# GUEST_MACHINE (default virt) and GUEST_QEMU_ARGS change the machine, e.g.
+# GUEST_ICOUNT=1 makes QEMU count instructions (-icount shift=0,sleep=off):
+# the guest's clock then advances by one nanosecond per guest instruction
+# (and jumps over idle time), whatever the host is doing; the benchmarks'
+# primary figure. GUEST_MACHINE (default virt) and GUEST_QEMU_ARGS change
+# the machine, e.g.
 # GUEST_MACHINE=virt-9.1 GUEST_QEMU_ARGS="-global arm-smmuv3.stage=1" for an
 # SMMU without stage 2 (QEMU 10's virt forces stage=nested).
 #
 # Exit status: the scenario's exit status; 124 if the guest did not finish in
 # BOOT_TIMEOUT seconds; 125 if the kernel oopsed, warned, panicked, lockdep
 # complained, UBSAN reported or kmemleak found a leak (the console tail is
-# printed).
+# printed); in the sanitizer flavor also if KASAN, KFENCE or kmemleak
+# reported anything, or kmemleak could not scan.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -30,9 +35,12 @@ initrd="$GUEST_DIR/initramfs.cpio.gz"
 [ -f "$initrd" ] || die "no initramfs; run 'make guest'"
 
 console="$out/$scenario.console"
+icount=
+[ "${GUEST_ICOUNT:-0}" = 1 ] && icount="-icount shift=0,sleep=off"
 qemu=(qemu-system-aarch64
 	-M "${GUEST_MACHINE:-virt},gic-version=3,iommu=smmuv3" -cpu max -smp 2 -m "${GUEST_MEM:-2G}"
 	${GUEST_QEMU_ARGS:-}
+	$icount
 	-nographic -no-reboot -monitor none -serial stdio -nic none
 	-device edu,dma_mask=0xffffffffffff
 	-device edu,dma_mask=0xffffffffffff
@@ -73,10 +81,15 @@ fi
 # A kernel problem anywhere in the console or the guest's full dmesg fails
 # the boot, whatever the tests said. Fault-injection stack dumps are expected
 # (upstream's selftest) and are not matched.
-crash_re='Oops|BUG:|WARNING:|Kernel panic|Unable to handle kernel|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu_.*stall|hung_task|general protection|UBSAN:|kmemleak: [0-9]+ new suspected memory leaks|unreferenced object 0x'
+crash_re='Oops|BUG:|WARNING:|Kernel panic|Unable to handle kernel|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu_.*stall|hung_task|general protection|UBSAN:|kmemleak: [0-9]+ new suspected memory leaks|unreferenced object 0x|memory leak detector disabled|@@KMEMLEAK-UNAVAILABLE@@'
 if grep -Eq "$crash_re" "$console"; then
 	echo "boot.sh: kernel problem during '$scenario':" >&2
 	grep -E -m5 "$crash_re" "$console" >&2
+	tail_console
+	exit 125
+fi
+if [ "$KFLAVOR" = sanitize ] && ! grep -q '^@@KMEMLEAK-SCANNED 0 reports@@' "$console"; then
+	echo "boot.sh: kmemleak did not scan clean after '$scenario'" >&2
 	tail_console
 	exit 125
 fi

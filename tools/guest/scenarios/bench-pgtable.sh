@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# `make bench`, second part: iommufd-rs's map+unmap with a domain attached,
-# on the SMMU driver of provider $SMMU (smmu=intree|rs on the kernel command
+# `make bench`, second part: iommufd-rs's rows with a domain attached, on
+# the SMMU driver of provider $SMMU (smmu=intree|rs on the kernel command
 # line): the in-tree io-pgtable vs our LPAE stage-2 table, one boot each.
 . /guest/lib.sh
 load_smmu || exit 1
@@ -10,4 +10,4 @@ edu=$(for d in /sys/bus/pci/devices/*; do
 done)
 echo iommufd_rs >/sys/bus/pci/devices/$edu/driver_override
 echo $edu >/sys/bus/pci/drivers_probe
-/guest/bin/domain_bench "$SMMU" "$edu" /dev/iommu
+/guest/bin/pair_bench --single "$SMMU" "$edu" /dev/iommu
