@@ -4,9 +4,9 @@
  * of iommufd: a seeded PRNG builds programs of random commands over a table
  * of live and dead ids by kind, with struct sizes exact, short, long with a
  * zero or non-zero tail, or unreadable; flags from the known set with
- * occasional garbage; user addresses from a pool (anonymous, read-only,
- * PROT_NONE, unmapped, a memfd); lengths and IOVAs at the edges. Two
- * threads run each program on one file; now and then a child forks with the
+ * occasional garbage; user addresses from a pool (anonymous, hugetlb,
+ * read-only, PROT_NONE, unmapped; a memfd and a hugetlbfs memfd); lengths
+ * and IOVAs at the edges. Two threads run each program on one file; now and then a child forks with the
  * file, a mapped buffer is unmapped, or the function is unbound from the
  * driver mid-program. Every answer must be one the UAPI reference allows
  * for that command; after every program the file is closed and nothing may
@@ -26,6 +26,7 @@
 #include "nested_util.h"
 
 #define CALLS_PER_THREAD 40
+#define HUGE_2M (2UL << 20)
 #define IDS 16
 
 enum kind { K_IOAS, K_HWPT, K_DEV, K_VIOMMU, K_VDEV, K_VEVENTQ, K_KINDS };
@@ -37,12 +38,14 @@ struct fuzz {
 	int fd;
 	int node;
 	int memfd;
+	int hugefd;	/* a hugetlbfs memfd of one 2 MiB page, or -1 */
 	int efd;
 	void *anon, *ro, *none, *gone;
+	void *huge;	/* one 2 MiB hugetlb page, or NULL */
 	__u64 *mem;
 	struct edu *e;
 	atomic_long calls, unexpected;
-	atomic_long errnos[64][140];	/* command nr - 0x80, errno: seen */
+	atomic_long errnos[0x80][140];	/* command nr - 0x80, errno: answers */
 };
 
 /* The commands, by number. */
@@ -112,6 +115,12 @@ static void *addr_of(struct fuzz *f, __u64 *s, size_t *len)
 	case 3:
 		*len = PAGE;
 		return NULL;
+	case 4:
+		if (f->huge) {
+			*len = pick(s, 2) ? HUGE_2M : PAGE * (1 + pick(s, 512));
+			return f->huge;
+		}
+		/* fall through */
 	default:
 		*len = (1 + pick(s, 8)) * PAGE;
 		return f->anon;
@@ -204,9 +213,20 @@ static int allowed(unsigned int nr, int rc)
 	return 0;
 }
 
+static const struct { unsigned int nr; const char *name; } names[] = {
+	{ C_DESTROY, "DESTROY" }, { C_IOAS_ALLOC, "IOAS_ALLOC" }, { C_ALLOW, "ALLOW_IOVAS" },
+	{ C_COPY, "IOAS_COPY" }, { C_RANGES, "IOVA_RANGES" }, { C_MAP, "IOAS_MAP" },
+	{ C_UNMAP, "IOAS_UNMAP" }, { C_OPTION, "OPTION" }, { C_HWPT_ALLOC, "HWPT_ALLOC" },
+	{ C_HW_INFO, "GET_HW_INFO" }, { C_INVALIDATE, "HWPT_INVALIDATE" },
+	{ C_MAP_FILE, "IOAS_MAP_FILE" }, { C_VIOMMU, "VIOMMU_ALLOC" },
+	{ C_VDEVICE, "VDEVICE_ALLOC" }, { C_VEVENTQ, "VEVENTQ_ALLOC" }, { C_BIND, "DEVICE_BIND" },
+	{ C_ATTACH, "DEVICE_ATTACH" }, { C_DETACH, "DEVICE_DETACH" },
+	{ C_RESV, "GET_RESV_REGIONS" }, { C_IRQS, "SET_IRQS" }, { C_TRANSLATE, "HWPT_TRANSLATE" },
+};
+
 static void check(struct fuzz *f, unsigned int nr, int rc, __u64 seed)
 {
-	if (nr - 0x80 < 64 && rc >= 0 && rc < 140)
+	if (nr - 0x80 < 0x80 && rc >= 0 && rc < 140)
 		atomic_fetch_add(&f->errnos[nr - 0x80][rc], 1);
 	if (!allowed(nr, rc) && atomic_fetch_add(&f->unexpected, 1) < 10)
 		fprintf(stderr, "# unexpected: command 0x%x answered %d (%s), program seed %llu\n",
@@ -220,7 +240,7 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 	unsigned int nr;
 	int rc;
 
-	switch (pick(s, 20)) {
+	switch (pick(s, 22)) {
 	case 0: {
 		struct iommu_ioas_alloc c = { .size = sizeof(c) };
 
@@ -244,9 +264,14 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 	}
 	case 3: {
 		struct iommu_ioas_map_file c = { .size = sizeof(c), .ioas_id = id_of(f, s, K_IOAS),
-						 .flags = RW, .fd = pick(s, 8) ? f->memfd : -1,
-						 .start = pick(s, 4) ? 0 : edge(s),
+						 .flags = RW, .start = pick(s, 4) ? 0 : edge(s),
 						 .length = PAGE * (1 + pick(s, 4)) };
+
+		c.fd = pick(s, 8) ? f->memfd : -1;
+		if (f->hugefd >= 0 && pick(s, 3) == 0) {
+			c.fd = f->hugefd;
+			c.length = pick(s, 2) ? HUGE_2M : c.length;
+		}
 		nr = C_MAP_FILE;
 		rc = issue(f, s, nr, &c, sizeof(c));
 		break;
@@ -410,6 +435,24 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 		rc = issue(f, s, nr, &c, sizeof(c));
 		break;
 	}
+	case 19: {
+		struct iommu_iova_range r[3] = { { edge(s), edge(s) }, { 0x100000, 0xffffffff },
+						 { edge(s), ~0ULL } };
+		struct iommu_ioas_allow_iovas c = { .size = sizeof(c),
+						    .ioas_id = id_of(f, s, K_IOAS),
+						    .num_iovas = pick(s, 4),
+						    .allowed_iovas = (uintptr_t)r };
+		nr = C_ALLOW;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 20: {
+		struct iommu_hwpt_translate c = { .size = sizeof(c), .hwpt_id = id_of(f, s, K_HWPT),
+						  .iova = pick(s, 2) ? IPA_BASE : edge(s) };
+		nr = C_TRANSLATE;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
 	default: {
 		struct iommu_veventq_alloc c = { .size = sizeof(c),
 						 .viommu_id = id_of(f, s, K_VIOMMU),
@@ -472,6 +515,17 @@ TEST(fuzz_programs)
 	f->efd = eventfd(0, EFD_NONBLOCK);
 	f->memfd = memfd_create("fuzz", 0);
 	ASSERT_EQ(0, ftruncate(f->memfd, 4 * PAGE));
+	/* Huge pages where the rig reserved some (hugepages= on its command line). */
+	f->huge = mmap(NULL, HUGE_2M, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+	if (f->huge == MAP_FAILED)
+		f->huge = NULL;
+	f->hugefd = memfd_create("fuzz-huge", MFD_HUGETLB);
+	if (f->hugefd >= 0 && ftruncate(f->hugefd, HUGE_2M)) {
+		close(f->hugefd);
+		f->hugefd = -1;
+	}
+	TH_LOG("huge pages: %s", f->huge && f->hugefd >= 0 ? "anonymous and memfd" : "none");
 	for (int prog = 0; prog < programs; prog++) {
 		__u64 s = seed + prog * 0x100000001b3ULL;
 		struct worker w[2] = { { f, next(&s) }, { f, next(&s) } };
@@ -519,9 +573,26 @@ TEST(fuzz_programs)
 			ASSERT_EQ(0, debugfs_number("nested_domains"));
 		}
 	}
-	for (int c = 0; c < 64; c++)
-		for (int r = 0; r < 140; r++)
-			distinct += atomic_load(&f->errnos[c][r]) != 0;
+	/* Per command: its answers, by errno, as the closing figures. */
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char line[512];
+		int len = 0;
+		long calls = 0;
+
+		for (int r = 0; r < 140; r++) {
+			long k = atomic_load(&f->errnos[names[i].nr - 0x80][r]);
+
+			if (!k)
+				continue;
+			distinct++;
+			calls += k;
+			len += snprintf(line + len, sizeof(line) - len, " %s:%ld",
+					r ? strerrorname_np(r) : "ok", k);
+			if (len >= (int)sizeof(line))
+				break;
+		}
+		TH_LOG("%-16s %6ld calls,%s", names[i].name, calls, calls ? line : " none");
+	}
 	TH_LOG("%d programs, %ld commands, %d distinct (command, errno) answers, %ld unexpected",
 	       programs, atomic_load(&f->calls), distinct, atomic_load(&f->unexpected));
 	EXPECT_EQ(0, atomic_load(&f->unexpected));

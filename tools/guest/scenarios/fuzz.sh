@@ -3,7 +3,7 @@
 # on the in-tree SMMU driver with smmu=intree on the command line:
 # GUEST_APPEND="FUZZ_PROGRAMS=600 FUZZ_SEED=1" tools/boot.sh fuzz
 . /guest/lib.sh
-SMMU=${SMMU:-${smmu:-rs}}
+SMMU=${smmu:-rs}
 load_smmu || exit 1
 load_iommufd_rs || exit 1
 start=$(date +%s)
