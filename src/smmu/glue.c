@@ -687,10 +687,16 @@ static struct iommu_device *smmu_rs_probe_device(struct device *dev)
 	 * behind it: a host driver doing DMA, or iommufd_rs holding a group's
 	 * DMA ownership for a user, must not outlive the translation it relies
 	 * on (the core cannot release an owned group). A managed link does
-	 * that; it goes away with the SMMU's binding (AUTOREMOVE_SUPPLIER) or
-	 * with the device. The in-tree arm-smmu driver links the same way.
+	 * that. It stays, dormant, while the SMMU has no driver (so the
+	 * devices behind it wait for one before they probe again), and goes
+	 * with the device; probing again finds it. Not AUTOREMOVE_SUPPLIER, as
+	 * the in-tree arm-smmu driver has it: Linux 7.3's
+	 * device_links_driver_cleanup() writes the link's status after
+	 * dropping such a link, which its release work may already have freed
+	 * (KASAN: slab-use-after-free, found by smmu_rs_unbind_race under
+	 * make check-deep).
 	 */
-	if (!device_link_add(dev, hw->dev, DL_FLAG_AUTOREMOVE_SUPPLIER)) {
+	if (!device_link_add(dev, hw->dev, 0)) {
 		dev_err(dev, "smmu_rs: cannot link to %s\n", dev_name(hw->dev));
 		smmu_rs_rs_master_release(master);
 		return ERR_PTR(-ENOMEM);
