@@ -20,7 +20,7 @@ export KFLAVOR=sanitize KFLAVOR_LABEL=" (sanitize)"
 CHECK_LOGS="$REPO/build/logs/deep"
 . "$(dirname "$0")/check-lib.sh"
 fuzz_programs=${DEEP_FUZZ_PROGRAMS:-1000}
-fuzz_seed=${DEEP_FUZZ_SEED:-$(date +%Y%m%d)}
+fuzz_seed=${DEEP_FUZZ_SEED:-20261202}
 stress_repeat=${DEEP_STRESS_REPEAT:-5}
 # The sanitizers slow the guest down several times over under TCG.
 export BOOT_TIMEOUT=${BOOT_TIMEOUT:-2400}
