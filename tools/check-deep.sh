@@ -25,12 +25,7 @@ stress_repeat=${DEEP_STRESS_REPEAT:-5}
 # The sanitizers slow the guest down several times over under TCG.
 export BOOT_TIMEOUT=${BOOT_TIMEOUT:-2400}
 
-note "deps"; "$REPO/tools/deps.sh" >"$logs/deps.log" 2>&1 || {
-	tail -n 30 "$logs/deps.log"; echo "0 passed, 1 failed"; exit 1; }
-note "sanitizer kernel (cached when unchanged)"
-"$REPO/tools/kernel.sh" >"$logs/kernel.log" 2>&1 || {
-	tail -n 30 "$logs/kernel.log"; echo "0 passed, 1 failed"; exit 1; }
-grep -E '^\[kernel\] (source|.*config verified|built in|cached)' "$logs/kernel.log" | sed 's/^/    /'
+setup "sanitizer kernel"
 
 if step "module build against the sanitizer kernel" "$logs/module.log" "$REPO/tools/module.sh" &&
 	step "guest build (sanitizer flavor)" "$logs/guest.log" "$REPO/tools/guest.sh"; then
@@ -65,6 +60,4 @@ else
 	fail "guest suites"
 fi
 
-note "total time $(( $(date +%s) - t0 )) s"
-echo "$passed passed, $failed failed, $skipped skipped"
-[ $failed = 0 ]
+finish

@@ -52,3 +52,22 @@ guest_suites() {
 		fail "guest boot '$scenario'${KFLAVOR_LABEL:-} (status $brc, console $out/$scenario.console)"
 	fi
 }
+
+# setup KERNEL_LABEL: deps and the kernel of $KFLAVOR. Not a test: without
+# them nothing can run, so a failure ends the check.
+setup() {
+	note "deps"; "$REPO/tools/deps.sh" >"$logs/deps.log" 2>&1 || {
+		tail -n 30 "$logs/deps.log"; echo "0 passed, 1 failed"; exit 1; }
+	note "$1 (cached when unchanged)"
+	"$REPO/tools/kernel.sh" >"$logs/kernel.log" 2>&1 || {
+		tail -n 30 "$logs/kernel.log"; echo "0 passed, 1 failed"; exit 1; }
+	grep -E '^\[kernel\] (source|.*config verified|built in|cached)' "$logs/kernel.log" |
+		sed 's/^/    /'
+}
+
+# finish: the closing line; the exit status says whether anything failed.
+finish() {
+	note "total time $(( $(date +%s) - t0 )) s"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ $failed = 0 ]
+}

@@ -10,13 +10,7 @@ set -uo pipefail
 
 . "$(dirname "$0")/check-lib.sh"
 
-# Setup is not a test: without it nothing can run, so it stops the check.
-note "deps"; "$REPO/tools/deps.sh" >"$logs/deps.log" 2>&1 || {
-	tail -n 30 "$logs/deps.log"; echo "0 passed, 1 failed"; exit 1; }
-note "kernel (cached when unchanged)"
-"$REPO/tools/kernel.sh" >"$logs/kernel.log" 2>&1 || {
-	tail -n 30 "$logs/kernel.log"; echo "0 passed, 1 failed"; exit 1; }
-grep -E '^\[kernel\] (source|config verified|built in|cached)' "$logs/kernel.log" | sed 's/^/    /'
+setup "kernel"
 
 step "rustfmt" "$logs/fmt.log" "$REPO/tools/module.sh" fmt-check
 step "UAPI header layout == Linux 7.3 <linux/iommufd.h>" "$logs/uapi.log" "$REPO/tools/uapi-check.sh" &&
@@ -64,6 +58,4 @@ else
 	fail "guest suites"
 fi
 
-note "total time $(( $(date +%s) - t0 )) s"
-echo "$passed passed, $failed failed, $skipped skipped"
-[ $failed = 0 ]
+finish
