@@ -67,7 +67,7 @@ def main(argv):
         argv, wall = argv[:i], argv[i + 1:]
     prim, order = read(argv)
     wres, _ = read(wall)
-    n = len(argv)
+    n = max((len(ratios(prim[w], a, b)) for w in order), default=0)
     print(f"{'workload':40} {a + ' (icount)':>16} {b + ' (icount)':>16} "
           f"{b + '/' + a:>12} {'range (n=' + str(n) + ')':>18} {'wall ratio':>11}")
     for w in order:
