@@ -12,6 +12,10 @@ For each workload: each side's median over the boots; the ratio is the
 median of the per-boot ratios (B and A of the same boot when both ran in
 it, else of the i-th boot of each), with its range over the boots.
 
+"LAYOUT BUFFER N runs" lines (how many physically contiguous runs a buffer
+was in each boot) are listed under the table: rows comparing two boots move
+with them.
+
 Usage: bench.py [--labels A B] FILE... [--wall FILE...]
 (default labels: upstream ours)
 """
@@ -80,7 +84,20 @@ def main(argv):
         print(f"{w:40} {fmt_time(median(row.get(a, []))):>16} "
               f"{fmt_time(median(row.get(b, []))):>16} {ratio:>12} {rng:>18} "
               f"{wall_ratio:>11}")
+    return argv
+
+
+def layouts(paths):
+    """The "LAYOUT BUFFER N runs" lines of each file, one line per buffer."""
+    per = defaultdict(list)
+    for path in paths:
+        for line in open(path, errors="replace"):
+            p = line.split()
+            if len(p) == 4 and p[0] == "LAYOUT":
+                per[p[1]].append(p[2])
+    for buf, runs in per.items():
+        print(f"  {buf}: physically contiguous runs per boot: {' '.join(runs)}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    layouts(main(sys.argv[1:]))

@@ -407,6 +407,35 @@ static void *hugetlb(size_t len, int size_flag)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * How many physically contiguous runs @len bytes at @va are, from
+ * /proc/self/pagemap (root sees PFNs): the runs are what reaches the
+ * IOMMU driver, one map call each, so a row with a domain depends on them.
+ * Boots lay memory out differently, which is why the rows comparing two
+ * boots print it; rows of one boot share the buffer and so its layout.
+ */
+static void layout(const char *name, void *va, size_t len)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	unsigned long runs = 0, prev = 0;
+
+	if (fd < 0)
+		return;
+	for (size_t off = 0; off < len; off += 4096) {
+		__u64 e;
+		unsigned long pfn;
+
+		if (pread(fd, &e, sizeof(e), ((uintptr_t)va + off) / 4096 * sizeof(e)) != sizeof(e))
+			break;
+		pfn = e & ((1ULL << 55) - 1);
+		if (!off || pfn != prev + 1)
+			runs++;
+		prev = pfn;
+	}
+	close(fd);
+	printf("LAYOUT %s%s %lu runs\n", prefix, name, runs);
+}
+
 static void skipped(const char *name, const char *why)
 {
 	for (int i = 0; i < nsides; i++)
@@ -479,11 +508,13 @@ int main(int argc, char **argv)
 	big = anon(SZ_256M, MADV_NOHUGEPAGE);
 	if (!big)
 		die(NULL, "mmap 256M");
+	layout("256M_4K", big, SZ_256M);
 	domain_rows("256M_4K", big, SZ_256M);
 	munmap(big, SZ_256M);
 	big = anon(SZ_256M, MADV_HUGEPAGE);
 	if (!big)
 		die(NULL, "mmap 256M THP");
+	layout("256M_THP", big, SZ_256M);
 	domain_rows("256M_THP", big, SZ_256M);
 	munmap(big, SZ_256M);
 	h2m = hugetlb(SZ_256M, MAP_HUGE_2MB);
