@@ -21,7 +21,7 @@ help:
 	@echo "make guest      build the initramfs (module, selftests, tools)"
 	@echo "make host-test  cargo tests of the IOAS core on the host"
 	@echo "make bench      guest benchmarks: iommufd-rs vs upstream iommufd; smmu_rs vs in-tree page table"
-	@echo "make bench-host IOVA allocator benchmark: tree vs linear first-fit"
+	@echo "make bench-host host benchmarks: allocator tree vs linear first-fit; map path, page table (criterion)"
 	@echo "make fuzz       fuzz the IOAS core against its model (FUZZ_SECONDS=60)"
 	@echo "make boot S=x   boot one guest scenario (tools/guest/scenarios/x.sh)"
 
@@ -47,7 +47,8 @@ bench: guest
 	@$(TOOLS)/run-bench.sh
 
 bench-host:
-	@cd tools/testing/iova_space && cargo bench --bench alloc
+	@cd tools/testing/iova_space && cargo bench --bench alloc --bench map_path
+	@cd tools/testing/lpae && cargo bench --bench page_table
 
 fuzz:
 	@$(TOOLS)/fuzz.sh $(or $(FUZZ_SECONDS),60)
