@@ -280,8 +280,10 @@ FIXTURE_TEARDOWN(fail_nth)
 }
 
 /*
- * With pins charged against RLIMIT_MEMLOCK: 0 if the whole limit can be
- * pinned (and given back), so nothing holds a charge.
+ * With pins charged against RLIMIT_MEMLOCK: maps @r->limit pages and gives
+ * them back. 0 if the whole limit could be pinned, so nothing holds a
+ * charge; the map's errno if not (ENOMEM over the limit); -1 if the file
+ * or the IOAS could not be made.
  */
 static int whole_limit_pins(struct run *r)
 {
@@ -291,10 +293,10 @@ static int whole_limit_pins(struct run *r)
 
 	if (open_iommufd(r))
 		return -1;
-	rc = ioas_alloc(r->fd, &ioas) || map(r->fd, ioas, r->probe, r->limit * PAGE, &iova, RW);
+	rc = ioas_alloc(r->fd, &ioas) ? -1 : map(r->fd, ioas, r->probe, r->limit * PAGE, &iova, RW);
 	close(r->fd);
 	r->fd = -1;
-	return rc ? -1 : 0;
+	return rc;
 }
 
 /*
@@ -418,7 +420,7 @@ static void charged_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_n
 	self->r.limit++;
 	self->r.probe = buffer(self->r.limit * PAGE);
 	ASSERT_NE(NULL, self->r.probe);
-	ASSERT_NE(0, whole_limit_pins(&self->r));
+	ASSERT_EQ(ENOMEM, whole_limit_pins(&self->r));
 	self->r.limit--;
 	count(&self->base);
 	sweep(_metadata, self, name, seq_ioas);

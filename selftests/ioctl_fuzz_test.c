@@ -589,15 +589,15 @@ TEST_F_TIMEOUT(fuzz, programs, 3600)
 
 		for (int r = 0; r < 140; r++) {
 			long k = atomic_load(&f->errnos[names[i].nr - 0x80][r]);
+			const char *e = r ? strerrorname_np(r) : "ok";
 
 			if (!k)
 				continue;
 			distinct++;
 			calls += k;
-			len += snprintf(line + len, sizeof(line) - len, " %s:%ld",
-					r ? strerrorname_np(r) : "ok", k);
-			if (len >= (int)sizeof(line))
-				break;
+			if (len < (int)sizeof(line))
+				len += snprintf(line + len, sizeof(line) - len, " %s:%ld",
+						e ? e : "E?", k);
 		}
 		TH_LOG("%-16s %6ld calls,%s", names[i].name, calls, calls ? line : " none");
 	}

@@ -32,13 +32,13 @@ def read(paths):
             p = line.split()
             if len(p) < 4 or p[0] != "BENCH":
                 continue
-            try:
-                v = float(p[3])
-            except ValueError:
-                continue
+            # A skipped row ("... skipped (why)") stays in the table as such.
             if p[2] not in order:
                 order.append(p[2])
-            res[p[2]][p[1]].append(v)
+            try:
+                res[p[2]][p[1]].append(float(p[3]))
+            except ValueError:
+                pass
     return res, order
 
 

@@ -37,6 +37,9 @@ initrd="$GUEST_DIR/initramfs.cpio.gz"
 console="$out/$scenario.console"
 icount=
 [ "${GUEST_ICOUNT:-0}" = 1 ] && icount="-icount shift=0,sleep=off"
+# KASAN reports only its first error unless told otherwise.
+flavor_args=
+[ "$KFLAVOR" = sanitize ] && flavor_args=kasan_multi_shot
 qemu=(qemu-system-aarch64
 	-M "${GUEST_MACHINE:-virt},gic-version=3,iommu=smmuv3" -cpu max -smp 2 -m "${GUEST_MEM:-2G}"
 	${GUEST_QEMU_ARGS:-}
@@ -46,7 +49,7 @@ qemu=(qemu-system-aarch64
 	-device edu,dma_mask=0xffffffffffff
 	-device virtio-rng-pci,iommu_platform=on,disable-legacy=on
 	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$initrd"
-	-append "console=ttyAMA0 panic=-1 loglevel=4 hugepages=${GUEST_HUGEPAGES:-80} scenario=$scenario ${GUEST_APPEND:-}")
+	-append "console=ttyAMA0 panic=-1 loglevel=4 hugepages=${GUEST_HUGEPAGES:-80} scenario=$scenario $flavor_args ${GUEST_APPEND:-}")
 
 set +e
 if [ "${VERBOSE:-0}" = 1 ]; then
@@ -81,21 +84,21 @@ fi
 # A kernel problem anywhere in the console or the guest's full dmesg fails
 # the boot, whatever the tests said. Fault-injection stack dumps are expected
 # (upstream's selftest) and are not matched.
-crash_re='Oops|BUG:|WARNING:|Kernel panic|Unable to handle kernel|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu_.*stall|hung_task|general protection|UBSAN:|kmemleak: [0-9]+ new suspected memory leaks|unreferenced object 0x|memory leak detector disabled|@@KMEMLEAK-UNAVAILABLE@@'
+crash_re='Oops|BUG:|WARNING:|Kernel panic|Unable to handle kernel|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu_.*stall|hung_task|general protection|UBSAN:|kmemleak: [0-9]+ new suspected memory leaks|unreferenced object |memory leak detector disabled|@@KMEMLEAK-UNAVAILABLE@@'
 if grep -Eq "$crash_re" "$console"; then
 	echo "boot.sh: kernel problem during '$scenario':" >&2
 	grep -E -m5 "$crash_re" "$console" >&2
 	tail_console
 	exit 125
 fi
-if [ "$KFLAVOR" = sanitize ] && ! grep -q '^@@KMEMLEAK-SCANNED 0 reports@@' "$console"; then
-	echo "boot.sh: kmemleak did not scan clean after '$scenario'" >&2
-	tail_console
-	exit 125
-fi
 end=$(grep -a '^@@SCENARIO-END rc=' "$console" | tail -1 || true)
 if [ -z "$end" ]; then
 	echo "boot.sh: guest '$scenario' powered off without finishing" >&2
+	tail_console
+	exit 125
+fi
+if [ "$KFLAVOR" = sanitize ] && ! grep -q '^@@KMEMLEAK-SCANNED 0 reports@@' "$console"; then
+	echo "boot.sh: kmemleak did not scan clean after '$scenario'" >&2
 	tail_console
 	exit 125
 fi

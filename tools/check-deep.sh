@@ -36,7 +36,7 @@ if step "module build against the sanitizer kernel" "$logs/module.log" "$REPO/to
 	"$REPO/tools/boot.sh" sanitizer-canary "$logs" >"$logs/sanitizer-canary.log" 2>&1; brc=$?
 	missing=
 	for re in 'BUG: KASAN: slab-use-after-free' 'UBSAN: array-index-out-of-bounds' \
-		'BUG: KFENCE: use-after-free read' 'unreferenced object 0x'; do
+		'BUG: KFENCE: use-after-free read' 'unreferenced object '; do
 		grep -q "$re" "$logs/sanitizer-canary.console" || missing="$missing '$re'"
 	done
 	if [ $brc = 125 ] && [ -z "$missing" ]; then

@@ -28,7 +28,11 @@ step() {
 # add_counts FILE: fold tap.py's COUNTS line into the totals.
 add_counts() {
 	local c
-	c=$(grep '^COUNTS ' "$1" | tail -1)
+	c=$(grep '^COUNTS ' "$1" 2>/dev/null | tail -1)
+	if [ -z "$c" ]; then
+		fail "no test counts in $1"
+		return
+	fi
 	set -- $c
 	passed=$((passed + $2)); failed=$((failed + $3)); skipped=$((skipped + $4))
 }

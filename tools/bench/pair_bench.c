@@ -2,8 +2,9 @@
 /*
  * pair_bench: the same IOAS workloads on upstream iommufd and on iommufd-rs
  * in one process, on the same buffers (so the same physical pages), the two
- * sides taking turns round by round and the first side alternating, so
- * neither runs on memory the other has just warmed or fragmented. Upstream
+ * sides taking turns round by round and the first side alternating (an
+ * even number of rounds), so that running second, on what the other side
+ * just warmed, falls on both equally, and both see one memory layout. Upstream
  * attaches the first edu function through its VFIO cdev, iommufd-rs the
  * second, bound to it; both sit behind the same SMMU and driver.
  *
@@ -43,7 +44,7 @@
 #define MAP_HUGE_2MB (21 << 26)
 #endif
 
-#define ROUNDS 5
+#define ROUNDS 6
 #define SZ_2M (2UL << 20)
 #define SZ_256M (256UL << 20)
 #define SZ_1G (1UL << 30)
@@ -303,9 +304,10 @@ static double alloc_among_areas(struct side *s, void *arg)
 
 /*
  * 10k, 100k and (with BENCH_AREAS_1M=1 in the environment: setting up a
- * million areas takes minutes under TCG) 1M one-page areas, a one-page
- * hole below each, set up once per side (untimed, one page mapped over and
- * over), then the rounds.
+ * million areas takes minutes under TCG) 1M one-page areas from the lowest
+ * IOVA allocation may use (PAGE_SIZE) up, a one-page hole after each, set
+ * up once per side (untimed, one page mapped over and over), then the
+ * rounds. An 8 KiB allocation fits no hole: it must find room past them.
  */
 static void alloc_rows(char *page)
 {
@@ -322,7 +324,7 @@ static void alloc_rows(char *page)
 		for (int i = 0; i < nsides; i++)
 			for (int k = have; k < counts[c]; k++)
 				map(&sides[i], sides[i].ioas, page, 4096,
-				    0x100000 + (__u64)k * 2 * 4096);
+				    4096 + (__u64)k * 2 * 4096);
 		have = counts[c];
 		snprintf(name, sizeof(name), "alloc_map+unmap_%s_areas", names[c]);
 		workload(name, alloc_among_areas, &a);
@@ -340,6 +342,8 @@ struct domain_case {
 };
 
 enum { ATTACHED_MAP, ATTACHED_UNMAP, MAP_ATTACH, DETACH_UNMAP };
+static const char *const domain_parts[] = { "attached:map", "attached:unmap", "map+attach",
+					    "detach+unmap" };
 
 /*
  * Attach then map: the device is attached to the empty IOAS, the map
@@ -373,14 +377,12 @@ static double domain_row(struct side *s, void *arg)
 
 static void domain_rows(const char *backing, void *va, size_t len)
 {
-	static const char *const part[] = { "attached:map", "attached:unmap", "map+attach",
-					    "detach+unmap" };
 	char name[128];
 
 	for (int i = 0; i < 4; i++) {
 		struct domain_case c = { va, len, i };
 
-		snprintf(name, sizeof(name), "domain_%s_%s", backing, part[i]);
+		snprintf(name, sizeof(name), "domain_%s_%s", backing, domain_parts[i]);
 		workload(name, domain_row, &c);
 	}
 }
@@ -440,6 +442,16 @@ static void skipped(const char *name, const char *why)
 {
 	for (int i = 0; i < nsides; i++)
 		printf("BENCH %s %s%s skipped (%s)\n", sides[i].label, prefix, name, why);
+}
+
+static void domain_rows_skipped(const char *backing, const char *why)
+{
+	char name[128];
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "domain_%s_%s", backing, domain_parts[i]);
+		skipped(name, why);
+	}
 }
 
 int main(int argc, char **argv)
@@ -522,14 +534,14 @@ int main(int argc, char **argv)
 		domain_rows("256M_2M_hugetlb", h2m, SZ_256M);
 		munmap(h2m, SZ_256M);
 	} else {
-		skipped("domain_256M_2M_hugetlb", "not enough 2M huge pages");
+		domain_rows_skipped("256M_2M_hugetlb", "not enough 2M huge pages");
 	}
 	h1g = hugetlb(SZ_1G, MAP_HUGE_1GB);
 	if (h1g) {
 		domain_rows("1G_1G_hugetlb", h1g, SZ_1G);
 		munmap(h1g, SZ_1G);
 	} else {
-		skipped("domain_1G_1G_hugetlb", "no 1G huge page");
+		domain_rows_skipped("1G_1G_hugetlb", "no 1G huge page");
 	}
 	return 0;
 }
