@@ -103,7 +103,6 @@ TEST_F(bind, driver_unbound_under_a_file)
 	EXPECT_EQ(0, bind_dev(self->fd, &self->e, NULL));
 }
 
-
 TEST_F(bind, get_hw_info)
 {
 	struct iommu_hw_info_arm_smmuv3 smmu;

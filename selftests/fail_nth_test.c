@@ -9,8 +9,9 @@
  * charged against RLIMIT_MEMLOCK, the whole limit free to pin again), a
  * memfd that was mapped can be sealed against writes again (no page still
  * pinned), smmu_rs's domain, table-page, DMA, vIOMMU and nested-domain
- * counters back, and the device free to bind again. The last, uninjected run must succeed whole. The
- * guest boot fails on any oops, warning or lockdep report meanwhile.
+ * counters back, and the device free to bind again. The last, uninjected
+ * run must succeed whole. The guest boot fails on any oops, warning or
+ * lockdep report meanwhile.
  *
  * A sequence joins the sweep with one FAIL_NTH_SEQUENCE() line.
  *

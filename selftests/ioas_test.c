@@ -5,9 +5,7 @@
  * at the same place, IOVA_RANGES), and the size rules of every struct.
  */
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "ioas_util.h"

@@ -7,16 +7,16 @@
 #define IOAS_UTIL_H
 
 #include <errno.h>
-#include <linux/capability.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include <iommufd_rs.h>
 

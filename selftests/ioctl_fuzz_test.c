@@ -6,9 +6,9 @@
  * zero or non-zero tail, or unreadable; flags from the known set with
  * occasional garbage; user addresses from a pool (anonymous, hugetlb,
  * read-only, PROT_NONE, unmapped; a memfd and a hugetlbfs memfd); lengths
- * and IOVAs at the edges. Two threads run each program on one file; now and then a child forks with the
- * file, a mapped buffer is unmapped, or the function is unbound from the
- * driver mid-program. Every answer must be one the UAPI reference allows
+ * and IOVAs at the edges. Two threads run each program on one file; now
+ * and then a child forks with the file, a mapped buffer is unmapped, or the
+ * function is unbound from the driver mid-program. Every answer must be one the UAPI reference allows
  * for that command; after every program the file is closed and nothing may
  * be left (VmPin, smmu_rs's domains, table pages, vIOMMUs, nested
  * domains). Each program is logged with its seed before it runs, so a

@@ -48,6 +48,11 @@ def median(v):
     return (v[n // 2] + v[(n - 1) // 2]) / 2 if v else None
 
 
+def fmt_ratio(x):
+    """Two decimals, or two significant digits below 0.1 (0.0002x, not 0.00x)."""
+    return f"{x:.2f}x" if x >= 0.1 else f"{x:.2g}x"
+
+
 def ratios(row, a, b):
     return [y / x for x, y in zip(row.get(a, []), row.get(b, [])) if x and y]
 
@@ -77,10 +82,10 @@ def main(argv):
     for w in order:
         row = prim[w]
         r = ratios(row, a, b)
-        ratio = f"{median(r):.2f}x" if r else "-"
-        rng = f"{min(r):.2f}x..{max(r):.2f}x" if len(r) > 1 else ""
+        ratio = fmt_ratio(median(r)) if r else "-"
+        rng = f"{fmt_ratio(min(r))}..{fmt_ratio(max(r))}" if len(r) > 1 else ""
         wr = ratios(wres.get(w, {}), a, b)
-        wall_ratio = f"{median(wr):.2f}x" if wr else "-"
+        wall_ratio = fmt_ratio(median(wr)) if wr else "-"
         print(f"{w:40} {fmt_time(median(row.get(a, []))):>16} "
               f"{fmt_time(median(row.get(b, []))):>16} {ratio:>12} {rng:>18} "
               f"{wall_ratio:>11}")

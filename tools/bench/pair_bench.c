@@ -281,7 +281,6 @@ static double map_file_unmap(struct side *s, void *arg)
 
 struct areas {
 	char *page;
-	int n;
 	int iters;
 };
 
@@ -319,7 +318,7 @@ static void alloc_rows(char *page)
 
 	for (int c = 0; c < rows; c++) {
 		/* Upstream walks every hole: its time grows with the count. */
-		struct areas a = { page, counts[c], 2000000 / counts[c] };
+		struct areas a = { page, 2000000 / counts[c] };
 		char name[64];
 
 		for (int i = 0; i < nsides; i++)
