@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The IOAS commands against the real module: every success path and every
- * errno path, each followed by a check that nothing changed (VmPin, a map
- * at the same place, IOVA_RANGES), and the size rules of every struct.
+ * errno path, each followed by a check that nothing changed (the charge, a
+ * map at the same place, IOVA_RANGES), and the size rules of every struct.
+ *
+ * An IOAS without a domain pins nothing (pinning_test covers pins): a map
+ * is checked and charged to RLIMIT_MEMLOCK. So the fixture drops
+ * CAP_IPC_LOCK and charges to the mm (IOMMU_OPTION_RLIMIT_MODE 1), where
+ * VmLck shows the charge, and VmPin must not move at all.
  */
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -16,25 +21,41 @@ FIXTURE(ioas) {
 	int fd;
 	__u32 ioas;
 	char *buf;
-	long pin0;
+	long lck0, pin0;
 };
+
+/* Pages the maps of this process are charged for: VmLck (mm->locked_vm). */
+static long charged(void)
+{
+	return status_pages("VmLck");
+}
 
 FIXTURE_SETUP(ioas)
 {
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	__u64 mm_mode = 1;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+	ASSERT_EQ(0, drop_ipc_lock());
 	self->fd = open(dev_path(), O_RDWR);
 	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, option(self->fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0, &mm_mode));
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
 	self->buf = buffer(BUF_PAGES * PAGE);
 	ASSERT_NE(NULL, self->buf);
+	self->lck0 = charged();
 	self->pin0 = vm_pin_pages();
+	ASSERT_LE(0, self->lck0);
 	ASSERT_LE(0, self->pin0);
 }
 
 FIXTURE_TEARDOWN(ioas)
 {
-	close(self->fd);
-	/* Closing the file released every pin it held. */
+	/* No domain, no pins, whatever the test mapped. */
 	EXPECT_EQ(self->pin0, vm_pin_pages());
+	close(self->fd);
+	/* Closing the file returned every charge it held. */
+	EXPECT_EQ(self->lck0, charged());
 	munmap(self->buf, BUF_PAGES * PAGE);
 }
 
@@ -80,16 +101,17 @@ TEST_F(ioas, alloc_answer_unwritable_creates_nothing)
 
 /* Every struct: one byte below its minimum is EINVAL; a larger struct with
  * non-zero trailing bytes is E2BIG; with zero trailing bytes it works. */
-/* A length no page array can describe, or beyond the address space, is
- * refused quietly: no kernel warning (the boot fails on one), nothing
- * pinned. Found by ioctl_fuzz_test. */
+/* A length that runs past the caller's mappings, or beyond the address
+ * space, is refused quietly: EFAULT from the check of the memory (no
+ * kernel warning, which would fail the boot), nothing charged. Found by
+ * ioctl_fuzz_test, when a map still sized a page array by its length. */
 TEST_F(ioas, huge_lengths_are_refused_quietly)
 {
 	__u64 iova = 0;
 
-	EXPECT_EQ(ENOMEM, map(self->fd, self->ioas, self->buf, 1ULL << 40, &iova, RW));
+	EXPECT_EQ(EFAULT, map(self->fd, self->ioas, self->buf, 1ULL << 40, &iova, RW));
 	EXPECT_EQ(EFAULT, map(self->fd, self->ioas, (void *)(1ULL << 62), PAGE, &iova, RW));
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 }
 
 TEST_F(ioas, cmd_length)
@@ -128,17 +150,17 @@ TEST_F(ioas, map_fixed_unmap)
 
 	ASSERT_EQ(0, map(self->fd, self->ioas, self->buf, 16 * PAGE, &iova, FIXED));
 	EXPECT_EQ(0x100000, iova);
-	EXPECT_EQ(self->pin0 + 16, vm_pin_pages());
-	/* Same place, overlapping, inside: EEXIST, nothing pinned. */
+	EXPECT_EQ(self->lck0 + 16, charged());
+	/* Same place, overlapping, inside: EEXIST, nothing charged. */
 	EXPECT_EQ(EEXIST, map(self->fd, self->ioas, self->buf, 16 * PAGE, &iova, FIXED));
 	iova = 0x100000 + 15 * PAGE;
 	EXPECT_EQ(EEXIST, map(self->fd, self->ioas, self->buf, 4 * PAGE, &iova, FIXED));
 	iova = 0x100000 - PAGE;
 	EXPECT_EQ(EEXIST, map(self->fd, self->ioas, self->buf, 2 * PAGE, &iova, FIXED));
-	EXPECT_EQ(self->pin0 + 16, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 16, charged());
 	ASSERT_EQ(0, unmap(self->fd, self->ioas, 0x100000, 16 * PAGE, &unmapped));
 	EXPECT_EQ(16 * PAGE, unmapped);
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 	EXPECT_EQ(ENOENT, unmap(self->fd, self->ioas, 0x100000, 16 * PAGE, NULL));
 }
 
@@ -201,12 +223,12 @@ TEST_F(ioas, map_bad_requests)
 	c.iova = UINT64_MAX - PAGE;
 	c.length = 4 * PAGE;
 	EXPECT_EQ(EOVERFLOW, xioctl(self->fd, IOMMU_IOAS_MAP, &c));
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 	/* Nothing was mapped by any of them. */
 	EXPECT_EQ(ENOENT, unmap(self->fd, self->ioas, 0, UINT64_MAX - 1, NULL));
 }
 
-TEST_F(ioas, map_bad_memory_pins_nothing)
+TEST_F(ioas, map_bad_memory_charges_nothing)
 {
 	char *ro = mmap(NULL, 4 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *hole = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
@@ -215,18 +237,18 @@ TEST_F(ioas, map_bad_memory_pins_nothing)
 
 	ASSERT_NE(MAP_FAILED, ro);
 	ASSERT_NE(MAP_FAILED, hole);
-	/* The last page of the range is not mapped: EFAULT, the three pinned
-	 * before it are released, the IOVA stays free. */
+	/* The last page of the range is not mapped: EFAULT, nothing charged,
+	 * the IOVA stays free. */
 	ASSERT_EQ(0, munmap(hole + 3 * PAGE, PAGE));
 	EXPECT_EQ(EFAULT, map(self->fd, self->ioas, hole, 4 * PAGE, &iova, FIXED));
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 	/* Read-only memory for a device-writeable map: EFAULT. */
 	EXPECT_EQ(EFAULT, map(self->fd, self->ioas, ro, 4 * PAGE, &iova, FIXED));
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 	/* The same memory, device-readable only: fine. */
 	ASSERT_EQ(0, map(self->fd, self->ioas, ro, 4 * PAGE, &iova,
 			 IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA));
-	EXPECT_EQ(self->pin0 + 4, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 4, charged());
 	/* Kernel addresses: EFAULT. */
 	iova = 0x400000;
 	EXPECT_EQ(EFAULT, map(self->fd, self->ioas, (void *)0xffff000000000000UL, PAGE,
@@ -249,7 +271,7 @@ TEST_F(ioas, map_file)
 	ASSERT_EQ(0, ftruncate(mfd, 16 * PAGE));
 	c.fd = mfd;
 	ASSERT_EQ(0, xioctl(self->fd, IOMMU_IOAS_MAP_FILE, &c));
-	EXPECT_EQ(self->pin0 + 8, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 8, charged());
 	/* Not a memfd: EINVAL. A bad fd: EBADF. */
 	ASSERT_EQ(0, pipe(pfd));
 	c.fd = pfd[0];
@@ -270,18 +292,18 @@ TEST_F(ioas, map_file)
 	c.fd = rofd;
 	c.start = 0;
 	EXPECT_EQ(EPERM, xioctl(self->fd, IOMMU_IOAS_MAP_FILE, &c));
-	EXPECT_EQ(self->pin0 + 8, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 8, charged());
 	c.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA;
 	EXPECT_EQ(0, xioctl(self->fd, IOMMU_IOAS_MAP_FILE, &c));
-	EXPECT_EQ(self->pin0 + 16, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 16, charged());
 	close(rofd);
 	close(mfd);
 	close(pfd[0]);
 	close(pfd[1]);
-	/* The pins outlive the fds: they belong to the maps. */
-	EXPECT_EQ(self->pin0 + 16, vm_pin_pages());
+	/* The charges outlive the fds: they belong to the maps. */
+	EXPECT_EQ(self->lck0 + 16, charged());
 	ASSERT_EQ(0, unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 }
 
 TEST_F(ioas, map_file_hugetlb)
@@ -298,7 +320,7 @@ TEST_F(ioas, map_file_hugetlb)
 	c.fd = mfd;
 	ASSERT_EQ(0, xioctl(self->fd, IOMMU_IOAS_MAP_FILE, &c));
 	EXPECT_EQ(0, c.iova % (2UL << 20));
-	EXPECT_EQ(self->pin0 + 1024, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 1024, charged());
 	close(mfd);
 }
 
@@ -314,7 +336,7 @@ TEST_F(ioas, unmap_rules)
 	EXPECT_EQ(ENOENT, unmap(self->fd, self->ioas, 0x100000, 12 * PAGE, NULL));
 	iova = 0x100000;
 	EXPECT_EQ(EEXIST, map(self->fd, self->ioas, self->buf, PAGE, &iova, FIXED));
-	EXPECT_EQ(self->pin0 + 16, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 16, charged());
 	EXPECT_EQ(EINVAL, unmap(self->fd, self->ioas, 0x100000, 0, NULL));
 	EXPECT_EQ(EOVERFLOW, unmap(self->fd, self->ioas, UINT64_MAX, 1, NULL));
 	EXPECT_EQ(EOVERFLOW, unmap(self->fd, self->ioas, UINT64_MAX - PAGE, 2 * PAGE, NULL));
@@ -324,10 +346,10 @@ TEST_F(ioas, unmap_rules)
 	EXPECT_EQ(16 * PAGE, got);
 	ASSERT_EQ(0, unmap(self->fd, self->ioas, 0, UINT64_MAX, &got));
 	EXPECT_EQ(0, got);
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 }
 
-TEST_F(ioas, copy_shares_pins)
+TEST_F(ioas, copy_shares_the_charge)
 {
 	__u32 dst;
 	__u64 iova = 0x100000, d = 0x800000;
@@ -336,13 +358,13 @@ TEST_F(ioas, copy_shares_pins)
 	ASSERT_EQ(0, map(self->fd, self->ioas, self->buf, 16 * PAGE, &iova, FIXED));
 	ASSERT_EQ(0, copy(self->fd, dst, self->ioas, 0x100000 + 4 * PAGE, 8 * PAGE, &d, FIXED));
 	EXPECT_EQ(0x800000, d);
-	/* Shared: no more pins than the one map. */
-	EXPECT_EQ(self->pin0 + 16, vm_pin_pages());
-	/* Unmapping the source keeps the pages pinned for the copy. */
+	/* Shared: no more charge than the one map. */
+	EXPECT_EQ(self->lck0 + 16, charged());
+	/* Unmapping the source keeps the pages charged for the copy. */
 	ASSERT_EQ(0, unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
-	EXPECT_EQ(self->pin0 + 16, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 16, charged());
 	ASSERT_EQ(0, destroy(self->fd, dst));
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 }
 
 TEST_F(ioas, copy_errors)
@@ -429,7 +451,7 @@ TEST_F(ioas, allow_iovas)
 	EXPECT_EQ(0x40000, iova);
 	iova = 0;
 	EXPECT_EQ(ENOSPC, map(self->fd, self->ioas, self->buf, 16 * PAGE, &iova, RW));
-	EXPECT_EQ(self->pin0 + 24, vm_pin_pages());
+	EXPECT_EQ(self->lck0 + 24, charged());
 	/* Fixed maps ignore the allowed ranges. */
 	iova = 0x900000;
 	EXPECT_EQ(0, map(self->fd, self->ioas, self->buf, PAGE, &iova, FIXED));
@@ -456,10 +478,11 @@ TEST_F(ioas, options)
 {
 	__u64 v = 0;
 
+	/* The fixture charges to the mm. */
 	ASSERT_EQ(0, option(self->fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0, &v));
-	EXPECT_EQ(0, v);
+	EXPECT_EQ(1, v);
 	/* Objects exist: the accounting mode cannot change. */
-	v = 1;
+	v = 0;
 	EXPECT_EQ(EBUSY, option(self->fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0, &v));
 	v = 0;
 	EXPECT_EQ(EOPNOTSUPP, option(self->fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 1, &v));
@@ -534,10 +557,11 @@ static int rlimit_body(int mode)
 	if (map(fd, id, b, 12 * PAGE, &iova, FIXED))
 		return 4;
 	iova = 0x200000;
-	/* 12 + 8 > 16: ENOMEM, nothing pinned, the IOVA stays free. */
+	/* 12 + 8 > 16: ENOMEM, nothing charged, the IOVA stays free. */
 	if (map(fd, id, b, 8 * PAGE, &iova, FIXED) != ENOMEM)
 		return 5;
-	if (vm_pin_pages() != 12)
+	/* Without a domain nothing is pinned, only charged. */
+	if (vm_pin_pages() != 0)
 		return 6;
 	if (map(fd, id, b, 4 * PAGE, &iova, FIXED))
 		return 7;
@@ -616,7 +640,7 @@ TEST_F(ioas, pin_balance_over_many_cycles)
 			ASSERT_EQ(0, unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
 	}
 	ASSERT_EQ(0, unmap(self->fd, self->ioas, 0, UINT64_MAX, NULL));
-	EXPECT_EQ(self->pin0, vm_pin_pages());
+	EXPECT_EQ(self->lck0, charged());
 }
 
 TEST_HARNESS_MAIN

@@ -66,6 +66,20 @@ static inline int map(int fd, __u32 ioas, void *va, __u64 len, __u64 *iova, __u3
 	return rc;
 }
 
+static inline int map_file(int fd, __u32 ioas, int mfd, __u64 start, __u64 len, __u64 *iova,
+			   __u32 flags)
+{
+	struct iommu_ioas_map_file c = {
+		.size = sizeof(c), .flags = flags, .ioas_id = ioas, .fd = mfd,
+		.start = start, .length = len, .iova = iova ? *iova : 0,
+	};
+	int rc = xioctl(fd, IOMMU_IOAS_MAP_FILE, &c);
+
+	if (!rc && iova)
+		*iova = c.iova;
+	return rc;
+}
+
 #define RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define FIXED (RW | IOMMU_IOAS_MAP_FIXED_IOVA)
 

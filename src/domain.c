@@ -136,16 +136,37 @@ void iommufd_rs_domain_detach(struct iommu_domain *dom, struct iommufd_rs_pci *d
 	iommufd_rs_pci_put_live(d);
 }
 
+/* The run holding page @idx of pinned pages: the last that starts at or
+ * before it. */
+static const struct iommufd_rs_run *run_of(const struct iommufd_rs_pages *p, u64 idx)
+{
+	unsigned long lo = 0, hi = p->nruns;
+
+	while (hi - lo > 1) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (p->runs[mid].idx <= idx)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &p->runs[lo];
+}
+
 /**
  * iommufd_rs_domain_map() - map part of a pinned mapping
  * @dom: the domain
  * @iova: IOVA of the first byte (same page offset as the byte)
- * @p: the pinned mapping
+ * @p: the mapping's pages, pinned
  * @offset: offset of the first byte from the mapping's first byte
  * @length: bytes (> 0)
  * @writable: map for device writes too
  *
- * Return: 0, or the driver's error with nothing left mapped.
+ * One iommu_map() per run of contiguous pages, so the driver can use the
+ * largest blocks the run's alignment allows.
+ *
+ * Return: 0, -EINVAL if the pages are not pinned or the range is not theirs,
+ * or the driver's error with nothing left mapped.
  */
 int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
@@ -155,17 +176,16 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 	u64 first = (p->offset + offset) >> PAGE_SHIFT;
 	u64 last = (p->offset + offset + length - 1) >> PAGE_SHIFT;
 	u64 base = iova & PAGE_MASK, done = 0;
+	const struct iommufd_rs_run *r;
 	u64 i = first;
 	int rc;
 
-	if (last >= p->npages)
+	if (!p->runs || last >= p->npages)
 		return -EINVAL;
-	while (i <= last) {
-		phys_addr_t phys = page_to_phys(p->pages[i]);
-		u64 n = 1;
+	for (r = run_of(p, first); i <= last; r++) {
+		phys_addr_t phys = page_to_phys(r->page) + (i - r->idx) * PAGE_SIZE;
+		u64 n = min_t(u64, r[1].idx, last + 1) - i;
 
-		while (i + n <= last && page_to_phys(p->pages[i + n]) == phys + n * PAGE_SIZE)
-			n++;
 		rc = should_fail(&iommufd_rs_fail_map, n) ? -ENOMEM :
 		     iommu_map(dom, base + done, phys, n * PAGE_SIZE, prot, GFP_KERNEL_ACCOUNT);
 		if (rc) {

@@ -5,7 +5,7 @@
 
 use crate::{
     pages::{
-        PinnedPages,
+        Pages,
         RawPages, //
     },
     pci::{
@@ -202,17 +202,17 @@ impl Domain {
         unsafe { iommufd_rs_domain_detach(self.raw.as_ptr(), dev.raw()) }
     }
 
-    /// Maps `length` bytes of `pages` from `offset` at `iova`.
+    /// Maps `length` bytes of `pages` (pinned) from `offset` at `iova`.
     pub(crate) fn map(
         &self,
         iova: u64,
-        pages: &PinnedPages,
+        pages: &Pages,
         offset: u64,
         length: u64,
         writable: bool,
     ) -> Result {
-        // SAFETY: the domain and the pinned pages are live for the call; the
-        // C side checks the range against the pinned page count.
+        // SAFETY: the domain and the pages are live for the call; the C side
+        // checks that they are pinned and that the range is theirs.
         to_result(unsafe {
             iommufd_rs_domain_map(
                 self.raw.as_ptr(),

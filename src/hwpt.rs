@@ -148,6 +148,8 @@ impl Hwpt {
                 .reserve(geo.aperture_end + 1, u64::MAX, self.tag())
                 .map_err(kerr)?;
         }
+        // Room first: once filled, the domain must be registered.
+        st.domains.reserve(1, GFP_KERNEL_ACCOUNT)?;
         st.fill(&self.domain)?;
         st.domains.push(self.domain.clone(), GFP_KERNEL_ACCOUNT)?;
         Ok(())
@@ -216,6 +218,7 @@ impl Drop for Hwpt {
         let mut st = self.ioas.state.lock();
         if let Some(i) = st.domains.iter().position(|d| Arc::ptr_eq(d, &self.domain)) {
             st.domains.remove(i).ok();
+            st.unfill(&self.domain);
         }
         st.space.unreserve(self.tag());
         st.recompute_alignment();

@@ -12,6 +12,7 @@ use crate::{
     },
     hwpt::Hwpt,
     iova_space::{
+        Area,
         Errno,
         IovaSpace,
         Placement,
@@ -26,7 +27,7 @@ use crate::{
     },
     pages::{
         Account,
-        PinnedPages, //
+        Pages, //
     },
     uapi,
     ucmd::UserCmd, //
@@ -43,11 +44,12 @@ use kernel::{
     uaccess::UserSlice, //
 };
 
-/// What backs one area: a byte range of a pinned mapping.
+/// What backs one area: a byte range of a mapping's memory. The area holds
+/// one pin of it while its IOAS has domains.
 #[derive(Clone)]
 pub(crate) struct AreaPages {
-    /// The pinned mapping, shared by every area IOAS_COPY made from it.
-    pub(crate) pages: Arc<PinnedPages>,
+    /// The mapping's memory, shared by every area IOAS_COPY made from it.
+    pub(crate) pages: Arc<Pages>,
     /// Offset of the area's first byte from the mapping's first byte.
     pub(crate) offset: u64,
     /// The user address (file offset for MAP_FILE) of the area's first
@@ -66,7 +68,7 @@ pub(crate) struct IoasState {
     /// Areas, allowed and reserved ranges.
     pub(crate) space: Space,
     /// Every domain registered with this IOAS (one per HWPT); each maps
-    /// every area.
+    /// every area. While there is one, every area holds a pin of its pages.
     pub(crate) domains: KVVec<Arc<Domain>>,
     /// The automatic HWPTs that have devices, for reuse by the next attach.
     /// An entry depends on its HWPT and leaves with its last device
@@ -177,14 +179,17 @@ impl IoasState {
         Ok(())
     }
 
-    /// Maps the new areas in `[iova, iova + len)` into every domain; on
-    /// failure nothing of them stays mapped in any domain.
-    fn map_into_domains(&self, iova: u64, len: u64) -> Result {
-        let last = iova + (len - 1);
-        for (k, dom) in self.domains.iter().enumerate() {
-            if let Err(e) = self.map_areas(dom, iova, last) {
-                for d in &self.domains[..k] {
-                    d.unmap(iova, len);
+    /// Takes a pin for each area intersecting `[start, last]`; on failure
+    /// none of this call's pins stay.
+    fn pin_areas(&self, start: u64, last: u64) -> Result {
+        for a in self.space.areas_in(start, last) {
+            if let Err(e) = a.data.pages.pin() {
+                for b in self
+                    .space
+                    .areas_in(start, last)
+                    .take_while(|b| b.start < a.start)
+                {
+                    b.data.pages.unpin();
                 }
                 return Err(e);
             }
@@ -192,9 +197,60 @@ impl IoasState {
         Ok(())
     }
 
-    /// Maps every area into `dom` (a domain being attached).
+    /// Drops the pins of the areas intersecting `[start, last]`.
+    fn unpin_areas(&self, start: u64, last: u64) {
+        for a in self.space.areas_in(start, last) {
+            a.data.pages.unpin();
+        }
+    }
+
+    /// Pins the new areas in `[iova, iova + len)` and maps them into every
+    /// domain, if there is any; on failure nothing of them stays mapped or
+    /// pinned.
+    fn map_into_domains(&self, iova: u64, len: u64) -> Result {
+        if self.domains.is_empty() {
+            return Ok(());
+        }
+        let last = iova + (len - 1);
+        self.pin_areas(iova, last)?;
+        for (k, dom) in self.domains.iter().enumerate() {
+            if let Err(e) = self.map_areas(dom, iova, last) {
+                for d in &self.domains[..k] {
+                    d.unmap(iova, len);
+                }
+                self.unpin_areas(iova, last);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps every area into `dom`, a domain being registered; the first
+    /// domain pins the areas first. On failure nothing of this stays.
     pub(crate) fn fill(&self, dom: &Domain) -> Result {
-        self.map_areas(dom, 0, u64::MAX)
+        let first = self.domains.is_empty();
+        if first {
+            self.pin_areas(0, u64::MAX)?;
+        }
+        self.map_areas(dom, 0, u64::MAX).inspect_err(|_| {
+            if first {
+                self.unpin_areas(0, u64::MAX);
+            }
+        })
+    }
+
+    /// Undoes [`Self::fill`] for `dom`, a domain just unregistered: when it
+    /// was the last, it is emptied (the IOTLB is clean when that returns)
+    /// and the areas' pins dropped, so no page table points at an unpinned
+    /// page. Another domain's leaving keeps the pins, which the rest use.
+    pub(crate) fn unfill(&self, dom: &Domain) {
+        if !self.domains.is_empty() {
+            return;
+        }
+        for a in self.space.areas_in(0, u64::MAX) {
+            dom.unmap(a.start, a.len());
+        }
+        self.unpin_areas(0, u64::MAX);
     }
 
     /// Sets the IOVA alignment to what the attached domains need (their
@@ -211,26 +267,30 @@ impl IoasState {
     }
 
     /// Unmaps whole areas in `[iova, iova + len)`: first from every domain
-    /// (the IOTLB is clean when that returns), then unpins. Returns bytes.
+    /// (the IOTLB is clean when that returns), then drops their pins.
+    /// Returns bytes.
     fn unmap(&mut self, iova: u64, len: u64) -> Result<u64> {
         let IoasState { space, domains, .. } = self;
         space
-            .unmap(iova, len, &mut |a| {
-                for d in domains.iter() {
-                    d.unmap(a.start, a.len());
-                }
-            })
+            .unmap(iova, len, &mut |a| unmap_from_domains(domains, a))
             .map_err(kerr)
     }
 
     /// Unmaps every area, as [`Self::unmap`] does.
     fn unmap_all(&mut self) -> u64 {
         let IoasState { space, domains, .. } = self;
-        space.unmap_all(&mut |a| {
-            for d in domains.iter() {
-                d.unmap(a.start, a.len());
-            }
-        })
+        space.unmap_all(&mut |a| unmap_from_domains(domains, a))
+    }
+}
+
+/// Unmaps an area leaving the IOAS from every domain, then drops its pin
+/// (which it holds when there are domains).
+fn unmap_from_domains(domains: &[Arc<Domain>], a: Area<AreaPages>) {
+    for d in domains {
+        d.unmap(a.start, a.len());
+    }
+    if !domains.is_empty() {
+        a.data.pages.unpin();
     }
 }
 
@@ -342,12 +402,13 @@ struct MapRequest {
     hint: u64,
 }
 
-/// MAP and MAP_FILE after their flag checks: place, pin with `pin`,
-/// insert as one area, fill the domains, answer with `answer`.
+/// MAP and MAP_FILE after their flag checks: place, check and charge the
+/// memory with `prepare`, insert it as one area, pin it and fill the
+/// domains if there are any, answer with `answer`.
 fn map_pinned(
     f: &IommufdFile,
     req: MapRequest,
-    pin: impl FnOnce(bool, Account) -> Result<PinnedPages>,
+    prepare: impl FnOnce(bool, Account) -> Result<Arc<Pages>>,
     answer: impl FnOnce(u64) -> Result,
 ) -> Result {
     let MapRequest {
@@ -359,12 +420,12 @@ fn map_pinned(
     } = req;
     let ioas = f.get::<IoasObject>(ioas_id)?;
     let place = placement(flags, iova, hint);
-    // Refuse a bad placement before pinning anything; the insert below
+    // Refuse a bad placement before charging anything; the insert below
     // checks again under the lock, since another thread may map first.
     ioas.state.lock().space.probe(place, len).map_err(kerr)?;
     let p = prot(flags);
     let area = AreaPages {
-        pages: Arc::new(pin(p.write, f.account())?, GFP_KERNEL_ACCOUNT)?,
+        pages: prepare(p.write, f.account())?,
         offset: 0,
         uaddr: hint,
     };
@@ -373,7 +434,7 @@ fn map_pinned(
     ioas.fill_and_answer(st, iova, len, answer)
 }
 
-/// IOMMU_IOAS_MAP: pin user memory and map it.
+/// IOMMU_IOAS_MAP: map user memory.
 pub(crate) fn map(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMap) -> Result {
     check_map_flags(cmd.flags, cmd.__reserved, &[cmd.iova, cmd.length])?;
     let (va, len) = (cmd.user_va, cmd.length);
@@ -387,7 +448,7 @@ pub(crate) fn map(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMap) 
     map_pinned(
         f,
         req,
-        |write, acct| PinnedPages::pin_user(va, len, write, acct),
+        |write, acct| Pages::user(va, len, write, acct),
         |iova| {
             cmd.iova = iova;
             ucmd.respond(&cmd)
@@ -395,7 +456,7 @@ pub(crate) fn map(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMap) 
     )
 }
 
-/// IOMMU_IOAS_MAP_FILE: pin a range of a memfd and map it.
+/// IOMMU_IOAS_MAP_FILE: map a range of a memfd.
 pub(crate) fn map_file(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasMapFile) -> Result {
     check_map_flags(cmd.flags, 0, &[cmd.iova, cmd.length])?;
     let (fd, start, len) = (cmd.fd, cmd.start, cmd.length);
@@ -409,7 +470,7 @@ pub(crate) fn map_file(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoas
     map_pinned(
         f,
         req,
-        |write, acct| PinnedPages::pin_memfd(fd, start, len, write, acct),
+        |write, acct| Pages::memfd(fd, start, len, write, acct),
         |iova| {
             cmd.iova = iova;
             ucmd.respond(&cmd)
@@ -417,8 +478,8 @@ pub(crate) fn map_file(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoas
     )
 }
 
-/// IOMMU_IOAS_COPY: map pages already pinned in one IOAS into another
-/// (or the same), sharing them.
+/// IOMMU_IOAS_COPY: map memory already mapped in one IOAS into another
+/// (or the same), sharing its pages.
 pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy) -> Result {
     check_map_flags(cmd.flags, 0, &[cmd.length, cmd.src_iova, cmd.dst_iova])?;
     let p = prot(cmd.flags);
@@ -458,7 +519,7 @@ pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy
 }
 
 /// IOMMU_IOAS_UNMAP: whole areas, or everything with iova 0 and length
-/// `u64::MAX`. The pages of the areas are unpinned as they go.
+/// `u64::MAX`. The areas' pins go with them.
 pub(crate) fn unmap(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasUnmap) -> Result {
     let ioas = f.get::<IoasObject>(cmd.ioas_id)?;
     let bytes = if cmd.iova == 0 && cmd.length == u64::MAX {

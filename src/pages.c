@@ -1,68 +1,78 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Pinned user memory for IOAS areas: pin_user_pages_fast(FOLL_LONGTERM) for
- * IOMMU_IOAS_MAP, memfd_pin_folios() for IOMMU_IOAS_MAP_FILE, and the
- * accounting upstream iommufd does (drivers/iommu/iommufd/pages.c):
+ * User memory behind IOAS areas, in two steps, because a mapping needs its
+ * pages pinned only while a domain maps it (upstream iommufd,
+ * drivers/iommu/iommufd/pages.c, pins on the same demand):
  *
- *  - the pages are charged to user->locked_vm (IOMMUFD_RS_ACCOUNT_USER) or
- *    mm->locked_vm (IOMMUFD_RS_ACCOUNT_MM) against RLIMIT_MEMLOCK, unless
- *    the caller has CAP_IPC_LOCK;
- *  - mm->pinned_vm always counts them (VmPin in /proc/PID/status).
+ *  - IOMMU_IOAS_MAP and MAP_FILE check the memory (the user range lies in
+ *    VMAs that GUP pins from; the file is a memfd, large enough, writable
+ *    for a writable map) and charge it to user->locked_vm
+ *    (IOMMUFD_RS_ACCOUNT_USER) or mm->locked_vm (IOMMUFD_RS_ACCOUNT_MM)
+ *    against RLIMIT_MEMLOCK, unless the caller has CAP_IPC_LOCK;
+ *  - iommufd_rs_pages_pin() pins the pages (pin_user_pages_fast() or, from
+ *    another task, pin_user_pages_remote(), with FOLL_LONGTERM; or
+ *    memfd_pin_folios()) when the first domain needs them, and
+ *    iommufd_rs_pages_unpin() unpins them when the last one is done;
+ *    mm->pinned_vm (VmPin) counts them while they are pinned.
  *
- * The charge is taken before pinning and returned if pinning fails, so a
- * failed map leaves nothing pinned and nothing charged. Release may run in
- * any task (unmap, close, exit): it uses the user and mm recorded at pin
- * time, never current's.
+ * Upstream charges when it pins. Charging at map instead answers
+ * RLIMIT_MEMLOCK in the command that asks for the memory, so attaching a
+ * device never fails on the limit, and the charge covers every pin the
+ * mapping may later hold.
+ *
+ * Pinned pages are kept as runs of contiguous pages, not one pointer per
+ * page: a domain maps each run with one iommu_map() call, and a hugetlb
+ * folio costs one GUP call and one run whatever its size. Release may run in
+ * any task (unmap, close, exit): it uses the user, mm and file recorded at
+ * map time, never current's.
  */
 #include <linux/mm.h>
 #include <linux/capability.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/memfd.h>
+#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "fault.h"
 #include "pages.h"
 
-/* Pages pinned per pin_user_pages_fast() call: bounds each call's work. */
-#define PIN_BATCH 512
+/* Pages (or folios) pinned per GUP call: bounds each call's work and the
+ * temporary array it fills. */
+#define PIN_BATCH 512UL
 
-
-static int charge(struct iommufd_rs_pages *p, unsigned long npages)
+static int charge(struct iommufd_rs_pages *p)
 {
-	unsigned long limit, cur, new;
+	unsigned long limit, cur, new, npages = p->npages;
 	int rc;
 
-	if (!capable(CAP_IPC_LOCK)) {
-		if (p->account == IOMMUFD_RS_ACCOUNT_MM) {
-			rc = account_locked_vm(p->mm, npages, true);
-			if (rc)
-				return rc;
-		} else {
-			limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-			cur = atomic_long_read(&p->user->locked_vm);
-			do {
-				new = cur + npages;
-				if (new < cur || new > limit)
-					return -ENOMEM;
-			} while (!atomic_long_try_cmpxchg(&p->user->locked_vm,
-							  &cur, new));
-		}
-		p->charged = npages;
+	if (capable(CAP_IPC_LOCK))
+		return 0;
+	if (p->account == IOMMUFD_RS_ACCOUNT_MM) {
+		rc = account_locked_vm(p->mm, npages, true);
+		if (rc)
+			return rc;
+	} else {
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		cur = atomic_long_read(&p->user->locked_vm);
+		do {
+			new = cur + npages;
+			if (new < cur || new > limit)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&p->user->locked_vm, &cur, new));
 	}
-	atomic64_add(npages, &p->mm->pinned_vm);
+	p->charged = npages;
 	return 0;
 }
 
-static void uncharge(struct iommufd_rs_pages *p, unsigned long npages)
+static void uncharge(struct iommufd_rs_pages *p)
 {
-	atomic64_sub(npages, &p->mm->pinned_vm);
 	if (!p->charged)
 		return;
 	if (p->account == IOMMUFD_RS_ACCOUNT_MM)
@@ -78,20 +88,9 @@ static struct iommufd_rs_pages *pages_alloc(unsigned long npages, int account)
 
 	if (account != IOMMUFD_RS_ACCOUNT_USER && account != IOMMUFD_RS_ACCOUNT_MM)
 		return ERR_PTR(-EINVAL);
-	/*
-	 * The length is the user's: an array kvmalloc() cannot make at all is
-	 * -ENOMEM, not a warning, and a large one that fails is quiet.
-	 */
-	if (npages > INT_MAX / sizeof(*p->pages))
-		return ERR_PTR(-ENOMEM);
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
-	p->pages = kvcalloc(npages, sizeof(*p->pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!p->pages) {
-		kfree(p);
-		return ERR_PTR(-ENOMEM);
-	}
 	p->npages = npages;
 	p->account = account;
 	p->user = get_uid(current_user());
@@ -102,10 +101,10 @@ static struct iommufd_rs_pages *pages_alloc(unsigned long npages, int account)
 
 static void pages_free(struct iommufd_rs_pages *p)
 {
+	if (p->file)
+		fput(p->file);
 	mmdrop(p->mm);
 	free_uid(p->user);
-	kvfree(p->folios);
-	kvfree(p->pages);
 	kfree(p);
 }
 
@@ -115,24 +114,54 @@ static unsigned long span_pages(u64 start, u64 length)
 	return ((start + length - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
 }
 
+/*
+ * The early part of GUP's answer: every page of [start, end) lies in a VMA
+ * that pin_user_pages(FOLL_LONGTERM) accepts (check_vma_flags() in
+ * mm/gup.c, less what it can see and a module cannot: secretmem, writable
+ * file mappings that need dirty tracking; those fail at pin time).
+ */
+static int check_vmas(unsigned long start, unsigned long end, bool writable)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long addr = start;
+	int rc = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (addr < end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma || (vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+		    !(vma->vm_flags & (writable ? VM_WRITE : VM_READ))) {
+			rc = -EFAULT;
+			break;
+		}
+		if (vma_is_fsdax(vma)) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return rc;
+}
+
 /**
- * iommufd_rs_pages_pin_user() - pin and account user memory
+ * iommufd_rs_pages_prepare_user() - check and charge user memory for a map
  * @uaddr: first byte
  * @length: bytes (> 0, uaddr + length must not wrap)
- * @writable: devices may write: pin with FOLL_WRITE
+ * @writable: devices may write: the memory must be writable
  * @account: enum iommufd_rs_account
- * @out: the pinned pages on success
+ * @out: the (not yet pinned) pages on success
  *
- * Return: 0; -ENOMEM over RLIMIT_MEMLOCK or out of memory; -EFAULT (or
- * another GUP error) if any page cannot be pinned. On error nothing stays
- * pinned or charged.
+ * Return: 0; -EFAULT if a page lies outside the user's mappings or in one
+ * GUP does not pin from (-EOPNOTSUPP for fsdax); -ENOMEM over
+ * RLIMIT_MEMLOCK or out of memory. On error nothing stays charged.
  */
-int iommufd_rs_pages_pin_user(unsigned long uaddr, unsigned long length,
-			      bool writable, int account,
-			      struct iommufd_rs_pages **out)
+int iommufd_rs_pages_prepare_user(unsigned long uaddr, unsigned long length,
+				  bool writable, int account,
+				  struct iommufd_rs_pages **out)
 {
-	unsigned int gup = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
-	unsigned long npages, done = 0, start = uaddr & PAGE_MASK;
 	struct iommufd_rs_pages *p;
 	int rc;
 
@@ -141,60 +170,42 @@ int iommufd_rs_pages_pin_user(unsigned long uaddr, unsigned long length,
 	/* Nothing beyond the user's address space can be pinned. */
 	if (!current->mm || !access_ok((void __user *)uaddr, length))
 		return -EFAULT;
-	npages = span_pages(uaddr, length);
-	p = pages_alloc(npages, account);
+	rc = check_vmas(uaddr & PAGE_MASK, PAGE_ALIGN(uaddr + length), writable);
+	if (rc)
+		return rc;
+	p = pages_alloc(span_pages(uaddr, length), account);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
+	p->uaddr = uaddr & PAGE_MASK;
 	p->offset = uaddr & ~PAGE_MASK;
 	p->writable = writable;
-	rc = charge(p, npages);
-	if (rc)
-		goto err_free;
-	while (done < npages) {
-		int n = min_t(unsigned long, npages - done, PIN_BATCH);
-		long got = should_fail(&iommufd_rs_fail_pin, n) ? -EFAULT :
-			   pin_user_pages_fast(start + done * PAGE_SIZE, n, gup,
-					       p->pages + done);
-
-		if (got <= 0) {
-			rc = got ? got : -EFAULT;
-			goto err_unpin;
-		}
-		done += got;
-		cond_resched();
+	rc = charge(p);
+	if (rc) {
+		pages_free(p);
+		return rc;
 	}
 	*out = p;
 	return 0;
-
-err_unpin:
-	unpin_user_pages(p->pages, done);
-	uncharge(p, npages);
-err_free:
-	pages_free(p);
-	return rc;
 }
 
 /**
- * iommufd_rs_pages_pin_memfd() - pin and account a range of a memfd
+ * iommufd_rs_pages_prepare_memfd() - check and charge a range of a memfd
  * @fd: a memfd (shmem or hugetlbfs) of the calling process
  * @start: first byte in the file
  * @length: bytes (> 0, no wrap)
  * @writable: devices may write: the file must be open for writing
  * @account: enum iommufd_rs_account
- * @out: the pinned pages on success
+ * @out: the (not yet pinned) pages on success; they hold the file
  *
- * Return: 0; -EBADF for a bad fd; -EINVAL if it is not a memfd; -EPERM for a
- * writable map of a read-only file; -ENOMEM as for user memory. On error
- * nothing stays pinned or charged.
+ * Return: 0; -EBADF for a bad fd; -EINVAL if it is not a memfd or the range
+ * runs past its end; -EPERM for a writable map of a read-only file; -ENOMEM
+ * as for user memory. On error nothing stays charged.
  */
-int iommufd_rs_pages_pin_memfd(int fd, u64 start, u64 length, bool writable,
-			       int account, struct iommufd_rs_pages **out)
+int iommufd_rs_pages_prepare_memfd(int fd, u64 start, u64 length, bool writable,
+				   int account, struct iommufd_rs_pages **out)
 {
 	struct iommufd_rs_pages *p;
-	unsigned long npages, i, n;
-	pgoff_t foff;
 	struct file *file;
-	long got;
 	int rc;
 
 	if (!length || start + length - 1 < start)
@@ -213,69 +224,277 @@ int iommufd_rs_pages_pin_memfd(int fd, u64 start, u64 length, bool writable,
 	rc = -EINVAL;
 	if (start + length > i_size_read(file_inode(file)))
 		goto out_fput;
-
-	npages = span_pages(start, length);
-	p = pages_alloc(npages, account);
+	p = pages_alloc(span_pages(start, length), account);
 	if (IS_ERR(p)) {
 		rc = PTR_ERR(p);
 		goto out_fput;
 	}
-	p->folios = kvcalloc(npages, sizeof(*p->folios), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!p->folios) {
-		rc = -ENOMEM;
-		goto err_free;
-	}
-	p->writable = writable;
-	rc = charge(p, npages);
-	if (rc)
-		goto err_free;
-	got = should_fail(&iommufd_rs_fail_pin, npages) ? -EFAULT :
-	      memfd_pin_folios(file, start, start + length - 1, p->folios, npages, &foff);
-	if (got <= 0) {
-		rc = got ? got : -EFAULT;
-		goto err_uncharge;
-	}
-	p->nfolios = got;
-	/* Expand the folios into the pages the range covers. */
-	n = 0;
-	for (i = 0; i < p->nfolios && n < npages; i++) {
-		struct folio *folio = p->folios[i];
-		unsigned long idx = i ? 0 : foff >> PAGE_SHIFT;
-
-		for (; idx < folio_nr_pages(folio) && n < npages; idx++)
-			p->pages[n++] = folio_page(folio, idx);
-	}
-	if (n != npages) {
-		rc = -EFAULT;
-		goto err_unpin;
-	}
+	p->file = file;
+	p->fstart = start & PAGE_MASK;
+	p->flast = start + length - 1;
 	p->offset = start & ~PAGE_MASK;
-	fput(file);
+	p->writable = writable;
+	rc = charge(p);
+	if (rc) {
+		pages_free(p);
+		return rc;
+	}
 	*out = p;
 	return 0;
 
-err_unpin:
-	unpin_folios(p->folios, p->nfolios);
-err_uncharge:
-	uncharge(p, npages);
-err_free:
-	pages_free(p);
 out_fput:
 	fput(file);
 	return rc;
 }
 
+/*
+ * Appends the pinned page @page at index @idx (the next index): it extends
+ * the last run when it follows that run in memory, else starts a new run.
+ * Room for the sentinel is always kept; @cap is the array's capacity.
+ */
+static int runs_append(struct iommufd_rs_pages *p, unsigned long *cap,
+		       struct page *page, unsigned long idx)
+{
+	struct iommufd_rs_run *grown;
+	unsigned long want;
+
+	if (p->nruns) {
+		struct iommufd_rs_run *last = &p->runs[p->nruns - 1];
+		unsigned long n = idx - last->idx;
+
+		if (page == last->page + n && page_to_pfn(page) == page_to_pfn(last->page) + n)
+			return 0;
+	}
+	if (p->nruns + 2 > *cap) {
+		/* At most one run per page, and the sentinel. */
+		want = min(max(*cap * 2, 4UL), p->npages + 1);
+		grown = kvrealloc(p->runs, array_size(want, sizeof(*p->runs)),
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!grown)
+			return -ENOMEM;
+		p->runs = grown;
+		*cap = want;
+	}
+	p->runs[p->nruns++] = (struct iommufd_rs_run){ .page = page, .idx = idx };
+	return 0;
+}
+
+/* Unpins the runs' first @upto pages, dirtying them if @dirty. */
+static void runs_unpin(struct iommufd_rs_pages *p, unsigned long upto, bool dirty)
+{
+	unsigned long i, end;
+
+	for (i = 0; i < p->nruns && p->runs[i].idx < upto; i++) {
+		end = i + 1 < p->nruns ? min(p->runs[i + 1].idx, upto) : upto;
+		unpin_user_page_range_dirty_lock(p->runs[i].page, end - p->runs[i].idx, dirty);
+	}
+}
+
+/*
+ * Pins up to @n pages from @addr of @p->mm into @batch: with
+ * pin_user_pages_fast() in the mm's own task, else with
+ * pin_user_pages_remote() under its mmap lock (*@locked says whether it is
+ * held; GUP may drop it).
+ */
+static long pin_batch(struct iommufd_rs_pages *p, unsigned long addr, unsigned long n,
+		      struct page **batch, int *locked)
+{
+	unsigned int gup = FOLL_LONGTERM | (p->writable ? FOLL_WRITE : 0);
+
+	if (should_fail(&iommufd_rs_fail_pin, n))
+		return -EFAULT;
+	if (current->mm == p->mm)
+		return pin_user_pages_fast(addr, n, gup, batch);
+	if (!*locked) {
+		if (mmap_read_lock_killable(p->mm))
+			return -EINTR;
+		*locked = 1;
+	}
+	return pin_user_pages_remote(p->mm, addr, n, gup, batch, locked);
+}
+
+/*
+ * Pins user memory into runs; returns the pages pinned in *@done. A first
+ * page that is part of a hugetlb folio stands for the rest of the folio: a
+ * hugetlb folio is always mapped whole and aligned, so the following virtual
+ * pages are its following subpages. Those take their pins with one
+ * folio_add_pins(), and a 1 GiB page costs one GUP call, not 512 of 512
+ * pages. Other memory (small pages, THP, which can be mapped in part) is
+ * pinned page by page in batches; a hugetlb page at a batch's end makes the
+ * next step look for a folio again.
+ */
+static int pin_user(struct iommufd_rs_pages *p, unsigned long *cap, unsigned long *done)
+{
+	bool remote = current->mm != p->mm, probe = true;
+	struct page **batch;
+	int locked = 0, rc = 0;
+	unsigned long i;
+	long got;
+
+	batch = kmalloc_array(min(p->npages, PIN_BATCH), sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	if (remote && !mmget_not_zero(p->mm)) {
+		kfree(batch);
+		return -EFAULT;
+	}
+	while (*done < p->npages) {
+		unsigned long n = probe ? 1 : min(p->npages - *done, PIN_BATCH);
+
+		got = pin_batch(p, p->uaddr + *done * PAGE_SIZE, n, batch, &locked);
+		if (got <= 0) {
+			rc = got ? got : -EFAULT;
+			break;
+		}
+		if (probe && folio_test_hugetlb(page_folio(batch[0]))) {
+			struct folio *folio = page_folio(batch[0]);
+			unsigned long rest = min(folio_nr_pages(folio) - folio_page_idx(folio, batch[0]),
+						 p->npages - *done);
+
+			rc = rest > 1 ? folio_add_pins(folio, rest - 1) : 0;
+			if (rc) {
+				unpin_user_page(batch[0]);
+				break;
+			}
+			rc = runs_append(p, cap, batch[0], *done);
+			if (rc) {
+				unpin_user_page_range_dirty_lock(batch[0], rest, false);
+				break;
+			}
+			*done += rest;
+			continue;
+		}
+		for (i = 0; i < got; i++) {
+			rc = runs_append(p, cap, batch[i], *done + i);
+			if (rc) {
+				unpin_user_pages(batch + i, got - i);
+				break;
+			}
+		}
+		*done += i;
+		if (rc)
+			break;
+		probe = folio_test_hugetlb(page_folio(batch[got - 1]));
+		cond_resched();
+	}
+	if (locked)
+		mmap_read_unlock(p->mm);
+	if (remote)
+		mmput(p->mm);
+	kfree(batch);
+	return rc;
+}
+
+/*
+ * Pins a memfd range into runs; returns the pages pinned in *@done.
+ * memfd_pin_folios() pins each folio once; the folio then takes one more
+ * pin for each further page of it the range holds, so that every page of a
+ * run holds one, as for user memory.
+ */
+static int pin_memfd(struct iommufd_rs_pages *p, unsigned long *cap, unsigned long *done)
+{
+	struct folio **folios;
+	unsigned long i, k;
+	pgoff_t foff;
+	long got;
+	int rc = 0;
+
+	folios = kmalloc_array(min(p->npages, PIN_BATCH), sizeof(*folios), GFP_KERNEL);
+	if (!folios)
+		return -ENOMEM;
+	while (!rc && *done < p->npages) {
+		unsigned long max = min(p->npages - *done, PIN_BATCH);
+
+		got = should_fail(&iommufd_rs_fail_pin, max) ? -EFAULT :
+		      memfd_pin_folios(p->file, p->fstart + ((loff_t)*done << PAGE_SHIFT),
+				       p->flast, folios, max, &foff);
+		if (got <= 0) {
+			rc = got ? got : -EFAULT;
+			break;
+		}
+		for (i = 0; i < got; i++) {
+			struct folio *folio = folios[i];
+			unsigned long first = i ? 0 : foff >> PAGE_SHIFT;
+
+			if (*done == p->npages) {
+				/* More folios than the range: cannot happen. */
+				unpin_folios(folios + i, got - i);
+				break;
+			}
+			k = min(folio_nr_pages(folio) - first, p->npages - *done);
+			rc = k > 1 ? folio_add_pins(folio, k - 1) : 0;
+			if (rc) {
+				unpin_folios(folios + i, got - i);
+				break;
+			}
+			rc = runs_append(p, cap, folio_page(folio, first), *done);
+			if (rc) {
+				unpin_user_page_range_dirty_lock(folio_page(folio, first), k, false);
+				unpin_folios(folios + i + 1, got - i - 1);
+				break;
+			}
+			*done += k;
+		}
+	}
+	kfree(folios);
+	return rc;
+}
+
 /**
- * iommufd_rs_pages_release() - unpin, uncharge and free
- * @p: pages from a pin function; not used afterwards
+ * iommufd_rs_pages_pin() - pin the pages for the domains
+ * @p: prepared pages, not pinned
+ *
+ * Called with the Rust owner's pin lock held, which orders it with
+ * iommufd_rs_pages_unpin() and the domain functions.
+ *
+ * Return: 0; -EFAULT (or another GUP or memfd error) if a page cannot be
+ * pinned, for instance because the user unmapped it since IOMMU_IOAS_MAP;
+ * -ENOMEM. On error nothing stays pinned.
+ */
+int iommufd_rs_pages_pin(struct iommufd_rs_pages *p)
+{
+	unsigned long cap = 0, done = 0;
+	int rc;
+
+	if (WARN_ON_ONCE(p->runs))
+		return -EINVAL;
+	rc = p->file ? pin_memfd(p, &cap, &done) : pin_user(p, &cap, &done);
+	if (rc) {
+		runs_unpin(p, done, false);
+		kvfree(p->runs);
+		p->runs = NULL;
+		p->nruns = 0;
+		return rc;
+	}
+	p->runs[p->nruns] = (struct iommufd_rs_run){ .page = NULL, .idx = p->npages };
+	atomic64_add(p->npages, &p->mm->pinned_vm);
+	return 0;
+}
+
+/**
+ * iommufd_rs_pages_unpin() - unpin the pages; no domain may map them
+ * @p: pinned pages
+ */
+void iommufd_rs_pages_unpin(struct iommufd_rs_pages *p)
+{
+	if (WARN_ON_ONCE(!p->runs))
+		return;
+	runs_unpin(p, p->npages, p->writable);
+	atomic64_sub(p->npages, &p->mm->pinned_vm);
+	kvfree(p->runs);
+	p->runs = NULL;
+	p->nruns = 0;
+}
+
+/**
+ * iommufd_rs_pages_release() - unpin if pinned, uncharge and free
+ * @p: pages from a prepare function; not used afterwards
  */
 void iommufd_rs_pages_release(struct iommufd_rs_pages *p)
 {
-	if (p->folios)
-		unpin_folios(p->folios, p->nfolios);
-	else
-		unpin_user_pages_dirty_lock(p->pages, p->npages, p->writable);
-	uncharge(p, p->npages);
+	if (p->runs)
+		iommufd_rs_pages_unpin(p);
+	uncharge(p);
 	pages_free(p);
 }
 

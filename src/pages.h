@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Pinned, accounted user memory for IOAS areas (pages.c). Rust owns each
- * struct iommufd_rs_pages through an opaque pointer (src/pages.rs) and
- * releases it exactly once.
+ * User memory behind IOAS areas (pages.c): checked and charged when it is
+ * mapped, pinned while a domain needs it. Rust owns each struct
+ * iommufd_rs_pages through an opaque pointer (src/pages.rs), counts the
+ * domains' need for the pins, and releases it exactly once.
  */
 #ifndef IOMMUFD_RS_PAGES_H
 #define IOMMUFD_RS_PAGES_H
@@ -10,48 +11,72 @@
 #include <linux/types.h>
 
 struct page;
-struct folio;
+struct file;
 struct user_struct;
 struct mm_struct;
 
 /**
- * struct iommufd_rs_pages - pinned memory backing one or more areas
- * @pages: every pinned page, in order
- * @npages: number of entries in @pages
- * @folios: for memfd maps, the pinned folios (unpinned with unpin_folios())
- * @nfolios: number of entries in @folios
- * @offset: byte offset of the mapping's start within @pages[0]
+ * struct iommufd_rs_run - pinned pages that are contiguous in memory
+ * @page: the first page; the run's pages are @page, @page + 1, ... and
+ *        their physical addresses are contiguous too
+ * @idx: index of @page among the pages of the mapping
+ *
+ * A run ends where the next one starts: iommufd_rs_pages.runs ends with a
+ * sentinel whose @idx is the mapping's page count. Every page of a run holds
+ * exactly one pin, so any part of a run unpins with
+ * unpin_user_page_range_dirty_lock().
+ */
+struct iommufd_rs_run {
+	struct page *page;
+	unsigned long idx;
+};
+
+/**
+ * struct iommufd_rs_pages - the memory of one MAP or MAP_FILE
+ * @uaddr: page-aligned user address of the first page (MAP)
+ * @file: the memfd, reference held (MAP_FILE), or NULL
+ * @fstart: page-aligned file offset of the first page (MAP_FILE)
+ * @flast: file offset of the last byte (MAP_FILE)
+ * @npages: number of pages the mapping spans
+ * @offset: byte offset of the mapping's start within its first page
  * @writable: pinned for device writes (FOLL_WRITE, or a writable file)
  * @charged: pages charged to @user or @mm's locked_vm (0 with CAP_IPC_LOCK)
  * @account: enum iommufd_rs_account of the charge
  * @user: the user charged in IOMMUFD_RS_ACCOUNT_USER mode (reference held)
- * @mm: the mm whose pinned_vm (and locked_vm in MM mode) counts the pages
- *      (mmgrab reference held)
+ * @mm: the mm the pages are pinned from and whose pinned_vm (and locked_vm
+ *      in MM mode) counts them (mmgrab reference held)
+ * @runs: while pinned, @nruns runs and the sentinel; NULL while not pinned
+ * @nruns: number of runs, the sentinel not counted
  */
 struct iommufd_rs_pages {
-	struct page **pages;
+	unsigned long uaddr;
+	struct file *file;
+	u64 fstart;
+	u64 flast;
 	unsigned long npages;
-	struct folio **folios;
-	unsigned long nfolios;
 	unsigned long offset;
 	bool writable;
 	unsigned long charged;
 	int account;
 	struct user_struct *user;
 	struct mm_struct *mm;
+	struct iommufd_rs_run *runs;
+	unsigned long nruns;
 };
 
-/* Where pinned pages are charged (upstream's enum iopt_pages_account). */
+/* Where pages are charged (upstream's enum iopt_pages_account). */
 enum iommufd_rs_account {
 	IOMMUFD_RS_ACCOUNT_USER = 0,	/* user->locked_vm, RLIMIT_MEMLOCK */
 	IOMMUFD_RS_ACCOUNT_MM = 1,	/* mm->locked_vm, RLIMIT_MEMLOCK */
 };
 
-int iommufd_rs_pages_pin_user(unsigned long uaddr, unsigned long length,
-			      bool writable, int account,
-			      struct iommufd_rs_pages **out);
-int iommufd_rs_pages_pin_memfd(int fd, u64 start, u64 length, bool writable,
-			       int account, struct iommufd_rs_pages **out);
+int iommufd_rs_pages_prepare_user(unsigned long uaddr, unsigned long length,
+				  bool writable, int account,
+				  struct iommufd_rs_pages **out);
+int iommufd_rs_pages_prepare_memfd(int fd, u64 start, u64 length, bool writable,
+				   int account, struct iommufd_rs_pages **out);
+int iommufd_rs_pages_pin(struct iommufd_rs_pages *p);
+void iommufd_rs_pages_unpin(struct iommufd_rs_pages *p);
 void iommufd_rs_pages_release(struct iommufd_rs_pages *p);
 bool iommufd_rs_pages_writable(const struct iommufd_rs_pages *p);
 bool iommufd_rs_capable_sys_resource(void);
