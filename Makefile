@@ -7,7 +7,7 @@ REPO := $(CURDIR)
 TOOLS := $(REPO)/tools
 SHELL := /bin/bash
 
-.PHONY: all deps kernel module fmt fmt-check host-test bench bench-host fuzz guest run boot check check-deep clean help
+.PHONY: all deps kernel module fmt fmt-check host-test bench bench-host profile fuzz guest run boot check check-deep clean help
 
 all: module
 
@@ -20,7 +20,8 @@ help:
 	@echo "make module     build iommufd_rs.ko (CLIPPY=1, warnings are errors)"
 	@echo "make guest      build the initramfs (module, selftests, tools)"
 	@echo "make host-test  cargo tests of the IOAS core on the host"
-	@echo "make bench      guest benchmarks: iommufd-rs vs upstream iommufd; smmu_rs vs in-tree page table"
+	@echo "make bench      guest benchmarks on a kernel without debugging: iommufd-rs vs upstream iommufd; smmu_rs vs in-tree page table"
+	@echo "make profile    where benchmark rows' guest instructions go, per function, both sides (PROFILE_ROWS=...)"
 	@echo "make bench-host host benchmarks: allocator tree vs linear first-fit; map path, page table (criterion)"
 	@echo "make fuzz       fuzz the IOAS core against its model (FUZZ_SECONDS=60)"
 	@echo "make boot S=x   boot one guest scenario (tools/guest/scenarios/x.sh)"
@@ -43,8 +44,14 @@ fmt-check: deps
 host-test:
 	@$(TOOLS)/host-test.sh
 
-bench: guest
-	@$(TOOLS)/run-bench.sh
+# The benchmarks run on their own kernel flavor (tools/guest/bench.config).
+bench:
+	@KFLAVOR=bench $(MAKE) --no-print-directory guest
+	@KFLAVOR=bench $(TOOLS)/run-bench.sh
+
+profile:
+	@KFLAVOR=bench $(MAKE) --no-print-directory guest
+	@KFLAVOR=bench $(TOOLS)/profile.sh
 
 bench-host:
 	@cd tools/testing/iova_space && cargo bench --bench alloc --bench map_path

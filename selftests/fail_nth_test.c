@@ -5,8 +5,10 @@
  * to 1, 2, 3, ... (failslab, fail_page_alloc down to order 0 and usercopy
  * faults, sleeping allocations included) until it runs without reaching the
  * injection point. After every run the file is closed and nothing may be
- * left behind: VmPin and VmLck back to their baselines (and, in the runs
- * charged against RLIMIT_MEMLOCK, the whole limit free to pin again), a
+ * left behind: VmPin, VmLck and the system's FOLL_PIN count (/proc/vmstat,
+ * the mm's own, which sees a pin leaked where VmPin does not) back to their
+ * baselines (and, in the runs charged against RLIMIT_MEMLOCK, the whole
+ * limit free to pin again), a
  * memfd that was mapped can be sealed against writes again (no page still
  * pinned), smmu_rs's domain, table-page, DMA, vIOMMU and nested-domain
  * counters back, and the device free to bind again. The last, uninjected
@@ -59,13 +61,14 @@ struct run {
 
 /* The counters that must come back after every run. */
 struct counters {
-	long vm_pin, vm_lck, domains, table_pages, dma_bytes, viommus, nested;
+	long vm_pin, vm_lck, foll_pins, domains, table_pages, dma_bytes, viommus, nested;
 };
 
 static void count(struct counters *c)
 {
 	c->vm_pin = vm_pin_pages();
 	c->vm_lck = status_pages("VmLck");
+	c->foll_pins = foll_pins();
 	c->domains = live_domains();
 	c->table_pages = debugfs_number("table_pages");
 	c->dma_bytes = debugfs_number("dma_bytes");
@@ -327,6 +330,8 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *sel
 		count(&now);
 		ASSERT_EQ(self->base.vm_pin, now.vm_pin) TH_LOG("%s, fail-nth %u: VmPin", name, n);
 		ASSERT_EQ(self->base.vm_lck, now.vm_lck) TH_LOG("%s, fail-nth %u: VmLck", name, n);
+		ASSERT_EQ(self->base.foll_pins, now.foll_pins)
+			TH_LOG("%s, fail-nth %u: FOLL_PIN pins (/proc/vmstat)", name, n);
 		if (self->r.limit)
 			ASSERT_EQ(0, whole_limit_pins(&self->r))
 				TH_LOG("%s, fail-nth %u: RLIMIT_MEMLOCK still charged", name, n);

@@ -10,7 +10,7 @@
  * and then a child forks with the file, a mapped buffer is unmapped, or the
  * function is unbound from the driver mid-program. Every answer must be one the UAPI reference allows
  * for that command; after every program the file is closed and nothing may
- * be left (VmPin, smmu_rs's domains, table pages, vIOMMUs, nested
+ * be left (VmPin, the FOLL_PIN count, smmu_rs's domains, table pages, vIOMMUs, nested
  * domains). Each program is logged with its seed before it runs, so a
  * failure reproduces with FUZZ_SEED=<seed> FUZZ_PROGRAMS=1.
  *
@@ -500,7 +500,7 @@ TEST_F_TIMEOUT(fuzz, programs, 3600)
 	const char *seed_env = getenv("FUZZ_SEED");
 	int programs = env ? atoi(env) : 60;
 	__u64 seed = seed_env ? strtoull(seed_env, NULL, 0) : 0x9e3779b97f4a7c15ULL;
-	long pin0 = vm_pin_pages(), domains0 = live_domains();
+	long pin0 = vm_pin_pages(), foll0 = foll_pins(), domains0 = live_domains();
 	char node[320];
 	struct edu e;
 	struct fuzz *f = calloc(1, sizeof(*f));
@@ -575,6 +575,7 @@ TEST_F_TIMEOUT(fuzz, programs, 3600)
 		close(f->node);
 		set_driver(&e, NULL);
 		ASSERT_EQ(pin0, vm_pin_pages()) TH_LOG("program %d: VmPin", prog);
+		ASSERT_EQ(foll0, foll_pins()) TH_LOG("program %d: FOLL_PIN pins", prog);
 		ASSERT_EQ(domains0, live_domains()) TH_LOG("program %d: domains", prog);
 		if (debugfs_number("viommus") >= 0) {
 			ASSERT_EQ(0, debugfs_number("viommus"));

@@ -422,16 +422,35 @@ fn map_pinned(
     let place = placement(flags, iova, hint);
     // Refuse a bad placement before charging anything; the insert below
     // checks again under the lock, since another thread may map first.
-    ioas.state.lock().space.probe(place, len).map_err(kerr)?;
+    let has_domains = {
+        let st = ioas.state.lock();
+        st.space.probe(place, len).map_err(kerr)?;
+        !st.domains.is_empty()
+    };
     let p = prot(flags);
+    let pages = prepare(p.write, f.account())?;
+    // With domains, pin before taking the lock, so that pinning a large
+    // map does not hold up the IOAS's other commands; the area's own pin,
+    // under the lock, then only counts. If this fails, the pin under the
+    // lock (if there are still domains) gives the answer.
+    let prepinned = has_domains && pages.pin().is_ok();
     let area = AreaPages {
-        pages: prepare(p.write, f.account())?,
+        pages: pages.clone(),
         offset: 0,
         uaddr: hint,
     };
     let mut st = ioas.state.lock();
-    let iova = st.space.map(place, len, p, area).map_err(kerr)?;
-    ioas.fill_and_answer(st, iova, len, answer)
+    let result = match st.space.map(place, len, p, area).map_err(kerr) {
+        Ok(iova) => ioas.fill_and_answer(st, iova, len, answer),
+        Err(e) => {
+            drop(st);
+            Err(e)
+        }
+    };
+    if prepinned {
+        pages.unpin();
+    }
+    result
 }
 
 /// IOMMU_IOAS_MAP: map user memory.

@@ -248,35 +248,55 @@ out_fput:
 }
 
 /*
- * Appends the pinned page @page at index @idx (the next index): it extends
- * the last run when it follows that run in memory, else starts a new run.
- * Room for the sentinel is always kept; @cap is the array's capacity.
+ * Builds p->runs while pages are pinned in index order. @next_page and
+ * @next_pfn are the page that would extend the last run: a page extends it
+ * only if it follows in the memory map and in physical memory, which
+ * unpin_user_page_range_dirty_lock() and iommu_map() need.
  */
-static int runs_append(struct iommufd_rs_pages *p, unsigned long *cap,
-		       struct page *page, unsigned long idx)
+struct run_builder {
+	struct iommufd_rs_pages *p;
+	unsigned long cap;
+	struct page *next_page;
+	unsigned long next_pfn;
+};
+
+/* Starts a run at @page, index @idx; room for the sentinel is kept. */
+static noinline int runs_start(struct run_builder *b, struct page *page, unsigned long idx)
 {
+	struct iommufd_rs_pages *p = b->p;
 	struct iommufd_rs_run *grown;
 	unsigned long want;
 
-	if (p->nruns) {
-		struct iommufd_rs_run *last = &p->runs[p->nruns - 1];
-		unsigned long n = idx - last->idx;
-
-		if (page == last->page + n && page_to_pfn(page) == page_to_pfn(last->page) + n)
-			return 0;
-	}
-	if (p->nruns + 2 > *cap) {
+	if (p->nruns + 2 > b->cap) {
 		/* At most one run per page, and the sentinel. */
-		want = min(max(*cap * 2, 4UL), p->npages + 1);
+		want = min(max(b->cap * 2, 4UL), p->npages + 1);
 		grown = kvrealloc(p->runs, array_size(want, sizeof(*p->runs)),
 				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!grown)
 			return -ENOMEM;
 		p->runs = grown;
-		*cap = want;
+		b->cap = want;
 	}
 	p->runs[p->nruns++] = (struct iommufd_rs_run){ .page = page, .idx = idx };
 	return 0;
+}
+
+/*
+ * Adds the @n pinned pages from @page (contiguous: one folio's) at index
+ * @idx, the next index: they extend the last run or start one. Called per
+ * page of small pages, so the common case is two compares.
+ */
+static inline int runs_add(struct run_builder *b, struct page *page, unsigned long idx,
+			   unsigned long n)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int rc = 0;
+
+	if (page != b->next_page || pfn != b->next_pfn)
+		rc = runs_start(b, page, idx);
+	b->next_page = page + n;
+	b->next_pfn = pfn + n;
+	return rc;
 }
 
 /* Unpins the runs' first @upto pages, dirtying them if @dirty. */
@@ -287,6 +307,8 @@ static void runs_unpin(struct iommufd_rs_pages *p, unsigned long upto, bool dirt
 	for (i = 0; i < p->nruns && p->runs[i].idx < upto; i++) {
 		end = i + 1 < p->nruns ? min(p->runs[i + 1].idx, upto) : upto;
 		unpin_user_page_range_dirty_lock(p->runs[i].page, end - p->runs[i].idx, dirty);
+		if (i % 512 == 511)
+			cond_resched();
 	}
 }
 
@@ -323,8 +345,9 @@ static long pin_batch(struct iommufd_rs_pages *p, unsigned long addr, unsigned l
  * pinned page by page in batches; a hugetlb page at a batch's end makes the
  * next step look for a folio again.
  */
-static int pin_user(struct iommufd_rs_pages *p, unsigned long *cap, unsigned long *done)
+static int pin_user(struct run_builder *rb, unsigned long *done)
 {
+	struct iommufd_rs_pages *p = rb->p;
 	bool remote = current->mm != p->mm, probe = true;
 	struct page **batch;
 	int locked = 0, rc = 0;
@@ -356,25 +379,30 @@ static int pin_user(struct iommufd_rs_pages *p, unsigned long *cap, unsigned lon
 				unpin_user_page(batch[0]);
 				break;
 			}
-			rc = runs_append(p, cap, batch[0], *done);
+			rc = runs_add(rb, batch[0], *done, rest);
 			if (rc) {
 				unpin_user_page_range_dirty_lock(batch[0], rest, false);
 				break;
 			}
 			*done += rest;
-			continue;
-		}
-		for (i = 0; i < got; i++) {
-			rc = runs_append(p, cap, batch[i], *done + i);
-			if (rc) {
-				unpin_user_pages(batch + i, got - i);
-				break;
+		} else {
+			for (i = 0; i < got; i++) {
+				rc = runs_add(rb, batch[i], *done + i, 1);
+				if (rc) {
+					unpin_user_pages(batch + i, got - i);
+					break;
+				}
 			}
+			*done += i;
+			if (rc)
+				break;
+			probe = folio_test_hugetlb(page_folio(batch[got - 1]));
 		}
-		*done += i;
-		if (rc)
-			break;
-		probe = folio_test_hugetlb(page_folio(batch[got - 1]));
+		/* Let the mapping process's mm change between batches. */
+		if (locked) {
+			mmap_read_unlock(p->mm);
+			locked = 0;
+		}
 		cond_resched();
 	}
 	if (locked)
@@ -391,8 +419,9 @@ static int pin_user(struct iommufd_rs_pages *p, unsigned long *cap, unsigned lon
  * pin for each further page of it the range holds, so that every page of a
  * run holds one, as for user memory.
  */
-static int pin_memfd(struct iommufd_rs_pages *p, unsigned long *cap, unsigned long *done)
+static int pin_memfd(struct run_builder *rb, unsigned long *done)
 {
+	struct iommufd_rs_pages *p = rb->p;
 	struct folio **folios;
 	unsigned long i, k;
 	pgoff_t foff;
@@ -427,7 +456,7 @@ static int pin_memfd(struct iommufd_rs_pages *p, unsigned long *cap, unsigned lo
 				unpin_folios(folios + i, got - i);
 				break;
 			}
-			rc = runs_append(p, cap, folio_page(folio, first), *done);
+			rc = runs_add(rb, folio_page(folio, first), *done, k);
 			if (rc) {
 				unpin_user_page_range_dirty_lock(folio_page(folio, first), k, false);
 				unpin_folios(folios + i + 1, got - i - 1);
@@ -435,6 +464,7 @@ static int pin_memfd(struct iommufd_rs_pages *p, unsigned long *cap, unsigned lo
 			}
 			*done += k;
 		}
+		cond_resched();
 	}
 	kfree(folios);
 	return rc;
@@ -453,12 +483,13 @@ static int pin_memfd(struct iommufd_rs_pages *p, unsigned long *cap, unsigned lo
  */
 int iommufd_rs_pages_pin(struct iommufd_rs_pages *p)
 {
-	unsigned long cap = 0, done = 0;
+	struct run_builder rb = { .p = p };
+	unsigned long done = 0;
 	int rc;
 
 	if (WARN_ON_ONCE(p->runs))
 		return -EINVAL;
-	rc = p->file ? pin_memfd(p, &cap, &done) : pin_user(p, &cap, &done);
+	rc = p->file ? pin_memfd(&rb, &done) : pin_user(&rb, &done);
 	if (rc) {
 		runs_unpin(p, done, false);
 		kvfree(p->runs);

@@ -25,7 +25,9 @@ kpath() {
 
 # The guest kernel's config: the rig's fragment and the tests' (kselftest
 # style), merged onto allnoconfig by tools/kernel.sh. KFLAVOR=sanitize adds
-# tools/guest/sanitize.config (KASAN, KFENCE, UBSAN, kmemleak); each flavor
+# tools/guest/sanitize.config (KASAN, KFENCE, UBSAN, kmemleak); KFLAVOR=bench
+# takes tools/guest/bench.config instead of the tests' (no debugging, for
+# the benchmarks); each flavor
 # has its own cached kernel, modules and initramfs, so switching flavors
 # never rebuilds the other one or boots modules built for it.
 KFLAVOR=${KFLAVOR:-default}
@@ -36,7 +38,11 @@ sanitize)
 	FLAVOR_SUFFIX=-sanitize
 	KCONFIG_FRAGMENTS+=("$REPO/tools/guest/sanitize.config")
 	;;
-*) echo "error: unknown KFLAVOR '$KFLAVOR' (default, sanitize)" >&2; exit 1 ;;
+bench)
+	FLAVOR_SUFFIX=-bench
+	KCONFIG_FRAGMENTS=("$REPO/tools/guest/kernel.config" "$REPO/tools/guest/bench.config")
+	;;
+*) echo "error: unknown KFLAVOR '$KFLAVOR' (default, sanitize, bench)" >&2; exit 1 ;;
 esac
 MODULE_DIR="$REPO/build/module$FLAVOR_SUFFIX"
 

@@ -8,11 +8,10 @@
  * attaches the first edu function through its VFIO cdev, iommufd-rs the
  * second, bound to it; both sit behind the same SMMU and driver.
  *
- * Upstream pins when a domain is attached (or an access asks); iommufd-rs
- * pins at MAP. So next to map+unmap with no domain, each backing is also
+ * Both pin only when a domain needs the pages (upstream also for an
+ * access). So next to map+unmap with no domain, each backing is also
  * measured with a domain both ways round: attach then map (the map pins and
- * maps the table on both sides) and map then attach (the pins and the table
- * counted together, whichever call does them).
+ * maps the table) and map then attach (the attach does both).
  *
  * Usage: pair_bench UPSTREAM_BDF OURS_BDF OURS_DEV [WORKLOAD_PREFIX]
  *        pair_bench --single LABEL OURS_BDF OURS_DEV [WORKLOAD_PREFIX]
@@ -21,6 +20,11 @@
  * boot each). Output: "BENCH LABEL WORKLOAD NS" per side and workload, the
  * median of ROUNDS rounds, in CLOCK_MONOTONIC nanoseconds: guest
  * instructions when QEMU counts them (-icount shift=0), else wall time.
+ *
+ * For `make profile` (tools/bench/tb_profile.c): PAIR_BENCH_ONLY=NAME runs
+ * only the workloads whose name contains NAME, and PAIR_BENCH_MARK=1 makes
+ * each timed part begin and end with a marker syscall the profiler watches,
+ * getppid() for iommufd-rs and getpgid() for upstream.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +35,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,6 +84,36 @@ static double now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+static int marking;
+static const char *only;
+
+/* The profiler's window edge for side @s (see the header). */
+static void mark(struct side *s)
+{
+	if (!marking)
+		return;
+	if (s->upstream)
+		syscall(SYS_getpgid, 0);
+	else
+		syscall(SYS_getppid);
+}
+
+/* The start of a timed part. */
+static double begin(struct side *s)
+{
+	mark(s);
+	return now_ns();
+}
+
+/* The end of a timed part. */
+static double end(struct side *s)
+{
+	double t = now_ns();
+
+	mark(s);
+	return t;
 }
 
 static __u32 ioas_alloc(struct side *s)
@@ -195,6 +230,8 @@ static int cmp_double(const void *a, const void *b)
  */
 static void workload(const char *name, double (*fn)(struct side *, void *), void *arg)
 {
+	if (only && !strstr(name, only))
+		return;
 	for (int r = 0; r < ROUNDS; r++)
 		for (int i = 0; i < nsides; i++) {
 			struct side *s = &sides[(i + r) % nsides];
@@ -221,13 +258,13 @@ struct repeat {
 static double map_unmap_bare(struct side *s, void *arg)
 {
 	struct repeat *p = arg;
-	double t0 = now_ns();
+	double t0 = begin(s);
 
 	for (int i = 0; i < p->iters; i++) {
 		map(s, s->ioas, p->va, p->len, IOVA);
 		unmap(s, s->ioas, IOVA, p->len);
 	}
-	return (now_ns() - t0) / p->iters;
+	return (end(s) - t0) / p->iters;
 }
 
 /* Per pair: COPY of a mapped area into a second IOAS, and its unmap. */
@@ -237,7 +274,7 @@ static double copy_unmap(struct side *s, void *arg)
 	double t0, t;
 
 	map(s, s->ioas, p->va, p->len, IOVA);
-	t0 = now_ns();
+	t0 = begin(s);
 	for (int i = 0; i < p->iters; i++) {
 		struct iommu_ioas_copy c = {
 			.size = sizeof(c), .flags = RW | IOMMU_IOAS_MAP_FIXED_IOVA,
@@ -249,7 +286,7 @@ static double copy_unmap(struct side *s, void *arg)
 			die(s, "IOAS_COPY");
 		unmap(s, s->ioas2, IOVA, p->len);
 	}
-	t = (now_ns() - t0) / p->iters;
+	t = (end(s) - t0) / p->iters;
 	unmap(s, s->ioas, IOVA, p->len);
 	return t;
 }
@@ -264,7 +301,7 @@ struct file_repeat {
 static double map_file_unmap(struct side *s, void *arg)
 {
 	struct file_repeat *p = arg;
-	double t0 = now_ns();
+	double t0 = begin(s);
 
 	for (int i = 0; i < p->iters; i++) {
 		struct iommu_ioas_map_file m = {
@@ -276,7 +313,7 @@ static double map_file_unmap(struct side *s, void *arg)
 			die(s, "IOAS_MAP_FILE");
 		unmap(s, s->ioas, IOVA, p->len);
 	}
-	return (now_ns() - t0) / p->iters;
+	return (end(s) - t0) / p->iters;
 }
 
 struct areas {
@@ -291,14 +328,14 @@ struct areas {
 static double alloc_among_areas(struct side *s, void *arg)
 {
 	struct areas *p = arg;
-	double t0 = now_ns();
+	double t0 = begin(s);
 
 	for (int i = 0; i < p->iters; i++) {
 		__u64 iova = map(s, s->ioas, p->page, 8192, 0);
 
 		unmap(s, s->ioas, iova, 8192);
 	}
-	return (now_ns() - t0) / p->iters;
+	return (end(s) - t0) / p->iters;
 }
 
 /*
@@ -315,6 +352,10 @@ static void alloc_rows(char *page)
 	const char *env = getenv("BENCH_AREAS_1M");
 	int rows = env && !strcmp(env, "1") ? 3 : 2;
 	int have = 0;
+
+	/* Setting the areas up takes long: not for a profile of another row. */
+	if (only && !strstr(only, "alloc_"))
+		return;
 
 	for (int c = 0; c < rows; c++) {
 		/* Upstream walks every hole: its time grows with the count. */
@@ -353,26 +394,27 @@ static const char *const domain_parts[] = { "attached:map", "attached:unmap", "m
 static double domain_row(struct side *s, void *arg)
 {
 	struct domain_case *c = arg;
+	int first = c->part == ATTACHED_MAP || c->part == MAP_ATTACH;
 	double t0, t1, t2;
 
 	if (c->part == ATTACHED_MAP || c->part == ATTACHED_UNMAP) {
 		attach(s);
-		t0 = now_ns();
+		t0 = first ? begin(s) : now_ns();
 		map(s, s->dom, c->va, c->len, IOVA);
-		t1 = now_ns();
+		t1 = first ? end(s) : begin(s);
 		unmap(s, s->dom, IOVA, c->len);
-		t2 = now_ns();
+		t2 = first ? now_ns() : end(s);
 		detach(s);
 	} else {
-		t0 = now_ns();
+		t0 = first ? begin(s) : now_ns();
 		map(s, s->dom, c->va, c->len, IOVA);
 		attach(s);
-		t1 = now_ns();
+		t1 = first ? end(s) : begin(s);
 		detach(s);
 		unmap(s, s->dom, IOVA, c->len);
-		t2 = now_ns();
+		t2 = first ? now_ns() : end(s);
 	}
-	return c->part == ATTACHED_MAP || c->part == MAP_ATTACH ? t1 - t0 : t2 - t1;
+	return first ? t1 - t0 : t2 - t1;
 }
 
 static void domain_rows(const char *backing, void *va, size_t len)
@@ -468,6 +510,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 4 + single)
 		prefix = argv[4 + single];
+	only = getenv("PAIR_BENCH_ONLY");
+	marking = getenv("PAIR_BENCH_MARK") != NULL;
 	if (!single) {
 		struct side *s = &sides[nsides++];
 

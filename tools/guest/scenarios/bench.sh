@@ -20,4 +20,11 @@ set_driver() {
 }
 set_driver $1 vfio-pci
 set_driver $2 iommufd_rs
-/guest/bin/pair_bench $1 $2 /dev/iommu_rs
+/guest/bin/pair_bench $1 $2 /dev/iommu_rs || exit 1
+# For `make profile`: the modules' symbols, to resolve the profile's blocks
+# (the kernel's own come from System.map; the guest has no KASLR).
+if [ -n "${PAIR_BENCH_MARK:-}" ]; then
+	echo "@@KALLSYMS-BEGIN@@"
+	grep '\[' /proc/kallsyms
+	echo "@@KALLSYMS-END@@"
+fi

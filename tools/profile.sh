@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make profile`: where the guest instructions of benchmark rows go, per
+# function, for iommufd-rs and for upstream, and what the SMMU model was
+# asked to do meanwhile. One instruction-counted boot per row (PROFILE_ROWS,
+# pair_bench workload names or parts of them), with the tb_profile plugin
+# (tools/profile/tb_profile.c) counting the instructions of every guest
+# block inside pair_bench's timed parts, and QEMU logging the SMMU commands
+# (trace event smmuv3_cmdq_opcode). tools/profile/profile.py resolves the
+# blocks against the kernel's System.map and the modules' symbols the guest
+# prints. Output under build/logs/profile/.
+#
+# Needs, installed here if missing: libglib2.0-dev (qemu-plugin.h includes
+# glib.h) and QEMU's plugin header, from the source of the installed QEMU
+# (Debian's orig tarball, cached under CACHE_DIR).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+out="$REPO/build/logs/profile"
+rows=${PROFILE_ROWS:-"map+unmap_4K domain_256M_4K_attached:map domain_256M_4K_map+attach copy+unmap_2M_THP"}
+KBUILD=$(kbuild_dir)
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+dpkg -s libglib2.0-dev >/dev/null 2>&1 || {
+	echo "[profile] installing libglib2.0-dev" >&2
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libglib2.0-dev >/dev/null
+}
+qver=$(dpkg-query -W -f '${source:Version}' qemu-system-arm)
+hdr="$CACHE_DIR/qemu-plugin-${qver//[^A-Za-z0-9.+-]/_}"
+if [ ! -f "$hdr/qemu-plugin.h" ]; then
+	echo "[profile] fetching QEMU $qver's source for qemu-plugin.h" >&2
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	mkdir -p "$tmp/lists/partial"
+	echo "deb-src http://deb.debian.org/debian bookworm-backports main" >"$tmp/sources.list"
+	apt_o=(-o Dir::Etc::SourceList="$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$tmp/lists")
+	apt-get "${apt_o[@]}" update -qq
+	(cd "$tmp" && apt-get "${apt_o[@]}" source --download-only --tar-only -qq "qemu=$qver")
+	tar -xJf "$tmp"/qemu_*.orig.tar.xz -C "$tmp" --wildcards '*/include/qemu/qemu-plugin.h'
+	mkdir -p "$hdr"
+	cp "$tmp"/qemu-*/include/qemu/qemu-plugin.h "$hdr/"
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
+plugin="$out/tb_profile.so"
+gcc -O2 -Wall -Werror -shared -fPIC $(pkg-config --cflags glib-2.0) -I"$hdr" \
+	-o "$plugin" "$REPO/tools/profile/tb_profile.c"
+sym() { awk -v n="$1" '$3 == n { print "0x" $1 }' "$KBUILD/System.map"; }
+a=$(sym __arm64_sys_getppid)
+b=$(sym __arm64_sys_getpgid)
+[ -n "$a" ] && [ -n "$b" ] || die "no marker symbols in System.map"
+
+for row in $rows; do
+	name=${row//[^A-Za-z0-9_+.-]/_}
+	s=$(date +%s)
+	GUEST_MEM=3G GUEST_HUGEPAGES=200 BOOT_TIMEOUT=1800 GUEST_ICOUNT=1 \
+		GUEST_APPEND="hugepagesz=1G hugepages=1 PAIR_BENCH_ONLY=$row PAIR_BENCH_MARK=1" \
+		GUEST_QEMU_ARGS="-plugin $plugin,a=$a,b=$b,out=$out/$name.blocks -d plugin -D $out/$name.qemu.log -trace smmuv3_cmdq_opcode" \
+		"$REPO/tools/boot.sh" bench "$out/$name" >/dev/null ||
+		die "profile boot for $row failed (console $out/$name/bench.console)"
+	echo "[profile] $row: $(( $(date +%s) - s )) s" >&2
+	"$REPO/tools/profile/profile.py" --row "$row" --system-map "$KBUILD/System.map" \
+		--console "$out/$name/bench.console" --qemu-log "$out/$name.qemu.log" \
+		"$out/$name.blocks" | tee "$out/$name.txt"
+	echo
+done

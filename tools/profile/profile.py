@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise a tb_profile run (`make profile`): the guest instructions of one
+benchmark row's timed parts, per function and per component, for iommufd-rs
+(window A) and upstream (window B), and the SMMU commands QEMU's model was
+given inside each window.
+
+Usage: profile.py --row ROW --system-map MAP --console CONSOLE --qemu-log LOG BLOCKS
+"""
+import argparse
+import bisect
+import collections
+import re
+import sys
+
+USER_TOP = 0xFFFF000000000000
+
+
+def load_symbols(system_map, console):
+    """Text symbols (address, name, module) of the kernel and its modules."""
+    syms = []
+    with open(system_map) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3 and parts[1] in "tTwW":
+                syms.append((int(parts[0], 16), parts[2], "kernel"))
+    inside = False
+    with open(console, errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            if line == "@@KALLSYMS-BEGIN@@":
+                inside = True
+            elif line == "@@KALLSYMS-END@@":
+                inside = False
+            elif inside:
+                m = re.match(r"([0-9a-f]+) ([tTwW]) (\S+)\s+\[(\S+)\]", line)
+                if m:
+                    syms.append((int(m.group(1), 16), m.group(3), m.group(4)))
+    syms.sort()
+    return syms
+
+
+def component(name, module):
+    """A coarse owner of a function, for the per-component table."""
+    if module != "kernel":
+        return module
+    rules = [
+        (r"^(pin_user_pages|unpin_user|gup_|try_grab_folio|follow_|__get_user_pages|"
+         r"get_user_pages|folio_add_pins|memfd_pin_folios|check_and_migrate|"
+         r"collect_longterm|internal_get_user_pages|__gup_|record_subpages)", "mm: GUP"),
+        (r"^(__)?arm_lpae_|^io_pgtable", "io-pgtable-arm"),
+        (r"^(__)?iommu_|^iopf_|^iommu", "iommu core"),
+        (r"^(mutex_|_raw_spin|__mutex|down_|up_read|up_write|rwsem|__rwsem|"
+         r"lock_|queued_|osq_)", "locks"),
+        (r"^(kmem_cache|__kmalloc|kmalloc|kfree|kvfree|__kvmalloc|kvmalloc|"
+         r"kvrealloc|krealloc|__slab|slab_|___slab|alloc_pages|__alloc_pages|"
+         r"get_page_from_freelist|free_pages|__free_pages|vmalloc|__vmalloc|vfree|"
+         r"memcg|obj_cgroup|__memcg|refill_obj|mod_objcg|__mod_memcg|"
+         r"rmqueue|free_unref|__rmqueue|clear_page|__rcu|rcu_)", "allocation"),
+        (r"^(el0|do_el0|invoke_syscall|__arm64_sys|el0t|ret_to_user|"
+         r"__do_sys|do_vfs_ioctl|__se_sys|syscall_|fdget|__fdget|fput|"
+         r"security_file_ioctl|arm64_|cpu_switch|__schedule|schedule|"
+         r"finish_task|_copy_from_user|_copy_to_user|__arch_copy)", "syscall, copy, sched"),
+        (r"^(mm_|__mm|vma_|find_vma|mas_|mtree_|account_locked_vm|"
+         r"__account_locked_vm|folio_|page_|__folio|__page|lru_|"
+         r"mmap_|handle_mm_fault|__handle_mm_fault|do_anonymous|"
+         r"set_page_dirty|filemap_|shmem_)", "mm: other"),
+    ]
+    for pattern, comp in rules:
+        if re.match(pattern, name):
+            return comp
+    return "kernel: other"
+
+
+def resolve(syms, addrs, pc):
+    if pc < USER_TOP:
+        return ("(user space)", "user")
+    i = bisect.bisect_right(addrs, pc) - 1
+    if i < 0:
+        return ("?", "kernel")
+    return (syms[i][1], syms[i][2])
+
+
+def smmu_commands(log):
+    """SMMU command counts by opcode inside windows A and B."""
+    counts = [collections.Counter(), collections.Counter()]
+    window = None
+    with open(log, errors="replace") as f:
+        for line in f:
+            m = re.search(r"tb_profile: window ([AB]) (open|closed)", line)
+            if m:
+                window = "AB".index(m.group(1)) if m.group(2) == "open" else None
+                continue
+            if window is not None and "smmuv3_cmdq_opcode" in line:
+                op = line.rsplit("<---", 1)[-1].strip()
+                counts[window][op] += 1
+    return counts
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--row", required=True)
+    ap.add_argument("--system-map", required=True)
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--qemu-log", required=True)
+    ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("blocks")
+    args = ap.parse_args()
+
+    syms = load_symbols(args.system_map, args.console)
+    addrs = [s[0] for s in syms]
+    windows = [0, 0]
+    per_fn = collections.defaultdict(lambda: [0, 0])
+    with open(args.blocks) as f:
+        for line in f:
+            if line.startswith("#"):
+                m = re.search(r"windows A (\d+) B (\d+)", line)
+                if m:
+                    windows = [int(m.group(1)), int(m.group(2))]
+                continue
+            pc, _, a, b = line.split()
+            key = resolve(syms, addrs, int(pc, 16))
+            per_fn[key][0] += int(a)
+            per_fn[key][1] += int(b)
+    if not windows[0] or not windows[1]:
+        sys.exit(f"profile {args.row}: no complete window on one side ({windows})")
+
+    def per(v, w):
+        return v / windows[w]
+
+    total = [sum(v[w] for v in per_fn.values()) for w in (0, 1)]
+    print(f"profile of {args.row}: guest instructions per timed part "
+          f"(iommufd-rs {windows[0]} parts, upstream {windows[1]} parts)")
+    print(f"  total: iommufd-rs {per(total[0], 0):,.0f}, upstream {per(total[1], 1):,.0f},"
+          f" ratio {per(total[0], 0) / per(total[1], 1):.2f}x")
+    comps = collections.defaultdict(lambda: [0, 0])
+    for (name, module), v in per_fn.items():
+        c = component(name, module)
+        comps[c][0] += v[0]
+        comps[c][1] += v[1]
+    print(f"  {'component':<28} {'iommufd-rs':>14} {'upstream':>14}")
+    for c, v in sorted(comps.items(), key=lambda kv: -max(per(kv[1][0], 0), per(kv[1][1], 1))):
+        print(f"  {c:<28} {per(v[0], 0):>14,.0f} {per(v[1], 1):>14,.0f}")
+    print(f"  {'function [module]':<52} {'iommufd-rs':>12} {'upstream':>12}")
+    top = sorted(per_fn.items(), key=lambda kv: -max(per(kv[1][0], 0), per(kv[1][1], 1)))
+    for (name, module), v in top[:args.top]:
+        label = f"{name} [{module}]"
+        print(f"  {label[:52]:<52} {per(v[0], 0):>12,.0f} {per(v[1], 1):>12,.0f}")
+    cmds = smmu_commands(args.qemu_log)
+    ops = sorted(set(cmds[0]) | set(cmds[1]))
+    print("  SMMU commands per timed part (QEMU's model; not guest instructions):")
+    if not ops:
+        print("    none on either side")
+    for op in ops:
+        print(f"    {op:<26} iommufd-rs {cmds[0][op] / windows[0]:>10,.1f}"
+              f"   upstream {cmds[1][op] / windows[1]:>10,.1f}")
+
+
+if __name__ == "__main__":
+    main()
