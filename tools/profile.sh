@@ -17,7 +17,7 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 out="$REPO/build/logs/profile"
-rows=${PROFILE_ROWS:-"map+unmap_4K domain_256M_4K_attached:map domain_256M_4K_map+attach copy+unmap_2M_THP"}
+rows=${PROFILE_ROWS:-"map+unmap_4K map_file+unmap_2M_memfd copy+unmap_2M_THP domain_256M_4K_attached:map domain_256M_4K_scattered_attached:map domain_256M_THP_attached:map"}
 KBUILD=$(kbuild_dir)
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo

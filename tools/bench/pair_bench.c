@@ -89,6 +89,24 @@ static double now_ns(void)
 static int marking;
 static const char *only;
 
+/*
+ * Whether the rows of @backing ("domain_<backing>_<part>", no '_' in the
+ * part) are to run; NULL for the rows without a domain. PAIR_BENCH_ONLY
+ * names one row, so a profile boot sets up only that row's buffer.
+ */
+static int wanted(const char *backing)
+{
+	size_t n;
+
+	if (!only)
+		return 1;
+	if (!backing)
+		return strncmp(only, "domain_", 7) != 0;
+	n = strlen(backing);
+	return !strncmp(only, "domain_", 7) && !strncmp(only + 7, backing, n) &&
+	       only[7 + n] == '_' && !strchr(only + 8 + n, '_');
+}
+
 /* The profiler's window edge for side @s (see the header). */
 static void mark(struct side *s)
 {
@@ -443,6 +461,26 @@ static void *anon(size_t len, int advice)
 	return p;
 }
 
+/*
+ * Anonymous 4 KiB pages touched from the last to the first: the page
+ * allocator hands them out so that no two neighbours are physically
+ * adjacent (see LAYOUT), as in a long-running VMM's fragmented memory. Every
+ * page is its own run: one IOMMU driver call and one 4 KiB leaf each, in
+ * every boot alike, where a freshly booted guest's 4 KiB buffer is a few
+ * runs, mapped mostly as 2 MiB blocks, and their number varies by boot.
+ */
+static void *anon_scattered(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	for (size_t off = len; off; off -= 4096)
+		p[off - 4096] = 1;
+	return p;
+}
+
 static void *hugetlb(size_t len, int size_flag)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -540,7 +578,7 @@ int main(int argc, char **argv)
 	if (!small || !thp || memfd < 0 || ftruncate(memfd, SZ_2M))
 		die(NULL, "buffers");
 
-	if (!single) {
+	if (!single && wanted(NULL)) {
 		struct repeat r4k = { small, 4096, 5000 }, r2m = { thp, SZ_2M, 500 };
 		struct file_repeat f2m = { memfd, SZ_2M, 500 };
 
@@ -561,31 +599,47 @@ int main(int argc, char **argv)
 			munmap(h1g, SZ_1G);
 	}
 
-	big = anon(SZ_256M, MADV_NOHUGEPAGE);
-	if (!big)
-		die(NULL, "mmap 256M");
-	layout("256M_4K", big, SZ_256M);
-	domain_rows("256M_4K", big, SZ_256M);
-	munmap(big, SZ_256M);
-	big = anon(SZ_256M, MADV_HUGEPAGE);
-	if (!big)
-		die(NULL, "mmap 256M THP");
-	layout("256M_THP", big, SZ_256M);
-	domain_rows("256M_THP", big, SZ_256M);
-	munmap(big, SZ_256M);
-	h2m = hugetlb(SZ_256M, MAP_HUGE_2MB);
-	if (h2m) {
-		domain_rows("256M_2M_hugetlb", h2m, SZ_256M);
-		munmap(h2m, SZ_256M);
-	} else {
-		domain_rows_skipped("256M_2M_hugetlb", "not enough 2M huge pages");
+	if (wanted("256M_4K")) {
+		big = anon(SZ_256M, MADV_NOHUGEPAGE);
+		if (!big)
+			die(NULL, "mmap 256M");
+		layout("256M_4K", big, SZ_256M);
+		domain_rows("256M_4K", big, SZ_256M);
+		munmap(big, SZ_256M);
 	}
-	h1g = hugetlb(SZ_1G, MAP_HUGE_1GB);
-	if (h1g) {
-		domain_rows("1G_1G_hugetlb", h1g, SZ_1G);
-		munmap(h1g, SZ_1G);
-	} else {
-		domain_rows_skipped("1G_1G_hugetlb", "no 1G huge page");
+	if (wanted("256M_4K_scattered")) {
+		big = anon_scattered(SZ_256M);
+		if (!big)
+			die(NULL, "mmap 256M scattered");
+		layout("256M_4K_scattered", big, SZ_256M);
+		domain_rows("256M_4K_scattered", big, SZ_256M);
+		munmap(big, SZ_256M);
+	}
+	if (wanted("256M_THP")) {
+		big = anon(SZ_256M, MADV_HUGEPAGE);
+		if (!big)
+			die(NULL, "mmap 256M THP");
+		layout("256M_THP", big, SZ_256M);
+		domain_rows("256M_THP", big, SZ_256M);
+		munmap(big, SZ_256M);
+	}
+	if (wanted("256M_2M_hugetlb")) {
+		h2m = hugetlb(SZ_256M, MAP_HUGE_2MB);
+		if (h2m) {
+			domain_rows("256M_2M_hugetlb", h2m, SZ_256M);
+			munmap(h2m, SZ_256M);
+		} else {
+			domain_rows_skipped("256M_2M_hugetlb", "not enough 2M huge pages");
+		}
+	}
+	if (wanted("1G_1G_hugetlb")) {
+		h1g = hugetlb(SZ_1G, MAP_HUGE_1GB);
+		if (h1g) {
+			domain_rows("1G_1G_hugetlb", h1g, SZ_1G);
+			munmap(h1g, SZ_1G);
+		} else {
+			domain_rows_skipped("1G_1G_hugetlb", "no 1G huge page");
+		}
 	}
 	return 0;
 }
