@@ -11,6 +11,7 @@ import argparse
 import bisect
 import collections
 import re
+import subprocess
 import sys
 
 USER_TOP = 0xFFFF000000000000
@@ -72,6 +73,20 @@ def component(name, module):
     return "kernel: other"
 
 
+def demangle_all(names):
+    """Rust v0 symbols (_R...) made readable by binutils' c++filt, which
+    knows the scheme, with the crates' hashes dropped; others unchanged."""
+    rust = sorted({n for n in names if n.startswith("_R")})
+    if not rust:
+        return {}
+    try:
+        out = subprocess.run(["c++filt"], input="\n".join(rust), capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {m: re.sub(r"\[[0-9a-f]+\]", "", d) for m, d in zip(rust, out)}
+
+
 def resolve(syms, addrs, pc):
     if pc < USER_TOP:
         return ("(user space)", "user")
@@ -108,6 +123,8 @@ def main():
     args = ap.parse_args()
 
     syms = load_symbols(args.system_map, args.console)
+    readable = demangle_all(s[1] for s in syms)
+    syms = [(a, readable.get(n, n), m) for a, n, m in syms]
     addrs = [s[0] for s in syms]
     windows = [0, 0]
     per_fn = collections.defaultdict(lambda: [0, 0])
@@ -122,8 +139,8 @@ def main():
             key = resolve(syms, addrs, int(pc, 16))
             per_fn[key][0] += int(a)
             per_fn[key][1] += int(b)
-    if not windows[0] or not windows[1]:
-        sys.exit(f"profile {args.row}: no complete window on one side ({windows})")
+    if not windows[0] or windows[0] != windows[1]:
+        sys.exit(f"profile {args.row}: the sides' timed parts do not pair up ({windows})")
 
     def per(v, w):
         return v / windows[w]
@@ -141,11 +158,11 @@ def main():
     print(f"  {'component':<28} {'iommufd-rs':>14} {'upstream':>14}")
     for c, v in sorted(comps.items(), key=lambda kv: -max(per(kv[1][0], 0), per(kv[1][1], 1))):
         print(f"  {c:<28} {per(v[0], 0):>14,.0f} {per(v[1], 1):>14,.0f}")
-    print(f"  {'function [module]':<52} {'iommufd-rs':>12} {'upstream':>12}")
+    print(f"  {'function [module]':<64} {'iommufd-rs':>12} {'upstream':>12}")
     top = sorted(per_fn.items(), key=lambda kv: -max(per(kv[1][0], 0), per(kv[1][1], 1)))
     for (name, module), v in top[:args.top]:
         label = f"{name} [{module}]"
-        print(f"  {label[:52]:<52} {per(v[0], 0):>12,.0f} {per(v[1], 1):>12,.0f}")
+        print(f"  {label[:64]:<64} {per(v[0], 0):>12,.0f} {per(v[1], 1):>12,.0f}")
     cmds = smmu_commands(args.qemu_log)
     ops = sorted(set(cmds[0]) | set(cmds[1]))
     print("  SMMU commands per timed part (QEMU's model; not guest instructions):")

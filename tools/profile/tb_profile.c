@@ -3,8 +3,9 @@
  * tb_profile: a QEMU TCG plugin that counts the guest instructions each
  * translation block executes inside measurement windows, for `make
  * profile`. The guest opens and closes window A by entering the kernel
- * function at address a=, window B at b= (pair_bench calls getppid() around
- * the part of a row it times for iommufd-rs, getpgid() for upstream). So the
+ * function at address a=, window B at b= (pair_bench calls
+ * sched_get_priority_max() around the part of a row it times for iommufd-rs,
+ * sched_get_priority_min() for upstream; nothing else calls them). So the
  * profile covers exactly what the benchmark times, instruction for
  * instruction what -icount counts, and nothing of the setup around it.
  *
