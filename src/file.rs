@@ -38,6 +38,10 @@ use crate::{
     veventq,
     viommu, //
 };
+use core::sync::atomic::{
+    AtomicBool,
+    Ordering, //
+};
 use kernel::{
     fs::File,
     ioctl::_IOC_NR,
@@ -58,20 +62,22 @@ use kernel::{
 pub(crate) struct FileState {
     /// Every object of the file, by id.
     pub(crate) objects: ObjectTable,
-    /// How pinned pages are accounted (IOMMU_OPTION_RLIMIT_MODE).
-    account: Account,
 }
 
 /// The context of one open file.
 ///
-/// Locking: `state` (the object table and the accounting mode) is held only
-/// to look up, insert or remove objects and is never held while an IOAS or
-/// device lock is taken; objects leave the table under it and are dropped
-/// after it is released.
+/// Locking: `state` (the object table) is held only to look up, insert or
+/// remove objects and is never held while an IOAS or device lock is taken;
+/// objects leave the table under it and are dropped after it is released.
 #[pin_data]
 pub(crate) struct IommufdFile {
     #[pin]
     state: Mutex<FileState>,
+    /// How pages are charged (IOMMU_OPTION_RLIMIT_MODE): `true` for
+    /// `mm->locked_vm`. Written with `state` held and only while the file
+    /// has no objects, so it cannot change under a command that holds one
+    /// (every MAP holds its IOAS): reads need no lock.
+    mm_accounting: AtomicBool,
 }
 
 /// The user address of element `index` of `size` bytes in an array at
@@ -93,8 +99,8 @@ impl MiscDevice for IommufdFile {
             try_pin_init!(Self {
                 state <- new_mutex!(FileState {
                     objects: ObjectTable::default(),
-                    account: Account::User,
                 }),
+                mm_accounting: AtomicBool::new(false),
             }),
             GFP_KERNEL_ACCOUNT,
         )
@@ -150,9 +156,13 @@ impl IommufdFile {
         self.lock().objects.get(id)
     }
 
-    /// How this file accounts pinned pages.
+    /// How this file charges pages.
     pub(crate) fn account(&self) -> Account {
-        self.lock().account
+        if self.mm_accounting.load(Ordering::Relaxed) {
+            Account::Mm
+        } else {
+            Account::User
+        }
     }
 
     /// The DMA owner cookie of this file's devices' groups.
@@ -247,15 +257,16 @@ impl IommufdFile {
         if !pages::capable_sys_resource() {
             return Err(EPERM);
         }
-        let mut st = self.lock();
+        let st = self.lock();
         if !st.objects.is_empty() {
             return Err(EBUSY);
         }
-        st.account = match *val {
-            0 => Account::User,
-            1 => Account::Mm,
+        let mm = match *val {
+            0 => false,
+            1 => true,
             _ => return Err(EINVAL),
         };
+        self.mm_accounting.store(mm, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -420,20 +420,29 @@ fn map_pinned(
     } = req;
     let ioas = f.get::<IoasObject>(ioas_id)?;
     let place = placement(flags, iova, hint);
-    // Refuse a bad placement before charging anything; the insert below
-    // checks again under the lock, since another thread may map first.
-    let has_domains = {
-        let st = ioas.state.lock();
-        st.space.probe(place, len).map_err(kerr)?;
-        !st.domains.is_empty()
-    };
     let p = prot(flags);
+    let mut st = ioas.state.lock();
+    if st.domains.is_empty() {
+        // Nothing to pin: place (refusing a bad placement before charging
+        // anything), charge and insert in one critical section.
+        let slot = st.space.slot(place, len).map_err(kerr)?;
+        let area = AreaPages {
+            pages: prepare(p.write, f.account())?,
+            offset: 0,
+            uaddr: hint,
+        };
+        let iova = slot.fill(p, area).map_err(kerr)?;
+        return ioas.fill_and_answer(st, iova, len, answer);
+    }
+    st.space.probe(place, len).map_err(kerr)?;
+    drop(st);
     let pages = prepare(p.write, f.account())?;
-    // With domains, pin before taking the lock, so that pinning a large
-    // map does not hold up the IOAS's other commands; the area's own pin,
-    // under the lock, then only counts. If this fails, the pin under the
-    // lock (if there are still domains) gives the answer.
-    let prepinned = has_domains && pages.pin().is_ok();
+    // With domains, pin before taking the lock again, so that pinning a
+    // large map does not hold up the IOAS's other commands; the area's own
+    // pin, under the lock, then only counts. If this fails, the pin under
+    // the lock (if there are still domains) gives the answer. The insert
+    // checks the placement again: another thread may have mapped there.
+    let prepinned = pages.pin().is_ok();
     let area = AreaPages {
         pages: pages.clone(),
         offset: 0,
@@ -503,29 +512,39 @@ pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy
     check_map_flags(cmd.flags, 0, &[cmd.length, cmd.src_iova, cmd.dst_iova])?;
     let p = prot(cmd.flags);
     let src = f.get::<IoasObject>(cmd.src_ioas_id)?;
-    let mut parts: KVVec<(u64, AreaPages)> = KVVec::new();
+    // The source's pieces: usually one area, kept without an allocation;
+    // the rest, if any, in `more`.
+    let mut first: Option<(u64, AreaPages)> = None;
+    let mut more: KVVec<(u64, AreaPages)> = KVVec::new();
     src.state
         .lock()
         .space
         .slices(cmd.src_iova, cmd.length, &mut |sl| {
-            let area = AreaPages {
-                pages: sl.area.data.pages.clone(),
-                offset: sl.area.data.offset + sl.offset,
-                uaddr: sl.area.data.uaddr.wrapping_add(sl.offset),
-            };
-            parts
-                .push((sl.len, area), GFP_KERNEL_ACCOUNT)
+            let part = (
+                sl.len,
+                AreaPages {
+                    pages: sl.area.data.pages.clone(),
+                    offset: sl.area.data.offset + sl.offset,
+                    uaddr: sl.area.data.uaddr.wrapping_add(sl.offset),
+                },
+            );
+            if first.is_none() {
+                first = Some(part);
+                return Ok(());
+            }
+            more.push(part, GFP_KERNEL_ACCOUNT)
                 .map_err(|_| Errno::NoMem)
         })
         .map_err(kerr)?;
     drop(src);
-    if p.write && parts.iter().any(|(_, a)| !a.pages.writable()) {
+    let writable = |(_, a): &(u64, AreaPages)| a.pages.writable();
+    if p.write && (first.iter().any(|x| !writable(x)) || more.iter().any(|x| !writable(x))) {
         return Err(EPERM);
     }
     let dst = f.get::<IoasObject>(cmd.dst_ioas_id)?;
-    let hint = parts.first().map_or(0, |(_, a)| a.uaddr);
+    let hint = first.as_ref().map_or(0, |(_, a)| a.uaddr);
     let place = placement(cmd.flags, cmd.dst_iova, hint);
-    let mut it = parts.drain_all();
+    let mut it = Iterator::chain(first.into_iter(), more.drain_all());
     let mut st = dst.state.lock();
     let iova = st
         .space

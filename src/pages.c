@@ -4,8 +4,8 @@
  * pages pinned only while a domain maps it (upstream iommufd,
  * drivers/iommu/iommufd/pages.c, pins on the same demand):
  *
- *  - IOMMU_IOAS_MAP and MAP_FILE check the memory (the user range lies in
- *    VMAs that GUP pins from; the file is a memfd, large enough, writable
+ *  - IOMMU_IOAS_MAP and MAP_FILE check the request (the user range is in
+ *    the user's address space; the file is a memfd, large enough, writable
  *    for a writable map) and charge it to user->locked_vm
  *    (IOMMUFD_RS_ACCOUNT_USER) or mm->locked_vm (IOMMUFD_RS_ACCOUNT_MM)
  *    against RLIMIT_MEMLOCK, unless the caller has CAP_IPC_LOCK;
@@ -82,30 +82,33 @@ static void uncharge(struct iommufd_rs_pages *p)
 	p->charged = 0;
 }
 
-static struct iommufd_rs_pages *pages_alloc(unsigned long npages, int account)
-{
-	struct iommufd_rs_pages *p;
+static_assert(sizeof(struct iommufd_rs_pages) <= IOMMUFD_RS_PAGES_WORDS * sizeof(u64));
+static_assert(__alignof__(struct iommufd_rs_pages) <= __alignof__(u64));
 
+/* Sets up the common part of @p, which Rust sized (@size bytes). */
+static int pages_init(struct iommufd_rs_pages *p, size_t size, unsigned long npages,
+		      int account)
+{
+	if (WARN_ON_ONCE(size < sizeof(*p)))
+		return -EINVAL;
 	if (account != IOMMUFD_RS_ACCOUNT_USER && account != IOMMUFD_RS_ACCOUNT_MM)
-		return ERR_PTR(-EINVAL);
-	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
-	if (!p)
-		return ERR_PTR(-ENOMEM);
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
 	p->npages = npages;
 	p->account = account;
 	p->user = get_uid(current_user());
 	p->mm = current->mm;
 	mmgrab(p->mm);
-	return p;
+	return 0;
 }
 
-static void pages_free(struct iommufd_rs_pages *p)
+/* Drops the references pages_init() and the file's init took. */
+static void pages_put(struct iommufd_rs_pages *p)
 {
 	if (p->file)
 		fput(p->file);
 	mmdrop(p->mm);
 	free_uid(p->user);
-	kfree(p);
 }
 
 /* Pages spanned by [start, start + length), length > 0, no overflow. */
@@ -114,55 +117,26 @@ static unsigned long span_pages(u64 start, u64 length)
 	return ((start + length - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
 }
 
-/*
- * The early part of GUP's answer: every page of [start, end) lies in a VMA
- * that pin_user_pages(FOLL_LONGTERM) accepts (check_vma_flags() in
- * mm/gup.c, less what it can see and a module cannot: secretmem, writable
- * file mappings that need dirty tracking; those fail at pin time).
- */
-static int check_vmas(unsigned long start, unsigned long end, bool writable)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned long addr = start;
-	int rc = 0;
-
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	while (addr < end) {
-		vma = vma_lookup(mm, addr);
-		if (!vma || (vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
-		    !(vma->vm_flags & (writable ? VM_WRITE : VM_READ))) {
-			rc = -EFAULT;
-			break;
-		}
-		if (vma_is_fsdax(vma)) {
-			rc = -EOPNOTSUPP;
-			break;
-		}
-		addr = vma->vm_end;
-	}
-	mmap_read_unlock(mm);
-	return rc;
-}
-
 /**
- * iommufd_rs_pages_prepare_user() - check and charge user memory for a map
+ * iommufd_rs_pages_init_user() - charge user memory for a map
+ * @p: where the state goes (Rust's storage, @size bytes)
+ * @size: the storage's size
  * @uaddr: first byte
  * @length: bytes (> 0, uaddr + length must not wrap)
- * @writable: devices may write: the memory must be writable
+ * @writable: devices may write: pin with FOLL_WRITE
  * @account: enum iommufd_rs_account
- * @out: the (not yet pinned) pages on success
  *
- * Return: 0; -EFAULT if a page lies outside the user's mappings or in one
- * GUP does not pin from (-EOPNOTSUPP for fsdax); -ENOMEM over
+ * As upstream, the memory itself is not looked at until it is pinned: what
+ * GUP refuses (a hole, read-only memory for a writable map, VM_IO) fails
+ * then, with GUP's error.
+ *
+ * Return: 0; -EFAULT beyond the user's address space; -ENOMEM over
  * RLIMIT_MEMLOCK or out of memory. On error nothing stays charged.
  */
-int iommufd_rs_pages_prepare_user(unsigned long uaddr, unsigned long length,
-				  bool writable, int account,
-				  struct iommufd_rs_pages **out)
+int iommufd_rs_pages_init_user(struct iommufd_rs_pages *p, size_t size,
+			       unsigned long uaddr, unsigned long length,
+			       bool writable, int account)
 {
-	struct iommufd_rs_pages *p;
 	int rc;
 
 	if (!length || uaddr + length - 1 < uaddr)
@@ -170,41 +144,37 @@ int iommufd_rs_pages_prepare_user(unsigned long uaddr, unsigned long length,
 	/* Nothing beyond the user's address space can be pinned. */
 	if (!current->mm || !access_ok((void __user *)uaddr, length))
 		return -EFAULT;
-	rc = check_vmas(uaddr & PAGE_MASK, PAGE_ALIGN(uaddr + length), writable);
+	rc = pages_init(p, size, span_pages(uaddr, length), account);
 	if (rc)
 		return rc;
-	p = pages_alloc(span_pages(uaddr, length), account);
-	if (IS_ERR(p))
-		return PTR_ERR(p);
 	p->uaddr = uaddr & PAGE_MASK;
 	p->offset = uaddr & ~PAGE_MASK;
 	p->writable = writable;
 	rc = charge(p);
-	if (rc) {
-		pages_free(p);
-		return rc;
-	}
-	*out = p;
-	return 0;
+	if (rc)
+		pages_put(p);
+	return rc;
 }
 
 /**
- * iommufd_rs_pages_prepare_memfd() - check and charge a range of a memfd
+ * iommufd_rs_pages_init_memfd() - check and charge a range of a memfd
+ * @p: where the state goes (Rust's storage, @size bytes)
+ * @size: the storage's size
  * @fd: a memfd (shmem or hugetlbfs) of the calling process
  * @start: first byte in the file
  * @length: bytes (> 0, no wrap)
  * @writable: devices may write: the file must be open for writing
  * @account: enum iommufd_rs_account
- * @out: the (not yet pinned) pages on success; they hold the file
+ *
+ * On success @p holds a reference to the file.
  *
  * Return: 0; -EBADF for a bad fd; -EINVAL if it is not a memfd or the range
  * runs past its end; -EPERM for a writable map of a read-only file; -ENOMEM
  * as for user memory. On error nothing stays charged.
  */
-int iommufd_rs_pages_prepare_memfd(int fd, u64 start, u64 length, bool writable,
-				   int account, struct iommufd_rs_pages **out)
+int iommufd_rs_pages_init_memfd(struct iommufd_rs_pages *p, size_t size, int fd,
+				u64 start, u64 length, bool writable, int account)
 {
-	struct iommufd_rs_pages *p;
 	struct file *file;
 	int rc;
 
@@ -224,23 +194,18 @@ int iommufd_rs_pages_prepare_memfd(int fd, u64 start, u64 length, bool writable,
 	rc = -EINVAL;
 	if (start + length > i_size_read(file_inode(file)))
 		goto out_fput;
-	p = pages_alloc(span_pages(start, length), account);
-	if (IS_ERR(p)) {
-		rc = PTR_ERR(p);
+	rc = pages_init(p, size, span_pages(start, length), account);
+	if (rc)
 		goto out_fput;
-	}
 	p->file = file;
 	p->fstart = start & PAGE_MASK;
 	p->flast = start + length - 1;
 	p->offset = start & ~PAGE_MASK;
 	p->writable = writable;
 	rc = charge(p);
-	if (rc) {
-		pages_free(p);
-		return rc;
-	}
-	*out = p;
-	return 0;
+	if (rc)
+		pages_put(p);
+	return rc;
 
 out_fput:
 	fput(file);
@@ -518,15 +483,16 @@ void iommufd_rs_pages_unpin(struct iommufd_rs_pages *p)
 }
 
 /**
- * iommufd_rs_pages_release() - unpin if pinned, uncharge and free
- * @p: pages from a prepare function; not used afterwards
+ * iommufd_rs_pages_destroy() - unpin if pinned, uncharge, drop references
+ * @p: pages an init function set up; not used afterwards (Rust frees the
+ *     storage)
  */
-void iommufd_rs_pages_release(struct iommufd_rs_pages *p)
+void iommufd_rs_pages_destroy(struct iommufd_rs_pages *p)
 {
 	if (p->runs)
 		iommufd_rs_pages_unpin(p);
 	uncharge(p);
-	pages_free(p);
+	pages_put(p);
 }
 
 /** iommufd_rs_pages_writable() - whether devices may write the pages */

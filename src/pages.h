@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * User memory behind IOAS areas (pages.c): checked and charged when it is
- * mapped, pinned while a domain needs it. Rust owns each struct
- * iommufd_rs_pages through an opaque pointer (src/pages.rs), counts the
- * domains' need for the pins, and releases it exactly once.
+ * mapped, pinned while a domain needs it. Rust holds each struct
+ * iommufd_rs_pages inside its own reference-counted object (src/pages.rs),
+ * counts the domains' need for the pins, and tears it down exactly once.
  */
 #ifndef IOMMUFD_RS_PAGES_H
 #define IOMMUFD_RS_PAGES_H
@@ -64,20 +64,28 @@ struct iommufd_rs_pages {
 	unsigned long nruns;
 };
 
+/*
+ * Rust keeps a struct iommufd_rs_pages inside its own object (src/pages.rs
+ * mirrors this as RawPages), so a map makes one allocation, not two: this
+ * many u64 words, which pages.c checks at build time and the init
+ * functions at run time against the size Rust passes.
+ */
+#define IOMMUFD_RS_PAGES_WORDS 14
+
 /* Where pages are charged (upstream's enum iopt_pages_account). */
 enum iommufd_rs_account {
 	IOMMUFD_RS_ACCOUNT_USER = 0,	/* user->locked_vm, RLIMIT_MEMLOCK */
 	IOMMUFD_RS_ACCOUNT_MM = 1,	/* mm->locked_vm, RLIMIT_MEMLOCK */
 };
 
-int iommufd_rs_pages_prepare_user(unsigned long uaddr, unsigned long length,
-				  bool writable, int account,
-				  struct iommufd_rs_pages **out);
-int iommufd_rs_pages_prepare_memfd(int fd, u64 start, u64 length, bool writable,
-				   int account, struct iommufd_rs_pages **out);
+int iommufd_rs_pages_init_user(struct iommufd_rs_pages *p, size_t size,
+			       unsigned long uaddr, unsigned long length,
+			       bool writable, int account);
+int iommufd_rs_pages_init_memfd(struct iommufd_rs_pages *p, size_t size, int fd,
+				u64 start, u64 length, bool writable, int account);
 int iommufd_rs_pages_pin(struct iommufd_rs_pages *p);
 void iommufd_rs_pages_unpin(struct iommufd_rs_pages *p);
-void iommufd_rs_pages_release(struct iommufd_rs_pages *p);
+void iommufd_rs_pages_destroy(struct iommufd_rs_pages *p);
 bool iommufd_rs_pages_writable(const struct iommufd_rs_pages *p);
 bool iommufd_rs_capable_sys_resource(void);
 

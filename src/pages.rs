@@ -7,7 +7,7 @@
 //! an IOAS with domains: each such area holds one pin ([`Pages::pin`],
 //! [`Pages::unpin`]). The charge goes with the last area.
 
-use core::ptr::NonNull;
+use core::mem::size_of;
 use kernel::{
     error::to_result,
     ffi::{
@@ -20,33 +20,42 @@ use kernel::{
         Arc,
         Mutex, //
     },
+    types::Opaque,
 };
 
-/// The opaque `struct iommufd_rs_pages` of `pages.c`.
-#[repr(C)]
+/// Words of `struct iommufd_rs_pages` (`IOMMUFD_RS_PAGES_WORDS` of
+/// `pages.h`, which `pages.c` checks at build time; its init functions
+/// check at run time that the storage passed is large enough).
+const PAGES_WORDS: usize = 14;
+
+/// Storage for the `struct iommufd_rs_pages` of `pages.c`, which only C
+/// reads and writes.
+#[repr(C, align(8))]
 pub(crate) struct RawPages {
-    _opaque: [u8; 0],
+    _words: [u64; PAGES_WORDS],
 }
 
 extern "C" {
-    fn iommufd_rs_pages_prepare_user(
+    fn iommufd_rs_pages_init_user(
+        p: *mut RawPages,
+        size: usize,
         uaddr: c_ulong,
         length: c_ulong,
         writable: bool,
         account: c_int,
-        out: *mut *mut RawPages,
     ) -> c_int;
-    fn iommufd_rs_pages_prepare_memfd(
+    fn iommufd_rs_pages_init_memfd(
+        p: *mut RawPages,
+        size: usize,
         fd: c_int,
         start: u64,
         length: u64,
         writable: bool,
         account: c_int,
-        out: *mut *mut RawPages,
     ) -> c_int;
     fn iommufd_rs_pages_pin(p: *mut RawPages) -> c_int;
     fn iommufd_rs_pages_unpin(p: *mut RawPages);
-    fn iommufd_rs_pages_release(p: *mut RawPages);
+    fn iommufd_rs_pages_destroy(p: *mut RawPages);
     fn iommufd_rs_pages_writable(p: *const RawPages) -> bool;
     fn iommufd_rs_capable_sys_resource() -> bool;
 }
@@ -60,38 +69,13 @@ pub(crate) enum Account {
     Mm = 1,
 }
 
-/// Sole owner of a C object; released (unpinned if pinned, uncharged,
-/// freed) on drop.
-struct Raw(NonNull<RawPages>);
-
-// SAFETY: the C object is not tied to the task that made it: it records the
-// user, mm and file it charged and pins from, and pins and releases against
-// those, from any task. Its pin state changes only under `Pages::pins`.
-unsafe impl Send for Raw {}
-// SAFETY: see `Send`; through `&Raw` only fields fixed at creation are read,
-// and the pin state is changed only with `Pages::pins` held.
-unsafe impl Sync for Raw {}
-
-impl Raw {
-    /// Takes ownership of what a prepare function returned.
-    fn new(rc: c_int, out: *mut RawPages) -> Result<Self> {
-        to_result(rc)?;
-        Ok(Self(NonNull::new(out).ok_or(EINVAL)?))
-    }
-}
-
-impl Drop for Raw {
-    fn drop(&mut self) {
-        // SAFETY: the object came from a successful prepare, is owned by
-        // `self` alone and is released exactly once, here.
-        unsafe { iommufd_rs_pages_release(self.0.as_ptr()) }
-    }
-}
-
-/// The memory of one MAP or MAP_FILE.
-#[pin_data]
+/// The memory of one MAP or MAP_FILE: the C state in `raw`, set up by one
+/// of its init functions when this is made and torn down (unpinned if
+/// pinned, uncharged, its references dropped) when this is dropped.
+#[pin_data(PinnedDrop)]
 pub(crate) struct Pages {
-    raw: Raw,
+    #[pin]
+    raw: Opaque<RawPages>,
     /// How many areas in IOASes with domains need the pages; they are
     /// pinned while this is not 0. Locking: taken with that area's IOAS
     /// lock held, before the mm's mmap lock (which GUP takes).
@@ -99,18 +83,28 @@ pub(crate) struct Pages {
     pins: Mutex<usize>,
 }
 
+// SAFETY: the C state is not tied to the task that made it: it records the
+// user, mm and file it charged and pins from, and pins and tears down
+// against those, from any task.
+unsafe impl Send for Pages {}
+// SAFETY: through `&Pages` the C state is only read in fields fixed at
+// creation, except for the pins, which change only with `pins` held.
+unsafe impl Sync for Pages {}
+
 impl Pages {
-    fn new(raw: Raw) -> Result<Arc<Self>> {
+    /// One allocation holding the C state `init` sets up.
+    fn new(init: impl FnOnce(*mut RawPages) -> c_int) -> Result<Arc<Self>> {
         Arc::pin_init(
-            pin_init!(Self {
-                raw,
+            try_pin_init!(Self {
+                raw <- Opaque::try_ffi_init(|slot: *mut RawPages| to_result(init(slot))),
+                // Cannot fail, so the C state never needs undoing here.
                 pins <- new_mutex!(0),
             }),
             GFP_KERNEL_ACCOUNT,
         )
     }
 
-    /// Checks and charges `length` bytes of the caller's memory at `uaddr`.
+    /// Charges `length` bytes of the caller's memory at `uaddr`.
     pub(crate) fn user(
         uaddr: u64,
         length: u64,
@@ -119,13 +113,21 @@ impl Pages {
     ) -> Result<Arc<Self>> {
         let uaddr = c_ulong::try_from(uaddr).map_err(|_| EOVERFLOW)?;
         let length = c_ulong::try_from(length).map_err(|_| EOVERFLOW)?;
-        let mut out: *mut RawPages = core::ptr::null_mut();
-        // SAFETY: `out` is a valid place for the result; the C function reads
-        // nothing else of ours and checks the user range itself.
-        let rc = unsafe {
-            iommufd_rs_pages_prepare_user(uaddr, length, writable, acct as c_int, &mut out)
-        };
-        Self::new(Raw::new(rc, out)?)
+        Self::new(|slot| {
+            // SAFETY: `slot` is this object's storage, `size_of::<RawPages>()`
+            // bytes, not yet initialised; the C function checks the user
+            // range itself.
+            unsafe {
+                iommufd_rs_pages_init_user(
+                    slot,
+                    size_of::<RawPages>(),
+                    uaddr,
+                    length,
+                    writable,
+                    acct as c_int,
+                )
+            }
+        })
     }
 
     /// Checks and charges `length` bytes at `start` of the memfd `fd`.
@@ -136,12 +138,20 @@ impl Pages {
         writable: bool,
         acct: Account,
     ) -> Result<Arc<Self>> {
-        let mut out: *mut RawPages = core::ptr::null_mut();
-        // SAFETY: as for `user`; the fd is looked up by the C side.
-        let rc = unsafe {
-            iommufd_rs_pages_prepare_memfd(fd, start, length, writable, acct as c_int, &mut out)
-        };
-        Self::new(Raw::new(rc, out)?)
+        Self::new(|slot| {
+            // SAFETY: as for `user`; the fd is looked up by the C side.
+            unsafe {
+                iommufd_rs_pages_init_memfd(
+                    slot,
+                    size_of::<RawPages>(),
+                    fd,
+                    start,
+                    length,
+                    writable,
+                    acct as c_int,
+                )
+            }
+        })
     }
 
     /// Takes a pin for one area: the first pins the pages. On error the
@@ -149,9 +159,9 @@ impl Pages {
     pub(crate) fn pin(&self) -> Result {
         let mut pins = self.pins.lock();
         if *pins == 0 {
-            // SAFETY: `raw` is live; with `pins` at 0 and its lock held the
+            // SAFETY: `raw` is set up; with `pins` at 0 and its lock held the
             // pages are not pinned and nothing else pins or unpins them.
-            to_result(unsafe { iommufd_rs_pages_pin(self.raw.0.as_ptr()) })?;
+            to_result(unsafe { iommufd_rs_pages_pin(self.raw.get()) })?;
         }
         *pins += 1;
         Ok(())
@@ -164,25 +174,35 @@ impl Pages {
         match *pins {
             0 => pr_warn!("iommufd_rs: unbalanced unpin\n"),
             1 => {
-                // SAFETY: `raw` is live and pinned (the count was 1), and
+                // SAFETY: `raw` is set up and pinned (the count was 1), and
                 // the lock is held; the last area needing the pins is done.
-                unsafe { iommufd_rs_pages_unpin(self.raw.0.as_ptr()) };
+                unsafe { iommufd_rs_pages_unpin(self.raw.get()) };
                 *pins = 0;
             }
             _ => *pins -= 1,
         }
     }
 
-    /// The C handle, for the domain functions; pinned while the caller
+    /// The C state, for the domain functions; pinned while the caller
     /// holds a pin.
     pub(crate) fn raw(&self) -> *const RawPages {
-        self.raw.0.as_ptr()
+        self.raw.get()
     }
 
     /// Whether devices may write these pages.
     pub(crate) fn writable(&self) -> bool {
-        // SAFETY: `raw` is live while `self` is; the field never changes.
-        unsafe { iommufd_rs_pages_writable(self.raw.0.as_ptr()) }
+        // SAFETY: `raw` is set up while `self` lives; the field never changes.
+        unsafe { iommufd_rs_pages_writable(self.raw.get()) }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Pages {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `raw` was set up by an init function (a `Pages` exists
+        // only if one succeeded) and is torn down once, here; the storage is
+        // freed by the `Arc` afterwards.
+        unsafe { iommufd_rs_pages_destroy(self.raw.get()) }
     }
 }
 

@@ -57,10 +57,16 @@ impl UserCmd {
             return Err(EINVAL);
         }
         let ksize = size_of::<T>();
-        let copied = ksize.min(self.user_size);
-        let mut buf = [0u8; MAX_CMD_SIZE];
         let mut reader = UserSlice::new(self.ptr, self.user_size).reader();
-        reader.read_slice(&mut buf[..copied])?;
+        // At least the struct this module knows (the usual case): one copy
+        // straight into it. Shorter: zero-extended through a buffer.
+        let value = if self.user_size >= ksize {
+            reader.read::<T>()?
+        } else {
+            let mut buf = [0u8; MAX_CMD_SIZE];
+            reader.read_slice(&mut buf[..self.user_size])?;
+            T::from_bytes_copy(&buf[..ksize]).ok_or(EINVAL)?
+        };
 
         // Bytes past what this module knows must be zero, so that a newer
         // userspace never has a request silently half-understood.
@@ -72,7 +78,7 @@ impl UserCmd {
                 return Err(E2BIG);
             }
         }
-        T::from_bytes_copy(&buf[..ksize]).ok_or(EINVAL)
+        Ok(value)
     }
 
     /// Writes `value` back, truncated to the size userspace declared.

@@ -114,6 +114,35 @@ pub struct IovaSpace<O: Copy + Eq, T, A: Alloc> {
     max_alignment: u64,
 }
 
+/// A free place for one area, found by [`IovaSpace::slot`].
+pub struct Slot<'a, O: Copy + Eq, T, A: Alloc> {
+    space: &'a mut IovaSpace<O, T, A>,
+    iova: u64,
+    len: u64,
+}
+
+impl<O: Copy + Eq, T, A: Alloc> Slot<'_, O, T, A> {
+    /// The IOVA the area will have.
+    #[cfg(feature = "host")]
+    pub fn iova(&self) -> u64 {
+        self.iova
+    }
+
+    /// Maps the place as one area; returns its IOVA. Only allocation can
+    /// fail ([`Errno::NoMem`]), and then nothing is mapped.
+    pub fn fill(self, prot: Prot, data: T) -> Result<u64, Errno> {
+        // The probe checked `len != 0` and that the range does not wrap.
+        let last = self.iova + (self.len - 1);
+        self.space.insert_area(Area {
+            start: self.iova,
+            last,
+            prot,
+            data,
+        })?;
+        Ok(self.iova)
+    }
+}
+
 impl<O: Copy + Eq, T, A: Alloc> Default for IovaSpace<O, T, A> {
     fn default() -> Self {
         Self::new()
@@ -180,6 +209,20 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
             Placement::Fixed(iova) => self.check_fixed(iova, len).map(|_| iova),
             Placement::Alloc { user_addr } => self.alloc_iova(user_addr, len),
         }
+    }
+
+    /// Finds where a mapping of `len` bytes goes, with the errors
+    /// [`Self::map`] would give, and holds the place: the [`Slot`] borrows
+    /// the space exclusively, so nothing can take the place before
+    /// [`Slot::fill`] maps it there without a second search. Lets a caller
+    /// refuse a bad request before doing expensive work in between.
+    pub fn slot(&mut self, place: Placement, len: u64) -> Result<Slot<'_, O, T, A>, Errno> {
+        let iova = self.probe(place, len)?;
+        Ok(Slot {
+            space: self,
+            iova,
+            len,
+        })
     }
 
     /// Makes room so that inserting one area or reserved range cannot fail
@@ -348,6 +391,15 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
         if let Some(a) = self.area_at(iova) {
             if a.start < iova {
                 return Err(Errno::NoEnt);
+            }
+            if a.last == last {
+                // Exactly one area, the usual unmap: no range walk.
+                if let Some(a) = self.areas.remove(iova) {
+                    self.blocked.remove(iova);
+                    let bytes = a.len();
+                    release(a);
+                    return Ok(bytes);
+                }
             }
         }
         if let Some(a) = self.area_at(last) {

@@ -417,3 +417,38 @@ fn sw_msi_user_view_flags_the_user_window() {
     assert_eq!(view.len(), rg.len());
     assert!(view.iter().any(|r| r.kind == ResvType::DirectRelaxable));
 }
+
+/// A slot refuses what map refuses, with the same errno, and changes
+/// nothing; filled, it maps exactly what map would have.
+#[test]
+fn slot_answers_as_map_does() {
+    fails_cleanly(Errno::Exist, |s| {
+        s.slot(Placement::Fixed(0x10000), P).map(|_| ())
+    });
+    fails_cleanly(Errno::Inval, |s| {
+        s.slot(Placement::Fixed(0x1ff000), 2 * P).map(|_| ())
+    });
+    fails_cleanly(Errno::Inval, |s| {
+        s.slot(Placement::Fixed(0x20001), P).map(|_| ())
+    });
+    // Held and dropped unfilled: nothing mapped.
+    fails_cleanly(Errno::NoEnt, |s| {
+        drop(s.slot(Placement::Fixed(0x20000), P)?);
+        s.unmap(0x20000, P, &mut drop).map(|_| ())
+    });
+    let mut a = space();
+    let mut b = space();
+    for place in [
+        Placement::Fixed(0x40000),
+        Placement::Alloc {
+            user_addr: 0x7f0000203000,
+        },
+    ] {
+        let slot = a.slot(place, 2 * P).unwrap();
+        let at = slot.iova();
+        assert_eq!(slot.fill(RW, 5), Ok(at));
+        assert_eq!(b.map(place, 2 * P, RW, 5), Ok(at));
+    }
+    assert_eq!(snapshot(&a), snapshot(&b));
+    assert!(a.check());
+}
