@@ -225,43 +225,55 @@ struct run_builder {
 	unsigned long next_pfn;
 };
 
-/* Starts a run at @page, index @idx; room for the sentinel is kept. */
-static noinline int runs_start(struct run_builder *b, struct page *page, unsigned long idx)
+/* Makes room for one more run and the sentinel: the rare, slow part. */
+static noinline int runs_grow(struct run_builder *b)
 {
 	struct iommufd_rs_pages *p = b->p;
 	struct iommufd_rs_run *grown;
-	unsigned long want;
+	/* At most one run per page, and the sentinel. */
+	unsigned long want = min(max(b->cap * 2, 4UL), p->npages + 1);
 
-	if (p->nruns + 2 > b->cap) {
-		/* At most one run per page, and the sentinel. */
-		want = min(max(b->cap * 2, 4UL), p->npages + 1);
-		grown = kvrealloc(p->runs, array_size(want, sizeof(*p->runs)),
-				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-		if (!grown)
-			return -ENOMEM;
-		p->runs = grown;
-		b->cap = want;
-	}
-	p->runs[p->nruns++] = (struct iommufd_rs_run){ .page = page, .idx = idx };
+	grown = kvrealloc(p->runs, array_size(want, sizeof(*p->runs)),
+			  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!grown)
+		return -ENOMEM;
+	p->runs = grown;
+	b->cap = want;
 	return 0;
+}
+
+/*
+ * Whether @page extends the last run. With a virtually mapped memory map
+ * (arm64 always has one) consecutive struct pages are consecutive PFNs;
+ * without one, the PFN is checked too.
+ */
+static inline bool runs_extend(const struct run_builder *b, struct page *page)
+{
+	if (IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP))
+		return page == b->next_page;
+	return page == b->next_page && page_to_pfn(page) == b->next_pfn;
 }
 
 /*
  * Adds the @n pinned pages from @page (contiguous: one folio's) at index
  * @idx, the next index: they extend the last run or start one. Called per
- * page of small pages, so the common case is two compares.
+ * page of small pages, so the common case is one compare.
  */
 static inline int runs_add(struct run_builder *b, struct page *page, unsigned long idx,
 			   unsigned long n)
 {
-	unsigned long pfn = page_to_pfn(page);
-	int rc = 0;
+	struct iommufd_rs_pages *p = b->p;
 
-	if (page != b->next_page || pfn != b->next_pfn)
-		rc = runs_start(b, page, idx);
-	b->next_page = page + n;
-	b->next_pfn = pfn + n;
-	return rc;
+	if (!runs_extend(b, page)) {
+		if (unlikely(p->nruns + 2 > b->cap) && runs_grow(b))
+			return -ENOMEM;
+		p->runs[p->nruns++] = (struct iommufd_rs_run){ .page = page, .idx = idx };
+		b->next_page = page;
+		b->next_pfn = page_to_pfn(page);
+	}
+	b->next_page += n;
+	b->next_pfn += n;
+	return 0;
 }
 
 /* Unpins the runs' first @upto pages, dirtying them if @dirty. */
