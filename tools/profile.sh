@@ -9,7 +9,9 @@
 # block inside pair_bench's timed parts, and QEMU logging the SMMU commands
 # (trace event smmuv3_cmdq_opcode). tools/profile/profile.py resolves the
 # blocks against the kernel's System.map and the modules' symbols the guest
-# prints. Output under build/logs/profile/.
+# prints. Output under build/logs/profile/. PROFILE_PGTABLE=1 compares
+# iommufd-rs on the in-tree io-pgtable with iommufd-rs on smmu_rs instead
+# (bench-pgtable boots, the domain rows only).
 #
 # Needs, installed here if missing: libglib2.0-dev (qemu-plugin.h includes
 # glib.h) and QEMU's plugin header, from the source of the installed QEMU
@@ -53,20 +55,38 @@ a=$(sym __arm64_sys_sched_get_priority_max)
 b=$(sym __arm64_sys_sched_get_priority_min)
 [ -n "$a" ] && [ -n "$b" ] || die "no marker symbols in System.map"
 
-for row in $rows; do
-	name=${row//[^A-Za-z0-9_+.-]/_}
+# boot NAME SCENARIO ROW [APPEND]: one profiled boot; its files are $out/NAME.*
+boot() {
+	local name=$1 scenario=$2 row=$3 append=${4:-} s
 	s=$(date +%s)
 	# Without -icount: QEMU 10.0.2 aborts at reset with icount and any plugin
 	# (arm_mmu_idx_el: code should not be reached). The plugin counts the
 	# executed instructions itself, which is what icount's clock counts.
 	GUEST_MEM=3G GUEST_HUGEPAGES=200 BOOT_TIMEOUT=1800 \
-		GUEST_APPEND="hugepagesz=1G hugepages=1 PAIR_BENCH_ONLY=$row PAIR_BENCH_MARK=1" \
+		GUEST_APPEND="hugepagesz=1G hugepages=1 PAIR_BENCH_ONLY=$row PAIR_BENCH_MARK=1 $append" \
 		GUEST_QEMU_ARGS="-plugin $plugin,a=$a,b=$b,out=$out/$name.blocks -d plugin -D $out/$name.qemu.log -trace smmuv3_cmdq_opcode" \
-		"$REPO/tools/boot.sh" bench "$out/$name" >/dev/null ||
-		die "profile boot for $row failed (console $out/$name/bench.console)"
-	echo "[profile] $row: $(( $(date +%s) - s )) s" >&2
+		"$REPO/tools/boot.sh" "$scenario" "$out/$name" >/dev/null ||
+		die "profile boot $name failed (console $out/$name/$scenario.console)"
+	echo "[profile] $name: $(( $(date +%s) - s )) s" >&2
+}
+side() { # side LABEL WINDOW NAME SCENARIO
+	echo "$1,$2,$out/$3.blocks,$out/$3/$4.console,$out/$3.qemu.log"
+}
+
+for row in $rows; do
+	name=${row//[^A-Za-z0-9_+.-]/_}
+	if [ "${PROFILE_PGTABLE:-0}" = 1 ]; then
+		# iommufd-rs alone on the in-tree io-pgtable and on smmu_rs.
+		boot "$name-intree" bench-pgtable "$row" smmu=intree
+		boot "$name-rs" bench-pgtable "$row" smmu=rs
+		sides=(--side "$(side intree A "$name-intree" bench-pgtable)"
+		       --side "$(side smmu_rs A "$name-rs" bench-pgtable)")
+	else
+		boot "$name" bench "$row"
+		sides=(--side "$(side iommufd-rs A "$name" bench)"
+		       --side "$(side upstream B "$name" bench)")
+	fi
 	"$REPO/tools/profile/profile.py" --row "$row" --system-map "$KBUILD/System.map" \
-		--console "$out/$name/bench.console" --qemu-log "$out/$name.qemu.log" \
-		"$out/$name.blocks" | tee "$out/$name.txt"
+		"${sides[@]}" | tee "$out/$name.txt"
 	echo
 done

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Summarise a tb_profile run (`make profile`): the guest instructions of one
-benchmark row's timed parts, per function and per component, for iommufd-rs
-(window A) and upstream (window B), and the SMMU commands QEMU's model was
-given inside each window.
+"""Summarise tb_profile runs (`make profile`): the guest instructions of one
+benchmark row's timed parts, per function and per component, for two sides,
+and the SMMU commands QEMU's model was given inside each side's windows.
 
-Usage: profile.py --row ROW --system-map MAP --console CONSOLE --qemu-log LOG BLOCKS
+Usage: profile.py --row ROW --system-map MAP --side LABEL,W,BLOCKS,CONSOLE,LOG --side ...
+
+Each side is one window (W: A or B) of one profiled boot: the two windows
+of a `bench` boot (iommufd-rs and upstream), or window A of two
+`bench-pgtable` boots (iommufd-rs on the in-tree io-pgtable and on smmu_rs).
 """
 import argparse
 import bisect
@@ -112,65 +115,81 @@ def smmu_commands(log):
     return counts
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--row", required=True)
-    ap.add_argument("--system-map", required=True)
-    ap.add_argument("--console", required=True)
-    ap.add_argument("--qemu-log", required=True)
-    ap.add_argument("--top", type=int, default=25)
-    ap.add_argument("blocks")
-    args = ap.parse_args()
-
-    syms = load_symbols(args.system_map, args.console)
+def side_profile(system_map, console, qemu_log, blocks, window):
+    """Instructions per function, the number of timed parts, and SMMU
+    commands of window `window` (0: A, 1: B) of one profiled boot."""
+    syms = load_symbols(system_map, console)
     readable = demangle_all(s[1] for s in syms)
     syms = [(a, readable.get(n, n), m) for a, n, m in syms]
     addrs = [s[0] for s in syms]
-    windows = [0, 0]
-    per_fn = collections.defaultdict(lambda: [0, 0])
-    with open(args.blocks) as f:
+    parts = 0
+    per_fn = collections.Counter()
+    with open(blocks) as f:
         for line in f:
             if line.startswith("#"):
                 m = re.search(r"windows A (\d+) B (\d+)", line)
                 if m:
-                    windows = [int(m.group(1)), int(m.group(2))]
+                    parts = int(m.group(1 + window))
                 continue
-            pc, _, a, b = line.split()
-            key = resolve(syms, addrs, int(pc, 16))
-            per_fn[key][0] += int(a)
-            per_fn[key][1] += int(b)
-    if not windows[0] or windows[0] != windows[1]:
-        sys.exit(f"profile {args.row}: the sides' timed parts do not pair up ({windows})")
+            fields = line.split()
+            n = int(fields[2 + window])
+            if n:
+                per_fn[resolve(syms, addrs, int(fields[0], 16))] += n
+    return per_fn, parts, smmu_commands(qemu_log)[window]
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Compare two sides of profiled boots. Each --side is "
+        "LABEL,WINDOW,BLOCKS,CONSOLE,QEMU_LOG (WINDOW A or B).")
+    ap.add_argument("--row", required=True)
+    ap.add_argument("--system-map", required=True)
+    ap.add_argument("--side", action="append", required=True)
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args()
+    if len(args.side) != 2:
+        sys.exit("profile.py: two --side arguments")
+    labels, fns, parts, cmds = [], [], [], []
+    for spec in args.side:
+        label, window, blocks, console, qemu_log = spec.split(",")
+        f, n, c = side_profile(args.system_map, console, qemu_log, blocks, "AB".index(window))
+        labels.append(label)
+        fns.append(f)
+        parts.append(n)
+        cmds.append(c)
+    if not parts[0] or parts[0] != parts[1]:
+        sys.exit(f"profile {args.row}: the sides' timed parts do not pair up ({parts})")
+    a, b = labels
 
     def per(v, w):
-        return v / windows[w]
+        return v / parts[w]
 
-    total = [sum(v[w] for v in per_fn.values()) for w in (0, 1)]
+    total = [sum(f.values()) for f in fns]
     print(f"profile of {args.row}: guest instructions per timed part "
-          f"(iommufd-rs {windows[0]} parts, upstream {windows[1]} parts)")
-    print(f"  total: iommufd-rs {per(total[0], 0):,.0f}, upstream {per(total[1], 1):,.0f},"
+          f"({a} {parts[0]} parts, {b} {parts[1]} parts)")
+    print(f"  total: {a} {per(total[0], 0):,.0f}, {b} {per(total[1], 1):,.0f},"
           f" ratio {per(total[0], 0) / per(total[1], 1):.2f}x")
     comps = collections.defaultdict(lambda: [0, 0])
-    for (name, module), v in per_fn.items():
-        c = component(name, module)
-        comps[c][0] += v[0]
-        comps[c][1] += v[1]
-    print(f"  {'component':<28} {'iommufd-rs':>14} {'upstream':>14}")
+    keys = set(fns[0]) | set(fns[1])
+    for key in keys:
+        c = component(*key)
+        comps[c][0] += fns[0][key]
+        comps[c][1] += fns[1][key]
+    print(f"  {'component':<28} {a:>14} {b:>14}")
     for c, v in sorted(comps.items(), key=lambda kv: -max(per(kv[1][0], 0), per(kv[1][1], 1))):
         print(f"  {c:<28} {per(v[0], 0):>14,.0f} {per(v[1], 1):>14,.0f}")
-    print(f"  {'function [module]':<64} {'iommufd-rs':>12} {'upstream':>12}")
-    top = sorted(per_fn.items(), key=lambda kv: -max(per(kv[1][0], 0), per(kv[1][1], 1)))
-    for (name, module), v in top[:args.top]:
-        label = f"{name} [{module}]"
-        print(f"  {label[:64]:<64} {per(v[0], 0):>12,.0f} {per(v[1], 1):>12,.0f}")
-    cmds = smmu_commands(args.qemu_log)
+    print(f"  {'function [module]':<64} {a:>12} {b:>12}")
+    top = sorted(keys, key=lambda k: -max(per(fns[0][k], 0), per(fns[1][k], 1)))
+    for key in top[:args.top]:
+        label = f"{key[0]} [{key[1]}]"
+        print(f"  {label[:64]:<64} {per(fns[0][key], 0):>12,.0f} {per(fns[1][key], 1):>12,.0f}")
     ops = sorted(set(cmds[0]) | set(cmds[1]))
     print("  SMMU commands per timed part (QEMU's model; not guest instructions):")
     if not ops:
         print("    none on either side")
     for op in ops:
-        print(f"    {op:<26} iommufd-rs {cmds[0][op] / windows[0]:>10,.1f}"
-              f"   upstream {cmds[1][op] / windows[1]:>10,.1f}")
+        print(f"    {op:<26} {a} {cmds[0][op] / parts[0]:>10,.1f}"
+              f"   {b} {cmds[1][op] / parts[1]:>10,.1f}")
 
 
 if __name__ == "__main__":

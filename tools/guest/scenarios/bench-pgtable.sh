@@ -10,4 +10,10 @@ edu=$(for d in /sys/bus/pci/devices/*; do
 done)
 echo iommufd_rs >/sys/bus/pci/devices/$edu/driver_override
 echo $edu >/sys/bus/pci/drivers_probe
-/guest/bin/pair_bench --single "$SMMU" "$edu" /dev/iommu
+/guest/bin/pair_bench --single "$SMMU" "$edu" /dev/iommu || exit 1
+# For `make profile`: the modules' symbols (see bench.sh).
+if [ -n "${PAIR_BENCH_MARK:-}" ]; then
+	echo "@@KALLSYMS-BEGIN@@"
+	grep '\[' /proc/kallsyms
+	echo "@@KALLSYMS-END@@"
+fi
