@@ -176,6 +176,11 @@ impl<M: TableMemory> PageTable<M> {
         if !self.check_range(iova, pa, size) {
             return Err(MapError::Range);
         }
+        if size == PAGE {
+            if let Some(r) = self.map_page(iova, pa, prot) {
+                return r;
+            }
+        }
         let mut done = 0;
         let result = self
             .map_level(self.root, self.start_level, iova, pa, size, prot, &mut done)
@@ -186,6 +191,54 @@ impl<M: TableMemory> PageTable<M> {
             self.unmap(iova, done);
         }
         result
+    }
+
+    /// The common case of [`Self::map`], one page where every table on
+    /// its path exists (scattered memory is one call per page): a walk down
+    /// without recursion, the page written, then the merges the general
+    /// path would try on its way up (live resize only). `None` if a table
+    /// on the path is missing: the general path builds it.
+    fn map_page(&mut self, iova: u64, pa: u64, prot: Prot) -> Option<Result<(), MapError>> {
+        // The table and index at each level of the walk.
+        let mut path = [(0u64, 0usize); 4];
+        let mut table = self.root;
+        let mut level = self.start_level;
+        loop {
+            let idx = Self::index(iova, level);
+            path[level as usize] = (table, idx);
+            if level == 3 {
+                break;
+            }
+            match Entry::decode(self.mem.read(table, idx), level) {
+                Entry::Table(child) => table = child,
+                Entry::Leaf { .. } => return Some(Err(MapError::Exists)),
+                Entry::Invalid => return None,
+            }
+            level += 1;
+        }
+        let (table, idx) = path[3];
+        if Entry::decode(self.mem.read(table, idx), 3) != Entry::Invalid {
+            return Some(Err(MapError::Exists));
+        }
+        let leaf = Entry::Leaf { pa, prot };
+        self.mem
+            .write(table, idx, leaf.encode_for(3, self.config.fwb));
+        if self.config.live_resize {
+            // As map_level(): each level whose child table is now all
+            // leaves tries to become one block, up to the first that
+            // cannot.
+            let mut level = 2;
+            while level >= self.start_level && level_has_leaves(level) {
+                let (t, i) = path[level as usize];
+                let child = path[level as usize + 1].0;
+                let ebase = iova & !(level_size(level) - 1);
+                if !self.try_merge(t, i, level, child, ebase) {
+                    break;
+                }
+                level -= 1;
+            }
+        }
+        Some(Ok(()))
     }
 
     /// Index of `iova` in a table at `level`.
