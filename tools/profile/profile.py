@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 USER_TOP = 0xFFFF000000000000
+SPIN = "spinning (timing, not work)"
 
 
 def load_symbols(system_map, console):
@@ -49,6 +50,10 @@ def component(name, module):
     if module != "kernel":
         return module
     rules = [
+        # Waiting for a lock the other vCPU holds: how long depends on
+        # timing (profiled boots run without -icount), not on the work.
+        (r"^(queued_spin_lock_slowpath|osq_lock|mutex_spin_on_owner|"
+         r"rwsem_optimistic_spin|__cmpwait)", SPIN),
         (r"^(pin_user_pages|unpin_user|gup_|try_grab_folio|follow_|__get_user_pages|"
          r"get_user_pages|folio_add_pins|memfd_pin_folios|check_and_migrate|"
          r"collect_longterm|internal_get_user_pages|__gup_|record_subpages)", "mm: GUP"),
@@ -175,6 +180,10 @@ def main():
         c = component(*key)
         comps[c][0] += fns[0][key]
         comps[c][1] += fns[1][key]
+    if SPIN in comps:
+        work = [total[w] - comps[SPIN][w] for w in (0, 1)]
+        print(f"  without spinning: {a} {per(work[0], 0):,.0f}, {b} {per(work[1], 1):,.0f},"
+              f" ratio {per(work[0], 0) / per(work[1], 1):.2f}x")
     print(f"  {'component':<28} {a:>14} {b:>14}")
     for c, v in sorted(comps.items(), key=lambda kv: -max(per(kv[1][0], 0), per(kv[1][1], 1))):
         print(f"  {c:<28} {per(v[0], 0):>14,.0f} {per(v[1], 1):>14,.0f}")
