@@ -262,6 +262,9 @@ impl<M: TableMemory> PageTable<M> {
         prot: Prot,
         done: &mut u64,
     ) -> Result<bool, MapError> {
+        if level == 3 {
+            return self.map_pages_in_table(table, iova, pa, size, prot, done);
+        }
         let esize = level_size(level);
         let end = iova + size;
         let mut cur = iova;
@@ -309,6 +312,39 @@ impl<M: TableMemory> PageTable<M> {
             cur = chunk_end;
         }
         Ok(leaves_only)
+    }
+
+    /// [`Self::map_level`] at the last level, where every entry of the
+    /// range is one whole, aligned page of one table (its caller splits the
+    /// range by table): consecutive entries in a tight loop, stopping at
+    /// the first one already mapped as the general loop does. Returns
+    /// `true`: the entries it went through are all leaves.
+    fn map_pages_in_table(
+        &mut self,
+        table: u64,
+        iova: u64,
+        pa: u64,
+        size: u64,
+        prot: Prot,
+        done: &mut u64,
+    ) -> Result<bool, MapError> {
+        let first = Self::index(iova, 3);
+        // The range lies inside this table: at most ENTRIES pages.
+        let count = (size / PAGE) as usize;
+        for i in 0..count {
+            let idx = first + i;
+            if Entry::decode(self.mem.read(table, idx), 3) != Entry::Invalid {
+                return Err(MapError::Exists);
+            }
+            let leaf = Entry::Leaf {
+                pa: pa + i as u64 * PAGE,
+                prot,
+            };
+            self.mem
+                .write(table, idx, leaf.encode_for(3, self.config.fwb));
+            *done += PAGE;
+        }
+        Ok(true)
     }
 
     /// Replaces the linked table `child` (entry `idx` of `table`) by one
