@@ -454,6 +454,18 @@ impl<M: TableMemory> PageTable<M> {
                         return (total, true);
                     }
                 }
+                Entry::Table(child) if whole && level + 1 == 3 && self.all_pages(child) => {
+                    // A last-level table mapped in full and unmapped whole:
+                    // unlink it, as the per-entry path below would end up
+                    // doing, without clearing its 512 entries one by one.
+                    self.mem.write(table, idx, 0);
+                    if live {
+                        self.mem.retire_table(child);
+                    } else {
+                        self.mem.free_table(child);
+                    }
+                    total += esize;
+                }
                 Entry::Table(child) => {
                     let (n, stop) = self.unmap_level(child, level + 1, cur, chunk_end - cur, live);
                     total += n;
@@ -486,6 +498,16 @@ impl<M: TableMemory> PageTable<M> {
             self.mem.invalidate(base, size);
             self.mem.write(table, idx, value);
         }
+    }
+
+    /// Whether every entry of the last-level `table` maps a page.
+    fn all_pages(&self, table: u64) -> bool {
+        (0..ENTRIES).all(|i| {
+            matches!(
+                Entry::decode(self.mem.read(table, i), 3),
+                Entry::Leaf { .. }
+            )
+        })
     }
 
     fn is_empty(&self, table: u64) -> bool {
