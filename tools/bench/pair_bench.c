@@ -519,6 +519,16 @@ static void layout(const char *name, void *va, size_t len)
 	printf("LAYOUT %s%s %lu runs\n", prefix, name, runs);
 }
 
+/* The domain rows of a 256 MiB anonymous buffer, its layout first. */
+static void anon_rows(const char *backing, char *buf)
+{
+	if (!buf)
+		die(NULL, backing);
+	layout(backing, buf, SZ_256M);
+	domain_rows(backing, buf, SZ_256M);
+	munmap(buf, SZ_256M);
+}
+
 static void skipped(const char *name, const char *why)
 {
 	for (int i = 0; i < nsides; i++)
@@ -538,7 +548,7 @@ static void domain_rows_skipped(const char *backing, const char *why)
 int main(int argc, char **argv)
 {
 	int single = argc >= 2 && !strcmp(argv[1], "--single");
-	char *small, *thp, *h2m, *h1g, *big;
+	char *small, *thp, *h2m, *h1g;
 	struct side *ours;
 	int memfd;
 
@@ -600,30 +610,12 @@ int main(int argc, char **argv)
 			munmap(h1g, SZ_1G);
 	}
 
-	if (wanted("256M_4K")) {
-		big = anon(SZ_256M, MADV_NOHUGEPAGE);
-		if (!big)
-			die(NULL, "mmap 256M");
-		layout("256M_4K", big, SZ_256M);
-		domain_rows("256M_4K", big, SZ_256M);
-		munmap(big, SZ_256M);
-	}
-	if (wanted("256M_4K_scattered")) {
-		big = anon_scattered(SZ_256M);
-		if (!big)
-			die(NULL, "mmap 256M scattered");
-		layout("256M_4K_scattered", big, SZ_256M);
-		domain_rows("256M_4K_scattered", big, SZ_256M);
-		munmap(big, SZ_256M);
-	}
-	if (wanted("256M_THP")) {
-		big = anon(SZ_256M, MADV_HUGEPAGE);
-		if (!big)
-			die(NULL, "mmap 256M THP");
-		layout("256M_THP", big, SZ_256M);
-		domain_rows("256M_THP", big, SZ_256M);
-		munmap(big, SZ_256M);
-	}
+	if (wanted("256M_4K"))
+		anon_rows("256M_4K", anon(SZ_256M, MADV_NOHUGEPAGE));
+	if (wanted("256M_4K_scattered"))
+		anon_rows("256M_4K_scattered", anon_scattered(SZ_256M));
+	if (wanted("256M_THP"))
+		anon_rows("256M_THP", anon(SZ_256M, MADV_HUGEPAGE));
 	if (wanted("256M_2M_hugetlb")) {
 		h2m = hugetlb(SZ_256M, MAP_HUGE_2MB);
 		if (h2m) {

@@ -458,24 +458,14 @@ impl<M: TableMemory> PageTable<M> {
                     // A last-level table mapped in full and unmapped whole:
                     // unlink it, as the per-entry path below would end up
                     // doing, without clearing its 512 entries one by one.
-                    self.mem.write(table, idx, 0);
-                    if live {
-                        self.mem.retire_table(child);
-                    } else {
-                        self.mem.free_table(child);
-                    }
+                    self.unlink_table(table, idx, child, live);
                     total += esize;
                 }
                 Entry::Table(child) => {
                     let (n, stop) = self.unmap_level(child, level + 1, cur, chunk_end - cur, live);
                     total += n;
                     if (whole && n == esize) || self.is_empty(child) {
-                        self.mem.write(table, idx, 0);
-                        if live {
-                            self.mem.retire_table(child);
-                        } else {
-                            self.mem.free_table(child);
-                        }
+                        self.unlink_table(table, idx, child, live);
                     }
                     if stop {
                         return (total, true);
@@ -497,6 +487,18 @@ impl<M: TableMemory> PageTable<M> {
             self.mem.write(table, idx, 0);
             self.mem.invalidate(base, size);
             self.mem.write(table, idx, value);
+        }
+    }
+
+    /// Clears entry `idx` of `table`, which links `child`, and lets the
+    /// child go: retired until the unmap's invalidation if the table is
+    /// live (the SMMU may still walk it), freed at once otherwise.
+    fn unlink_table(&mut self, table: u64, idx: usize, child: u64, live: bool) {
+        self.mem.write(table, idx, 0);
+        if live {
+            self.mem.retire_table(child);
+        } else {
+            self.mem.free_table(child);
         }
     }
 
