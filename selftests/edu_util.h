@@ -84,35 +84,134 @@ static inline int read_hex(const char *dir, const char *name)
 	return v;
 }
 
-/* The n-th edu function (vendor 0x1234, device 0x11e8). */
-static inline int find_edu(int n, struct edu *e)
+/* The IOMMU group number of a PCI function (its iommu_group link), or -1. */
+static inline int iommu_group_of(const char *bdf)
+{
+	char path[320], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -1;
+	link[n] = 0;
+	return atoi(strrchr(link, '/') + 1);
+}
+
+/* The number of devices in IOMMU group @group (/sys/kernel/iommu_groups). */
+static inline int iommu_group_size(int group)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices", group);
+	d = opendir(path);
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static inline int edu_from_name(const char *name, struct edu *e)
+{
+	unsigned int seg, bus, dev, fn;
+
+	if (sscanf(name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+		return -1;
+	snprintf(e->bdf, sizeof(e->bdf), "%s", name);
+	e->seg = seg;
+	e->rid = bus << 8 | dev << 3 | fn;
+	return 0;
+}
+
+/*
+ * The edu functions (vendor 0x1234, device 0x11e8) in PCI address order
+ * (sysfs lists a directory in no fixed order): up to @max names into @names.
+ */
+static inline int list_edu(char names[][32], int max)
 {
 	DIR *d = opendir("/sys/bus/pci/devices");
 	struct dirent *de;
-	int found = -1;
+	int n = 0;
 
 	while (d && (de = readdir(d))) {
-		char dir[300];
-		unsigned int seg, bus, dev, fn;
+		char dir[300], tmp[32];
+		int i;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(tmp))
 			continue;
 		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", de->d_name);
 		if (read_hex(dir, "vendor") != 0x1234 || read_hex(dir, "device") != 0x11e8)
 			continue;
-		if (n-- > 0)
-			continue;
-		if (sscanf(de->d_name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+		if (n == max)
 			break;
-		snprintf(e->bdf, sizeof(e->bdf), "%s", de->d_name);
-		e->seg = seg;
-		e->rid = bus << 8 | dev << 3 | fn;
-		found = 0;
-		break;
+		/* Insert in order. */
+		snprintf(tmp, sizeof(tmp), "%s", de->d_name);
+		for (i = n; i > 0 && strcmp(names[i - 1], tmp) > 0; i--)
+			memcpy(names[i], names[i - 1], 32);
+		memcpy(names[i], tmp, 32);
+		n++;
 	}
 	if (d)
 		closedir(d);
-	return found;
+	return n;
+}
+
+/*
+ * The n-th edu function (by PCI address) that is alone in its IOMMU group:
+ * the functions every suite uses, one group each, so that two of them are
+ * independent (binding one never touches the other's group). The functions
+ * of the rig's multi-function slot share a group and are found with
+ * find_shared_edu_pair() instead.
+ */
+static inline int find_edu(int n, struct edu *e)
+{
+	char names[16][32];
+	int count = list_edu(names, 16), i;
+
+	for (i = 0; i < count; i++) {
+		if (iommu_group_size(iommu_group_of(names[i])) != 1)
+			continue;
+		if (n-- > 0)
+			continue;
+		return edu_from_name(names[i], e);
+	}
+	return -1;
+}
+
+/**
+ * find_shared_edu_pair() - two edu functions that share one IOMMU group
+ * @a: the first (lower PCI address), e.g. function 0 of a multi-function slot
+ * @b: the second
+ * @group: where their group's number goes; may be NULL
+ *
+ * Found by sysfs (/sys/bus/pci/devices/X/iommu_group), not by address, so
+ * it holds whichever way the platform groups functions.
+ *
+ * Return: 0, or -1 if no two edu functions share a group.
+ */
+static inline int find_shared_edu_pair(struct edu *a, struct edu *b, int *group)
+{
+	char names[16][32];
+	int count = list_edu(names, 16), i, j;
+
+	for (i = 0; i < count; i++) {
+		int g = iommu_group_of(names[i]);
+
+		for (j = i + 1; g >= 0 && j < count; j++) {
+			if (iommu_group_of(names[j]) != g)
+				continue;
+			if (edu_from_name(names[i], a) || edu_from_name(names[j], b))
+				return -1;
+			if (group)
+				*group = g;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static inline int driver_is(const struct edu *e, const char *name)

@@ -4,8 +4,11 @@
 # boot.sh SCENARIO [OUTDIR]
 #
 # Boot the guest in QEMU virt with an SMMUv3, two edu devices (00:01.0,
-# 00:02.0) and a virtio-rng (00:03.0, DMA through the SMMU: iommu_platform),
-# the device with an ordinary host driver (virtio_pci + virtio_rng); run the
+# 00:02.0, each alone in its IOMMU group), a virtio-rng (00:03.0, DMA
+# through the SMMU: iommu_platform), the device with an ordinary host driver
+# (virtio_pci + virtio_rng), and a multi-function edu slot (00:04.0 and
+# 00:04.1: functions of one slot without ACS share one IOMMU group, as
+# pci_device_group() decides for both SMMU drivers); run the
 # guest scenario SCENARIO and power off. The console goes to OUTDIR/SCENARIO.console
 # (and to stdout when VERBOSE=1); the scenario's own output, without kernel
 # noise, to OUTDIR/SCENARIO.out; the guest's dmesg to OUTDIR/SCENARIO.dmesg.
@@ -48,6 +51,8 @@ qemu=(qemu-system-aarch64
 	-device edu,dma_mask=0xffffffffffff
 	-device edu,dma_mask=0xffffffffffff
 	-device virtio-rng-pci,iommu_platform=on,disable-legacy=on
+	-device edu,addr=04.0,multifunction=on,dma_mask=0xffffffffffff
+	-device edu,addr=04.1,dma_mask=0xffffffffffff
 	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$initrd"
 	-append "console=ttyAMA0 panic=-1 loglevel=4 hugepages=${GUEST_HUGEPAGES:-80} scenario=$scenario $flavor_args ${GUEST_APPEND:-}")
 
