@@ -90,7 +90,7 @@ static inline int iommu_group_of(const char *bdf)
 	char path[320], link[256];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.64s/iommu_group", bdf);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
 		return -1;
@@ -121,7 +121,7 @@ static inline int edu_from_name(const char *name, struct edu *e)
 
 	if (sscanf(name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
 		return -1;
-	snprintf(e->bdf, sizeof(e->bdf), "%s", name);
+	snprintf(e->bdf, sizeof(e->bdf), "%.64s", name);
 	e->seg = seg;
 	e->rid = bus << 8 | dev << 3 | fn;
 	return 0;
