@@ -117,6 +117,7 @@ static void unowned_dma_is_blocked(struct __test_metadata *_metadata, const stru
 	unsigned char *src = buffer(PAGE), *dst = buffer(PAGE);
 	volatile __u64 *bar = map_bar0(e);
 	__u64 psrc, pdst;
+	unsigned long reached = 0;
 
 	ASSERT_NE(NULL, bar);
 	memset(src, 0xa5, PAGE);
@@ -130,8 +131,10 @@ static void unowned_dma_is_blocked(struct __test_metadata *_metadata, const stru
 	ASSERT_EQ(0, enable_device(e));
 	ASSERT_EQ(0, edu_dma(bar, psrc, EDU_BUF, PAGE, 0));
 	ASSERT_EQ(0, edu_dma(bar, EDU_BUF, pdst, PAGE, 1));
+	/* Bypass would have copied src's 0xa5 bytes into dst. */
 	for (unsigned long i = 0; i < PAGE; i++)
-		ASSERT_EQ(0x3c, dst[i]);
+		reached += dst[i] != 0x3c;
+	EXPECT_EQ(0, reached);
 	munmap((void *)bar, 1 << 20);
 	munmap(src, PAGE);
 	munmap(dst, PAGE);
