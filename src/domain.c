@@ -79,60 +79,55 @@ struct iommu_domain *iommufd_rs_domain_alloc(struct iommufd_rs_pci *d, u32 flags
  * iommufd_rs_domain_free() - free a domain no group is attached to, and
  * unpin its driver's module
  * @dom: from iommufd_rs_domain_alloc()
+ *
+ * A domain a group is still on (a bookkeeping bug) is left allocated, with
+ * a warning: freeing it would leave the group's devices translating
+ * through freed tables, and the core's next domain change would read it.
  */
 void iommufd_rs_domain_free(struct iommu_domain *dom)
 {
 	struct module *owner = dom->owner->owner;
 
+	if (WARN_ON(iommufd_rs_pci_domain_in_use(dom)))
+		return;
 	iommu_domain_free(dom);
 	module_put(owner);
 }
 
 /**
- * iommufd_rs_domain_attach() - attach a bound device's group to a domain
+ * iommufd_rs_domain_attach() - attach a bound device to a domain: its
+ * group, unless the group is already on the domain for another function of
+ * the same file
  * @dom: the domain
- * @d: the device (its group's DMA ownership is held by the file)
+ * @d: the device (the file holds it, and its group's other functions)
  *
- * Return: 0, -ENODEV if the device left the driver, or the core's error
- * (-EINVAL for a domain the device cannot use, -EBUSY if the group is
- * attached elsewhere).
+ * Return: 0, -ENODEV if the device left the driver, -EINVAL if its group is
+ * attached to another domain (for another function), or the core's error
+ * (-EINVAL for a domain the device cannot use).
  */
 int iommufd_rs_domain_attach(struct iommu_domain *dom, struct iommufd_rs_pci *d)
 {
-	struct iommu_group *group;
 	int rc = iommufd_rs_pci_get_live(d);
 
 	if (rc)
 		return rc;
-	group = iommu_group_get(&d->pdev->dev);
-	if (group) {
-		rc = iommu_attach_group(dom, group);
-		iommu_group_put(group);
-	} else {
-		rc = -ENODEV;
-	}
+	rc = iommufd_rs_pci_attach(d, dom);
 	iommufd_rs_pci_put_live(d);
 	return rc;
 }
 
 /**
- * iommufd_rs_domain_detach() - detach a device's group: the group goes
- * back to the core's blocking domain while the file owns its DMA
+ * iommufd_rs_domain_detach() - detach a device; its group goes back to
+ * the core's blocking domain with the last function of it attached
  * @dom: the domain it is attached to
  * @d: the device
  */
 void iommufd_rs_domain_detach(struct iommu_domain *dom, struct iommufd_rs_pci *d)
 {
-	struct iommu_group *group;
-
-	/* Ownership was taken back by the driver's remove(): nothing to do. */
+	/* remove() took the function out of its group's attachment already. */
 	if (iommufd_rs_pci_get_live(d))
 		return;
-	group = iommu_group_get(&d->pdev->dev);
-	if (group) {
-		iommu_detach_group(dom, group);
-		iommu_group_put(group);
-	}
+	iommufd_rs_pci_detach(d, dom);
 	iommufd_rs_pci_put_live(d);
 }
 

@@ -25,7 +25,7 @@ edu_behind_smmu_rs() {
 		echo "$bdf: iommu $iommu, group $(basename "$(readlink /sys/bus/pci/devices/$bdf/iommu_group)")"
 		case $iommu in smmu_rs.*) n=$((n + 1)) ;; *) return 1 ;; esac
 	done
-	[ $n = 2 ]
+	[ $n = 4 ]
 }
 all_identity() {
 	cat /sys/kernel/iommu_groups/*/type
