@@ -94,7 +94,7 @@ reload() {
 tap_plan 14
 tap_check "smmu_rs bound $SMMU_DEV and registered it with the IOMMU core" \
 	sh -c "[ -n '$SMMU_DEV' ] && ls -d /sys/class/iommu/smmu_rs.*"
-tap_check "both edu devices sit in IOMMU groups of smmu_rs" edu_behind_smmu_rs
+tap_check "all four edu functions sit in IOMMU groups of smmu_rs" edu_behind_smmu_rs
 tap_check "every default domain is identity (bypass)" all_identity
 tap_check "the event queue logged the DMA to an unmapped IOVA (sid, iova, reason)" fault_logged
 tap_check "no stage-2 domain or table page outlives the suites (debugfs)" nothing_left
