@@ -9,6 +9,8 @@
  * attach, the user's DETACH, DESTROY and close of the removed function
  * touch nothing freed, and the function can come back.
  */
+#include <pthread.h>
+
 #include "kselftest_harness.h"
 #include "edu_util.h"
 
@@ -231,6 +233,68 @@ TEST_F(shared, unbind_the_idle_one_then_close)
 	EXPECT_EQ(0, bind_dev(fd2, &self->a, NULL));
 	EXPECT_EQ(0, bind_dev(fd2, &self->b, NULL));
 	close(fd2);
+}
+
+struct churn {
+	int fd;
+	__u32 dev, ioas;
+	volatile int stop;
+	int bad;	/* an errno attach or detach should never give */
+};
+
+/* Attaches and detaches one function over and over. */
+static void *attach_churn(void *arg)
+{
+	struct churn *c = arg;
+
+	while (!c->stop) {
+		int rc = attach(c->fd, c->dev, c->ioas, NULL);
+
+		/* EINVAL: the group is on the other function's own HWPT. */
+		if (rc && rc != EINVAL)
+			c->bad = rc;
+		if (!rc && detach(c->fd, c->dev))
+			c->bad = -1;
+	}
+	return NULL;
+}
+
+/*
+ * The administrator unbinds and rebinds one function while the file
+ * attaches and detaches the other: the driver's count of the group's
+ * attachment and the core's must agree whatever the interleaving (a
+ * domain freed under the group would WARN and fail the boot), and both
+ * functions work afterwards.
+ */
+TEST_F(shared, unbind_races_attach)
+{
+	struct churn c = { .fd = self->fd, .ioas = self->ioas };
+	__u32 da, h, hb;
+	pthread_t t;
+
+	ASSERT_EQ(0, bind_dev(self->fd, &self->b, &c.dev));
+	ASSERT_EQ(0, pthread_create(&t, NULL, attach_churn, &c));
+	for (int round = 0; round < 20; round++) {
+		int rc;
+
+		ASSERT_EQ(0, bind_dev(self->fd, &self->a, &da));
+		rc = attach(self->fd, da, self->ioas, NULL);
+		ASSERT_TRUE(rc == 0 || rc == EINVAL);
+		ASSERT_EQ(0, set_driver(&self->a, NULL));
+		if (!rc)
+			ASSERT_EQ(0, detach(self->fd, da));
+		ASSERT_EQ(0, destroy(self->fd, da));
+		ASSERT_EQ(0, set_driver(&self->a, "iommufd_rs"));
+	}
+	c.stop = 1;
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, c.bad);
+	ASSERT_EQ(0, bind_dev(self->fd, &self->a, &da));
+	ASSERT_EQ(0, attach(self->fd, da, self->ioas, &h));
+	ASSERT_EQ(0, attach(self->fd, c.dev, self->ioas, &hb));
+	EXPECT_EQ(h, hb);
+	ASSERT_EQ(1, round_trip(self->buf, self->bar_a, 1, 1));
+	ASSERT_EQ(1, round_trip(self->buf, self->bar_b, 2, 2));
 }
 
 TEST_HARNESS_MAIN
