@@ -524,8 +524,9 @@ impl<M: TableMemory> PageTable<M> {
     /// table needs for the translations this one holds: every span that
     /// maps to one aligned, contiguous output range with equal attributes
     /// counts as one block. [`Self::descriptor_count`] equals it when the
-    /// table uses every block it could; the difference is what a missed
-    /// merge or block costs.
+    /// table uses every block it could; the difference is what holding
+    /// separate map calls' ranges apart (never one leaf for two calls) or
+    /// a missed block costs.
     ///
     /// It depends only on what the table translates, not on how it is
     /// built, and needs no memory.
