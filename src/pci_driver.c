@@ -38,6 +38,7 @@
 
 #include "fault.h"
 #include "pci_driver.h"
+#include "viommu.h"
 
 
 static void iommufd_rs_pci_free(struct kref *ref)
@@ -170,6 +171,7 @@ static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 	d->removed = true;
 	if (d->owner) {
 		pci_warn(pdev, "iommufd_rs: removed while bound to a file\n");
+		iommufd_rs_viommu_device_leaves(d);
 		pci_clear_master(pdev);
 		pci_disable_device(pdev);
 		iommu_device_release_dma_owner(&pdev->dev);
