@@ -436,8 +436,15 @@ impl Smmu {
     /// SMMU has them, one command per page for small ranges otherwise, and
     /// the whole VMID beyond 64 pages; one CMD_SYNC for all of them. For a
     /// nest parent, then every stage-1 entry of the VMID too (see
-    /// [`Self::invalidate_nested`]).
-    pub(crate) fn invalidate_range(&self, vmid: u16, iova: u64, size: u64, nest_parent: bool) {
+    /// [`Self::invalidate_nested`]). An error (logged) if the SMMU did not
+    /// confirm it: the old translations may still be cached.
+    pub(crate) fn invalidate_range(
+        &self,
+        vmid: u16,
+        iova: u64,
+        size: u64,
+        nest_parent: bool,
+    ) -> Result {
         let pages = size.div_ceil(4096);
         let r = if self.features.ril {
             self.issue(RangeInvalidation::new(vmid, iova, pages))
@@ -450,20 +457,23 @@ impl Smmu {
             self.hw
                 .log(c"TLB invalidation failed: vmid, iova", vmid.into(), iova);
         }
-        if nest_parent {
-            self.invalidate_nested(vmid);
-        }
+        let nested = if nest_parent {
+            self.invalidate_nested(vmid)
+        } else {
+            Ok(())
+        };
+        r.and(nested)
     }
 
-    /// Invalidates every entry of `vmid`, and waits.
-    pub(crate) fn invalidate_vmid(&self, vmid: u16) {
-        if self
-            .issue(core::iter::once(command::tlbi_s12_vmall(vmid)))
-            .is_err()
-        {
+    /// Invalidates every entry of `vmid`, and waits; an error (logged) as
+    /// for [`Self::invalidate_range`].
+    pub(crate) fn invalidate_vmid(&self, vmid: u16) -> Result {
+        let r = self.issue(core::iter::once(command::tlbi_s12_vmall(vmid)));
+        if r.is_err() {
             self.hw
                 .log(c"TLB invalidation failed: vmid", vmid.into(), 0);
         }
+        r
     }
 
     /// After a stage-2 change of a nest parent: TLBI_S2_IPA leaves combined
@@ -482,22 +492,22 @@ impl Smmu {
     /// the VMID also gets CFGI_STE and CFGI_CD_ALL in the same batch, and
     /// the SMMU refetches through the new stage 2. Upstream does not do
     /// this; without it a user who unmaps the IOAS page holding its CD
-    /// could have the SMMU walk a page that was freed.
-    pub(crate) fn invalidate_nested(&self, vmid: u16) {
+    /// could have the SMMU walk a page that was freed. An error (logged)
+    /// as for [`Self::invalidate_range`].
+    pub(crate) fn invalidate_nested(&self, vmid: u16) -> Result {
         let nested = self.nested_streams.lock();
         let streams = nested.iter().filter(|&&(_, v)| v == vmid);
         let cfgi =
             streams.flat_map(|&(sid, _)| [command::cfgi_ste(sid), command::cfgi_cd_all(sid)]);
-        if self
-            .issue(Iterator::chain(
-                core::iter::once(command::tlbi_nh_all(vmid)),
-                cfgi,
-            ))
-            .is_err()
-        {
+        let r = self.issue(Iterator::chain(
+            core::iter::once(command::tlbi_nh_all(vmid)),
+            cfgi,
+        ));
+        if r.is_err() {
             self.hw
                 .log(c"stage-1 invalidation failed: vmid", vmid.into(), 0);
         }
+        r
     }
 
     /// The commands this SMMU has consumed so far.

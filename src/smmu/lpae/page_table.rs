@@ -155,7 +155,6 @@ impl<M: TableMemory> PageTable<M> {
     }
 
     /// The memory behind the table, mutably (for its own bookkeeping).
-    #[cfg(feature = "host")]
     pub fn memory_mut(&mut self) -> &mut M {
         &mut self.mem
     }
