@@ -29,6 +29,7 @@ int iommufd_rs_provider_register(struct iommufd_rs_provider *p)
 
 	if (!p->iommu_ops || !p->domain_translate || !p->nest_parent_geometry || !p->hw_info ||
 	    !p->viommu_supported || !p->viommu_alloc || !p->viommu_free || !p->vdevice_alloc || !p->vdevice_free ||
+	    !p->device_leave_user ||
 	    !p->domain_alloc_nested || !p->cache_invalidate ||
 	    !p->nested_msi_window || !p->viommu_set_event_queue)
 		return -EINVAL;

@@ -73,6 +73,13 @@ struct iommufd_rs_geometry {
  *                 IOMMU or an id the IOMMU cannot carry, -EOPNOTSUPP for a
  *                 device the driver cannot name (several stream ids)
  * @vdevice_free: forgets a virtual id, even after the device left its IOMMU
+ *                or @device_leave_user forgot it
+ * @device_leave_user: @dev left the file that held it (its iommufd_rs
+ *                     driver was unbound under the file): forget every
+ *                     virtual id it has in any vIOMMU and report none of
+ *                     its events to a guest, so that its next user finds
+ *                     nothing of this one's; its later @vdevice_free calls
+ *                     do nothing
  * @domain_alloc_nested: a nested domain on a vIOMMU for @dev from the
  *                       user's data (copied with
  *                       iommu_copy_struct_from_user()), freed with
@@ -107,6 +114,7 @@ struct iommufd_rs_provider {
 	void (*viommu_free)(void *viommu);
 	int (*vdevice_alloc)(void *viommu, struct device *dev, u64 virt_id, u64 *token);
 	void (*vdevice_free)(void *viommu, u64 token);
+	void (*device_leave_user)(struct device *dev);
 	struct iommu_domain *(*domain_alloc_nested)(void *viommu, struct device *dev, u32 flags,
 						   const struct iommu_user_data *user_data);
 	int (*cache_invalidate)(void *viommu, const u64 *cmds, u32 n, u32 *done);

@@ -59,6 +59,7 @@
 
 #include "fault.h"
 #include "pci_driver.h"
+#include "viommu.h"
 
 
 static void iommufd_rs_pci_free(struct kref *ref)
@@ -336,6 +337,7 @@ static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 	d->removed = true;
 	if (d->owner) {
 		pci_warn(pdev, "iommufd_rs: removed while bound to a file\n");
+		iommufd_rs_viommu_device_leaves(d);
 		release(d, true);
 	}
 	grp = d->grp;

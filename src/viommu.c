@@ -156,6 +156,27 @@ void iommufd_rs_vdevice_free(struct iommufd_rs_viommu *v, u64 token)
 }
 
 /**
+ * iommufd_rs_viommu_device_leaves() - a function leaves the file holding it
+ * @d: the function, being removed from the driver with its owner still set
+ *
+ * The virtual ids the file gave it go with it, in the driver, while the
+ * file's vDEVICE objects stay (they name a function that left): the next
+ * user of the function finds none of them, and no event of the function
+ * goes to this file's vIOMMUs any more. As upstream's vDEVICE, which goes
+ * when its device is unbound. Nothing for a driver without a provider.
+ */
+void iommufd_rs_viommu_device_leaves(struct iommufd_rs_pci *d)
+{
+	const struct iommufd_rs_provider *p =
+		iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
+
+	if (!p)
+		return;
+	p->device_leave_user(&d->pdev->dev);
+	iommufd_rs_provider_put(p);
+}
+
+/**
  * iommufd_rs_domain_alloc_nested() - a nested domain on a vIOMMU
  * @v: the vIOMMU
  * @d: the device the HWPT is allocated for

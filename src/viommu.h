@@ -19,6 +19,7 @@ void iommufd_rs_viommu_free(struct iommufd_rs_viommu *v);
 int iommufd_rs_vdevice_alloc(struct iommufd_rs_viommu *v, struct iommufd_rs_pci *d,
 			     u64 virt_id, u64 *token);
 void iommufd_rs_vdevice_free(struct iommufd_rs_viommu *v, u64 token);
+void iommufd_rs_viommu_device_leaves(struct iommufd_rs_pci *d);
 struct iommu_domain *iommufd_rs_domain_alloc_nested(struct iommufd_rs_viommu *v,
 						    struct iommufd_rs_pci *d, u32 flags,
 						    u32 data_type, u64 uptr, u32 len, int *err);

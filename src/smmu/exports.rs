@@ -580,6 +580,18 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_vdevice_remove(v: *mut c_void, token:
     unsafe { viommu(v) }.remove_vdevice(token);
 }
 
+/// Master `m`'s device left its user: every virtual id it has is
+/// forgotten and its events go to no guest.
+///
+/// # Safety
+///
+/// `m` as for `master()`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_master_leave_user(m: *mut c_void) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { master(m) }.leave_user();
+}
+
 /// A nested domain on vIOMMU `v` from the guest's vSTE (`ste[2]`, as
 /// `struct iommu_hwpt_arm_smmuv3`, little-endian words); NULL with
 /// `*err` set (`-EIO` for a vSTE that is refused).

@@ -495,6 +495,14 @@ static void smmu_rs_vdevice_free(void *viommu, u64 token)
 	smmu_rs_rs_vdevice_remove(viommu, token);
 }
 
+static void smmu_rs_device_leave_user(struct device *dev)
+{
+	void *master = dev_iommu_priv_get(dev);
+
+	if (master)
+		smmu_rs_rs_master_leave_user(master);
+}
+
 /**
  * smmu_rs_domain_alloc_nested() - a nested domain from a guest's vSTE
  * @viommu: from smmu_rs_viommu_alloc()
@@ -801,6 +809,7 @@ static struct iommufd_rs_provider smmu_rs_provider = {
 	.viommu_free = smmu_rs_viommu_free,
 	.vdevice_alloc = smmu_rs_vdevice_alloc,
 	.vdevice_free = smmu_rs_vdevice_free,
+	.device_leave_user = smmu_rs_device_leave_user,
 	.domain_alloc_nested = smmu_rs_domain_alloc_nested,
 	.cache_invalidate = smmu_rs_rs_viommu_invalidate,
 	.nested_msi_window = smmu_rs_nested_msi_window,

@@ -62,6 +62,7 @@ void smmu_rs_rs_viommu_free(void *viommu);
 bool smmu_rs_rs_viommu_has_master_smmu(void *viommu, void *master);
 int smmu_rs_rs_vdevice_add(void *viommu, void *master, u64 vsid, u64 *token);
 void smmu_rs_rs_vdevice_remove(void *viommu, u64 token);
+void smmu_rs_rs_master_leave_user(void *master);
 void *smmu_rs_rs_nested_alloc(void *viommu, const u64 *ste, int *err);
 void smmu_rs_rs_nested_free(void *nested);
 int smmu_rs_rs_attach_nested(void *nested, void *master);

@@ -5,7 +5,10 @@
 
 use crate::nested::NestedDomain;
 use crate::s2_domain::S2Domain;
-use crate::smmu::Smmu;
+use crate::smmu::{
+    Route,
+    Smmu, //
+};
 use crate::spec::ste::Ste;
 use core::sync::atomic::{
     AtomicU64,
@@ -45,14 +48,21 @@ impl Master {
         )?)
     }
 
+    /// Installs `ste`; the device's guest events go to `route` from then
+    /// on (`None`: to no guest).
+    fn install(&self, ste: Ste, route: Option<Route>) -> Result {
+        self.smmu
+            .install_for_master(self.id, &self.sids, ste, route)
+    }
+
     /// Identity domain: bypass.
     pub(crate) fn attach_bypass(&self) -> Result {
-        self.smmu.install(&self.sids, Ste::Bypass)
+        self.install(Ste::Bypass, None)
     }
 
     /// Blocked domain: abort.
     pub(crate) fn attach_abort(&self) -> Result {
-        self.smmu.install(&self.sids, Ste::Abort)
+        self.install(Ste::Abort, None)
     }
 
     /// The device's stream ids.
@@ -62,15 +72,22 @@ impl Master {
 
     /// A nested domain of the same SMMU (`EINVAL` for another's); one
     /// whose guest stage 1 translates needs the device to have a virtual
-    /// id in the domain's vIOMMU (`ENOENT`), as upstream requires.
+    /// id in the domain's vIOMMU (`ENOENT`), as upstream requires. With a
+    /// virtual id there, the device's guest events go to that vIOMMU until
+    /// its next attach (upstream's `arm_smmu_attach_prepare_vmaster`).
     pub(crate) fn attach_nested(&self, domain: &NestedDomain) -> Result {
         if !core::ptr::eq(&*domain.viommu.smmu, &*self.smmu) {
             return Err(EINVAL);
         }
-        if domain.translates() && !domain.viommu.has_vdevice(self) {
+        let vsid = domain.viommu.virtual_sid(self);
+        if domain.translates() && vsid.is_none() {
             return Err(ENOENT);
         }
-        self.smmu.install(&self.sids, domain.ste())
+        let route = vsid.map(|vsid| Route {
+            viommu: domain.viommu.clone(),
+            vsid,
+        });
+        self.install(domain.ste(), route)
     }
 
     /// A stage-2 domain of the same SMMU (`EINVAL` for another's).
@@ -78,7 +95,14 @@ impl Master {
         if !core::ptr::eq(&*domain.smmu, &*self.smmu) {
             return Err(EINVAL);
         }
-        self.smmu.install(&self.sids, domain.ste())
+        self.install(domain.ste(), None)
+    }
+
+    /// The device left its user (the front end's driver let it go while a
+    /// file held it): every virtual id it has is forgotten, and its events
+    /// go to no guest, so that nothing of this user's reaches the next.
+    pub(crate) fn leave_user(&self) {
+        self.smmu.forget_master(self.id);
     }
 }
 
@@ -88,6 +112,6 @@ impl Drop for Master {
         // them for this one any more.
         self.smmu.forget_master(self.id);
         // The core attached the release (blocked) domain already; make sure.
-        let _ = self.smmu.install(&self.sids, Ste::Abort);
+        let _ = self.install(Ste::Abort, None);
     }
 }

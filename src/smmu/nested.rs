@@ -27,6 +27,10 @@ use crate::spec::ste::{
     STE_1_S1STALLD, //
 };
 use core::ptr::NonNull;
+use core::sync::atomic::{
+    AtomicU64,
+    Ordering, //
+};
 use kernel::alloc::KVec;
 use kernel::ffi::{
     c_int,
@@ -75,6 +79,12 @@ extern "C" {
 /// Guest commands issued per CMD_SYNC (upstream: `CMDQ_BATCH_ENTRIES - 1`).
 const BATCH: usize = 63;
 
+/// Numbers virtual ids: what [`Viommu::remove_vdevice`] takes, never
+/// reused, so that taking back a virtual id the device's departure made
+/// the SMMU forget ([`Smmu::forget_master`]) can never remove a later one
+/// of the same master.
+static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
+
 /// One virtual stream id of a vIOMMU: the guest's name for a device.
 struct VirtualDevice {
     vsid: u32,
@@ -82,6 +92,8 @@ struct VirtualDevice {
     sid: u32,
     /// The device's master, by [`Master::id`].
     master: u64,
+    /// Unique for the module's life: the front end's name for this entry.
+    token: u64,
 }
 
 /// The front end's vEVENTQ of a vIOMMU (`struct iommufd_rs_veventq`).
@@ -153,12 +165,12 @@ impl Viommu {
         }
     }
 
-    /// The virtual stream id of the physical `sid`, if it has one here.
-    pub(crate) fn virtual_sid(&self, sid: u32) -> Option<u32> {
+    /// The virtual stream id of `master` here, if it has one.
+    pub(crate) fn virtual_sid(&self, master: &Master) -> Option<u32> {
         self.vdevs
             .lock()
             .iter()
-            .find(|v| v.sid == sid)
+            .find(|v| v.master == master.id)
             .map(|v| v.vsid)
     }
 
@@ -203,26 +215,29 @@ impl Viommu {
         let [sid] = master.sids() else {
             return Err(EOPNOTSUPP);
         };
+        let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
         vdevs.push(
             VirtualDevice {
                 vsid,
                 sid: *sid,
                 master: master.id,
+                token,
             },
             GFP_KERNEL_ACCOUNT,
         )?;
-        Ok(master.id)
+        Ok(token)
     }
 
-    /// Forgets the virtual id [`Self::add_vdevice`] gave `token`; the
-    /// master may be gone already.
+    /// Forgets the virtual id [`Self::add_vdevice`] gave `token`, if the
+    /// SMMU has not forgotten it already; the master may be gone.
     pub(crate) fn remove_vdevice(&self, token: u64) {
-        self.vdevs.lock().retain(|v| v.master != token);
+        self.vdevs.lock().retain(|v| v.token != token);
     }
 
-    /// Whether `master` has a virtual id here.
-    pub(crate) fn has_vdevice(&self, master: &Master) -> bool {
-        self.vdevs.lock().iter().any(|v| v.master == master.id)
+    /// Forgets every virtual id of the master `id` (it left its user, or
+    /// was released).
+    pub(crate) fn forget_master(&self, id: u64) {
+        self.vdevs.lock().retain(|v| v.master != id);
     }
 
     /// Carries out the guest's invalidation commands `cmds` (host-endian

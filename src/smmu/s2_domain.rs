@@ -40,6 +40,11 @@ pub(crate) struct KernelTables {
     /// Unlinked tables waiting for the invalidation that makes them
     /// unreachable from the walk caches.
     retired: KVec<u64>,
+    /// An invalidation since the last map or unmap began was not
+    /// confirmed by the SMMU (a CMD_SYNC timed out): what it should have
+    /// dropped may still be cached, so the unmap must not claim it is
+    /// done, and no table it unlinked may be freed.
+    invalidation_failed: bool,
 }
 
 impl TableMemory for KernelTables {
@@ -67,7 +72,11 @@ impl TableMemory for KernelTables {
     fn retire_table(&mut self, table: u64) {
         if self.retired.push(table, GFP_KERNEL).is_err() {
             // No room to defer: make the table unreachable now.
-            self.smmu.invalidate_vmid(self.vmid);
+            if self.smmu.invalidate_vmid(self.vmid).is_err() {
+                // The walk caches may still hold it: leaked, never reused.
+                self.invalidation_failed = true;
+                return;
+            }
             // SAFETY: unlinked by the caller and just invalidated from every
             // walk cache of this VMID.
             unsafe { table_page::free(table) }
@@ -75,8 +84,13 @@ impl TableMemory for KernelTables {
     }
 
     fn invalidate(&mut self, iova: u64, size: u64) {
-        self.smmu
-            .invalidate_range(self.vmid, iova, size, self.nest_parent);
+        if self
+            .smmu
+            .invalidate_range(self.vmid, iova, size, self.nest_parent)
+            .is_err()
+        {
+            self.invalidation_failed = true;
+        }
     }
 
     fn order_before_link(&mut self) {
@@ -84,6 +98,13 @@ impl TableMemory for KernelTables {
     }
 
     fn free_retired(&mut self) {
+        if self.invalidation_failed {
+            // The walk caches may still hold them: leaked, never reused
+            // (the SMMU did not confirm an invalidation, which only a
+            // broken SMMU does).
+            self.retired.clear();
+            return;
+        }
         while let Some(table) = self.retired.pop() {
             // SAFETY: retired tables are unlinked, and the format code calls
             // this only after an invalidation covering each one's range.
@@ -118,6 +139,7 @@ impl S2Domain {
             vmid,
             nest_parent,
             retired: KVec::new(),
+            invalidation_failed: false,
         };
         let config = Config {
             ias: f.ias,
@@ -192,8 +214,19 @@ impl S2Domain {
     }
 
     /// Unmaps; returns the bytes unmapped (invalidated on return).
+    /// 0 if the SMMU did not confirm the invalidation (a CMD_SYNC timed
+    /// out): the entries are gone from the table but may still be cached,
+    /// so the caller must keep the pages (upstream's arm-smmu-v3 only logs
+    /// the timeout).
     pub(crate) fn unmap(&self, iova: u64, size: u64) -> u64 {
-        self.table.lock().unmap(iova, size)
+        let mut table = self.table.lock();
+        table.memory_mut().invalidation_failed = false;
+        let n = table.unmap(iova, size);
+        if table.memory_mut().invalidation_failed {
+            0
+        } else {
+            n
+        }
     }
 
     /// Output address and leaf size of `iova`.
@@ -214,7 +247,8 @@ impl S2Domain {
 
     /// Invalidates everything this domain's VMID may have cached.
     pub(crate) fn flush_all(&self) {
-        self.smmu.invalidate_vmid(self.vmid);
+        // Logged on failure; nothing is freed on the strength of it.
+        let _ = self.smmu.invalidate_vmid(self.vmid);
     }
 }
 
@@ -223,8 +257,11 @@ impl PinnedDrop for S2Domain {
     fn drop(self: Pin<&mut Self>) {
         // No STE uses the domain any more (the core detaches every device
         // before freeing it): drop what the TLBs hold, then the tables go
-        // with the `table` field and the VMID is free for reuse.
-        self.smmu.invalidate_vmid(self.vmid);
-        self.smmu.vmids.lock().free(self.vmid);
+        // with the `table` field and the VMID is free for reuse, unless
+        // the SMMU did not confirm the invalidation: a later domain given
+        // the VMID could hit this one's stale entries, so it is leaked.
+        if self.smmu.invalidate_vmid(self.vmid).is_ok() {
+            self.smmu.vmids.lock().free(self.vmid);
+        }
     }
 }

@@ -96,8 +96,9 @@ pub(crate) struct Hardware {
 
 /// One SMMU instance.
 ///
-/// Lock order: `strtab` before `hardware`; a domain's table lock before
-/// `hardware`; `evtq` before `hardware`; `vmids` takes nothing else.
+/// Lock order: `event_routes` before `strtab`; `strtab` before `hardware`;
+/// a domain's table lock before `hardware`; `evtq` before `hardware`;
+/// `vmids` takes nothing else.
 #[pin_data]
 pub(crate) struct Smmu {
     pub(crate) hw: Hw,
@@ -130,8 +131,34 @@ pub(crate) struct Smmu {
     /// locks.
     #[pin]
     viommus: Mutex<KVec<Arc<Viommu>>>,
+    /// Where the events a guest gets go, by stream: set when a master
+    /// with a virtual id attaches to a nested domain, cleared by any other
+    /// attach, by the master's release and when it leaves its user
+    /// (upstream's `arm_smmu_master->vmaster`). Held across the STE change
+    /// of an attach, so that an event is routed by the configuration it
+    /// came from or the one replacing it, never by an older one; taken
+    /// before `strtab` and before a vIOMMU's `events`.
+    #[pin]
+    event_routes: Mutex<KVec<EventRoute>>,
     /// Frees the C state last, after the DMA memory above.
     _owner: HwOwner,
+}
+
+/// Where the events of one stream go: the vIOMMU of the nested domain its
+/// master is attached to, under the virtual id the master has there.
+struct EventRoute {
+    sid: u32,
+    /// The master, by [`crate::master::Master::id`].
+    master: u64,
+    viommu: Arc<Viommu>,
+    vsid: u32,
+}
+
+/// The vIOMMU and virtual stream id a master's events go to once an
+/// attach has installed its STE; see [`Smmu::install_for_master`].
+pub(crate) struct Route {
+    pub(crate) viommu: Arc<Viommu>,
+    pub(crate) vsid: u32,
 }
 
 /// Writes `val` to the register at `off` and waits up to about 100 ms for
@@ -194,6 +221,7 @@ impl Smmu {
                 vmids <- new_mutex!(vmids, "smmu_rs::vmids"),
                 nested_streams <- new_mutex!(KVec::new(), "smmu_rs::nested_streams"),
                 viommus <- new_mutex!(KVec::new(), "smmu_rs::viommus"),
+                event_routes <- new_mutex!(KVec::new(), "smmu_rs::event_routes"),
                 _owner: owner,
             }),
             GFP_KERNEL,
@@ -343,6 +371,39 @@ impl Smmu {
         Ok(())
     }
 
+    /// Installs `ste` for the master `master` with stream ids `sids`, as
+    /// [`Self::install`] does, and routes their guest events to `route`
+    /// from then on (`None`: to no guest). Whatever happens, no event is
+    /// routed by the configuration the master had before: a failure leaves
+    /// it routed nowhere.
+    pub(crate) fn install_for_master(
+        &self,
+        master: u64,
+        sids: &[u32],
+        ste: Ste,
+        route: Option<Route>,
+    ) -> Result {
+        let mut routes = self.event_routes.lock();
+        if route.is_some() {
+            // So that recording the route cannot fail once the STE is in.
+            routes.reserve(1, GFP_KERNEL_ACCOUNT)?;
+        }
+        let r = self.install(sids, ste);
+        routes.retain(|e| e.master != master);
+        if let (Ok(()), Some(Route { viommu, vsid }), [sid]) = (&r, route, sids) {
+            routes.push(
+                EventRoute {
+                    sid: *sid,
+                    master,
+                    viommu,
+                    vsid,
+                },
+                GFP_KERNEL_ACCOUNT,
+            )?;
+        }
+        r
+    }
+
     /// Records that `sids` get a nested STE over `vmid`, before their STEs
     /// change: from then on a stage-2 change of `vmid` drops what the SMMU
     /// cached of their configuration. A failure records nothing.
@@ -375,8 +436,15 @@ impl Smmu {
     /// SMMU has them, one command per page for small ranges otherwise, and
     /// the whole VMID beyond 64 pages; one CMD_SYNC for all of them. For a
     /// nest parent, then every stage-1 entry of the VMID too (see
-    /// [`Self::invalidate_nested`]).
-    pub(crate) fn invalidate_range(&self, vmid: u16, iova: u64, size: u64, nest_parent: bool) {
+    /// [`Self::invalidate_nested`]). An error (logged) if the SMMU did not
+    /// confirm it: the old translations may still be cached.
+    pub(crate) fn invalidate_range(
+        &self,
+        vmid: u16,
+        iova: u64,
+        size: u64,
+        nest_parent: bool,
+    ) -> Result {
         let pages = size.div_ceil(4096);
         let r = if self.features.ril {
             self.issue(RangeInvalidation::new(vmid, iova, pages))
@@ -389,20 +457,23 @@ impl Smmu {
             self.hw
                 .log(c"TLB invalidation failed: vmid, iova", vmid.into(), iova);
         }
-        if nest_parent {
-            self.invalidate_nested(vmid);
-        }
+        let nested = if nest_parent {
+            self.invalidate_nested(vmid)
+        } else {
+            Ok(())
+        };
+        r.and(nested)
     }
 
-    /// Invalidates every entry of `vmid`, and waits.
-    pub(crate) fn invalidate_vmid(&self, vmid: u16) {
-        if self
-            .issue(core::iter::once(command::tlbi_s12_vmall(vmid)))
-            .is_err()
-        {
+    /// Invalidates every entry of `vmid`, and waits; an error (logged) as
+    /// for [`Self::invalidate_range`].
+    pub(crate) fn invalidate_vmid(&self, vmid: u16) -> Result {
+        let r = self.issue(core::iter::once(command::tlbi_s12_vmall(vmid)));
+        if r.is_err() {
             self.hw
                 .log(c"TLB invalidation failed: vmid", vmid.into(), 0);
         }
+        r
     }
 
     /// After a stage-2 change of a nest parent: TLBI_S2_IPA leaves combined
@@ -421,22 +492,22 @@ impl Smmu {
     /// the VMID also gets CFGI_STE and CFGI_CD_ALL in the same batch, and
     /// the SMMU refetches through the new stage 2. Upstream does not do
     /// this; without it a user who unmaps the IOAS page holding its CD
-    /// could have the SMMU walk a page that was freed.
-    pub(crate) fn invalidate_nested(&self, vmid: u16) {
+    /// could have the SMMU walk a page that was freed. An error (logged)
+    /// as for [`Self::invalidate_range`].
+    pub(crate) fn invalidate_nested(&self, vmid: u16) -> Result {
         let nested = self.nested_streams.lock();
         let streams = nested.iter().filter(|&&(_, v)| v == vmid);
         let cfgi =
             streams.flat_map(|&(sid, _)| [command::cfgi_ste(sid), command::cfgi_cd_all(sid)]);
-        if self
-            .issue(Iterator::chain(
-                core::iter::once(command::tlbi_nh_all(vmid)),
-                cfgi,
-            ))
-            .is_err()
-        {
+        let r = self.issue(Iterator::chain(
+            core::iter::once(command::tlbi_nh_all(vmid)),
+            cfgi,
+        ));
+        if r.is_err() {
             self.hw
                 .log(c"stage-1 invalidation failed: vmid", vmid.into(), 0);
         }
+        r
     }
 
     /// The commands this SMMU has consumed so far.
@@ -450,16 +521,22 @@ impl Smmu {
         Ok(())
     }
 
-    /// Forgets every virtual id of the master `id` (released: its stream
-    /// ids may be given to another device).
+    /// Forgets every virtual id of the master `id`, and where its events
+    /// went: it left its user (its next user must find nothing of this
+    /// one's), or was released (its stream ids may go to another device).
     pub(crate) fn forget_master(&self, id: u64) {
+        self.event_routes.lock().retain(|e| e.master != id);
         for v in self.viommus.lock().iter() {
-            v.remove_vdevice(id);
+            v.forget_master(id);
         }
     }
 
-    /// Takes a vIOMMU the front end frees off the list.
+    /// Takes a vIOMMU the front end frees off the list (no master is
+    /// attached to a nested domain of it any more, so no route names it).
     pub(crate) fn remove_viommu(&self, v: &Viommu) {
+        self.event_routes
+            .lock()
+            .retain(|e| !core::ptr::eq(&*e.viommu, v));
         self.viommus.lock().retain(|x| !core::ptr::eq(&**x, v));
     }
 
@@ -495,17 +572,18 @@ impl Smmu {
         }
     }
 
-    /// Gives `record` to the vIOMMU in which its stream has a virtual id,
-    /// if it is one a guest gets; whether it was taken.
+    /// Gives `record` to the vIOMMU of the nested domain its stream is
+    /// attached to, under the stream's virtual id there, if it is one a
+    /// guest gets; whether it was taken. As upstream's
+    /// `arm_smmu_handle_evt`: by the attachment, not by which vIOMMUs name
+    /// the stream (a vIOMMU of a user the device has left may still).
     fn forward(&self, record: &[u64; 4]) -> bool {
         let sid = Event::decode(record).sid;
-        let viommus = self.viommus.lock();
-        for v in viommus.iter() {
-            if let Some(vsid) = v.virtual_sid(sid) {
-                return Event::for_guest(record, vsid).is_some_and(|r| v.report(&r));
-            }
-        }
-        false
+        let routes = self.event_routes.lock();
+        routes
+            .iter()
+            .find(|e| e.sid == sid)
+            .is_some_and(|e| Event::for_guest(record, e.vsid).is_some_and(|r| e.viommu.report(&r)))
     }
 
     /// Logs and acknowledges global errors; a command error skips the bad

@@ -3,12 +3,14 @@
 //! A stage-2 translation table: map, unmap, walk, over table pages the
 //! caller provides through [`TableMemory`].
 //!
-//! The representation is always the smallest possible one (when the SMMU
-//! lets us change block sizes while live, BBML2): a range is held by a
-//! block wherever its IOVA and output address are aligned to the block
-//! size, an unmap in the middle of a block splits it, a table whose 512
-//! entries become one contiguous run with equal attributes is replaced by
-//! the block, and a table that becomes empty is freed.
+//! What one map call maps is held in the fewest descriptors: a block
+//! wherever its IOVA and output address are aligned to the block size. A
+//! leaf never holds what two map calls mapped: tables that separate calls
+//! filled are not merged into a block, so unmapping exactly what one call
+//! mapped (all the front end ever unmaps) clears whole leaves and never
+//! needs a new table, and cannot fail part-way for want of memory. An
+//! unmap in the middle of a block still splits it (other callers may ask
+//! for that, and it may fail short); a table that becomes empty is freed.
 //!
 //! Ordering rules (Arm ARM D8.16, SMMUv3 §3.21): a new table is filled
 //! before it is linked, so the walker never sees a half-built subtree; an
@@ -153,7 +155,6 @@ impl<M: TableMemory> PageTable<M> {
     }
 
     /// The memory behind the table, mutably (for its own bookkeeping).
-    #[cfg(feature = "host")]
     pub fn memory_mut(&mut self) -> &mut M {
         &mut self.mem
     }
@@ -182,9 +183,7 @@ impl<M: TableMemory> PageTable<M> {
             }
         }
         let mut done = 0;
-        let result = self
-            .map_level(self.root, self.start_level, iova, pa, size, prot, &mut done)
-            .map(drop);
+        let result = self.map_level(self.root, self.start_level, iova, pa, size, prot, &mut done);
         if result.is_err() && done != 0 {
             // The prefix [iova, iova + done) is mapped in full, so this
             // unmaps exactly it.
@@ -195,49 +194,24 @@ impl<M: TableMemory> PageTable<M> {
 
     /// The common case of [`Self::map`], one page where every table on
     /// its path exists (scattered memory is one call per page): a walk down
-    /// without recursion, the page written, then the merges the general
-    /// path would try on its way up (live resize only). `None` if a table
-    /// on the path is missing: the general path builds it.
+    /// without recursion and the page written. `None` if a table on the
+    /// path is missing: the general path builds it.
     fn map_page(&mut self, iova: u64, pa: u64, prot: Prot) -> Option<Result<(), MapError>> {
-        // The table and index at each level of the walk.
-        let mut path = [(0u64, 0usize); 4];
         let mut table = self.root;
-        let mut level = self.start_level;
-        loop {
-            let idx = Self::index(iova, level);
-            path[level as usize] = (table, idx);
-            if level == 3 {
-                break;
-            }
-            match Entry::decode(self.mem.read(table, idx), level) {
+        for level in self.start_level..3 {
+            match Entry::decode(self.mem.read(table, Self::index(iova, level)), level) {
                 Entry::Table(child) => table = child,
                 Entry::Leaf { .. } => return Some(Err(MapError::Exists)),
                 Entry::Invalid => return None,
             }
-            level += 1;
         }
-        let (table, idx) = path[3];
+        let idx = Self::index(iova, 3);
         if Entry::decode(self.mem.read(table, idx), 3) != Entry::Invalid {
             return Some(Err(MapError::Exists));
         }
         let leaf = Entry::Leaf { pa, prot };
         self.mem
             .write(table, idx, leaf.encode_for(3, self.config.fwb));
-        if self.config.live_resize {
-            // As map_level(): each level whose child table is now all
-            // leaves tries to become one block, up to the first that
-            // cannot.
-            let mut level = 2;
-            while level >= self.start_level && level_has_leaves(level) {
-                let (t, i) = path[level as usize];
-                let child = path[level as usize + 1].0;
-                let ebase = iova & !(level_size(level) - 1);
-                if !self.try_merge(t, i, level, child, ebase) {
-                    break;
-                }
-                level -= 1;
-            }
-        }
         Some(Ok(()))
     }
 
@@ -247,10 +221,7 @@ impl<M: TableMemory> PageTable<M> {
         ((iova >> level_shift(level)) & (ENTRIES as u64 - 1)) as usize
     }
 
-    /// Maps `[iova, iova + size)` in `table` at `level`. Returns whether
-    /// every entry of `table` it went through is a leaf afterwards: only
-    /// then can the caller's merge of `table` into one block succeed, so it
-    /// is not tried otherwise (a 4 KiB map would else scan two tables).
+    /// Maps `[iova, iova + size)` in `table` at `level`.
     #[allow(clippy::too_many_arguments)]
     fn map_level(
         &mut self,
@@ -261,14 +232,13 @@ impl<M: TableMemory> PageTable<M> {
         size: u64,
         prot: Prot,
         done: &mut u64,
-    ) -> Result<bool, MapError> {
+    ) -> Result<(), MapError> {
         if level == 3 {
             return self.map_pages_in_table(table, iova, pa, size, prot, done);
         }
         let esize = level_size(level);
         let end = iova + size;
         let mut cur = iova;
-        let mut leaves_only = true;
         while cur < end {
             let idx = Self::index(cur, level);
             let ebase = cur & !(esize - 1);
@@ -297,28 +267,22 @@ impl<M: TableMemory> PageTable<M> {
                     self.mem.order_before_link();
                     self.mem
                         .write(table, idx, Entry::Table(child).encode(level));
-                    leaves_only = false;
                 }
                 Entry::Table(child) => {
-                    let child_leaves =
-                        self.map_level(child, level + 1, cur, cur_pa, chunk_end - cur, prot, done)?;
-                    let merged = self.config.live_resize
-                        && level_has_leaves(level)
-                        && child_leaves
-                        && self.try_merge(table, idx, level, child, ebase);
-                    leaves_only &= merged;
+                    // Filled by earlier calls: never merged with what this
+                    // one maps (see the module's documentation).
+                    self.map_level(child, level + 1, cur, cur_pa, chunk_end - cur, prot, done)?;
                 }
             }
             cur = chunk_end;
         }
-        Ok(leaves_only)
+        Ok(())
     }
 
     /// [`Self::map_level`] at the last level, where every entry of the
     /// range is one whole, aligned page of one table (its caller splits the
     /// range by table): consecutive entries in a tight loop, stopping at
-    /// the first one already mapped as the general loop does. Returns
-    /// `true`: the entries it went through are all leaves.
+    /// the first one already mapped as the general loop does.
     fn map_pages_in_table(
         &mut self,
         table: u64,
@@ -327,7 +291,7 @@ impl<M: TableMemory> PageTable<M> {
         size: u64,
         prot: Prot,
         done: &mut u64,
-    ) -> Result<bool, MapError> {
+    ) -> Result<(), MapError> {
         let first = Self::index(iova, 3);
         // The range lies inside this table: at most ENTRIES pages.
         let count = (size / PAGE) as usize;
@@ -344,38 +308,7 @@ impl<M: TableMemory> PageTable<M> {
                 .write(table, idx, leaf.encode_for(3, self.config.fwb));
             *done += PAGE;
         }
-        Ok(true)
-    }
-
-    /// Replaces the linked table `child` (entry `idx` of `table`) by one
-    /// block if its entries are one contiguous, block-aligned run of leaves
-    /// with equal attributes.
-    /// Returns whether it did.
-    fn try_merge(&mut self, table: u64, idx: usize, level: u32, child: u64, ebase: u64) -> bool {
-        let csize = level_size(level + 1);
-        let esize = level_size(level);
-        let (first_pa, prot) = match Entry::decode(self.mem.read(child, 0), level + 1) {
-            Entry::Leaf { pa, prot } if pa % esize == 0 => (pa, prot),
-            _ => return false,
-        };
-        for i in 1..ENTRIES {
-            let want = Entry::Leaf {
-                pa: first_pa + i as u64 * csize,
-                prot,
-            };
-            if Entry::decode(self.mem.read(child, i), level + 1) != want {
-                return false;
-            }
-        }
-        let block = Entry::Leaf { pa: first_pa, prot };
-        // Same translations, larger leaf: allowed live under BBML2, which
-        // is the only mode that calls this.
-        self.mem
-            .write(table, idx, block.encode_for(level, self.config.fwb));
-        self.mem.retire_table(child);
-        self.mem.invalidate(ebase, esize);
-        self.mem.free_retired();
-        true
+        Ok(())
     }
 
     /// Unmaps from `iova` until `size` bytes are unmapped or the first
@@ -590,8 +523,9 @@ impl<M: TableMemory> PageTable<M> {
     /// table needs for the translations this one holds: every span that
     /// maps to one aligned, contiguous output range with equal attributes
     /// counts as one block. [`Self::descriptor_count`] equals it when the
-    /// table uses every block it could; the difference is what a missed
-    /// merge or block costs.
+    /// table uses every block it could; the difference is what holding
+    /// separate map calls' ranges apart (never one leaf for two calls) or
+    /// a missed block costs.
     ///
     /// It depends only on what the table translates, not on how it is
     /// built, and needs no memory.

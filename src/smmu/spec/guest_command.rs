@@ -11,6 +11,13 @@
 //! range encoding the architecture reserves) is refused before it could
 //! raise CERROR_ILL there. The VMID is forced to the vIOMMU's, and virtual
 //! stream ids are replaced by physical ones.
+//!
+//! Stricter than upstream: an SSID beyond SMMU_IDR1.SSIDSIZE in CFGI_CD or
+//! ATC_INV is refused. Upstream lets all 20 bits through, as the
+//! architecture leaves an out-of-range SSID CONSTRAINED UNPREDICTABLE
+//! rather than making it a command error; no guest has a reason to send
+//! one, and refusing it keeps what the shared queue does with it from
+//! depending on the implementation.
 
 use super::command::{
     Command,
@@ -79,6 +86,12 @@ pub struct GuestCommandLimits {
     pub ssid_bits: u32,
 }
 
+/// Whether the SSID field of a CFGI_CD or ATC_INV (bits 31:12 in both)
+/// names a substream the SMMU does not have (SMMU_IDR1.SSIDSIZE).
+const fn ssid_beyond(cmd0: u64, l: GuestCommandLimits) -> bool {
+    CFGI_0_SSID.get(cmd0) >> l.ssid_bits != 0
+}
+
 /// Refuses the range encodings the architecture reserves.
 const fn validate_range(cmd: &Command, l: GuestCommandLimits) -> Result<(), &'static CStr> {
     let range = cmd[0] & (TLBI_0_NUM.mask() | TLBI_0_SCALE.mask()) != 0;
@@ -144,6 +157,9 @@ pub const fn validate_guest_command(
                 return Err(c"an ATC_INV size above 52");
             }
             if l.ssid_bits != 0 {
+                if ssid_beyond(cmd[0], l) {
+                    return Err(c"an SSID beyond the SMMU's SSIDSIZE");
+                }
                 allowed[0] |= CMD_0_SSV.mask() | ATC_0_SSID.mask() | ATC_0_GLOBAL.mask();
             }
             allowed[0] |= ATC_0_SID.mask();
@@ -152,6 +168,9 @@ pub const fn validate_guest_command(
         op @ (OP_CFGI_CD | OP_CFGI_CD_ALL) => {
             if op == OP_CFGI_CD {
                 if l.ssid_bits != 0 {
+                    if ssid_beyond(cmd[0], l) {
+                        return Err(c"an SSID beyond the SMMU's SSIDSIZE");
+                    }
                     allowed[0] |= CFGI_0_SSID.mask();
                 }
                 allowed[1] |= CFGI_1_LEAF.mask();

@@ -102,20 +102,50 @@ impl Model {
         true
     }
 
+    /// Whether one run holds `[a, a + size)` in full, at an output address
+    /// aligned to `size`: a leaf of that size the table makes for one map
+    /// call (a run is what one call mapped, less what was unmapped since),
+    /// never merging what separate calls mapped.
+    pub fn one_call(&self, a: u64, size: u64) -> bool {
+        self.run_at(a)
+            .is_some_and(|(s, r)| a + size <= s + r.size && (r.pa + (a - s)) % size == 0)
+    }
+
     /// The leaf size a minimal table uses for `iova`.
     pub fn leaf_size(&self, iova: u64, start_level: u32) -> Option<u64> {
+        self.leaf_size_where(iova, start_level, Self::uniform)
+    }
+
+    /// The leaf size the table uses for `iova` when it holds each map
+    /// call's range in the fewest descriptors and merges none.
+    pub fn leaf_size_by_call(&self, iova: u64, start_level: u32) -> Option<u64> {
+        self.leaf_size_where(iova, start_level, Self::one_call)
+    }
+
+    fn leaf_size_where(
+        &self,
+        iova: u64,
+        start_level: u32,
+        leaf: fn(&Self, u64, u64) -> bool,
+    ) -> Option<u64> {
         self.lookup(iova)?;
         (start_level.max(1)..=3)
             .map(level_size)
-            .find(|&sz| self.uniform(iova & !(sz - 1), sz))
+            .find(|&sz| leaf(self, iova & !(sz - 1), sz))
     }
 
     /// The fewest valid descriptors (below the root) that hold every run.
     pub fn min_descriptors(&self, start_level: u32) -> u64 {
-        self.min_in_table(start_level, 0)
+        self.min_in_table(start_level, 0, Self::uniform)
     }
 
-    fn min_in_table(&self, level: u32, base: u64) -> u64 {
+    /// The fewest valid descriptors (below the root) that hold every run
+    /// when no leaf holds what two map calls mapped.
+    pub fn min_descriptors_by_call(&self, start_level: u32) -> u64 {
+        self.min_in_table(start_level, 0, Self::one_call)
+    }
+
+    fn min_in_table(&self, level: u32, base: u64, leaf: fn(&Self, u64, u64) -> bool) -> u64 {
         let esize = level_size(level);
         let span = esize * 512;
         let mut n = 0;
@@ -130,12 +160,12 @@ impl Model {
                 },
             };
             let eb = e & !(esize - 1);
-            if level >= 1 && self.uniform(eb, esize) {
+            if level >= 1 && leaf(self, eb, esize) {
                 n += 1;
             } else if level == 3 {
                 n += 1;
             } else {
-                n += 1 + self.min_in_table(level + 1, eb);
+                n += 1 + self.min_in_table(level + 1, eb, leaf);
             }
             next = eb + esize;
         }

@@ -71,7 +71,7 @@ fn fwb_leaves_force_write_back() {
         leaf(RW_CACHE).encode(3) & !0x3c,
         "nothing else changes"
     );
-    // It still reads as cacheable, so blocks merge across it.
+    // It still decodes as cacheable: walks and the minimum see through it.
     assert_eq!(Entry::decode(fwb, 3), leaf(RW_CACHE));
     // Device and non-cacheable encodings are the same either way.
     let db = Prot {
@@ -136,14 +136,18 @@ fn rejects_bad_ranges_and_overlaps() {
     assert_eq!(pt.map(0x20_0000, 0x4000_0000, 0x1000, RW_CACHE), Ok(()));
     assert_eq!(
         pt.walk(0x20_1000).unwrap().leaf_size,
-        0x20_0000,
-        "merged back"
+        0x1000,
+        "not merged back: the 4 KiB is another call's"
     );
     assert_eq!(
         pt.descriptor_count(),
-        3,
-        "L0 and L1 table descriptors + one 2 MiB block"
+        3 + 512,
+        "L0, L1 and L2 table descriptors + 512 pages"
     );
+    // Unmapping exactly what that call mapped needs no memory.
+    pt.memory_mut().allocs_left = Some(0);
+    assert_eq!(pt.unmap(0x20_0000, 0x1000), 0x1000);
+    assert_eq!(pt.walk(0x20_0000), None);
     drop(pt);
 }
 
@@ -159,4 +163,34 @@ fn one_table_page_per_level_walked() {
     pt.map(0x1000, 0x1000, 0x5000, RW_CACHE).unwrap();
     pt.map(1 << 40, 0x4000_0000, 1 << 30, RW_CACHE).unwrap();
     assert_eq!(pt.memory().live_tables(), 5);
+}
+
+/// The front end's F3 case: one 2 MiB physically contiguous buffer mapped
+/// as two adjacent 1 MiB areas at a 2 MiB-aligned IOVA (two map calls),
+/// then the first area unmapped while every allocation fails. No block
+/// holds both calls' pages, so the unmap clears whole leaves and unmaps
+/// all of the first area.
+#[test]
+fn unmap_of_one_call_needs_no_memory() {
+    let config = Config {
+        ias: 40,
+        oas: 44,
+        live_resize: true,
+        fwb: false,
+    };
+    let mut pt = PageTable::new(FakeMemory::new(), config).unwrap();
+    let (iova, pa, half) = (0x4020_0000, 0x8000_0000, 0x10_0000);
+    assert_eq!(pt.map(iova, pa, half, RW_CACHE), Ok(()));
+    assert_eq!(pt.map(iova + half, pa + half, half, RW_CACHE), Ok(()));
+    assert_eq!(pt.walk(iova).unwrap().leaf_size, 0x1000);
+    let allocated = pt.memory().allocated;
+    pt.memory_mut().allocs_left = Some(0);
+    assert_eq!(pt.unmap(iova, half), half, "the whole first area");
+    assert_eq!(pt.memory().allocated, allocated);
+    assert_eq!(pt.walk(iova), None);
+    assert_eq!(pt.walk(iova + half - 0x1000), None);
+    assert_eq!(pt.walk(iova + half).unwrap().pa, pa + half);
+    assert_eq!(pt.unmap(iova + half, half), half);
+    assert_eq!(pt.descriptor_count(), 0);
+    assert_eq!(pt.memory().live_tables(), 1, "table pages leaked");
 }

@@ -3,12 +3,15 @@
 //! The page table against the model: random maps and unmaps of 4 KiB to
 //! 1 GiB ranges at random alignments, checking after every step that each
 //! walk answers what the model says (address, attributes and leaf size),
-//! that the table holds the fewest descriptors possible, and at the end
-//! that unmapping everything leaves only the root.
+//! that the table holds what each map call mapped in the fewest
+//! descriptors possible and merges nothing across calls, that every table
+//! page it holds is reachable, and at the end that unmapping everything
+//! leaves only the root. Unmapping exactly what one map call mapped must
+//! never allocate.
 
 use lpae::fake_memory::FakeMemory;
 use lpae::model::Model;
-use lpae::{Config, MapError, PageTable, Prot};
+use lpae::{Config, Entry, MapError, PageTable, Prot, TableMemory};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
 
@@ -29,7 +32,8 @@ enum Op {
         size: u64,
     },
     /// Map one range as several pieces with contiguous output addresses,
-    /// last piece first: the table must merge them into blocks.
+    /// last piece first: the table must not merge them into blocks (a
+    /// leaf never holds what two calls mapped).
     MapPieces {
         iova: u64,
         pa: u64,
@@ -43,6 +47,12 @@ enum Op {
         pa: u64,
         size: u64,
         n: usize,
+    },
+    /// Unmap exactly what one earlier map call still intact mapped (the
+    /// `pick`-th, modulo their number) with every allocation failing: the
+    /// front end's unmap, which must complete.
+    UnmapOneCall {
+        pick: usize,
     },
 }
 
@@ -102,6 +112,7 @@ fn op(base: u64) -> impl Strategy<Value = Op> {
         1 => (iova(base), size(), 0usize..4)
             .prop_flat_map(|(iova, size, n)| (Just(iova), pa_for(iova), Just(size), Just(n)))
             .prop_map(|(iova, pa, size, n)| Op::MapNoMem { iova, pa, size, n }),
+        3 => any::<usize>().prop_map(|pick| Op::UnmapOneCall { pick }),
     ]
 }
 
@@ -113,29 +124,52 @@ fn geometry() -> impl Strategy<Value = (u32, u64)> {
     })
 }
 
-fn check(pt: &PageTable<FakeMemory>, model: &Model, probes: &[u64], minimal: bool) {
+/// Table pages reachable from `table` at `level`, itself included.
+fn reachable_tables(pt: &PageTable<FakeMemory>, table: u64, level: u32) -> usize {
+    1 + (0..512)
+        .filter_map(|i| match Entry::decode(pt.memory().read(table, i), level) {
+            Entry::Table(child) => Some(reachable_tables(pt, child, level + 1)),
+            _ => None,
+        })
+        .sum::<usize>()
+}
+
+fn check(pt: &PageTable<FakeMemory>, model: &Model, probes: &[u64]) {
     let sl = pt.start_level();
     for &p in probes {
         let got = pt.walk(p).map(|t| (t.pa, t.prot, t.leaf_size));
         let want = model
             .lookup(p)
-            .map(|(pa, prot)| (pa, prot, model.leaf_size(p, sl).unwrap()));
+            .map(|(pa, prot)| (pa, prot, model.leaf_size_by_call(p, sl).unwrap()));
         match (got, want) {
-            (Some(g), Some(w)) if minimal => assert_eq!(g, w, "walk of {p:#x}"),
-            (Some(g), Some(w)) => assert_eq!((g.0, g.1), (w.0, w.1), "walk of {p:#x}"),
+            (Some(g), Some(w)) => assert_eq!(g, w, "walk of {p:#x}"),
             (g, w) => assert_eq!(g.is_some(), w.is_some(), "walk of {p:#x}: {g:?} vs {w:?}"),
         }
     }
-    let min = model.min_descriptors(sl);
-    let count = pt.descriptor_count();
     // The table's own minimum (what the driver reports to `make bench`)
     // agrees with the model's, whatever shape the table has.
+    let min = model.min_descriptors(sl);
     assert_eq!(pt.min_descriptor_count(), min, "the table's own minimum");
-    if minimal {
-        assert_eq!(count, min, "descriptor count vs the minimum");
-    } else {
-        assert!(count >= min);
-    }
+    let count = pt.descriptor_count();
+    assert!(count >= min);
+    assert_eq!(
+        count,
+        model.min_descriptors_by_call(sl),
+        "descriptor count vs the minimum for what each call mapped"
+    );
+    // Every table page is reachable: none leaked (retired ones are freed
+    // by the end of each operation).
+    assert_eq!(
+        pt.memory().live_tables(),
+        reachable_tables(pt, pt.root(), sl),
+        "table pages leaked"
+    );
+}
+
+/// Forgets the map calls that `[iova, iova + size)` touches: they are no
+/// longer what one call mapped.
+fn touch(calls: &mut Vec<(u64, u64)>, iova: u64, size: u64) {
+    calls.retain(|&(s, len)| s + len <= iova || iova + size <= s);
 }
 
 /// Probe points: the edges of every run and of every op so far.
@@ -154,7 +188,8 @@ fn probes(model: &Model, extra: &[u64]) -> Vec<u64> {
 }
 
 /// Maps on the table and the model; both must answer alike (the model
-/// has no input-size limit, so `Range` is expected beyond it).
+/// has no input-size limit, so `Range` is expected beyond it). Whether
+/// the map succeeded.
 fn map_both(
     pt: &mut PageTable<FakeMemory>,
     model: &mut Model,
@@ -162,7 +197,7 @@ fn map_both(
     pa: u64,
     size: u64,
     prot: Prot,
-) {
+) -> bool {
     let got = pt.map(iova, pa, size, prot);
     let want = if iova + size > 1 << pt.config().ias {
         Err(MapError::Range)
@@ -170,6 +205,7 @@ fn map_both(
         model.map(iova, pa, size, prot)
     };
     assert_eq!(got, want, "map {iova:#x}+{size:#x} -> {pa:#x}");
+    got.is_ok()
 }
 
 fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
@@ -183,6 +219,8 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
     let mut pt = PageTable::new(FakeMemory::new(), config).expect("root");
     let mut model = Model::default();
     let mut edges = Vec::new();
+    // What each map call still intact mapped.
+    let mut calls: Vec<(u64, u64)> = Vec::new();
     for op in ops {
         match *op {
             Op::Map {
@@ -191,10 +229,13 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
                 size,
                 prot,
             } => {
-                map_both(&mut pt, &mut model, iova, pa, size, prot);
+                if map_both(&mut pt, &mut model, iova, pa, size, prot) {
+                    calls.push((iova, size));
+                }
                 edges.extend([iova, iova + size - K4]);
             }
             Op::Unmap { iova, size } => {
+                touch(&mut calls, iova, size);
                 let got = pt.unmap(iova, size);
                 let want = if iova + size > 1 << ias {
                     0
@@ -216,7 +257,9 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
                 for i in (0..pieces).rev() {
                     let off = i * step;
                     let len = if i == pieces - 1 { size - off } else { step };
-                    map_both(&mut pt, &mut model, iova + off, pa + off, len, prot);
+                    if map_both(&mut pt, &mut model, iova + off, pa + off, len, prot) {
+                        calls.push((iova + off, len));
+                    }
                 }
                 edges.extend([iova, iova + size - K4]);
             }
@@ -231,7 +274,10 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
                 let got = pt.map(iova, pa, size, prot);
                 pt.memory_mut().allocs_left = None;
                 match got {
-                    Ok(()) => model.map(iova, pa, size, prot).unwrap(),
+                    Ok(()) => {
+                        model.map(iova, pa, size, prot).unwrap();
+                        calls.push((iova, size));
+                    }
                     Err(_) => {
                         // Nothing changed: same descriptors, same pages.
                         assert_eq!(pt.descriptor_count(), count);
@@ -239,8 +285,21 @@ fn run_sequence(ias: u32, ops: &[Op], live_resize: bool) {
                     }
                 }
             }
+            Op::UnmapOneCall { pick } => {
+                if !calls.is_empty() {
+                    let (iova, size) = calls.remove(pick % calls.len());
+                    let allocated = pt.memory().allocated;
+                    pt.memory_mut().allocs_left = Some(0);
+                    let got = pt.unmap(iova, size);
+                    pt.memory_mut().allocs_left = None;
+                    assert_eq!(got, size, "unmap of one call's {iova:#x}+{size:#x}");
+                    assert_eq!(pt.memory().allocated, allocated, "the unmap allocated");
+                    assert_eq!(model.unmap(iova, size), size);
+                    edges.extend([iova, iova + size]);
+                }
+            }
         }
-        check(&pt, &model, &probes(&model, &edges), live_resize);
+        check(&pt, &model, &probes(&model, &edges));
     }
     // Unmap everything, run by run: only the root is left.
     let runs: Vec<(u64, u64)> = model.runs.iter().map(|(&s, r)| (s, r.size)).collect();

@@ -463,6 +463,38 @@ mod guest_commands {
             ..QEMU
         };
         assert!(validate_guest_command(&[0x05 | (1 << 12), 1], ssids).is_ok());
+        assert!(validate_guest_command(&[0x05 | (0xfffff << 12), 1], ssids).is_ok());
+    }
+
+    #[test]
+    fn ssids_beyond_the_smmus_ssidsize_are_refused() {
+        // SMMU_IDR1.SSIDSIZE 5: SSIDs 0..=31. CFGI_CD takes its SSID
+        // whatever SSV says; ATC_INV (with ATS) the same field.
+        let l = GuestCommandLimits {
+            ssid_bits: 5,
+            ats: true,
+            ..QEMU
+        };
+        let cfgi_cd = |ssid: u64| [0x05 | (0x99 << 32) | (ssid << 12), 1];
+        let atc_inv = |ssid: u64| [0x40 | (0x99 << 32) | (1 << 11) | (ssid << 12), 0];
+        for cmd in [cfgi_cd(0), cfgi_cd(31), atc_inv(0), atc_inv(31)] {
+            assert!(validate_guest_command(&cmd, l).is_ok(), "{cmd:x?}");
+        }
+        for cmd in [cfgi_cd(32), cfgi_cd(0x80000), atc_inv(32), atc_inv(0xfffff)] {
+            assert!(
+                validate_guest_command(&cmd, l)
+                    .unwrap_err()
+                    .to_str()
+                    .unwrap()
+                    .contains("SSIDSIZE"),
+                "{cmd:x?}"
+            );
+        }
+        // Converted, the refusal is the same.
+        assert!(
+            convert_guest_command(cfgi_cd(32), l, VMID, |_| Some(8)).is_err(),
+            "convert validates"
+        );
     }
 
     #[test]
