@@ -211,6 +211,9 @@ void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
 	u64 base = iova & PAGE_MASK;
 	u64 end = PAGE_ALIGN(iova + length);
 
+	/* Injected: a driver that unmaps nothing. */
+	if (should_fail(&iommufd_rs_fail_unmap, (end - base) >> PAGE_SHIFT))
+		return;
 	iommu_unmap(dom, base, end - base);
 }
 
