@@ -153,33 +153,63 @@ static const struct iommufd_rs_run *run_of(const struct iommufd_rs_pages *p, u64
 	return &p->runs[lo];
 }
 
+/*
+ * The IOVA pages an area of @length bytes at @iova takes in a domain: from
+ * the page holding its first byte to the one holding its last. Map and
+ * unmap of an area both work on this span, so an unmap removes exactly the
+ * pages the map of the same area put there.
+ */
+struct iova_span {
+	u64 base;	/* first IOVA, page-aligned */
+	u64 size;	/* bytes, whole pages */
+};
+
+static struct iova_span iova_span(u64 iova, u64 length)
+{
+	u64 base = iova & PAGE_MASK;
+
+	/* Modulo 2^64: an area ending at the top of the space gives end 0. */
+	return (struct iova_span){ .base = base, .size = PAGE_ALIGN(iova + length) - base };
+}
+
 /**
  * iommufd_rs_domain_map() - map part of a pinned mapping
  * @dom: the domain
- * @iova: IOVA of the first byte (same page offset as the byte)
+ * @iova: IOVA of the first byte
  * @p: the mapping's pages, pinned
  * @offset: offset of the first byte from the mapping's first byte
  * @length: bytes (> 0)
  * @writable: map for device writes too
  *
+ * The pages mapped are the IOVA span of the area (iova_span()), filled from
+ * the page holding the first byte. That is the same count of pages as the
+ * bytes span in memory only when @iova and the byte start at the same
+ * place in a page; the IOAS core refuses any other area in an IOAS with a
+ * domain (the page-offset rule of upstream's iopt_insert_area()), so a
+ * mismatch here is a bug, refused before anything is mapped.
+ *
  * One iommu_map() per run of contiguous pages, so the driver can use the
  * largest blocks the run's alignment allows.
  *
- * Return: 0, -EINVAL if the pages are not pinned or the range is not theirs,
- * or the driver's error with nothing left mapped.
+ * Return: 0, -EINVAL if the pages are not pinned, the range is not theirs
+ * or its page offset is not @iova's, or the driver's error with nothing
+ * left mapped.
  */
 int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
 			  bool writable)
 {
 	int prot = IOMMU_READ | IOMMU_CACHE | (writable ? IOMMU_WRITE : 0);
-	u64 first = (p->offset + offset) >> PAGE_SHIFT;
-	u64 last = (p->offset + offset + length - 1) >> PAGE_SHIFT;
-	u64 base = iova & PAGE_MASK, done = 0;
+	struct iova_span span = iova_span(iova, length);
+	u64 byte = p->offset + offset;
+	u64 first = byte >> PAGE_SHIFT;
+	u64 last = first + (span.size >> PAGE_SHIFT) - 1;
 	const struct iommufd_rs_run *r;
-	u64 i = first;
+	u64 i = first, done = 0;
 	int rc;
 
+	if (WARN_ON_ONCE((iova ^ byte) & ~PAGE_MASK))
+		return -EINVAL;
 	if (!p->runs || last >= p->npages)
 		return -EINVAL;
 	for (r = run_of(p, first); i <= last; r++) {
@@ -187,10 +217,11 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 		u64 n = min_t(u64, r[1].idx, last + 1) - i;
 
 		rc = should_fail(&iommufd_rs_fail_map, n) ? -ENOMEM :
-		     iommu_map(dom, base + done, phys, n * PAGE_SIZE, prot, GFP_KERNEL_ACCOUNT);
+		     iommu_map(dom, span.base + done, phys, n * PAGE_SIZE, prot,
+			       GFP_KERNEL_ACCOUNT);
 		if (rc) {
 			if (done)
-				iommu_unmap(dom, base, done);
+				iommu_unmap(dom, span.base, done);
 			return rc;
 		}
 		done += n * PAGE_SIZE;
@@ -208,13 +239,12 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
  */
 void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
 {
-	u64 base = iova & PAGE_MASK;
-	u64 end = PAGE_ALIGN(iova + length);
+	struct iova_span span = iova_span(iova, length);
 
 	/* Injected: a driver that unmaps nothing. */
-	if (should_fail(&iommufd_rs_fail_unmap, (end - base) >> PAGE_SHIFT))
+	if (should_fail(&iommufd_rs_fail_unmap, span.size >> PAGE_SHIFT))
 		return;
-	iommu_unmap(dom, base, end - base);
+	iommu_unmap(dom, span.base, span.size);
 }
 
 /**

@@ -15,8 +15,10 @@ use crate::{
         Area,
         Errno,
         IovaSpace,
+        Part,
         Placement,
-        Prot, //
+        Prot,
+        PAGE_SIZE, //
     },
     kalloc::KernelAlloc,
     object::{
@@ -56,6 +58,10 @@ pub(crate) struct AreaPages {
     /// byte: IOAS_COPY keeps its alignment when it allocates an IOVA.
     pub(crate) uaddr: u64,
 }
+
+// The core's page offsets are offsets in the kernel's page, which domain.c
+// maps by.
+const _: () = assert!(kernel::page::PAGE_SIZE as u64 == PAGE_SIZE);
 
 /// Owners of reserved ranges: a device or a domain, by a tag unique to it.
 pub(crate) type Owner = u64;
@@ -263,7 +269,7 @@ impl IoasState {
             .max()
             .unwrap_or(1);
         // Lowering the alignment cannot fail.
-        let _ = self.space.set_iova_alignment(align);
+        let _ = self.space.set_iova_alignment(align, &mut || {});
     }
 
     /// Unmaps whole areas in `[iova, iova + len)`: first from every domain
@@ -398,7 +404,9 @@ struct MapRequest {
     iova: u64,
     len: u64,
     /// The user address (file offset) of the first byte: an allocated IOVA
-    /// keeps its alignment, and so does a later COPY from the area.
+    /// keeps its alignment, and so does a later COPY from the area. Its
+    /// offset in its page is the area's page offset (pages.c keeps the same
+    /// offset: `uaddr & ~PAGE_MASK`, `start & ~PAGE_MASK`).
     hint: u64,
 }
 
@@ -420,12 +428,13 @@ fn map_pinned(
     } = req;
     let ioas = f.get::<IoasObject>(ioas_id)?;
     let place = placement(flags, iova, hint);
+    let page_offset = hint % PAGE_SIZE;
     let p = prot(flags);
     let mut st = ioas.state.lock();
     if st.domains.is_empty() {
         // Nothing to pin: place (refusing a bad placement before charging
         // anything), charge and insert in one critical section.
-        let slot = st.space.slot(place, len).map_err(kerr)?;
+        let slot = st.space.slot(place, len, page_offset).map_err(kerr)?;
         let area = AreaPages {
             pages: prepare(p.write, f.account())?,
             offset: 0,
@@ -434,7 +443,7 @@ fn map_pinned(
         let iova = slot.fill(p, area).map_err(kerr)?;
         return ioas.fill_and_answer(st, iova, len, answer);
     }
-    st.space.probe(place, len).map_err(kerr)?;
+    st.space.probe(place, len, page_offset).map_err(kerr)?;
     drop(st);
     let pages = prepare(p.write, f.account())?;
     // With domains, pin before taking the lock again, so that pinning a
@@ -449,7 +458,7 @@ fn map_pinned(
         uaddr: hint,
     };
     let mut st = ioas.state.lock();
-    let result = match st.space.map(place, len, p, area).map_err(kerr) {
+    let result = match st.space.map(place, len, page_offset, p, area).map_err(kerr) {
         Ok(iova) => ioas.fill_and_answer(st, iova, len, answer),
         Err(e) => {
             drop(st);
@@ -513,21 +522,23 @@ pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy
     let p = prot(cmd.flags);
     let src = f.get::<IoasObject>(cmd.src_ioas_id)?;
     // The source's pieces: usually one area, kept without an allocation;
-    // the rest, if any, in `more`.
-    let mut first: Option<(u64, AreaPages)> = None;
-    let mut more: KVVec<(u64, AreaPages)> = KVVec::new();
+    // the rest, if any, in `more`. Each keeps the page offset of its first
+    // byte, which the destination checks as MAP's.
+    let mut first: Option<Part<AreaPages>> = None;
+    let mut more: KVVec<Part<AreaPages>> = KVVec::new();
     src.state
         .lock()
         .space
         .slices(cmd.src_iova, cmd.length, &mut |sl| {
-            let part = (
-                sl.len,
-                AreaPages {
+            let part = Part {
+                len: sl.len,
+                page_offset: sl.page_offset(),
+                data: AreaPages {
                     pages: sl.area.data.pages.clone(),
                     offset: sl.area.data.offset + sl.offset,
                     uaddr: sl.area.data.uaddr.wrapping_add(sl.offset),
                 },
-            );
+            };
             if first.is_none() {
                 first = Some(part);
                 return Ok(());
@@ -537,12 +548,12 @@ pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy
         })
         .map_err(kerr)?;
     drop(src);
-    let writable = |(_, a): &(u64, AreaPages)| a.pages.writable();
+    let writable = |part: &Part<AreaPages>| part.data.pages.writable();
     if p.write && (first.iter().any(|x| !writable(x)) || more.iter().any(|x| !writable(x))) {
         return Err(EPERM);
     }
     let dst = f.get::<IoasObject>(cmd.dst_ioas_id)?;
-    let hint = first.as_ref().map_or(0, |(_, a)| a.uaddr);
+    let hint = first.as_ref().map_or(0, |part| part.data.uaddr);
     let place = placement(cmd.flags, cmd.dst_iova, hint);
     let mut it = Iterator::chain(first.into_iter(), more.drain_all());
     let mut st = dst.state.lock();
