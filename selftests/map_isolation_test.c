@@ -15,7 +15,7 @@
  *   fails half-way over two domains (fail-nth on every point it reaches).
  * - A short unmap (the module's fail_unmap fault point stands in for a
  *   driver that cannot unmap) must not unpin: the pages the device can still
- *   reach stay pinned.
+ *   reach stay pinned, until the IOAS goes after its domains.
  * - A WRITEABLE-only map is not readable by the device where the SMMU can
  *   express that (smmu_rs's stage 2).
  */
@@ -305,7 +305,8 @@ static int fail_unmaps(int on)
  * A domain that unmaps less than asked (the fail_unmap point: nothing
  * unmapped) keeps the area's pages pinned: the device can still reach
  * them, so they may not go back to the allocator. The command itself
- * succeeds (the area has left the IOAS) and the pages stay pinned for good.
+ * succeeds (the area has left the IOAS); the pages stay pinned until the
+ * IOAS goes, after the domains that could still map them.
  */
 TEST_F(iso, short_unmap_keeps_the_pages_pinned)
 {
@@ -342,6 +343,10 @@ TEST_F(iso, short_unmap_keeps_the_pages_pinned)
 	EXPECT_PINNED(BUF_PAGES + 2);
 	ASSERT_EQ(0, unmap(self->fd, self->ioas, 0x300000, PAGE, NULL));
 	EXPECT_PINNED(BUF_PAGES + 1);
+	/* Closing the file frees the domains, then the IOAS unpins all. */
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_PINNED(0);
 }
 
 /*

@@ -172,6 +172,28 @@ static struct iova_span iova_span(u64 iova, u64 length)
 	return (struct iova_span){ .base = base, .size = PAGE_ALIGN(iova + length) - base };
 }
 
+/*
+ * Unmaps a span (whole pages) from @dom; the IOTLB is clean when this
+ * returns. Returns whether the driver unmapped all of it. A driver that
+ * unmaps less (upstream's iommu_unmap_nofail() WARNs there) leaves part of
+ * it mapped: the caller must keep the pages behind it pinned as long as the
+ * domain may map them, since a device may still reach them. Logged
+ * ratelimited; a WARN only when a driver did it, not the fail_unmap fault
+ * point standing in for one (a fault-injection run must not WARN).
+ */
+static bool unmap_span(struct iommu_domain *dom, u64 base, u64 size)
+{
+	bool injected = should_fail(&iommufd_rs_fail_unmap, size >> PAGE_SHIFT);
+	size_t unmapped = injected ? 0 : iommu_unmap(dom, base, size);
+
+	if (likely(unmapped == size))
+		return true;
+	pr_err_ratelimited("iommufd_rs: IOMMU domain unmapped %zu of %llu bytes at IOVA %#llx; their pages stay pinned\n",
+			   unmapped, size, base);
+	WARN_ON_ONCE(!injected);
+	return false;
+}
+
 /**
  * iommufd_rs_domain_map() - map part of a pinned mapping
  * @dom: the domain
@@ -180,6 +202,8 @@ static struct iova_span iova_span(u64 iova, u64 length)
  * @offset: offset of the first byte from the mapping's first byte
  * @length: bytes (> 0)
  * @writable: map for device writes too
+ * @stuck: set on error if the domain could not unmap what this call had
+ *         mapped (see unmap_span()): the pages must then stay pinned
  *
  * The pages mapped are the IOVA span of the area (iova_span()), filled from
  * the page holding the first byte. That is the same count of pages as the
@@ -193,11 +217,11 @@ static struct iova_span iova_span(u64 iova, u64 length)
  *
  * Return: 0, -EINVAL if the pages are not pinned, the range is not theirs
  * or its page offset is not @iova's, or the driver's error with nothing
- * left mapped.
+ * left mapped (unless *@stuck).
  */
 int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
-			  bool writable)
+			  bool writable, bool *stuck)
 {
 	int prot = IOMMU_READ | IOMMU_CACHE | (writable ? IOMMU_WRITE : 0);
 	struct iova_span span = iova_span(iova, length);
@@ -208,6 +232,7 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 	u64 i = first, done = 0;
 	int rc;
 
+	*stuck = false;
 	if (WARN_ON_ONCE((iova ^ byte) & ~PAGE_MASK))
 		return -EINVAL;
 	if (!p->runs || last >= p->npages)
@@ -220,8 +245,8 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 		     iommu_map(dom, span.base + done, phys, n * PAGE_SIZE, prot,
 			       GFP_KERNEL_ACCOUNT);
 		if (rc) {
-			if (done)
-				iommu_unmap(dom, span.base, done);
+			if (done && !unmap_span(dom, span.base, done))
+				*stuck = true;
 			return rc;
 		}
 		done += n * PAGE_SIZE;
@@ -236,15 +261,16 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
  * @dom: the domain
  * @iova: as given to the map
  * @length: as given to the map
+ *
+ * Return: true if all of it was unmapped; false if the driver unmapped
+ * less (logged, see unmap_span()): part of it may still be mapped, and the
+ * caller must keep its pages pinned.
  */
-void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
+bool iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
 {
 	struct iova_span span = iova_span(iova, length);
 
-	/* Injected: a driver that unmaps nothing. */
-	if (should_fail(&iommufd_rs_fail_unmap, span.size >> PAGE_SHIFT))
-		return;
-	iommu_unmap(dom, span.base, span.size);
+	return unmap_span(dom, span.base, span.size);
 }
 
 /**

@@ -34,6 +34,7 @@ use crate::{
     uapi,
     ucmd::UserCmd, //
 };
+use core::cell::Cell;
 use kernel::{
     alloc::KVVec,
     bindings,
@@ -81,6 +82,38 @@ pub(crate) struct IoasState {
     /// (breaking the reference cycle HWPT -> IOAS -> HWPT); it is dropped
     /// only with this lock released.
     pub(crate) auto_hwpts: KVVec<Dep<Hwpt>>,
+    /// Pages a domain of this IOAS could not fully unmap.
+    kept: KeptPages,
+}
+
+/// Pages that a domain of the IOAS could not fully unmap (a short unmap),
+/// each holding one more pin ([`Pages::keep_pinned`]): kept pinned until
+/// the IOAS goes. That is after every domain that mapped them is freed
+/// (each HWPT holds its IOAS), so no device can reach them any more when
+/// they are unpinned. If even the room to keep one cannot be allocated, its
+/// reference is leaked and the pages stay pinned for good.
+///
+/// A `Cell`, so that the IOAS's `&self` paths can keep pages: it is only
+/// touched with the IOAS lock held (it lives in [`IoasState`]), and taken
+/// out and put back without any call in between.
+#[derive(Default)]
+struct KeptPages(Cell<KVVec<Arc<Pages>>>);
+
+impl KeptPages {
+    /// Keeps `pages` pinned until the IOAS goes.
+    fn keep(&self, pages: &Arc<Pages>) {
+        let Some(held) = pages.keep_pinned() else {
+            return;
+        };
+        let mut kept = self.0.take();
+        if kept.reserve(1, GFP_KERNEL).is_ok() {
+            // With room reserved the push cannot fail (and drop `held`).
+            let _ = kept.push(held, GFP_KERNEL);
+        } else {
+            core::mem::forget(held);
+        }
+        self.0.set(kept);
+    }
 }
 
 /// An I/O address space object.
@@ -108,6 +141,7 @@ impl IoasObject {
                     space: IovaSpace::new(),
                     domains: KVVec::new(),
                     auto_hwpts: KVVec::new(),
+                    kept: KeptPages::default(),
                 }),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -172,14 +206,17 @@ impl IoasState {
         for a in self.space.areas_in(start, last) {
             let p = &a.data;
             if let Err(e) = dom.map(a.start, &p.pages, p.offset, a.len(), a.prot.write) {
+                if e.still_mapped {
+                    self.kept.keep(&p.pages);
+                }
                 for b in self
                     .space
                     .areas_in(start, last)
                     .take_while(|b| b.start < a.start)
                 {
-                    dom.unmap(b.start, b.len());
+                    unmap_area(dom, b, &self.kept);
                 }
-                return Err(e);
+                return Err(e.err);
             }
         }
         Ok(())
@@ -222,7 +259,9 @@ impl IoasState {
         for (k, dom) in self.domains.iter().enumerate() {
             if let Err(e) = self.map_areas(dom, iova, last) {
                 for d in &self.domains[..k] {
-                    d.unmap(iova, len);
+                    for a in self.space.areas_in(iova, last) {
+                        unmap_area(d, a, &self.kept);
+                    }
                 }
                 self.unpin_areas(iova, last);
                 return Err(e);
@@ -254,7 +293,7 @@ impl IoasState {
             return;
         }
         for a in self.space.areas_in(0, u64::MAX) {
-            dom.unmap(a.start, a.len());
+            unmap_area(dom, a, &self.kept);
         }
         self.unpin_areas(0, u64::MAX);
     }
@@ -276,24 +315,44 @@ impl IoasState {
     /// (the IOTLB is clean when that returns), then drops their pins.
     /// Returns bytes.
     fn unmap(&mut self, iova: u64, len: u64) -> Result<u64> {
-        let IoasState { space, domains, .. } = self;
+        let IoasState {
+            space,
+            domains,
+            kept,
+            ..
+        } = self;
         space
-            .unmap(iova, len, &mut |a| unmap_from_domains(domains, a))
+            .unmap(iova, len, &mut |a| unmap_from_domains(domains, a, kept))
             .map_err(kerr)
     }
 
     /// Unmaps every area, as [`Self::unmap`] does.
     fn unmap_all(&mut self) -> u64 {
-        let IoasState { space, domains, .. } = self;
-        space.unmap_all(&mut |a| unmap_from_domains(domains, a))
+        let IoasState {
+            space,
+            domains,
+            kept,
+            ..
+        } = self;
+        space.unmap_all(&mut |a| unmap_from_domains(domains, a, kept))
+    }
+}
+
+/// Unmaps area `a` from `dom`, which maps it; `a` holds a pin. If the
+/// domain unmaps less than the area, part of it may still be mapped, so the
+/// area's pages are kept pinned (`kept`): the pin the caller drops next is
+/// then not the last.
+fn unmap_area(dom: &Domain, a: &Area<AreaPages>, kept: &KeptPages) {
+    if dom.unmap(a.start, a.len()).is_err() {
+        kept.keep(&a.data.pages);
     }
 }
 
 /// Unmaps an area leaving the IOAS from every domain, then drops its pin
 /// (which it holds when there are domains).
-fn unmap_from_domains(domains: &[Arc<Domain>], a: Area<AreaPages>) {
+fn unmap_from_domains(domains: &[Arc<Domain>], a: Area<AreaPages>, kept: &KeptPages) {
     for d in domains {
-        d.unmap(a.start, a.len());
+        unmap_area(d, &a, kept);
     }
     if !domains.is_empty() {
         a.data.pages.unpin();
