@@ -201,7 +201,8 @@ static bool unmap_span(struct iommu_domain *dom, u64 base, u64 size)
  * @p: the mapping's pages, pinned
  * @offset: offset of the first byte from the mapping's first byte
  * @length: bytes (> 0)
- * @writable: map for device writes too
+ * @readable: map for device reads (IOMMU_IOAS_MAP_READABLE)
+ * @writable: map for device writes (IOMMU_IOAS_MAP_WRITEABLE)
  * @stuck: set on error if the domain could not unmap what this call had
  *         mapped (see unmap_span()): the pages must then stay pinned
  *
@@ -213,7 +214,9 @@ static bool unmap_span(struct iommu_domain *dom, u64 base, u64 size)
  * mismatch here is a bug, refused before anything is mapped.
  *
  * One iommu_map() per run of contiguous pages, so the driver can use the
- * largest blocks the run's alignment allows.
+ * largest blocks the run's alignment allows. As upstream, IOMMU_READ only
+ * for a readable map: a WRITEABLE-only map is write-only where the page
+ * table can say so (stage 2; a stage-1 table maps it read-write).
  *
  * Return: 0, -EINVAL if the pages are not pinned, the range is not theirs
  * or its page offset is not @iova's, or the driver's error with nothing
@@ -221,9 +224,9 @@ static bool unmap_span(struct iommu_domain *dom, u64 base, u64 size)
  */
 int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
-			  bool writable, bool *stuck)
+			  bool readable, bool writable, bool *stuck)
 {
-	int prot = IOMMU_READ | IOMMU_CACHE | (writable ? IOMMU_WRITE : 0);
+	int prot = IOMMU_CACHE | (readable ? IOMMU_READ : 0) | (writable ? IOMMU_WRITE : 0);
 	struct iova_span span = iova_span(iova, length);
 	u64 byte = p->offset + offset;
 	u64 first = byte >> PAGE_SHIFT;

@@ -4,6 +4,7 @@
 //! `domain.c` (the IOMMU core's domain API).
 
 use crate::{
+    iova_space::Prot,
     pages::{
         Pages,
         RawPages, //
@@ -67,6 +68,7 @@ extern "C" {
         p: *const RawPages,
         offset: u64,
         length: u64,
+        readable: bool,
         writable: bool,
         stuck: *mut bool,
     ) -> c_int;
@@ -220,15 +222,16 @@ impl Domain {
     }
 
     /// Maps `length` bytes of `pages` (pinned) from `offset` at `iova`
-    /// (which starts at the same place in its page as the byte). On error
-    /// nothing of it stays mapped, unless [`MapError::still_mapped`].
+    /// (which starts at the same place in its page as the byte), for device
+    /// reads and writes as `prot` allows. On error nothing of it stays
+    /// mapped, unless [`MapError::still_mapped`].
     pub(crate) fn map(
         &self,
         iova: u64,
         pages: &Pages,
         offset: u64,
         length: u64,
-        writable: bool,
+        prot: Prot,
     ) -> Result<(), MapError> {
         let mut stuck = false;
         // SAFETY: the domain and the pages are live for the call; the C side
@@ -241,7 +244,8 @@ impl Domain {
                 pages.raw(),
                 offset,
                 length,
-                writable,
+                prot.read,
+                prot.write,
                 &mut stuck,
             )
         })

@@ -205,7 +205,7 @@ impl IoasState {
     fn map_areas(&self, dom: &Domain, start: u64, last: u64) -> Result {
         for a in self.space.areas_in(start, last) {
             let p = &a.data;
-            if let Err(e) = dom.map(a.start, &p.pages, p.offset, a.len(), a.prot.write) {
+            if let Err(e) = dom.map(a.start, &p.pages, p.offset, a.len(), a.prot) {
                 if e.still_mapped {
                     self.kept.keep(&p.pages);
                 }
