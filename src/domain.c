@@ -277,6 +277,16 @@ bool iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
 }
 
 /**
+ * iommufd_rs_cond_resched() - cond_resched(), for the per-area loops that
+ * map, unmap, pin and check areas with the IOAS lock held (a macro, which
+ * Rust cannot call)
+ */
+void iommufd_rs_cond_resched(void)
+{
+	cond_resched();
+}
+
+/**
  * iommufd_rs_domain_translate() - what an IOVA translates to
  * @dom: the domain
  * @iova: the address

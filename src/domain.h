@@ -32,6 +32,7 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
 			  bool readable, bool writable, bool *stuck);
 bool iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
+void iommufd_rs_cond_resched(void);
 int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
 int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
 				u64 *leaf_size);

@@ -73,6 +73,7 @@ extern "C" {
         stuck: *mut bool,
     ) -> c_int;
     fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64) -> bool;
+    fn iommufd_rs_cond_resched();
     fn iommufd_rs_domain_translate(
         dom: *mut RawDomain,
         iova: u64,
@@ -108,6 +109,15 @@ impl Geometry {
             r => r.map(|()| geo),
         }
     }
+}
+
+/// Yields the CPU if another task should run: called once per area by the
+/// loops that work on every area with the IOAS lock held (a mutex), which
+/// may be millions long (IOAS_COPY makes areas without new charge).
+pub(crate) fn cond_resched() {
+    // SAFETY: no arguments; callers are in process context and hold no
+    // spinlock (the IOAS lock is a mutex).
+    unsafe { iommufd_rs_cond_resched() }
 }
 
 /// A domain could not unmap all of an area (a driver bug, or the

@@ -5,7 +5,10 @@
 //! that every domain always maps exactly the IOAS's areas.
 
 use crate::{
-    domain::Domain,
+    domain::{
+        cond_resched,
+        Domain, //
+    },
     file::{
         user_ptr,
         IommufdFile, //
@@ -58,6 +61,10 @@ pub(crate) struct AreaPages {
     /// The user address (file offset for MAP_FILE) of the area's first
     /// byte: IOAS_COPY keeps its alignment when it allocates an IOVA.
     pub(crate) uaddr: u64,
+    /// The command that made the area, unique in its IOAS
+    /// ([`IoasState::new_stamp`]): a command whose answer fails removes
+    /// exactly the areas it made.
+    stamp: u64,
 }
 
 // The core's page offsets are offsets in the kernel's page, which domain.c
@@ -84,6 +91,8 @@ pub(crate) struct IoasState {
     pub(crate) auto_hwpts: KVVec<Dep<Hwpt>>,
     /// Pages a domain of this IOAS could not fully unmap.
     kept: KeptPages,
+    /// The last stamp given to a command that makes areas.
+    last_stamp: u64,
 }
 
 /// Pages that a domain of the IOAS could not fully unmap (a short unmap),
@@ -142,6 +151,7 @@ impl IoasObject {
                     domains: KVVec::new(),
                     auto_hwpts: KVVec::new(),
                     kept: KeptPages::default(),
+                    last_stamp: 0,
                 }),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -164,14 +174,19 @@ impl IoasObject {
         Ok(())
     }
 
-    /// Maps what `map` inserted at `[iova, iova + len)` into every domain
-    /// and lets `answer` report it; if either fails, nothing of it stays
-    /// mapped. The one tail of MAP, MAP_FILE and COPY.
+    /// Maps what `map` inserted at `[iova, iova + len)` (areas stamped
+    /// `stamp`) into every domain and lets `answer` report it; if either
+    /// fails, nothing of it stays mapped. The answer is given with the lock
+    /// released, so by the time it fails another thread may have unmapped
+    /// some of these areas and mapped its own there: the undo removes only
+    /// the areas that still carry `stamp`. The one tail of MAP, MAP_FILE
+    /// and COPY.
     fn fill_and_answer(
         &self,
         mut st: kernel::sync::MutexGuard<'_, IoasState>,
         iova: u64,
         len: u64,
+        stamp: u64,
         answer: impl FnOnce(u64) -> Result,
     ) -> Result {
         if let Err(e) = st.map_into_domains(iova, len) {
@@ -179,9 +194,7 @@ impl IoasObject {
             return Err(e);
         }
         drop(st);
-        answer(iova).inspect_err(|_| {
-            let _ = self.state.lock().unmap(iova, len);
-        })
+        answer(iova).inspect_err(|_| self.state.lock().unmap_stamped(iova, len, stamp))
     }
 }
 
@@ -204,6 +217,7 @@ impl IoasState {
     /// unmaps what this call mapped.
     fn map_areas(&self, dom: &Domain, start: u64, last: u64) -> Result {
         for a in self.space.areas_in(start, last) {
+            cond_resched();
             let p = &a.data;
             if let Err(e) = dom.map(a.start, &p.pages, p.offset, a.len(), a.prot) {
                 if e.still_mapped {
@@ -226,6 +240,7 @@ impl IoasState {
     /// none of this call's pins stay.
     fn pin_areas(&self, start: u64, last: u64) -> Result {
         for a in self.space.areas_in(start, last) {
+            cond_resched();
             if let Err(e) = a.data.pages.pin() {
                 for b in self
                     .space
@@ -243,6 +258,7 @@ impl IoasState {
     /// Drops the pins of the areas intersecting `[start, last]`.
     fn unpin_areas(&self, start: u64, last: u64) {
         for a in self.space.areas_in(start, last) {
+            cond_resched();
             a.data.pages.unpin();
         }
     }
@@ -293,6 +309,7 @@ impl IoasState {
             return;
         }
         for a in self.space.areas_in(0, u64::MAX) {
+            cond_resched();
             unmap_area(dom, a, &self.kept);
         }
         self.unpin_areas(0, u64::MAX);
@@ -308,7 +325,7 @@ impl IoasState {
             .max()
             .unwrap_or(1);
         // Lowering the alignment cannot fail.
-        let _ = self.space.set_iova_alignment(align, &mut || {});
+        let _ = self.space.set_iova_alignment(align, &mut cond_resched);
     }
 
     /// Unmaps whole areas in `[iova, iova + len)`: first from every domain
@@ -324,6 +341,35 @@ impl IoasState {
         space
             .unmap(iova, len, &mut |a| unmap_from_domains(domains, a, kept))
             .map_err(kerr)
+    }
+
+    /// A stamp for the areas of one command, unique in this IOAS.
+    fn new_stamp(&mut self) -> u64 {
+        self.last_stamp = self.last_stamp.wrapping_add(1);
+        self.last_stamp
+    }
+
+    /// Unmaps, as [`Self::unmap`] does, each area in `[iova, iova + len)`
+    /// stamped `stamp`, and no other.
+    fn unmap_stamped(&mut self, iova: u64, len: u64, stamp: u64) {
+        let last = iova + (len - 1);
+        let mut from = iova;
+        loop {
+            let found = self
+                .space
+                .areas_in(from, last)
+                .find(|a| a.data.stamp == stamp)
+                .map(|a| (a.start, a.len()));
+            let Some((start, n)) = found else {
+                break;
+            };
+            // Exactly this area's range: it removes this area alone.
+            let _ = self.unmap(start, n);
+            match start.checked_add(n) {
+                Some(next) if next <= last => from = next,
+                _ => break,
+            }
+        }
     }
 
     /// Unmaps every area, as [`Self::unmap`] does.
@@ -351,6 +397,8 @@ fn unmap_area(dom: &Domain, a: &Area<AreaPages>, kept: &KeptPages) {
 /// Unmaps an area leaving the IOAS from every domain, then drops its pin
 /// (which it holds when there are domains).
 fn unmap_from_domains(domains: &[Arc<Domain>], a: Area<AreaPages>, kept: &KeptPages) {
+    // Once per area of UNMAP and of unmap-all (the file's close).
+    cond_resched();
     for d in domains {
         unmap_area(d, &a, kept);
     }
@@ -493,14 +541,16 @@ fn map_pinned(
     if st.domains.is_empty() {
         // Nothing to pin: place (refusing a bad placement before charging
         // anything), charge and insert in one critical section.
+        let stamp = st.new_stamp();
         let slot = st.space.slot(place, len, page_offset).map_err(kerr)?;
         let area = AreaPages {
             pages: prepare(p.write, f.account())?,
             offset: 0,
             uaddr: hint,
+            stamp,
         };
         let iova = slot.fill(p, area).map_err(kerr)?;
-        return ioas.fill_and_answer(st, iova, len, answer);
+        return ioas.fill_and_answer(st, iova, len, stamp, answer);
     }
     st.space.probe(place, len, page_offset).map_err(kerr)?;
     drop(st);
@@ -511,14 +561,16 @@ fn map_pinned(
     // the lock (if there are still domains) gives the answer. The insert
     // checks the placement again: another thread may have mapped there.
     let prepinned = pages.pin().is_ok();
+    let mut st = ioas.state.lock();
+    let stamp = st.new_stamp();
     let area = AreaPages {
         pages: pages.clone(),
         offset: 0,
         uaddr: hint,
+        stamp,
     };
-    let mut st = ioas.state.lock();
     let result = match st.space.map(place, len, page_offset, p, area).map_err(kerr) {
-        Ok(iova) => ioas.fill_and_answer(st, iova, len, answer),
+        Ok(iova) => ioas.fill_and_answer(st, iova, len, stamp, answer),
         Err(e) => {
             drop(st);
             Err(e)
@@ -596,6 +648,8 @@ pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy
                     pages: sl.area.data.pages.clone(),
                     offset: sl.area.data.offset + sl.offset,
                     uaddr: sl.area.data.uaddr.wrapping_add(sl.offset),
+                    // Set in the destination, under its lock.
+                    stamp: 0,
                 },
             };
             if first.is_none() {
@@ -616,11 +670,18 @@ pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy
     let place = placement(cmd.flags, cmd.dst_iova, hint);
     let mut it = Iterator::chain(first.into_iter(), more.drain_all());
     let mut st = dst.state.lock();
+    let stamp = st.new_stamp();
+    let mut next_part = || {
+        it.next().map(|mut part| {
+            part.data.stamp = stamp;
+            part
+        })
+    };
     let iova = st
         .space
-        .map_parts(place, cmd.length, p, &mut || it.next())
+        .map_parts(place, cmd.length, p, &mut next_part)
         .map_err(kerr)?;
-    dst.fill_and_answer(st, iova, cmd.length, |iova| {
+    dst.fill_and_answer(st, iova, cmd.length, stamp, |iova| {
         cmd.dst_iova = iova;
         ucmd.respond(&cmd)
     })
