@@ -148,33 +148,91 @@ static const struct iommufd_rs_run *run_of(const struct iommufd_rs_pages *p, u64
 	return &p->runs[lo];
 }
 
+/*
+ * The IOVA pages an area of @length bytes at @iova takes in a domain: from
+ * the page holding its first byte to the one holding its last. Map and
+ * unmap of an area both work on this span, so an unmap removes exactly the
+ * pages the map of the same area put there.
+ */
+struct iova_span {
+	u64 base;	/* first IOVA, page-aligned */
+	u64 size;	/* bytes, whole pages */
+};
+
+static struct iova_span iova_span(u64 iova, u64 length)
+{
+	u64 base = iova & PAGE_MASK;
+
+	/* Modulo 2^64: an area ending at the top of the space gives end 0. */
+	return (struct iova_span){ .base = base, .size = PAGE_ALIGN(iova + length) - base };
+}
+
+/*
+ * Unmaps a span (whole pages) from @dom; the IOTLB is clean when this
+ * returns. Returns whether the driver unmapped all of it. A driver that
+ * unmaps less (upstream's iommu_unmap_nofail() WARNs there) leaves part of
+ * it mapped: the caller must keep the pages behind it pinned as long as the
+ * domain may map them, since a device may still reach them. Logged
+ * ratelimited; a WARN only when a driver did it, not the fail_unmap fault
+ * point standing in for one (a fault-injection run must not WARN).
+ */
+static bool unmap_span(struct iommu_domain *dom, u64 base, u64 size)
+{
+	bool injected = should_fail(&iommufd_rs_fail_unmap, size >> PAGE_SHIFT);
+	size_t unmapped = injected ? 0 : iommu_unmap(dom, base, size);
+
+	if (likely(unmapped == size))
+		return true;
+	pr_err_ratelimited("iommufd_rs: IOMMU domain unmapped %zu of %llu bytes at IOVA %#llx; their pages stay pinned\n",
+			   unmapped, size, base);
+	WARN_ON_ONCE(!injected);
+	return false;
+}
+
 /**
  * iommufd_rs_domain_map() - map part of a pinned mapping
  * @dom: the domain
- * @iova: IOVA of the first byte (same page offset as the byte)
+ * @iova: IOVA of the first byte
  * @p: the mapping's pages, pinned
  * @offset: offset of the first byte from the mapping's first byte
  * @length: bytes (> 0)
- * @writable: map for device writes too
+ * @readable: map for device reads (IOMMU_IOAS_MAP_READABLE)
+ * @writable: map for device writes (IOMMU_IOAS_MAP_WRITEABLE)
+ * @stuck: set on error if the domain could not unmap what this call had
+ *         mapped (see unmap_span()): the pages must then stay pinned
+ *
+ * The pages mapped are the IOVA span of the area (iova_span()), filled from
+ * the page holding the first byte. That is the same count of pages as the
+ * bytes span in memory only when @iova and the byte start at the same
+ * place in a page; the IOAS core refuses any other area in an IOAS with a
+ * domain (the page-offset rule of upstream's iopt_insert_area()), so a
+ * mismatch here is a bug, refused before anything is mapped.
  *
  * One iommu_map() per run of contiguous pages, so the driver can use the
- * largest blocks the run's alignment allows.
+ * largest blocks the run's alignment allows. As upstream, IOMMU_READ only
+ * for a readable map: a WRITEABLE-only map is write-only where the page
+ * table can say so (stage 2; a stage-1 table maps it read-write).
  *
- * Return: 0, -EINVAL if the pages are not pinned or the range is not theirs,
- * or the driver's error with nothing left mapped.
+ * Return: 0, -EINVAL if the pages are not pinned, the range is not theirs
+ * or its page offset is not @iova's, or the driver's error with nothing
+ * left mapped (unless *@stuck).
  */
 int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
-			  bool writable)
+			  bool readable, bool writable, bool *stuck)
 {
-	int prot = IOMMU_READ | IOMMU_CACHE | (writable ? IOMMU_WRITE : 0);
-	u64 first = (p->offset + offset) >> PAGE_SHIFT;
-	u64 last = (p->offset + offset + length - 1) >> PAGE_SHIFT;
-	u64 base = iova & PAGE_MASK, done = 0;
+	int prot = IOMMU_CACHE | (readable ? IOMMU_READ : 0) | (writable ? IOMMU_WRITE : 0);
+	struct iova_span span = iova_span(iova, length);
+	u64 byte = p->offset + offset;
+	u64 first = byte >> PAGE_SHIFT;
+	u64 last = first + (span.size >> PAGE_SHIFT) - 1;
 	const struct iommufd_rs_run *r;
-	u64 i = first;
+	u64 i = first, done = 0;
 	int rc;
 
+	*stuck = false;
+	if (WARN_ON_ONCE((iova ^ byte) & ~PAGE_MASK))
+		return -EINVAL;
 	if (!p->runs || last >= p->npages)
 		return -EINVAL;
 	for (r = run_of(p, first); i <= last; r++) {
@@ -182,10 +240,11 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 		u64 n = min_t(u64, r[1].idx, last + 1) - i;
 
 		rc = should_fail(&iommufd_rs_fail_map, n) ? -ENOMEM :
-		     iommu_map(dom, base + done, phys, n * PAGE_SIZE, prot, GFP_KERNEL_ACCOUNT);
+		     iommu_map(dom, span.base + done, phys, n * PAGE_SIZE, prot,
+			       GFP_KERNEL_ACCOUNT);
 		if (rc) {
-			if (done)
-				iommu_unmap(dom, base, done);
+			if (done && !unmap_span(dom, span.base, done))
+				*stuck = true;
 			return rc;
 		}
 		done += n * PAGE_SIZE;
@@ -200,13 +259,26 @@ int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
  * @dom: the domain
  * @iova: as given to the map
  * @length: as given to the map
+ *
+ * Return: true if all of it was unmapped; false if the driver unmapped
+ * less (logged, see unmap_span()): part of it may still be mapped, and the
+ * caller must keep its pages pinned.
  */
-void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
+bool iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
 {
-	u64 base = iova & PAGE_MASK;
-	u64 end = PAGE_ALIGN(iova + length);
+	struct iova_span span = iova_span(iova, length);
 
-	iommu_unmap(dom, base, end - base);
+	return unmap_span(dom, span.base, span.size);
+}
+
+/**
+ * iommufd_rs_cond_resched() - cond_resched(), for the per-area loops that
+ * map, unmap, pin and check areas with the IOAS lock held (a macro, which
+ * Rust cannot call)
+ */
+void iommufd_rs_cond_resched(void)
+{
+	cond_resched();
 }
 
 /**

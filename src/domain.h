@@ -30,8 +30,9 @@ int iommufd_rs_domain_attach(struct iommu_domain *dom, struct iommufd_rs_pci *d)
 void iommufd_rs_domain_detach(struct iommu_domain *dom, struct iommufd_rs_pci *d);
 int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
 			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
-			  bool writable);
-void iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
+			  bool readable, bool writable, bool *stuck);
+bool iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
+void iommufd_rs_cond_resched(void);
 int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
 int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
 				u64 *leaf_size);

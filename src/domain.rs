@@ -4,6 +4,7 @@
 //! `domain.c` (the IOMMU core's domain API).
 
 use crate::{
+    iova_space::Prot,
     pages::{
         Pages,
         RawPages, //
@@ -67,9 +68,12 @@ extern "C" {
         p: *const RawPages,
         offset: u64,
         length: u64,
+        readable: bool,
         writable: bool,
+        stuck: *mut bool,
     ) -> c_int;
-    fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64);
+    fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64) -> bool;
+    fn iommufd_rs_cond_resched();
     fn iommufd_rs_domain_translate(
         dom: *mut RawDomain,
         iova: u64,
@@ -105,6 +109,31 @@ impl Geometry {
             r => r.map(|()| geo),
         }
     }
+}
+
+/// Yields the CPU if another task should run: called once per area by the
+/// loops that work on every area with the IOAS lock held (a mutex), which
+/// may be millions long (IOAS_COPY makes areas without new charge).
+pub(crate) fn cond_resched() {
+    // SAFETY: no arguments; callers are in process context and hold no
+    // spinlock (the IOAS lock is a mutex).
+    unsafe { iommufd_rs_cond_resched() }
+}
+
+/// A domain could not unmap all of an area (a driver bug, or the
+/// `fail_unmap` fault point standing in for one): part of it may still be
+/// mapped, so devices may still reach its pages, which must then stay
+/// pinned for good.
+#[derive(Debug)]
+pub(crate) struct StillMapped;
+
+/// A failed [`Domain::map`].
+#[derive(Debug)]
+pub(crate) struct MapError {
+    /// Why it failed.
+    pub(crate) err: Error,
+    /// Undoing what it had mapped came short ([`StillMapped`]).
+    pub(crate) still_mapped: bool,
 }
 
 /// A paging domain of a device's IOMMU driver; freed on drop, which the
@@ -202,17 +231,22 @@ impl Domain {
         unsafe { iommufd_rs_domain_detach(self.raw.as_ptr(), dev.raw()) }
     }
 
-    /// Maps `length` bytes of `pages` (pinned) from `offset` at `iova`.
+    /// Maps `length` bytes of `pages` (pinned) from `offset` at `iova`
+    /// (which starts at the same place in its page as the byte), for device
+    /// reads and writes as `prot` allows. On error nothing of it stays
+    /// mapped, unless [`MapError::still_mapped`].
     pub(crate) fn map(
         &self,
         iova: u64,
         pages: &Pages,
         offset: u64,
         length: u64,
-        writable: bool,
-    ) -> Result {
+        prot: Prot,
+    ) -> Result<(), MapError> {
+        let mut stuck = false;
         // SAFETY: the domain and the pages are live for the call; the C side
-        // checks that they are pinned and that the range is theirs.
+        // checks that they are pinned and that the range is theirs; `stuck`
+        // is a valid place.
         to_result(unsafe {
             iommufd_rs_domain_map(
                 self.raw.as_ptr(),
@@ -220,15 +254,26 @@ impl Domain {
                 pages.raw(),
                 offset,
                 length,
-                writable,
+                prot.read,
+                prot.write,
+                &mut stuck,
             )
+        })
+        .map_err(|err| MapError {
+            err,
+            still_mapped: stuck,
         })
     }
 
-    /// Unmaps what `map` mapped at `iova`; the IOTLB is clean on return.
-    pub(crate) fn unmap(&self, iova: u64, length: u64) {
-        // SAFETY: the domain is live; unmapping an unmapped range is a no-op.
-        unsafe { iommufd_rs_domain_unmap(self.raw.as_ptr(), iova, length) }
+    /// Unmaps what `map` mapped for the same `iova` and `length`; the IOTLB
+    /// is clean on return. [`StillMapped`] if the driver unmapped less.
+    pub(crate) fn unmap(&self, iova: u64, length: u64) -> Result<(), StillMapped> {
+        // SAFETY: the domain is live for the call.
+        if unsafe { iommufd_rs_domain_unmap(self.raw.as_ptr(), iova, length) } {
+            Ok(())
+        } else {
+            Err(StillMapped)
+        }
     }
 
     /// For a nested domain: the MSI cookie at `giova` maps each doorbell

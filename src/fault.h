@@ -10,6 +10,7 @@
 
 extern struct fault_attr iommufd_rs_fail_pin;
 extern struct fault_attr iommufd_rs_fail_map;
+extern struct fault_attr iommufd_rs_fail_unmap;
 extern struct fault_attr iommufd_rs_fail_msi;
 
 void iommufd_rs_fault_init(void);

@@ -5,7 +5,10 @@
 
 use crate::{
     device::DeviceObject,
-    domain::Domain,
+    domain::{
+        cond_resched,
+        Domain, //
+    },
     file::IommufdFile,
     ioas::{
         kerr,
@@ -137,7 +140,9 @@ impl Hwpt {
         let geo = self.domain.geometry();
         let min_page = 1u64 << geo.pgsize_bitmap.trailing_zeros().min(63);
         let align = st.space.iova_alignment().max(min_page);
-        st.space.set_iova_alignment(align).map_err(kerr)?;
+        st.space
+            .set_iova_alignment(align, &mut cond_resched)
+            .map_err(kerr)?;
         if geo.aperture_start > 0 {
             st.space
                 .reserve(0, geo.aperture_start - 1, self.tag())

@@ -5,7 +5,10 @@
 //! that every domain always maps exactly the IOAS's areas.
 
 use crate::{
-    domain::Domain,
+    domain::{
+        cond_resched,
+        Domain, //
+    },
     file::{
         user_ptr,
         IommufdFile, //
@@ -15,8 +18,10 @@ use crate::{
         Area,
         Errno,
         IovaSpace,
+        Part,
         Placement,
-        Prot, //
+        Prot,
+        PAGE_SIZE, //
     },
     kalloc::KernelAlloc,
     object::{
@@ -32,6 +37,7 @@ use crate::{
     uapi,
     ucmd::UserCmd, //
 };
+use core::cell::Cell;
 use kernel::{
     alloc::KVVec,
     bindings,
@@ -55,7 +61,15 @@ pub(crate) struct AreaPages {
     /// The user address (file offset for MAP_FILE) of the area's first
     /// byte: IOAS_COPY keeps its alignment when it allocates an IOVA.
     pub(crate) uaddr: u64,
+    /// The command that made the area, unique in its IOAS
+    /// ([`IoasState::new_stamp`]): a command whose answer fails removes
+    /// exactly the areas it made.
+    stamp: u64,
 }
+
+// The core's page offsets are offsets in the kernel's page, which domain.c
+// maps by.
+const _: () = assert!(kernel::page::PAGE_SIZE as u64 == PAGE_SIZE);
 
 /// Owners of reserved ranges: a device or a domain, by a tag unique to it.
 pub(crate) type Owner = u64;
@@ -75,6 +89,40 @@ pub(crate) struct IoasState {
     /// (breaking the reference cycle HWPT -> IOAS -> HWPT); it is dropped
     /// only with this lock released.
     pub(crate) auto_hwpts: KVVec<Dep<Hwpt>>,
+    /// Pages a domain of this IOAS could not fully unmap.
+    kept: KeptPages,
+    /// The last stamp given to a command that makes areas.
+    last_stamp: u64,
+}
+
+/// Pages that a domain of the IOAS could not fully unmap (a short unmap),
+/// each holding one more pin ([`Pages::keep_pinned`]): kept pinned until
+/// the IOAS goes. That is after every domain that mapped them is freed
+/// (each HWPT holds its IOAS), so no device can reach them any more when
+/// they are unpinned. If even the room to keep one cannot be allocated, its
+/// reference is leaked and the pages stay pinned for good.
+///
+/// A `Cell`, so that the IOAS's `&self` paths can keep pages: it is only
+/// touched with the IOAS lock held (it lives in [`IoasState`]), and taken
+/// out and put back without any call in between.
+#[derive(Default)]
+struct KeptPages(Cell<KVVec<Arc<Pages>>>);
+
+impl KeptPages {
+    /// Keeps `pages` pinned until the IOAS goes.
+    fn keep(&self, pages: &Arc<Pages>) {
+        let Some(held) = pages.keep_pinned() else {
+            return;
+        };
+        let mut kept = self.0.take();
+        if kept.reserve(1, GFP_KERNEL).is_ok() {
+            // With room reserved the push cannot fail (and drop `held`).
+            let _ = kept.push(held, GFP_KERNEL);
+        } else {
+            core::mem::forget(held);
+        }
+        self.0.set(kept);
+    }
 }
 
 /// An I/O address space object.
@@ -102,6 +150,8 @@ impl IoasObject {
                     space: IovaSpace::new(),
                     domains: KVVec::new(),
                     auto_hwpts: KVVec::new(),
+                    kept: KeptPages::default(),
+                    last_stamp: 0,
                 }),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -124,14 +174,19 @@ impl IoasObject {
         Ok(())
     }
 
-    /// Maps what `map` inserted at `[iova, iova + len)` into every domain
-    /// and lets `answer` report it; if either fails, nothing of it stays
-    /// mapped. The one tail of MAP, MAP_FILE and COPY.
+    /// Maps what `map` inserted at `[iova, iova + len)` (areas stamped
+    /// `stamp`) into every domain and lets `answer` report it; if either
+    /// fails, nothing of it stays mapped. The answer is given with the lock
+    /// released, so by the time it fails another thread may have unmapped
+    /// some of these areas and mapped its own there: the undo removes only
+    /// the areas that still carry `stamp`. The one tail of MAP, MAP_FILE
+    /// and COPY.
     fn fill_and_answer(
         &self,
         mut st: kernel::sync::MutexGuard<'_, IoasState>,
         iova: u64,
         len: u64,
+        stamp: u64,
         answer: impl FnOnce(u64) -> Result,
     ) -> Result {
         if let Err(e) = st.map_into_domains(iova, len) {
@@ -139,9 +194,7 @@ impl IoasObject {
             return Err(e);
         }
         drop(st);
-        answer(iova).inspect_err(|_| {
-            let _ = self.state.lock().unmap(iova, len);
-        })
+        answer(iova).inspect_err(|_| self.state.lock().unmap_stamped(iova, len, stamp))
     }
 }
 
@@ -164,16 +217,20 @@ impl IoasState {
     /// unmaps what this call mapped.
     fn map_areas(&self, dom: &Domain, start: u64, last: u64) -> Result {
         for a in self.space.areas_in(start, last) {
+            cond_resched();
             let p = &a.data;
-            if let Err(e) = dom.map(a.start, &p.pages, p.offset, a.len(), a.prot.write) {
+            if let Err(e) = dom.map(a.start, &p.pages, p.offset, a.len(), a.prot) {
+                if e.still_mapped {
+                    self.kept.keep(&p.pages);
+                }
                 for b in self
                     .space
                     .areas_in(start, last)
                     .take_while(|b| b.start < a.start)
                 {
-                    dom.unmap(b.start, b.len());
+                    unmap_area(dom, b, &self.kept);
                 }
-                return Err(e);
+                return Err(e.err);
             }
         }
         Ok(())
@@ -183,6 +240,7 @@ impl IoasState {
     /// none of this call's pins stay.
     fn pin_areas(&self, start: u64, last: u64) -> Result {
         for a in self.space.areas_in(start, last) {
+            cond_resched();
             if let Err(e) = a.data.pages.pin() {
                 for b in self
                     .space
@@ -200,6 +258,7 @@ impl IoasState {
     /// Drops the pins of the areas intersecting `[start, last]`.
     fn unpin_areas(&self, start: u64, last: u64) {
         for a in self.space.areas_in(start, last) {
+            cond_resched();
             a.data.pages.unpin();
         }
     }
@@ -216,7 +275,9 @@ impl IoasState {
         for (k, dom) in self.domains.iter().enumerate() {
             if let Err(e) = self.map_areas(dom, iova, last) {
                 for d in &self.domains[..k] {
-                    d.unmap(iova, len);
+                    for a in self.space.areas_in(iova, last) {
+                        unmap_area(d, a, &self.kept);
+                    }
                 }
                 self.unpin_areas(iova, last);
                 return Err(e);
@@ -248,7 +309,8 @@ impl IoasState {
             return;
         }
         for a in self.space.areas_in(0, u64::MAX) {
-            dom.unmap(a.start, a.len());
+            cond_resched();
+            unmap_area(dom, a, &self.kept);
         }
         self.unpin_areas(0, u64::MAX);
     }
@@ -263,31 +325,82 @@ impl IoasState {
             .max()
             .unwrap_or(1);
         // Lowering the alignment cannot fail.
-        let _ = self.space.set_iova_alignment(align);
+        let _ = self.space.set_iova_alignment(align, &mut cond_resched);
     }
 
     /// Unmaps whole areas in `[iova, iova + len)`: first from every domain
     /// (the IOTLB is clean when that returns), then drops their pins.
     /// Returns bytes.
     fn unmap(&mut self, iova: u64, len: u64) -> Result<u64> {
-        let IoasState { space, domains, .. } = self;
+        let IoasState {
+            space,
+            domains,
+            kept,
+            ..
+        } = self;
         space
-            .unmap(iova, len, &mut |a| unmap_from_domains(domains, a))
+            .unmap(iova, len, &mut |a| unmap_from_domains(domains, a, kept))
             .map_err(kerr)
+    }
+
+    /// A stamp for the areas of one command, unique in this IOAS.
+    fn new_stamp(&mut self) -> u64 {
+        self.last_stamp = self.last_stamp.wrapping_add(1);
+        self.last_stamp
+    }
+
+    /// Unmaps, as [`Self::unmap`] does, each area in `[iova, iova + len)`
+    /// stamped `stamp`, and no other.
+    fn unmap_stamped(&mut self, iova: u64, len: u64, stamp: u64) {
+        let last = iova + (len - 1);
+        let mut from = iova;
+        loop {
+            let found = self
+                .space
+                .areas_in(from, last)
+                .find(|a| a.data.stamp == stamp)
+                .map(|a| (a.start, a.len()));
+            let Some((start, n)) = found else {
+                break;
+            };
+            // Exactly this area's range: it removes this area alone.
+            let _ = self.unmap(start, n);
+            match start.checked_add(n) {
+                Some(next) if next <= last => from = next,
+                _ => break,
+            }
+        }
     }
 
     /// Unmaps every area, as [`Self::unmap`] does.
     fn unmap_all(&mut self) -> u64 {
-        let IoasState { space, domains, .. } = self;
-        space.unmap_all(&mut |a| unmap_from_domains(domains, a))
+        let IoasState {
+            space,
+            domains,
+            kept,
+            ..
+        } = self;
+        space.unmap_all(&mut |a| unmap_from_domains(domains, a, kept))
+    }
+}
+
+/// Unmaps area `a` from `dom`, which maps it; `a` holds a pin. If the
+/// domain unmaps less than the area, part of it may still be mapped, so the
+/// area's pages are kept pinned (`kept`): the pin the caller drops next is
+/// then not the last.
+fn unmap_area(dom: &Domain, a: &Area<AreaPages>, kept: &KeptPages) {
+    if dom.unmap(a.start, a.len()).is_err() {
+        kept.keep(&a.data.pages);
     }
 }
 
 /// Unmaps an area leaving the IOAS from every domain, then drops its pin
 /// (which it holds when there are domains).
-fn unmap_from_domains(domains: &[Arc<Domain>], a: Area<AreaPages>) {
+fn unmap_from_domains(domains: &[Arc<Domain>], a: Area<AreaPages>, kept: &KeptPages) {
+    // Once per area of UNMAP and of unmap-all (the file's close).
+    cond_resched();
     for d in domains {
-        d.unmap(a.start, a.len());
+        unmap_area(d, &a, kept);
     }
     if !domains.is_empty() {
         a.data.pages.unpin();
@@ -398,7 +511,9 @@ struct MapRequest {
     iova: u64,
     len: u64,
     /// The user address (file offset) of the first byte: an allocated IOVA
-    /// keeps its alignment, and so does a later COPY from the area.
+    /// keeps its alignment, and so does a later COPY from the area. Its
+    /// offset in its page is the area's page offset (pages.c keeps the same
+    /// offset: `uaddr & ~PAGE_MASK`, `start & ~PAGE_MASK`).
     hint: u64,
 }
 
@@ -420,21 +535,24 @@ fn map_pinned(
     } = req;
     let ioas = f.get::<IoasObject>(ioas_id)?;
     let place = placement(flags, iova, hint);
+    let page_offset = hint % PAGE_SIZE;
     let p = prot(flags);
     let mut st = ioas.state.lock();
     if st.domains.is_empty() {
         // Nothing to pin: place (refusing a bad placement before charging
         // anything), charge and insert in one critical section.
-        let slot = st.space.slot(place, len).map_err(kerr)?;
+        let stamp = st.new_stamp();
+        let slot = st.space.slot(place, len, page_offset).map_err(kerr)?;
         let area = AreaPages {
             pages: prepare(p.write, f.account())?,
             offset: 0,
             uaddr: hint,
+            stamp,
         };
         let iova = slot.fill(p, area).map_err(kerr)?;
-        return ioas.fill_and_answer(st, iova, len, answer);
+        return ioas.fill_and_answer(st, iova, len, stamp, answer);
     }
-    st.space.probe(place, len).map_err(kerr)?;
+    st.space.probe(place, len, page_offset).map_err(kerr)?;
     drop(st);
     let pages = prepare(p.write, f.account())?;
     // With domains, pin before taking the lock again, so that pinning a
@@ -443,14 +561,16 @@ fn map_pinned(
     // the lock (if there are still domains) gives the answer. The insert
     // checks the placement again: another thread may have mapped there.
     let prepinned = pages.pin().is_ok();
+    let mut st = ioas.state.lock();
+    let stamp = st.new_stamp();
     let area = AreaPages {
         pages: pages.clone(),
         offset: 0,
         uaddr: hint,
+        stamp,
     };
-    let mut st = ioas.state.lock();
-    let result = match st.space.map(place, len, p, area).map_err(kerr) {
-        Ok(iova) => ioas.fill_and_answer(st, iova, len, answer),
+    let result = match st.space.map(place, len, page_offset, p, area).map_err(kerr) {
+        Ok(iova) => ioas.fill_and_answer(st, iova, len, stamp, answer),
         Err(e) => {
             drop(st);
             Err(e)
@@ -513,21 +633,25 @@ pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy
     let p = prot(cmd.flags);
     let src = f.get::<IoasObject>(cmd.src_ioas_id)?;
     // The source's pieces: usually one area, kept without an allocation;
-    // the rest, if any, in `more`.
-    let mut first: Option<(u64, AreaPages)> = None;
-    let mut more: KVVec<(u64, AreaPages)> = KVVec::new();
+    // the rest, if any, in `more`. Each keeps the page offset of its first
+    // byte, which the destination checks as MAP's.
+    let mut first: Option<Part<AreaPages>> = None;
+    let mut more: KVVec<Part<AreaPages>> = KVVec::new();
     src.state
         .lock()
         .space
         .slices(cmd.src_iova, cmd.length, &mut |sl| {
-            let part = (
-                sl.len,
-                AreaPages {
+            let part = Part {
+                len: sl.len,
+                page_offset: sl.page_offset(),
+                data: AreaPages {
                     pages: sl.area.data.pages.clone(),
                     offset: sl.area.data.offset + sl.offset,
                     uaddr: sl.area.data.uaddr.wrapping_add(sl.offset),
+                    // Set in the destination, under its lock.
+                    stamp: 0,
                 },
-            );
+            };
             if first.is_none() {
                 first = Some(part);
                 return Ok(());
@@ -537,20 +661,27 @@ pub(crate) fn copy(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasCopy
         })
         .map_err(kerr)?;
     drop(src);
-    let writable = |(_, a): &(u64, AreaPages)| a.pages.writable();
+    let writable = |part: &Part<AreaPages>| part.data.pages.writable();
     if p.write && (first.iter().any(|x| !writable(x)) || more.iter().any(|x| !writable(x))) {
         return Err(EPERM);
     }
     let dst = f.get::<IoasObject>(cmd.dst_ioas_id)?;
-    let hint = first.as_ref().map_or(0, |(_, a)| a.uaddr);
+    let hint = first.as_ref().map_or(0, |part| part.data.uaddr);
     let place = placement(cmd.flags, cmd.dst_iova, hint);
     let mut it = Iterator::chain(first.into_iter(), more.drain_all());
     let mut st = dst.state.lock();
+    let stamp = st.new_stamp();
+    let mut next_part = || {
+        it.next().map(|mut part| {
+            part.data.stamp = stamp;
+            part
+        })
+    };
     let iova = st
         .space
-        .map_parts(place, cmd.length, p, &mut || it.next())
+        .map_parts(place, cmd.length, p, &mut next_part)
         .map_err(kerr)?;
-    dst.fill_and_answer(st, iova, cmd.length, |iova| {
+    dst.fill_and_answer(st, iova, cmd.length, stamp, |iova| {
         cmd.dst_iova = iova;
         ucmd.respond(&cmd)
     })

@@ -183,6 +183,24 @@ impl Pages {
         }
     }
 
+    /// Keeps the pages pinned for an area a domain could not fully unmap
+    /// ([`crate::domain::StillMapped`]): a device may still reach them, and
+    /// a page a device can reach must never go back to the allocator, while
+    /// a pinned one is merely held too long. Takes one more pin (the
+    /// caller's area holds one, so this only counts) and returns the
+    /// reference that holds it: while that lives, neither the last area's
+    /// unpin nor the drop unpins them. `None` if they are not pinned (no
+    /// domain can map them: nothing to keep).
+    pub(crate) fn keep_pinned(self: &Arc<Self>) -> Option<Arc<Self>> {
+        let mut pins = self.pins.lock();
+        if *pins == 0 {
+            pr_warn!("iommufd_rs: keeping pages that are not pinned\n");
+            return None;
+        }
+        *pins += 1;
+        Some(self.clone())
+    }
+
     /// The C state, for the domain functions; pinned while the caller
     /// holds a pin.
     pub(crate) fn raw(&self) -> *const RawPages {

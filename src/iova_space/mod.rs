@@ -33,6 +33,7 @@ pub use errno::Errno;
 pub use space::{
     Area,
     IovaSpace,
+    Part,
     Placement,
     Prot, //
 };

@@ -10,6 +10,15 @@
 //! unmap some areas and then fail with `-ENOENT` on a partial one. Here a
 //! failed unmap unmaps nothing.)
 //!
+//! Every area records where its first byte sits in its backing page (its
+//! page offset, upstream's `area->page_offset`). An IOMMU domain maps whole
+//! pages: an area can be mapped into one only if its IOVA and its backing
+//! start at the same place in a page, so that the pages it spans are the
+//! same count on both sides. The IOVA alignment therefore applies to the
+//! page offset too, as upstream's `iopt_insert_area()` and
+//! `iopt_check_iova_alignment()` apply it: with an alignment of a page or
+//! more every area starts on a page boundary on both sides.
+//!
 //! Invariants: areas never overlap each other nor a reserved range; allowed
 //! ranges never overlap each other nor a reserved range; `blocked` holds
 //! exactly the areas and the union of the reserved ranges, as disjoint
@@ -48,6 +57,9 @@ pub struct Area<T> {
     pub start: u64,
     /// Last IOVA (inclusive).
     pub last: u64,
+    /// Offset of the first byte within its backing page (`< PAGE_SIZE`);
+    /// a multiple of the IOVA alignment.
+    pub page_offset: u64,
     /// Access rights.
     pub prot: Prot,
     /// The user mapping behind it (the front end's pinned pages).
@@ -90,6 +102,25 @@ pub struct RangeSlice<'a, T> {
     pub len: u64,
 }
 
+impl<T> RangeSlice<'_, T> {
+    /// The page offset of the piece's first byte in the backing (what an
+    /// area made of it has: upstream's `start_byte % PAGE_SIZE`).
+    pub fn page_offset(&self) -> u64 {
+        self.area.page_offset.wrapping_add(self.offset) % PAGE_SIZE
+    }
+}
+
+/// One part of a mapping made of several ([`IovaSpace::map_parts`]).
+#[derive(Debug)]
+pub struct Part<T> {
+    /// Length in bytes.
+    pub len: u64,
+    /// Offset of its first byte within its backing page.
+    pub page_offset: u64,
+    /// The payload of the area it becomes.
+    pub data: T,
+}
+
 /// Where a new mapping goes.
 #[derive(Clone, Copy, Debug)]
 pub enum Placement {
@@ -119,6 +150,7 @@ pub struct Slot<'a, O: Copy + Eq, T, A: Alloc> {
     space: &'a mut IovaSpace<O, T, A>,
     iova: u64,
     len: u64,
+    page_offset: u64,
 }
 
 impl<O: Copy + Eq, T, A: Alloc> Slot<'_, O, T, A> {
@@ -136,6 +168,7 @@ impl<O: Copy + Eq, T, A: Alloc> Slot<'_, O, T, A> {
         self.space.insert_area(Area {
             start: self.iova,
             last,
+            page_offset: self.page_offset,
             prot,
             data,
         })?;
@@ -174,15 +207,23 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     }
 
     /// Sets the required alignment (a power of two, from the attached
-    /// domains' page sizes). `-EADDRINUSE` if an existing area violates it.
-    pub fn set_iova_alignment(&mut self, align: u64) -> Result<(), Errno> {
+    /// domains' page sizes). `-EADDRINUSE` if an existing area's IOVA,
+    /// length or page offset violates it (upstream's
+    /// `iopt_check_iova_alignment()`). `resched` is called once per area
+    /// checked (the kernel yields the CPU there).
+    pub fn set_iova_alignment(
+        &mut self,
+        align: u64,
+        resched: &mut dyn FnMut(),
+    ) -> Result<(), Errno> {
         if !align.is_power_of_two() {
             return Err(Errno::Inval);
         }
-        let bad = self
-            .areas
-            .iter()
-            .any(|a| a.start & (align - 1) != 0 || a.len() & (align - 1) != 0);
+        let mask = align - 1;
+        let bad = self.areas.iter().any(|a| {
+            resched();
+            a.start & mask != 0 || a.len() & mask != 0 || a.page_offset & mask != 0
+        });
         if bad {
             return Err(Errno::AddrInUse);
         }
@@ -201,14 +242,17 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
         self.max_alignment > PAGE_SIZE
     }
 
-    /// Where a mapping of `len` bytes would go now, with the errors
-    /// [`Self::map`] would give, without mapping anything: lets a caller
-    /// refuse a bad request before doing expensive work (pinning).
-    pub fn probe(&self, place: Placement, len: u64) -> Result<u64, Errno> {
-        match place {
-            Placement::Fixed(iova) => self.check_fixed(iova, len).map(|_| iova),
-            Placement::Alloc { user_addr } => self.alloc_iova(user_addr, len),
-        }
+    /// Where a mapping of `len` bytes whose backing starts `page_offset`
+    /// bytes into a page would go now, with the errors [`Self::map`] would
+    /// give, without mapping anything: lets a caller refuse a bad request
+    /// before doing expensive work (pinning).
+    pub fn probe(&self, place: Placement, len: u64, page_offset: u64) -> Result<u64, Errno> {
+        let iova = match place {
+            Placement::Fixed(iova) => self.check_fixed(iova, len).map(|_| iova)?,
+            Placement::Alloc { user_addr } => self.alloc_iova(user_addr, len)?,
+        };
+        self.check_page_offset(page_offset)?;
+        Ok(iova)
     }
 
     /// Finds where a mapping of `len` bytes goes, with the errors
@@ -216,12 +260,18 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     /// the space exclusively, so nothing can take the place before
     /// [`Slot::fill`] maps it there without a second search. Lets a caller
     /// refuse a bad request before doing expensive work in between.
-    pub fn slot(&mut self, place: Placement, len: u64) -> Result<Slot<'_, O, T, A>, Errno> {
-        let iova = self.probe(place, len)?;
+    pub fn slot(
+        &mut self,
+        place: Placement,
+        len: u64,
+        page_offset: u64,
+    ) -> Result<Slot<'_, O, T, A>, Errno> {
+        let iova = self.probe(place, len, page_offset)?;
         Ok(Slot {
             space: self,
             iova,
             len,
+            page_offset,
         })
     }
 
@@ -233,6 +283,16 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
         let need = self.areas.len() + areas + self.reserved.len() + reserved + 1;
         self.blocked
             .reserve(need.saturating_sub(self.blocked.len()))?;
+        Ok(())
+    }
+
+    /// Upstream's check in `iopt_insert_area()`: an area's backing must
+    /// start as aligned within its page as its IOVA must be. (A page
+    /// offset of a page or more is no page offset: `-EINVAL` too.)
+    fn check_page_offset(&self, page_offset: u64) -> Result<(), Errno> {
+        if page_offset >= PAGE_SIZE || page_offset & (self.iova_alignment - 1) != 0 {
+            return Err(Errno::Inval);
+        }
         Ok(())
     }
 
@@ -293,21 +353,35 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
         Err(Errno::NoSpc)
     }
 
-    /// Maps `len` bytes as one area; returns its IOVA.
-    pub fn map(&mut self, place: Placement, len: u64, prot: Prot, data: T) -> Result<u64, Errno> {
-        let mut one = Some((len, data));
+    /// Maps `len` bytes whose backing starts `page_offset` bytes into a
+    /// page as one area; returns its IOVA.
+    pub fn map(
+        &mut self,
+        place: Placement,
+        len: u64,
+        page_offset: u64,
+        prot: Prot,
+        data: T,
+    ) -> Result<u64, Errno> {
+        let mut one = Some(Part {
+            len,
+            page_offset,
+            data,
+        });
         self.map_parts(place, len, prot, &mut || one.take())
     }
 
-    /// Maps `total` bytes as consecutive areas, one per part `(len, data)`
-    /// that `next_part` yields (IOAS_COPY of several source areas). The
-    /// parts' lengths must add up to `total`. Returns the first IOVA.
+    /// Maps `total` bytes as consecutive areas, one per [`Part`] that
+    /// `next_part` yields (IOAS_COPY of several source areas). The parts'
+    /// lengths must add up to `total` and each part's page offset must be
+    /// aligned as IOVAs are (`-EINVAL`, as upstream checks each area it
+    /// inserts). Returns the first IOVA.
     pub fn map_parts(
         &mut self,
         place: Placement,
         total: u64,
         prot: Prot,
-        next_part: &mut dyn FnMut() -> Option<(u64, T)>,
+        next_part: &mut dyn FnMut() -> Option<Part<T>>,
     ) -> Result<u64, Errno> {
         let iova = match place {
             Placement::Fixed(iova) => {
@@ -318,7 +392,12 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
         };
         let mut at = iova;
         let end = iova + (total - 1);
-        while let Some((len, data)) = next_part() {
+        while let Some(Part {
+            len,
+            page_offset,
+            data,
+        }) = next_part()
+        {
             let last = match at.checked_add(len.wrapping_sub(1)) {
                 Some(l) if len != 0 && l <= end => l,
                 _ => {
@@ -329,6 +408,7 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
             if let Err(e) = self.insert_area(Area {
                 start: at,
                 last,
+                page_offset,
                 prot,
                 data,
             }) {
@@ -353,6 +433,7 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     }
 
     fn insert_area(&mut self, area: Area<T>) -> Result<(), Errno> {
+        self.check_page_offset(area.page_offset)?;
         self.reserve_for_insert(1, 0)?;
         let (start, last) = (area.start, area.last);
         self.areas.insert(area)?;

@@ -57,7 +57,7 @@ fn setup(n: u64) -> (Space, LinearScan) {
     let mut iovas = Vec::with_capacity(n as usize);
     for i in 0..n {
         let iova = s
-            .map(Placement::Alloc { user_addr: 0 }, len, RW, i as u32)
+            .map(Placement::Alloc { user_addr: 0 }, len, 0, RW, i as u32)
             .unwrap();
         l.used.insert(iova, iova + len - 1);
         iovas.push(iova);
@@ -77,7 +77,7 @@ fn time_tree(s: &mut Space, len: u64, ops: u32) -> (f64, f64) {
     for _ in 0..ops {
         let t = Instant::now();
         let iova = s
-            .map(Placement::Alloc { user_addr: 0 }, len, RW, 0)
+            .map(Placement::Alloc { user_addr: 0 }, len, 0, RW, 0)
             .unwrap();
         ta += t.elapsed().as_nanos();
         let t = Instant::now();

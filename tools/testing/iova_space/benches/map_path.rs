@@ -43,7 +43,7 @@ fn setup(n: u64) -> (Space, Vec<u64>, Vec<u64>) {
     let mut iovas = Vec::with_capacity(2 * n as usize);
     for i in 0..2 * n {
         let iova = s
-            .map(Placement::Alloc { user_addr: 0 }, AREA_LEN, RW, i as u32)
+            .map(Placement::Alloc { user_addr: 0 }, AREA_LEN, 0, RW, i as u32)
             .unwrap();
         iovas.push(iova);
     }
@@ -93,7 +93,7 @@ fn iova_alloc(c: &mut Criterion) {
         let middle = areas[areas.len() / 2];
         mid.unmap(middle, AREA_LEN, &mut |_| {}).unwrap();
         let place = Placement::Alloc { user_addr: 0 };
-        assert_eq!(mid.probe(place, 2 * AREA_LEN), Ok(middle));
+        assert_eq!(mid.probe(place, 2 * AREA_LEN, 0), Ok(middle));
         alloc_case(&mut g, "8K", n, &mut s, AREA_LEN);
         alloc_case(&mut g, "16K", n, &mut s, 2 * AREA_LEN);
         alloc_case(&mut g, "16K_mid", n, &mut mid, 2 * AREA_LEN);
@@ -105,11 +105,11 @@ fn iova_alloc(c: &mut Criterion) {
 fn alloc_case(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, n: u64, s: &mut Space, len: u64) {
     let place = Placement::Alloc { user_addr: 0 };
     g.bench_function(BenchmarkId::new(format!("probe_{name}"), n), |b| {
-        b.iter(|| s.probe(black_box(place), len).unwrap())
+        b.iter(|| s.probe(black_box(place), len, 0).unwrap())
     });
     g.bench_function(BenchmarkId::new(format!("map_unmap_{name}"), n), |b| {
         b.iter(|| {
-            let iova = s.map(black_box(place), len, RW, 0).unwrap();
+            let iova = s.map(black_box(place), len, 0, RW, 0).unwrap();
             s.unmap(black_box(iova), len, &mut |_| {}).unwrap()
         })
     });
@@ -140,7 +140,7 @@ fn area_tree(c: &mut Criterion) {
             b.iter(|| {
                 let iova = holes[i % POSITIONS];
                 i += 1;
-                s.map(Placement::Fixed(iova), AREA_LEN, RW, 0).unwrap();
+                s.map(Placement::Fixed(iova), AREA_LEN, 0, RW, 0).unwrap();
                 s.unmap(black_box(iova), AREA_LEN, &mut |_| {}).unwrap()
             })
         });
@@ -151,6 +151,7 @@ fn area_tree(c: &mut Criterion) {
                 bare.insert(Area {
                     start,
                     last: start + AREA_LEN - 1,
+                    page_offset: 0,
                     prot: RW,
                     data: 0,
                 })
@@ -162,7 +163,7 @@ fn area_tree(c: &mut Criterion) {
             b.iter(|| {
                 let iova = holes[i % POSITIONS];
                 i += 1;
-                s.probe(Placement::Fixed(black_box(iova)), AREA_LEN)
+                s.probe(Placement::Fixed(black_box(iova)), AREA_LEN, 0)
                     .unwrap()
             })
         });

@@ -5,14 +5,15 @@
 //! sequence on both and compares every answer and the full state after each
 //! step. Used by the property test and the fuzz target.
 
-use crate::{Errno, HostAlloc, IovaSpace, Placement, Prot, PAGE_SIZE};
+use crate::{Errno, HostAlloc, IovaSpace, Part, Placement, Prot, PAGE_SIZE};
 
 type Space = IovaSpace<u8, u32, HostAlloc>;
 
 /// The model: what the core must behave like, written the obvious way.
 #[derive(Default, Clone, Debug)]
 pub struct Model {
-    areas: Vec<(u64, u64, u32)>,
+    /// `(start, last, page offset, id)`, by start.
+    areas: Vec<(u64, u64, u64, u32)>,
     reserved: Vec<(u64, u64, u8)>,
     allowed: Vec<(u64, u64)>,
     align: u64,
@@ -33,7 +34,22 @@ impl Model {
         }
     }
 
-    fn map_fixed(&mut self, iova: u64, len: u64, id: u32) -> Result<u64, Errno> {
+    /// Whether an area whose backing starts `off` bytes into a page may be
+    /// inserted (upstream's `iopt_insert_area()`).
+    fn check_offset(&self, off: u64) -> Result<(), Errno> {
+        if off >= PAGE_SIZE || off % self.align != 0 {
+            return Err(Errno::Inval);
+        }
+        Ok(())
+    }
+
+    fn map_fixed(&mut self, iova: u64, len: u64, off: u64, id: u32) -> Result<u64, Errno> {
+        self.check_fixed(iova, len)?;
+        self.check_offset(off)?;
+        Ok(self.insert(iova, len, off, id))
+    }
+
+    fn check_fixed(&self, iova: u64, len: u64) -> Result<u64, Errno> {
         if len == 0 || iova % self.align != 0 || len % self.align != 0 {
             return Err(Errno::Inval);
         }
@@ -52,9 +68,47 @@ impl Model {
         {
             return Err(Errno::Exist);
         }
-        self.areas.push((iova, last, id));
+        Ok(last)
+    }
+
+    fn insert(&mut self, iova: u64, len: u64, off: u64, id: u32) -> u64 {
+        self.areas.push((iova, iova + len - 1, off, id));
         self.areas.sort();
-        Ok(iova)
+        iova
+    }
+
+    /// IOAS_COPY within the space to a fixed IOVA: the pieces of the areas
+    /// covering the source, each with the page offset of its first byte.
+    fn copy_fixed(&mut self, src: u64, len: u64, dst: u64, id: u32) -> Result<u64, Errno> {
+        if len == 0 {
+            return Err(Errno::Inval);
+        }
+        let last = src.checked_add(len - 1).ok_or(Errno::Overflow)?;
+        let mut parts = vec![];
+        let mut at = src;
+        loop {
+            let a = self
+                .areas
+                .iter()
+                .find(|a| a.0 <= at && at <= a.1)
+                .ok_or(Errno::NoEnt)?;
+            let end = a.1.min(last);
+            parts.push((end - at + 1, (a.2 + (at - a.0)) % PAGE_SIZE));
+            if end == last {
+                break;
+            }
+            at = end + 1;
+        }
+        self.check_fixed(dst, len)?;
+        for &(_, off) in &parts {
+            self.check_offset(off)?;
+        }
+        let mut to = dst;
+        for (l, off) in parts {
+            self.insert(to, l, off, id);
+            to += l;
+        }
+        Ok(dst)
     }
 
     fn fit(a: u64, b: u64, len: u64, align: u64, off: u64) -> Option<u64> {
@@ -64,6 +118,12 @@ impl Model {
     }
 
     fn map_alloc(&mut self, uaddr: u64, len: u64, id: u32) -> Result<u64, Errno> {
+        let x = self.alloc(uaddr, len)?;
+        self.check_offset(uaddr % PAGE_SIZE)?;
+        Ok(self.insert(x, len, uaddr % PAGE_SIZE, id))
+    }
+
+    fn alloc(&self, uaddr: u64, len: u64) -> Result<u64, Errno> {
         if len == 0 || len >= u64::MAX / 2 {
             return Err(Errno::Overflow);
         }
@@ -115,7 +175,7 @@ impl Model {
                 }
                 if s > c {
                     if let Some(x) = Self::fit(c, s - 1, len, align, uaddr % PAGE_SIZE) {
-                        return self.map_fixed_unchecked(x, len, id);
+                        return Ok(x);
                     }
                 }
                 cur = l.checked_add(1);
@@ -123,18 +183,12 @@ impl Model {
             if let Some(c) = cur {
                 if c <= hi {
                     if let Some(x) = Self::fit(c, hi, len, align, uaddr % PAGE_SIZE) {
-                        return self.map_fixed_unchecked(x, len, id);
+                        return Ok(x);
                     }
                 }
             }
         }
         Err(Errno::NoSpc)
-    }
-
-    fn map_fixed_unchecked(&mut self, iova: u64, len: u64, id: u32) -> Result<u64, Errno> {
-        self.areas.push((iova, iova + len - 1, id));
-        self.areas.sort();
-        Ok(iova)
     }
 
     fn unmap(&mut self, iova: u64, len: u64) -> Result<u64, Errno> {
@@ -211,8 +265,11 @@ impl Model {
 #[derive(Clone, Debug)]
 #[allow(missing_docs)]
 pub enum Op {
-    MapFixed(u64, u64),
+    /// IOVA, length, page offset of the backing.
+    MapFixed(u64, u64, u64),
     MapAlloc(u64, u64),
+    /// Source IOVA, length, fixed destination IOVA.
+    CopyFixed(u64, u64, u64),
     Unmap(u64, u64),
     UnmapAll,
     Reserve(u64, u64, u8),
@@ -225,7 +282,7 @@ pub enum Op {
 fn state(
     s: &Space,
 ) -> (
-    Vec<(u64, u64, u32)>,
+    Vec<(u64, u64, u64, u32)>,
     Vec<(u64, u64, u8)>,
     Vec<(u64, u64)>,
     Vec<(u64, u64)>,
@@ -233,7 +290,9 @@ fn state(
     let mut res: Vec<_> = s.reserved().collect();
     res.sort();
     (
-        s.areas().map(|a| (a.start, a.last, a.data)).collect(),
+        s.areas()
+            .map(|a| (a.start, a.last, a.page_offset, a.data))
+            .collect(),
         res,
         s.allowed().collect(),
         s.iova_ranges().collect(),
@@ -252,13 +311,31 @@ pub fn run(ops: &[Op]) {
     for (step, op) in ops.iter().enumerate() {
         let id = step as u32;
         match op {
-            Op::MapFixed(a, l) => {
-                let got = s.map(Placement::Fixed(*a), *l, rw, id);
-                assert_eq!(got, m.map_fixed(*a, *l, id), "step {step} {op:?}");
+            Op::MapFixed(a, l, off) => {
+                let got = s.map(Placement::Fixed(*a), *l, *off, rw, id);
+                assert_eq!(got, m.map_fixed(*a, *l, *off, id), "step {step} {op:?}");
             }
             Op::MapAlloc(u, l) => {
-                let got = s.map(Placement::Alloc { user_addr: *u }, *l, rw, id);
+                let place = Placement::Alloc { user_addr: *u };
+                let got = s.map(place, *l, *u % PAGE_SIZE, rw, id);
                 assert_eq!(got, m.map_alloc(*u, *l, id), "step {step} {op:?}");
+            }
+            Op::CopyFixed(src, l, dst) => {
+                let mut parts = vec![];
+                let got = s
+                    .slices(*src, *l, &mut |sl| {
+                        parts.push(Part {
+                            len: sl.len,
+                            page_offset: sl.page_offset(),
+                            data: id,
+                        });
+                        Ok(())
+                    })
+                    .and_then(|()| {
+                        let mut it = parts.into_iter();
+                        s.map_parts(Placement::Fixed(*dst), *l, rw, &mut || it.next())
+                    });
+                assert_eq!(got, m.copy_fixed(*src, *l, *dst, id), "step {step} {op:?}");
             }
             Op::Unmap(a, l) => {
                 let mut n = 0;
@@ -293,12 +370,12 @@ pub fn run(ops: &[Op]) {
                 let bad = m
                     .areas
                     .iter()
-                    .any(|x| x.0 % a != 0 || (x.1 - x.0 + 1) % a != 0);
+                    .any(|x| x.0 % a != 0 || (x.1 - x.0 + 1) % a != 0 || x.2 % a != 0);
                 let want = if bad { Err(Errno::AddrInUse) } else { Ok(()) };
                 if want.is_ok() {
                     m.align = *a;
                 }
-                assert_eq!(s.set_iova_alignment(*a), want, "step {step}");
+                assert_eq!(s.set_iova_alignment(*a, &mut || {}), want, "step {step}");
             }
             Op::Large(on) => {
                 s.set_large_alignment(*on);
@@ -306,6 +383,20 @@ pub fn run(ops: &[Op]) {
             }
         }
         assert!(s.check(), "invariants broken after step {step} {op:?}");
+        // What makes a domain's map and unmap cover the same pages: with a
+        // page alignment or more, every area starts on a page boundary on
+        // both sides and covers whole pages.
+        if s.iova_alignment() >= PAGE_SIZE {
+            for a in s.areas() {
+                assert!(
+                    a.page_offset == 0 && a.start % PAGE_SIZE == 0 && a.len() % PAGE_SIZE == 0,
+                    "area {:#x}..={:#x} (page offset {:#x}) under page alignment, step {step} {op:?}",
+                    a.start,
+                    a.last,
+                    a.page_offset
+                );
+            }
+        }
         let (areas, res, allowed, ranges) = state(&s);
         let mut mres = m.reserved.clone();
         mres.sort();

@@ -5,7 +5,7 @@
 
 use iova_space::{
     sw_msi::{self, ResvRegion, ResvType, Window, MIB},
-    Errno, HostAlloc, IovaSpace, Placement, Prot, PAGE_SIZE,
+    Errno, HostAlloc, IovaSpace, Part, Placement, Prot, PAGE_SIZE,
 };
 
 type Space = IovaSpace<u8, u32, HostAlloc>;
@@ -15,9 +15,13 @@ const RW: Prot = Prot {
 };
 const P: u64 = PAGE_SIZE;
 
-fn snapshot(s: &Space) -> (Vec<(u64, u64, u32)>, Vec<(u64, u64, u8)>, Vec<(u64, u64)>) {
+type AreaRow = (u64, u64, u64, u32);
+
+fn snapshot(s: &Space) -> (Vec<AreaRow>, Vec<(u64, u64, u8)>, Vec<(u64, u64)>) {
     (
-        s.areas().map(|a| (a.start, a.last, a.data)).collect(),
+        s.areas()
+            .map(|a| (a.start, a.last, a.page_offset, a.data))
+            .collect(),
         s.reserved().collect(),
         s.allowed().collect(),
     )
@@ -25,8 +29,8 @@ fn snapshot(s: &Space) -> (Vec<(u64, u64, u32)>, Vec<(u64, u64, u8)>, Vec<(u64, 
 
 fn space() -> Space {
     let mut s = Space::new();
-    s.set_iova_alignment(P).unwrap();
-    s.map(Placement::Fixed(0x10000), 4 * P, RW, 1).unwrap();
+    s.set_iova_alignment(P, &mut || {}).unwrap();
+    s.map(Placement::Fixed(0x10000), 4 * P, 0, RW, 1).unwrap();
     s.reserve(0x100000, 0x1fffff, 7).unwrap();
     s
 }
@@ -41,7 +45,7 @@ fn fails_cleanly(want: Errno, f: impl FnOnce(&mut Space) -> Result<(), Errno>) {
 }
 
 fn fixed(s: &mut Space, iova: u64, len: u64) -> Result<(), Errno> {
-    s.map(Placement::Fixed(iova), len, RW, 99).map(|_| ())
+    s.map(Placement::Fixed(iova), len, 0, RW, 99).map(|_| ())
 }
 
 #[test]
@@ -79,11 +83,11 @@ fn map_fixed_at_the_top_works() {
 #[test]
 fn alloc_zero_or_huge_is_eoverflow() {
     fails_cleanly(Errno::Overflow, |s| {
-        s.map(Placement::Alloc { user_addr: 0 }, 0, RW, 1)
+        s.map(Placement::Alloc { user_addr: 0 }, 0, 0, RW, 1)
             .map(|_| ())
     });
     fails_cleanly(Errno::Overflow, |s| {
-        s.map(Placement::Alloc { user_addr: 0 }, u64::MAX / 2, RW, 1)
+        s.map(Placement::Alloc { user_addr: 0 }, u64::MAX / 2, 0, RW, 1)
             .map(|_| ())
     });
 }
@@ -92,7 +96,7 @@ fn alloc_zero_or_huge_is_eoverflow() {
 fn alloc_below_required_alignment_is_einval() {
     // A user address aligned to 2 KiB cannot give a 4 KiB-aligned IOVA.
     fails_cleanly(Errno::Inval, |s| {
-        s.map(Placement::Alloc { user_addr: 0x800 }, P, RW, 1)
+        s.map(Placement::Alloc { user_addr: 0x800 }, P, 0x800, RW, 1)
             .map(|_| ())
     });
 }
@@ -103,13 +107,13 @@ fn alloc_with_no_room_is_enospc() {
     s.set_allowed(&[(0x40000, 0x40fff)]).unwrap();
     let before = snapshot(&s);
     assert_eq!(
-        s.map(Placement::Alloc { user_addr: 0 }, 2 * P, RW, 1),
+        s.map(Placement::Alloc { user_addr: 0 }, 2 * P, 0, RW, 1),
         Err(Errno::NoSpc)
     );
     assert_eq!(snapshot(&s), before);
     // One page fits, inside the allowed range.
     assert_eq!(
-        s.map(Placement::Alloc { user_addr: 0 }, P, RW, 1),
+        s.map(Placement::Alloc { user_addr: 0 }, P, 0, RW, 1),
         Ok(0x40000)
     );
 }
@@ -124,6 +128,7 @@ fn alloc_keeps_huge_alignment_up_to_1g() {
                 user_addr: 0x7f00_0020_0000,
             },
             two_m,
+            0,
             RW,
             2,
         )
@@ -136,6 +141,7 @@ fn alloc_keeps_huge_alignment_up_to_1g() {
                 user_addr: 0x40_0000_0000,
             },
             2 * one_g,
+            0,
             RW,
             3,
         )
@@ -149,6 +155,7 @@ fn alloc_keeps_huge_alignment_up_to_1g() {
                 user_addr: 0x40_0000_0000,
             },
             two_m,
+            0,
             RW,
             4,
         )
@@ -162,7 +169,9 @@ fn alloc_keeps_huge_alignment_up_to_1g() {
 #[test]
 fn alloc_never_returns_page_zero() {
     let mut s = Space::new();
-    let iova = s.map(Placement::Alloc { user_addr: 0 }, P, RW, 1).unwrap();
+    let iova = s
+        .map(Placement::Alloc { user_addr: 0 }, P, 0, RW, 1)
+        .unwrap();
     assert_eq!(iova, P);
 }
 
@@ -253,7 +262,7 @@ fn overlapping_reservations_and_owner_removal() {
 fn iova_alignment_change_rejected_by_existing_area() {
     let mut s = Space::new();
     fixed(&mut s, 0x1800, 0x800).unwrap();
-    assert_eq!(s.set_iova_alignment(P), Err(Errno::AddrInUse));
+    assert_eq!(s.set_iova_alignment(P, &mut || {}), Err(Errno::AddrInUse));
     assert_eq!(s.iova_alignment(), 1);
 }
 
@@ -291,18 +300,119 @@ fn map_parts_is_atomic() {
     let mut s = space();
     let before = snapshot(&s);
     // Parts that do not add up to the total: rolled back.
-    let mut parts = vec![(P, 5u32), (P, 6u32)].into_iter();
+    let part = |len, data| Part {
+        len,
+        page_offset: 0,
+        data,
+    };
+    let mut parts = vec![part(P, 5u32), part(P, 6u32)].into_iter();
     assert_eq!(
         s.map_parts(Placement::Fixed(0x40000), 3 * P, RW, &mut || parts.next()),
         Err(Errno::Inval)
     );
     assert_eq!(snapshot(&s), before);
-    let mut parts = vec![(P, 5u32), (2 * P, 6u32)].into_iter();
+    let mut parts = vec![part(P, 5u32), part(2 * P, 6u32)].into_iter();
     assert_eq!(
         s.map_parts(Placement::Fixed(0x40000), 3 * P, RW, &mut || parts.next()),
         Ok(0x40000)
     );
     assert_eq!(s.area_count(), 3);
+}
+
+/// The page-offset rule (upstream's `iopt_insert_area()`): with a page
+/// alignment an area's backing must start on a page boundary, whatever
+/// its IOVA: `-EINVAL`, nothing changed; with byte alignment anything goes.
+#[test]
+fn map_with_unaligned_page_offset_is_einval() {
+    fails_cleanly(Errno::Inval, |s| {
+        s.map(Placement::Fixed(0x20000), P, 0x800, RW, 9)
+            .map(|_| ())
+    });
+    fails_cleanly(Errno::Inval, |s| {
+        s.probe(Placement::Fixed(0x20000), P, 0x800).map(|_| ())
+    });
+    fails_cleanly(Errno::Inval, |s| {
+        s.slot(Placement::Fixed(0x20000), P, 1).map(|_| ())
+    });
+    // Not a page offset at all.
+    fails_cleanly(Errno::Inval, |s| {
+        s.map(Placement::Fixed(0x20000), P, P, RW, 9).map(|_| ())
+    });
+    // The placement's own errors come first, as upstream checks the IOVA
+    // before it inserts the area.
+    fails_cleanly(Errno::Exist, |s| {
+        s.map(Placement::Fixed(0x10000), P, 0x800, RW, 9)
+            .map(|_| ())
+    });
+    let mut s = Space::new();
+    assert_eq!(
+        s.map(Placement::Fixed(0x20000), P, 0x800, RW, 9),
+        Ok(0x20000)
+    );
+    assert_eq!(s.areas().next().map(|a| a.page_offset), Some(0x800));
+}
+
+/// COPY's parts: each part's page offset is checked as it is inserted,
+/// and a refused part rolls back the parts before it.
+#[test]
+fn map_parts_checks_each_page_offset() {
+    let mut s = space();
+    let before = snapshot(&s);
+    let mut parts = vec![
+        Part {
+            len: P,
+            page_offset: 0,
+            data: 5u32,
+        },
+        Part {
+            len: P,
+            page_offset: 0x800,
+            data: 6u32,
+        },
+    ]
+    .into_iter();
+    assert_eq!(
+        s.map_parts(Placement::Fixed(0x40000), 2 * P, RW, &mut || parts.next()),
+        Err(Errno::Inval)
+    );
+    assert_eq!(snapshot(&s), before);
+    assert!(s.check());
+}
+
+/// A slice's page offset is its area's plus its offset into the area,
+/// within a page.
+#[test]
+fn slice_page_offset_adds_up_within_a_page() {
+    let mut s = Space::new();
+    s.map(Placement::Fixed(0x10000), 4 * P, 0x800, RW, 1)
+        .unwrap();
+    let mut got = vec![];
+    for (iova, len) in [(0x10000, P), (0x10800, P), (0x11000, 0x100)] {
+        s.slices(iova, len, &mut |sl| {
+            got.push(sl.page_offset());
+            Ok(())
+        })
+        .unwrap();
+    }
+    assert_eq!(got, vec![0x800, 0, 0x800]);
+}
+
+/// Raising the alignment checks each area's page offset too
+/// (`iopt_check_iova_alignment()`): `-EADDRINUSE`, alignment unchanged.
+#[test]
+fn iova_alignment_change_rejected_by_unaligned_page_offset() {
+    let mut s = Space::new();
+    s.map(Placement::Fixed(0x20000), P, 0x800, RW, 1).unwrap();
+    let mut calls = 0;
+    assert_eq!(
+        s.set_iova_alignment(P, &mut || calls += 1),
+        Err(Errno::AddrInUse)
+    );
+    assert_eq!(s.iova_alignment(), 1);
+    assert_eq!(calls, 1, "the hook runs once per area checked");
+    assert_eq!(s.unmap(0x20000, P, &mut drop), Ok(P));
+    s.map(Placement::Fixed(0x20000), P, 0, RW, 1).unwrap();
+    assert_eq!(s.set_iova_alignment(P, &mut || {}), Ok(()));
 }
 
 // ---- SW_MSI window rules ----
@@ -423,17 +533,17 @@ fn sw_msi_user_view_flags_the_user_window() {
 #[test]
 fn slot_answers_as_map_does() {
     fails_cleanly(Errno::Exist, |s| {
-        s.slot(Placement::Fixed(0x10000), P).map(|_| ())
+        s.slot(Placement::Fixed(0x10000), P, 0).map(|_| ())
     });
     fails_cleanly(Errno::Inval, |s| {
-        s.slot(Placement::Fixed(0x1ff000), 2 * P).map(|_| ())
+        s.slot(Placement::Fixed(0x1ff000), 2 * P, 0).map(|_| ())
     });
     fails_cleanly(Errno::Inval, |s| {
-        s.slot(Placement::Fixed(0x20001), P).map(|_| ())
+        s.slot(Placement::Fixed(0x20001), P, 0).map(|_| ())
     });
     // Held and dropped unfilled: nothing mapped.
     fails_cleanly(Errno::NoEnt, |s| {
-        drop(s.slot(Placement::Fixed(0x20000), P)?);
+        drop(s.slot(Placement::Fixed(0x20000), P, 0)?);
         s.unmap(0x20000, P, &mut drop).map(|_| ())
     });
     let mut a = space();
@@ -444,10 +554,10 @@ fn slot_answers_as_map_does() {
             user_addr: 0x7f0000203000,
         },
     ] {
-        let slot = a.slot(place, 2 * P).unwrap();
+        let slot = a.slot(place, 2 * P, 0).unwrap();
         let at = slot.iova();
         assert_eq!(slot.fill(RW, 5), Ok(at));
-        assert_eq!(b.map(place, 2 * P, RW, 5), Ok(at));
+        assert_eq!(b.map(place, 2 * P, 0, RW, 5), Ok(at));
     }
     assert_eq!(snapshot(&a), snapshot(&b));
     assert!(a.check());

@@ -34,9 +34,21 @@ fn len() -> impl Strategy<Value = u64> {
     ]
 }
 
+/// A backing's page offset: mostly 0, often half a page, sometimes any
+/// byte, rarely not a page offset at all.
+fn page_offset() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        6 => Just(0u64),
+        2 => Just(PAGE_SIZE / 2),
+        1 => 0..PAGE_SIZE,
+        1 => Just(PAGE_SIZE),
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (addr(), len()).prop_map(|(a, l)| Op::MapFixed(a, l)),
+        6 => (addr(), len(), page_offset()).prop_map(|(a, l, o)| Op::MapFixed(a, l, o)),
+        3 => (addr(), len(), addr()).prop_map(|(s, l, d)| Op::CopyFixed(s, l, d)),
         6 => (addr(), len()).prop_map(|(a, l)| Op::MapAlloc(a, l)),
         4 => (addr(), len()).prop_map(|(a, l)| Op::Unmap(a, l)),
         1 => Just(Op::UnmapAll),

@@ -32,10 +32,22 @@ fn len(u: &mut Unstructured<'_>) -> u64 {
     }
 }
 
+/// A backing's page offset: mostly 0, sometimes any byte of a page or
+/// beyond.
+fn page_offset(u: &mut Unstructured<'_>) -> u64 {
+    let v: u64 = u.arbitrary().unwrap_or(0);
+    match v % 4 {
+        0 | 1 => 0,
+        2 => PAGE_SIZE / 2,
+        _ => (v >> 2) % (PAGE_SIZE + 1),
+    }
+}
+
 fn op(u: &mut Unstructured<'_>) -> Op {
     let kind: u8 = u.arbitrary().unwrap_or(0);
     match kind % 10 {
-        0 | 1 => Op::MapFixed(addr(u), len(u)),
+        0 => Op::MapFixed(addr(u), len(u), page_offset(u)),
+        1 => Op::CopyFixed(addr(u), len(u), addr(u)),
         2 | 3 => Op::MapAlloc(addr(u), len(u)),
         4 => Op::Unmap(addr(u), len(u)),
         5 => Op::UnmapAll,
