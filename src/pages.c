@@ -557,3 +557,15 @@ bool iommufd_rs_capable_sys_resource(void)
 {
 	return capable(CAP_SYS_RESOURCE);
 }
+
+/**
+ * iommufd_rs_clear_user() - clear_user(), which is inline on arm64
+ * @to: user address
+ * @n: bytes to zero
+ *
+ * Return: the number of bytes that could not be zeroed (0 on success).
+ */
+unsigned long iommufd_rs_clear_user(void __user *to, unsigned long n)
+{
+	return clear_user(to, n);
+}
