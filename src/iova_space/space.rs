@@ -535,7 +535,9 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     /// Replaces the allowed ranges (IOAS_ALLOW_IOVAS). Each must have
     /// `start < last` and they must not overlap (`-EINVAL`); none may
     /// intersect a reserved range (`-EADDRINUSE`). An empty list lifts the
-    /// restriction.
+    /// restriction. (The module builds the set as it reads it, with
+    /// [`Self::replace_allowed`].)
+    #[cfg(feature = "host")]
     pub fn set_allowed(&mut self, ranges: &[(u64, u64)]) -> Result<(), Errno> {
         let mut new = AllowedRanges::new();
         for &(start, last) in ranges {
