@@ -27,12 +27,28 @@ for round in 1 2 3 4; do
 done
 
 modprobe lkdtm || { echo "canary: cannot load lkdtm"; exit 1; }
-# KASAN: a read after kfree(); UBSAN: an index past a fixed-size array;
-# KFENCE: a read after free of a KFENCE-sampled object (waits for one).
-for crash in READ_AFTER_FREE ARRAY_BOUNDS KFENCE_READ_AFTER_FREE; do
-	echo "canary: provoking $crash"
-	echo $crash >/sys/kernel/debug/provoke-crash/DIRECT
-done
+# Provokes lkdtm's $1 until the console has $2, at most $3 times.
+provoke() {
+	tries=0
+	until dmesg | grep -q "$2"; do
+		if [ $tries = "$3" ]; then
+			echo "canary: $1 gave no '$2' in $3 tries"
+			return 1
+		fi
+		echo "canary: provoking $1"
+		echo "$1" >/sys/kernel/debug/provoke-crash/DIRECT
+		tries=$((tries + 1))
+	done
+}
+# KASAN: a read after kfree(). KFENCE samples the first allocation after
+# each interval (kfence.sample_interval); when that is lkdtm's, KFENCE
+# reports the read instead of KASAN, so it is provoked again.
+provoke READ_AFTER_FREE 'BUG: KASAN: slab-use-after-free' 5
+# UBSAN: an index past a fixed-size array.
+provoke ARRAY_BOUNDS 'UBSAN: array-index-out-of-bounds' 1
+# KFENCE: a read after free of a KFENCE-sampled object (lkdtm allocates
+# until it gets one, for up to 100 intervals).
+provoke KFENCE_READ_AFTER_FREE 'BUG: KFENCE: use-after-free read in lkdtm_KFENCE' 3
 
 # New processes take (and clear) the stacks modprobe and rmmod left in the
 # per-CPU cache (two per CPU).
