@@ -389,7 +389,12 @@ pub(crate) fn allow_iovas(f: &IommufdFile, cmd: uapi::IommuIoasAllowIovas) -> Re
             .read::<uapi::IommuIovaRange>()?;
         allowed.add(r.start, r.last).map_err(kerr)?;
     }
-    let result = ioas.state.lock().space.replace_allowed(allowed).map_err(kerr);
+    let result = ioas
+        .state
+        .lock()
+        .space
+        .replace_allowed(allowed)
+        .map_err(kerr);
     result
 }
 
