@@ -6,14 +6,18 @@
  * (IOMMU_DEVICE_BIND_FD), and binding by PCI address needs CAP_SYS_ADMIN.
  * The unprivileged side runs in a child that drops to uid/gid 65534 and
  * every capability; an unprivileged user also stays inside RLIMIT_MEMLOCK
- * wherever pages are pinned.
+ * wherever pages are pinned, and learns no host physical address
+ * (IOMMU_HWPT_TRANSLATE needs a file opened with CAP_SYS_ADMIN, as
+ * /proc/pid/pagemap's PFNs do).
  */
 #include <grp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "edu_util.h"
@@ -229,6 +233,140 @@ TEST_F(access, nobody_binds_by_the_node_within_memlock)
 	ASSERT_EQ(0, chown(self->node, NOBODY, NOBODY));
 	EXPECT_EQ(0, as_nobody(allowed, &a, 128 << 10));
 	chown(self->node, 0, 0);
+}
+
+/* Binds the node, maps one page of @buf at a fixed IOVA of a new IOAS and
+ * attaches: the HWPT that maps it in *hwpt; 0 or a step number. */
+static int map_one_page(int fd, int nfd, void *buf, __u32 *hwpt)
+{
+	__u64 iova = 0x100000;
+	__u32 dev, ioas;
+
+	if (bind_fd(fd, nfd, &dev))
+		return 1;
+	if (ioas_alloc(fd, &ioas))
+		return 2;
+	if (map(fd, ioas, buf, PAGE, &iova, FIXED))
+		return 3;
+	if (attach(fd, dev, ioas, hwpt))
+		return 4;
+	return 0;
+}
+
+/* As nobody, with the node: the HWPT maps the page, and TRANSLATE of it is
+ * EPERM with no address written back. */
+static int no_phys(void *p)
+{
+	const struct child_args *a = p;
+	struct iommu_hwpt_translate c = { .size = sizeof(c), .iova = 0x100000 };
+	int fd = open(dev_path(), O_RDWR);
+	int nfd = open(a->node, O_RDWR);
+	void *buf = buffer(PAGE);
+
+	if (fd < 0 || nfd < 0 || !buf)
+		return 10;
+	memset(buf, 1, PAGE);
+	if (map_one_page(fd, nfd, buf, &c.hwpt_id))
+		return 11;
+	if (xioctl(fd, IOMMU_HWPT_TRANSLATE, &c) != EPERM)
+		return 12;
+	if (c.out_phys || c.out_leaf_size)
+		return 13;
+	/* Not even which ids exist. */
+	c.hwpt_id = 9999;
+	if (xioctl(fd, IOMMU_HWPT_TRANSLATE, &c) != EPERM)
+		return 14;
+	close(fd);
+	return 0;
+}
+
+TEST_F(access, nobody_gets_no_physical_address)
+{
+	struct child_args a = { self->node, &self->e };
+	int fd = open(dev_path(), O_RDWR);
+	int nfd = open(self->node, O_RDWR);
+	void *buf = buffer(PAGE);
+	__u64 phys = 0;
+	__u32 hwpt;
+
+	ASSERT_EQ(0, chown(self->node, NOBODY, NOBODY));
+	EXPECT_EQ(0, as_nobody(no_phys, &a, 128 << 10));
+	ASSERT_EQ(0, chown(self->node, 0, 0));
+	/* Root's file: the address. */
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, nfd);
+	ASSERT_NE(NULL, buf);
+	memset(buf, 1, PAGE);
+	ASSERT_EQ(0, map_one_page(fd, nfd, buf, &hwpt));
+	EXPECT_EQ(0, translate(fd, hwpt, 0x100000, &phys));
+	EXPECT_NE(0, phys);
+	close(nfd);
+	close(fd);
+}
+
+/* Sets or clears @cap in this thread's effective set (it stays permitted). */
+static int set_effective(int cap, int on)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	if (on)
+		d[cap / 32].effective |= 1u << (cap % 32);
+	else
+		d[cap / 32].effective &= ~(1u << (cap % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+/* Whoever opened the file decides, as for /proc/pid/pagemap: a file opened
+ * without CAP_SYS_ADMIN gives no address even to a caller that has it, and
+ * one opened with it gives one to a caller that dropped it. */
+static int opener_decides(void *p)
+{
+	const struct child_args *a = p;
+	int nfd = open(a->node, O_RDWR);
+	void *buf = buffer(PAGE);
+	__u64 phys = 0;
+	__u32 hwpt;
+	int fd;
+
+	if (nfd < 0 || !buf)
+		return 20;
+	memset(buf, 1, PAGE);
+	if (set_effective(CAP_SYS_ADMIN, 0))
+		return 21;
+	fd = open(dev_path(), O_RDWR);
+	if (set_effective(CAP_SYS_ADMIN, 1) || fd < 0)
+		return 22;
+	if (map_one_page(fd, nfd, buf, &hwpt))
+		return 23;
+	if (translate(fd, hwpt, 0x100000, &phys) != EPERM || phys)
+		return 24;
+	close(fd);
+	fd = open(dev_path(), O_RDWR);
+	if (fd < 0 || map_one_page(fd, nfd, buf, &hwpt))
+		return 25;
+	if (set_effective(CAP_SYS_ADMIN, 0))
+		return 26;
+	if (translate(fd, hwpt, 0x100000, &phys) || !phys)
+		return 27;
+	close(fd);
+	return 0;
+}
+
+TEST_F(access, physical_addresses_follow_the_opener)
+{
+	struct child_args a = { self->node, &self->e };
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(opener_decides(&a));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

@@ -175,4 +175,34 @@ TEST_F(bind, get_hw_info)
 	EXPECT_EQ(EFAULT, xioctl(self->fd, IOMMU_GET_HW_INFO, &c));
 }
 
+/* The part of the buffer the data does not fill is zeroed, all of it, in
+ * one clear_user(): 16 MiB here; a buffer running into an unmapped page is
+ * EFAULT. */
+TEST_F(bind, get_hw_info_zeroes_a_large_buffer)
+{
+	const size_t len = 16UL << 20;
+	unsigned char *buf = mmap(NULL, len + PAGE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iommu_hw_info c = { .size = sizeof(c), .data_len = len };
+	__u32 id;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, munmap(buf + len, PAGE));
+	memset(buf, 0xff, len);
+	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &id));
+	c.dev_id = id;
+	c.data_uptr = (uintptr_t)buf;
+	ASSERT_EQ(0, xioctl(self->fd, IOMMU_GET_HW_INFO, &c));
+	ASSERT_GE(len, c.data_len);
+	for (size_t i = c.data_len; i < len; i++)
+		if (buf[i]) {
+			EXPECT_EQ(0, buf[i]);
+			TH_LOG("byte %zu not zeroed", i);
+			break;
+		}
+	c.data_len = len + 1;
+	EXPECT_EQ(EFAULT, xioctl(self->fd, IOMMU_GET_HW_INFO, &c));
+	munmap(buf, len);
+}
+
 TEST_HARNESS_MAIN

@@ -74,6 +74,26 @@ TEST_F(ioas, ids_start_at_1_and_are_reused)
 	EXPECT_EQ(ENOENT, destroy(self->fd, 3));
 }
 
+/* Freed ids come back lowest first, however they were freed (as
+ * upstream's xa_alloc()), and a fresh id follows the highest one in use. */
+TEST_F(ioas, freed_ids_come_back_lowest_first)
+{
+	static const __u32 freed[] = { 50, 7, 33, 2, 64, 8, 49 };
+	static const __u32 back[] = { 2, 7, 8, 33, 49, 50, 64, 65 };
+	__u32 id;
+
+	for (__u32 i = 2; i <= 64; i++) {
+		ASSERT_EQ(0, ioas_alloc(self->fd, &id));
+		ASSERT_EQ(i, id);
+	}
+	for (unsigned int i = 0; i < sizeof(freed) / sizeof(freed[0]); i++)
+		ASSERT_EQ(0, destroy(self->fd, freed[i]));
+	for (unsigned int i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
+		ASSERT_EQ(0, ioas_alloc(self->fd, &id));
+		EXPECT_EQ(back[i], id);
+	}
+}
+
 TEST_F(ioas, alloc_flags_must_be_zero)
 {
 	struct iommu_ioas_alloc c = { .size = sizeof(c), .flags = 1 };
@@ -477,6 +497,42 @@ TEST_F(ioas, allow_iovas)
 	iova = 0;
 	ASSERT_EQ(0, map(self->fd, self->ioas, self->buf, 16 * PAGE, &iova, RW));
 	EXPECT_EQ(0x20000, iova);
+}
+
+/* num_iovas is only a bound: the ranges are read one at a time, so a count
+ * up to 2^32 - 1 over a short array fails with EFAULT where the array ends,
+ * quietly (a count of 2^27 once sized a 2 GiB array before reading anything,
+ * and kvmalloc WARNed, which fails the boot), and in upstream's order: each
+ * range's EINVAL before a later range's EFAULT. The old set stays. */
+TEST_F(ioas, allow_iovas_huge_count)
+{
+	static const __u32 counts[] = { 1u << 27, UINT32_MAX, 3 };
+	struct iommu_iova_range old = { 0x10000, 0x1ffff };
+	char *two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iommu_iova_range *r;
+	__u64 iova = 0;
+
+	ASSERT_NE(MAP_FAILED, two);
+	ASSERT_EQ(0, mprotect(two + PAGE, PAGE, PROT_NONE));
+	/* Two good ranges right before the unreadable page. */
+	r = (struct iommu_iova_range *)(two + PAGE) - 2;
+	r[0] = (struct iommu_iova_range){ 0x100000, 0x1fffff };
+	r[1] = (struct iommu_iova_range){ 0x400000, 0x4fffff };
+	ASSERT_EQ(0, allow(self->fd, self->ioas, &old, 1));
+	for (unsigned int i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		EXPECT_EQ(EFAULT, allow(self->fd, self->ioas, r, counts[i]));
+	/* An overlap in what is read is EINVAL, before the EFAULT after it. */
+	r[1].start = 0x180000;
+	EXPECT_EQ(EINVAL, allow(self->fd, self->ioas, r, UINT32_MAX));
+	/* The array starts past the end of the address space. */
+	EXPECT_EQ(EFAULT, allow(self->fd, self->ioas, (void *)-16UL, UINT32_MAX));
+	/* Nothing changed: automatic IOVAs still come from the old range. */
+	ASSERT_EQ(0, map(self->fd, self->ioas, self->buf, 16 * PAGE, &iova, RW));
+	EXPECT_EQ(0x10000, iova);
+	iova = 0;
+	EXPECT_EQ(ENOSPC, map(self->fd, self->ioas, self->buf, PAGE, &iova, RW));
+	munmap(two, 2 * PAGE);
 }
 
 TEST_F(ioas, options)

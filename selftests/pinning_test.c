@@ -12,6 +12,7 @@
  * show a pin leaked or dropped twice; and the device's DMA through the IOVA
  * proves they are the right pages.
  */
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -241,6 +242,79 @@ TEST_F(pin, map_file_pins_with_the_domain)
 	ASSERT_EQ(0, detach(self->fd, self->dev));
 	EXPECT_PINNED(0);
 	munmap(m, 8 * PAGE);
+	close(mfd);
+}
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+
+/* A memfd of @pages pages that allows sealing, with @seals added (0: none). */
+static int sealed_memfd(int pages, int seals)
+{
+	int mfd = memfd_create("pinning_test_sealed", MFD_ALLOW_SEALING);
+
+	if (mfd < 0 || ftruncate(mfd, pages * PAGE) ||
+	    (seals && fcntl(mfd, F_ADD_SEALS, seals))) {
+		close(mfd);
+		return -1;
+	}
+	return mfd;
+}
+
+/* A memfd sealed against writes is the sealer's promise that its contents
+ * no longer change: a WRITEABLE map of it is EPERM (as a writable shared
+ * mmap of it is) and pins nothing, a read-only map works; and while a
+ * WRITEABLE map exists, F_SEAL_WRITE cannot be added (EBUSY, as while the
+ * file is mapped writable). */
+TEST_F(pin, map_file_write_sealed)
+{
+	static const int seals[] = { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE };
+	__u64 iova, unmapped;
+	__u32 hwpt;
+	int mfd;
+
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, &hwpt));
+	for (unsigned int i = 0; i < 2; i++) {
+		mfd = sealed_memfd(4, seals[i]);
+		ASSERT_LE(0, mfd);
+		iova = IOVA;
+		EXPECT_EQ(EPERM, map_file(self->fd, self->ioas, mfd, 0, 4 * PAGE, &iova, FIXED));
+		EXPECT_EQ(EPERM, map_file(self->fd, self->ioas, mfd, 0, 4 * PAGE, &iova,
+					  IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_FIXED_IOVA));
+		EXPECT_PINNED(0);
+		/* Nothing was mapped there: a read-only map of it works. */
+		ASSERT_EQ(0, map_file(self->fd, self->ioas, mfd, 0, 4 * PAGE, &iova,
+				      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA));
+		EXPECT_PINNED(4);
+		ASSERT_EQ(0, unmap(self->fd, self->ioas, IOVA, 4 * PAGE, &unmapped));
+		EXPECT_EQ(4 * PAGE, unmapped);
+		EXPECT_PINNED(0);
+		close(mfd);
+	}
+	/* A writable map holds the seal off until it is unmapped. */
+	mfd = sealed_memfd(4, 0);
+	ASSERT_LE(0, mfd);
+	iova = IOVA;
+	ASSERT_EQ(0, map_file(self->fd, self->ioas, mfd, 0, 4 * PAGE, &iova, FIXED));
+	EXPECT_EQ(-1, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(0, unmap(self->fd, self->ioas, IOVA, 4 * PAGE, &unmapped));
+	EXPECT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EPERM, map_file(self->fd, self->ioas, mfd, 0, 4 * PAGE, &iova, FIXED));
+	close(mfd);
+	/* The same without a domain: the map is refused at once, not at the
+	 * first attach, and the writable count goes with an unpinned map too. */
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	mfd = sealed_memfd(4, 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, map_file(self->fd, self->ioas, mfd, 0, 4 * PAGE, &iova, FIXED));
+	EXPECT_EQ(-1, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(0, unmap(self->fd, self->ioas, IOVA, 4 * PAGE, &unmapped));
+	EXPECT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EPERM, map_file(self->fd, self->ioas, mfd, 0, 4 * PAGE, &iova, FIXED));
+	EXPECT_PINNED(0);
 	close(mfd);
 }
 

@@ -45,7 +45,10 @@ use crate::{
         ResvRegion, //
     },
     uapi,
-    ucmd::UserCmd,
+    ucmd::{
+        clear_user,
+        UserCmd, //
+    },
     viommu::Vdevice, //
 };
 use kernel::{
@@ -574,16 +577,9 @@ pub(crate) fn get_hw_info(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuH
     UserSlice::new(user_ptr(cmd.data_uptr, 0, 1)?, copied)
         .writer()
         .write_slice(&data[..copied])?;
-    // Zero whatever of the user's buffer the data does not fill.
-    let zeros = [0u8; 64];
-    let mut at = copied;
-    while at < room {
-        let n = (room - at).min(zeros.len());
-        UserSlice::new(user_ptr(cmd.data_uptr, at as u64, 1)?, n)
-            .writer()
-            .write_slice(&zeros[..n])?;
-        at += n;
-    }
+    // Zero whatever of the user's buffer the data does not fill, in one
+    // clear_user() as upstream.
+    clear_user(user_ptr(cmd.data_uptr, copied as u64, 1)?, room - copied)?;
     cmd.data_len = u32::try_from(data.len()).map_err(|_| EOVERFLOW)?;
     cmd.set_data_type(info.as_ref().map_or(uapi::HW_INFO_TYPE_DEFAULT, |i| i.kind));
     cmd.out_max_pasid_log2 = 0;

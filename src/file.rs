@@ -106,7 +106,7 @@ impl MiscDevice for IommufdFile {
         )
     }
 
-    fn ioctl(me: Pin<&Self>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    fn ioctl(me: Pin<&Self>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
         // Upstream's order: an unknown number is -ENOTTY before anything is
         // read; a known number reads `size` first (-EFAULT), then requires the
         // exact ioctl encoding (-ENOTTY), then the minimum size.
@@ -135,7 +135,7 @@ impl MiscDevice for IommufdFile {
             Command::DeviceGetResvRegions => device::resv_regions(f, u, u.read(min)?),
             Command::DeviceSetIrqs => device::set_irqs(f, u.read(min)?),
             Command::HwptAlloc => hwpt::alloc(f, u, u.read(min)?),
-            Command::HwptTranslate => hwpt::translate(f, u, u.read(min)?),
+            Command::HwptTranslate => hwpt::translate(f, file, u, u.read(min)?),
             Command::ViommuAlloc => viommu::alloc(f, u, u.read(min)?),
             Command::VdeviceAlloc => viommu::vdevice_alloc(f, u, u.read(min)?),
             Command::HwptInvalidate => viommu::invalidate(f, u, u.read(min)?),

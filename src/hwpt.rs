@@ -27,6 +27,8 @@ use crate::{
     viommu::Viommu, //
 };
 use kernel::{
+    bindings,
+    fs::File,
     prelude::*,
     sync::{
         Arc,
@@ -300,14 +302,45 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAll
     .map(drop)
 }
 
+/// Whether `file` was opened with CAP_SYS_ADMIN in the initial user
+/// namespace: who may learn host physical addresses.
+///
+/// As `/proc/pid/pagemap` decides whether to show PFNs
+/// (`file_ns_capable()` in `pagemap_read()`): by the credentials the file
+/// was opened with, not the caller's, so that an unprivileged opener cannot
+/// get them by handing the descriptor to a privileged program (a setuid
+/// binary's ioctl on a descriptor it was given), while a privileged opener
+/// may hand them on with the descriptor, as it may hand on the pagemap file.
+fn opener_may_see_phys(file: &File) -> bool {
+    // SAFETY: `file.as_ptr()` is a valid file for the duration of the
+    // ioctl; `init_user_ns` is a static the kernel never frees and
+    // `file_ns_capable()` only reads it.
+    unsafe {
+        bindings::file_ns_capable(
+            file.as_ptr(),
+            &raw mut bindings::init_user_ns,
+            bindings::CAP_SYS_ADMIN as i32,
+        )
+    }
+}
+
 /// IOMMU_HWPT_TRANSLATE: what an IOVA translates to in a HWPT's domain.
 /// The leaf size comes from our SMMUv3 driver's own table walk; other
 /// drivers give 0 (the IOMMU core API cannot tell it).
+///
+/// The answer is a host physical address, which `/proc/pid/pagemap` hides
+/// from unprivileged users (it helps Rowhammer-style attacks): `-EPERM`
+/// unless the file was opened with CAP_SYS_ADMIN, checked first, before the
+/// HWPT is looked up, so nothing is learned about ids either.
 pub(crate) fn translate(
     f: &IommufdFile,
+    file: &File,
     ucmd: &UserCmd,
     mut cmd: uapi::IommuHwptTranslate,
 ) -> Result {
+    if !opener_may_see_phys(file) {
+        return Err(EPERM);
+    }
     let hwpt = f.get::<Hwpt>(cmd.hwpt_id)?;
     if hwpt.is_nested() {
         // The guest's stage 1 is in the guest's memory, not walked here.

@@ -15,6 +15,7 @@ use crate::{
     },
     hwpt::Hwpt,
     iova_space::{
+        AllowedRanges,
         Area,
         Errno,
         IovaSpace,
@@ -490,16 +491,23 @@ pub(crate) fn allow_iovas(f: &IommufdFile, cmd: uapi::IommuIoasAllowIovas) -> Re
         return Err(EOPNOTSUPP);
     }
     let ioas = f.get::<IoasObject>(cmd.ioas_id)?;
-    let n = cmd.num_iovas as usize;
-    let mut ranges = KVVec::new();
-    ranges.reserve(n, GFP_KERNEL_ACCOUNT)?;
-    let len = n.checked_mul(16).ok_or(EOVERFLOW)?;
-    let mut reader = UserSlice::new(user_ptr(cmd.allowed_iovas, 0, 0)?, len).reader();
-    for _ in 0..n {
-        let r = reader.read::<uapi::IommuIovaRange>()?;
-        ranges.push((r.start, r.last), GFP_KERNEL_ACCOUNT)?;
+    // One range at a time, checked as it is read (upstream's order: EFAULT,
+    // then EINVAL, then ENOMEM for each range), so the memory taken is what
+    // was read: `num_iovas` alone, up to 2^32 - 1, reserves nothing.
+    let mut allowed = AllowedRanges::<KernelAlloc>::new();
+    for i in 0..u64::from(cmd.num_iovas) {
+        let at = user_ptr(cmd.allowed_iovas, i, 16)?;
+        let r = UserSlice::new(at, 16)
+            .reader()
+            .read::<uapi::IommuIovaRange>()?;
+        allowed.add(r.start, r.last).map_err(kerr)?;
     }
-    let result = ioas.state.lock().space.set_allowed(&ranges).map_err(kerr);
+    let result = ioas
+        .state
+        .lock()
+        .space
+        .replace_allowed(allowed)
+        .map_err(kerr);
     result
 }
 

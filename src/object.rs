@@ -210,9 +210,17 @@ impl Object {
 }
 
 /// The table. Protected by the file's state mutex.
+///
+/// Ids are slot indices plus one. The empty slots are kept in `free`, a
+/// binary min-heap of their indices, so that an insert takes the lowest
+/// free id (as upstream's `xa_alloc()` over `xa_limit_31b` does) in
+/// O(log n) instead of scanning the slots.
 #[derive(Default)]
 pub(crate) struct ObjectTable {
     slots: KVVec<Option<Object>>,
+    /// The indices of the empty slots, a min-heap. Its capacity never falls
+    /// below `slots.len()`, so [`Self::remove`] never allocates.
+    free: KVVec<u32>,
     live: usize,
 }
 
@@ -220,21 +228,77 @@ impl ObjectTable {
     /// Stores `obj` under the lowest free id (as upstream's `xa_alloc`
     /// gives) and writes the id into its header.
     pub(crate) fn insert(&mut self, obj: Object) -> Result<u32> {
-        let idx = match self.slots.iter().position(|s| s.is_none()) {
-            Some(i) => i,
-            None => {
-                self.slots.push(None, GFP_KERNEL_ACCOUNT)?;
-                self.slots.len() - 1
-            }
-        };
+        let reuse = self.free.first().copied();
+        if reuse.is_none() {
+            // A new slot, and room in `free` for its index (see there).
+            self.slots.reserve(1, GFP_KERNEL_ACCOUNT)?;
+            let want = (self.slots.len() + 1).saturating_sub(self.free.len());
+            self.free.reserve(want, GFP_KERNEL_ACCOUNT)?;
+        }
+        let idx = reuse.map_or(self.slots.len(), |i| i as usize);
         let id = u32::try_from(idx + 1).map_err(|_| ENOSPC)?;
         // An object is published once: a second insert is a bug.
         if !obj.header().id.populate(id) {
             return Err(EINVAL);
         }
-        self.slots[idx] = Some(obj);
+        if reuse.is_some() {
+            self.pop_free();
+            let slot = self.slots.get_mut(idx).ok_or(EINVAL)?;
+            *slot = Some(obj);
+        } else {
+            // Cannot allocate: reserved above.
+            self.slots.push(Some(obj), GFP_KERNEL_ACCOUNT)?;
+        }
         self.live += 1;
         Ok(id)
+    }
+
+    /// Adds slot `idx` to the free heap. Never allocates: the heap's
+    /// capacity covers every slot.
+    fn push_free(&mut self, idx: u32) {
+        if self.free.push_within_capacity(idx).is_err() {
+            // Unreachable by the capacity invariant; were it reached, the
+            // id would only never be handed out again.
+            return;
+        }
+        let heap = self.free.as_mut_slice();
+        let mut at = heap.len() - 1;
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            if heap[parent] <= heap[at] {
+                break;
+            }
+            heap.swap(parent, at);
+            at = parent;
+        }
+    }
+
+    /// Removes the lowest index from the free heap.
+    fn pop_free(&mut self) {
+        let Some(last) = self.free.pop() else {
+            return;
+        };
+        let heap = self.free.as_mut_slice();
+        let Some(root) = heap.first_mut() else {
+            return;
+        };
+        *root = last;
+        let mut at = 0;
+        loop {
+            let (l, r) = (2 * at + 1, 2 * at + 2);
+            let mut min = at;
+            if l < heap.len() && heap[l] < heap[min] {
+                min = l;
+            }
+            if r < heap.len() && heap[r] < heap[min] {
+                min = r;
+            }
+            if min == at {
+                break;
+            }
+            heap.swap(at, min);
+            at = min;
+        }
     }
 
     fn slot(&self, id: u32) -> Option<&Object> {
@@ -275,12 +339,13 @@ impl ObjectTable {
     /// Removes object `id` (`-ENOENT` if there is none), whatever depends
     /// on it: for undoing a publication.
     pub(crate) fn remove(&mut self, id: u32) -> Result<Object> {
-        let idx = (id as usize).checked_sub(1).ok_or(ENOENT)?;
+        let idx = id.checked_sub(1).ok_or(ENOENT)?;
         let obj = self
             .slots
-            .get_mut(idx)
+            .get_mut(idx as usize)
             .and_then(Option::take)
             .ok_or(ENOENT)?;
+        self.push_free(idx);
         self.live -= 1;
         Ok(obj)
     }

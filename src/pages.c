@@ -28,6 +28,7 @@
  */
 #include <linux/mm.h>
 #include <linux/capability.h>
+#include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
@@ -105,8 +106,11 @@ static int pages_init(struct iommufd_rs_pages *p, size_t size, unsigned long npa
 /* Drops the references pages_init() and the file's init took. */
 static void pages_put(struct iommufd_rs_pages *p)
 {
-	if (p->file)
+	if (p->file) {
+		if (p->writable)
+			mapping_unmap_writable(p->file->f_mapping);
 		fput(p->file);
+	}
 	mmdrop(p->mm);
 	free_uid(p->user);
 }
@@ -156,6 +160,22 @@ int iommufd_rs_pages_init_user(struct iommufd_rs_pages *p, size_t size,
 	return rc;
 }
 
+/*
+ * The seals of a memfd (shmem or hugetlbfs file), read as mm/memfd.c's
+ * memfd_get_seals() does, which is not exported. Seals are only ever added,
+ * so a lockless read is at worst one seal behind a concurrent F_ADD_SEALS.
+ */
+static unsigned int memfd_seals(struct file *file)
+{
+	if (shmem_file(file))
+		return READ_ONCE(SHMEM_I(file_inode(file))->seals);
+#ifdef CONFIG_HUGETLBFS
+	if (is_file_hugepages(file))
+		return READ_ONCE(HUGETLBFS_I(file_inode(file))->seals);
+#endif
+	return 0;
+}
+
 /**
  * iommufd_rs_pages_init_memfd() - check and charge a range of a memfd
  * @p: where the state goes (Rust's storage, @size bytes)
@@ -168,9 +188,18 @@ int iommufd_rs_pages_init_user(struct iommufd_rs_pages *p, size_t size,
  *
  * On success @p holds a reference to the file.
  *
+ * A writable map is a writable shared mapping of the file, as mmap() makes
+ * one: refused if the memfd is sealed against writes (F_SEAL_WRITE or
+ * F_SEAL_FUTURE_WRITE, as memfd_check_seals_mmap() refuses PROT_WRITE
+ * MAP_SHARED), and it holds the mapping's i_mmap_writable count
+ * (mapping_map_writable()) until the pages are destroyed, so a later
+ * F_SEAL_WRITE fails with -EBUSY instead of sealing memory devices may
+ * still write.
+ *
  * Return: 0; -EBADF for a bad fd; -EINVAL if it is not a memfd or the range
- * runs past its end; -EPERM for a writable map of a read-only file; -ENOMEM
- * as for user memory. On error nothing stays charged.
+ * runs past its end; -EPERM for a writable map of a read-only or
+ * write-sealed file; -ENOMEM as for user memory. On error nothing stays
+ * charged.
  */
 int iommufd_rs_pages_init_memfd(struct iommufd_rs_pages *p, size_t size, int fd,
 				u64 start, u64 length, bool writable, int account)
@@ -189,14 +218,24 @@ int iommufd_rs_pages_init_memfd(struct iommufd_rs_pages *p, size_t size, int fd,
 	if (!shmem_file(file) && !is_file_hugepages(file))
 		goto out_fput;
 	rc = -EPERM;
-	if (writable && !(file->f_mode & FMODE_WRITE))
+	if (writable && (!(file->f_mode & FMODE_WRITE) ||
+			 (memfd_seals(file) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))))
 		goto out_fput;
 	rc = -EINVAL;
 	if (start + length > i_size_read(file_inode(file)))
 		goto out_fput;
+	/* -EPERM if F_SEAL_WRITE came after the check above. */
+	if (writable) {
+		rc = mapping_map_writable(file->f_mapping);
+		if (rc)
+			goto out_fput;
+	}
 	rc = pages_init(p, size, span_pages(start, length), account);
-	if (rc)
+	if (rc) {
+		if (writable)
+			mapping_unmap_writable(file->f_mapping);
 		goto out_fput;
+	}
 	p->file = file;
 	p->fstart = start & PAGE_MASK;
 	p->flast = start + length - 1;
@@ -517,4 +556,16 @@ bool iommufd_rs_pages_writable(const struct iommufd_rs_pages *p)
 bool iommufd_rs_capable_sys_resource(void)
 {
 	return capable(CAP_SYS_RESOURCE);
+}
+
+/**
+ * iommufd_rs_clear_user() - clear_user(), which is inline on arm64
+ * @to: user address
+ * @n: bytes to zero
+ *
+ * Return: the number of bytes that could not be zeroed (0 on success).
+ */
+unsigned long iommufd_rs_clear_user(void __user *to, unsigned long n)
+{
+	return clear_user(to, n);
 }

@@ -88,5 +88,6 @@ void iommufd_rs_pages_unpin(struct iommufd_rs_pages *p);
 void iommufd_rs_pages_destroy(struct iommufd_rs_pages *p);
 bool iommufd_rs_pages_writable(const struct iommufd_rs_pages *p);
 bool iommufd_rs_capable_sys_resource(void);
+unsigned long iommufd_rs_clear_user(void __user *to, unsigned long n);
 
 #endif

@@ -11,7 +11,13 @@
 //!   zero-extended;
 //! - only the bytes userspace declared are written back.
 
-use core::mem::size_of;
+use core::{
+    ffi::{
+        c_ulong,
+        c_void, //
+    },
+    mem::size_of, //
+};
 use kernel::{
     prelude::*,
     transmute::{
@@ -98,4 +104,24 @@ impl UserCmd {
             .writer()
             .write_slice(bytes)
     }
+}
+
+extern "C" {
+    fn iommufd_rs_clear_user(to: *mut c_void, n: c_ulong) -> c_ulong;
+}
+
+/// Zeroes `len` user bytes at `ptr` in one `clear_user()` (`-EFAULT` if
+/// any of them cannot be written).
+pub(crate) fn clear_user(ptr: UserPtr, len: usize) -> Result {
+    if len == 0 {
+        return Ok(());
+    }
+    let n = c_ulong::try_from(len).map_err(|_| EFAULT)?;
+    // SAFETY: `clear_user()` checks `access_ok()` and copes with any user
+    // address, faulting or not; no kernel memory is involved.
+    let left = unsafe { iommufd_rs_clear_user(ptr.as_mut_ptr(), n) };
+    if left != 0 {
+        return Err(EFAULT);
+    }
+    Ok(())
 }

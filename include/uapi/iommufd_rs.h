@@ -857,7 +857,10 @@ struct iommu_device_set_irqs {
  * @out_leaf_size: Size of the leaf entry; 0 when the provider cannot tell
  *                 (the in-tree drivers, through the IOMMU core API)
  *
- * -ENOENT if nothing is mapped at @iova.
+ * -ENOENT if nothing is mapped at @iova. @out_phys is a host physical
+ * address, so, as /proc/pid/pagemap's PFNs, only for a file opened with
+ * CAP_SYS_ADMIN: -EPERM otherwise (the opener's credentials decide, not the
+ * caller's).
  */
 struct iommu_hwpt_translate {
 	__u32 size;

@@ -31,6 +31,7 @@ pub mod sw_msi;
 
 pub use errno::Errno;
 pub use space::{
+    AllowedRanges,
     Area,
     IovaSpace,
     Part,

@@ -176,6 +176,35 @@ impl<O: Copy + Eq, T, A: Alloc> Slot<'_, O, T, A> {
     }
 }
 
+/// A new set of allowed ranges for [`IovaSpace::replace_allowed`], built
+/// one range at a time as they are read from the user (as upstream's
+/// `iommufd_ioas_load_iovas()` does), so that the memory it takes is in
+/// proportion to the ranges actually read, never to a count the user gave.
+pub struct AllowedRanges<A: Alloc>(IntervalSet<(), A>);
+
+impl<A: Alloc> Default for AllowedRanges<A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<A: Alloc> AllowedRanges<A> {
+    /// No ranges.
+    pub fn new() -> Self {
+        Self(IntervalSet::default())
+    }
+
+    /// Adds `[start, last]`: `-EINVAL` unless `start < last` and it
+    /// overlaps no range added before; `-ENOMEM` if allocation fails.
+    pub fn add(&mut self, start: u64, last: u64) -> Result<(), Errno> {
+        if start >= last || self.0.intersects(start, last) {
+            return Err(Errno::Inval);
+        }
+        self.0.insert(start, last, ())?;
+        Ok(())
+    }
+}
+
 impl<O: Copy + Eq, T, A: Alloc> Default for IovaSpace<O, T, A> {
     fn default() -> Self {
         Self::new()
@@ -587,22 +616,29 @@ impl<O: Copy + Eq, T, A: Alloc> IovaSpace<O, T, A> {
     /// Replaces the allowed ranges (IOAS_ALLOW_IOVAS). Each must have
     /// `start < last` and they must not overlap (`-EINVAL`); none may
     /// intersect a reserved range (`-EADDRINUSE`). An empty list lifts the
-    /// restriction.
+    /// restriction. (The module builds the set as it reads it, with
+    /// [`Self::replace_allowed`].)
+    #[cfg(feature = "host")]
     pub fn set_allowed(&mut self, ranges: &[(u64, u64)]) -> Result<(), Errno> {
-        let mut new = IntervalSet::<(), A>::default();
+        let mut new = AllowedRanges::new();
         for &(start, last) in ranges {
-            if start >= last || new.intersects(start, last) {
-                return Err(Errno::Inval);
-            }
-            new.insert(start, last, ())?;
+            new.add(start, last)?;
         }
+        self.replace_allowed(new)
+    }
+
+    /// Replaces the allowed ranges with `new`, built range by range with
+    /// [`AllowedRanges::add`]: `-EADDRINUSE` (and nothing changes) if one
+    /// intersects a reserved range. An empty set lifts the restriction.
+    pub fn replace_allowed(&mut self, new: AllowedRanges<A>) -> Result<(), Errno> {
         if new
+            .0
             .iter()
             .any(|r| self.reserved.intersects(r.start, r.last))
         {
             return Err(Errno::AddrInUse);
         }
-        self.allowed = new;
+        self.allowed = new.0;
         Ok(())
     }
 
