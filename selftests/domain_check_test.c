@@ -132,6 +132,34 @@ TEST_F(check, two_domains_and_doorbells)
 	close(efd);
 }
 
+/*
+ * A HWPT's doorbells stay mapped in its domain after the device that made
+ * them detaches, so its SW_MSI window must stay reserved in the IOAS while
+ * the HWPT lives: otherwise the IOAS may place an area over a doorbell
+ * (found by the check in teardown_race_test; before the fix the map below
+ * WARNed in io-pgtable-arm behind arm_smmu_v3, and was -EEXIST on
+ * smmu_rs). The check comes first, so the map runs only on a fixed module.
+ */
+TEST_F(check, doorbell_window_stays_reserved_after_detach)
+{
+	__u64 iova = 0x8000000, window = 0x8000000, phys;
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, enable_device(&self->e));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, 0, 0, &self->hwpt));
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->hwpt, NULL));
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &efd));
+	ASSERT_EQ(0, translate(self->fd, self->hwpt, window, &phys));
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	ASSERT_EQ(0, checked(_metadata, self->fd, self->ioas, 0, 0x10000000 - 1, NULL));
+	EXPECT_EQ(EINVAL, map(self->fd, self->ioas, self->buf, PAGE, &iova, FIXED));
+	/* With the HWPT gone, the window is the IOAS's to give again. */
+	ASSERT_EQ(0, destroy(self->fd, self->hwpt));
+	EXPECT_EQ(0, map(self->fd, self->ioas, self->buf, PAGE, &iova, FIXED));
+	close(efd);
+}
+
 /* An IOAS without domains has nothing to check. */
 TEST_F(check, no_domain)
 {
