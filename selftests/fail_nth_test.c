@@ -13,7 +13,9 @@
  * pinned), smmu_rs's domain, table-page, DMA, vIOMMU and nested-domain
  * counters back, and the device free to bind again. The last, uninjected
  * run must succeed whole. The guest boot fails on any oops, warning or
- * lockdep report meanwhile.
+ * lockdep report meanwhile. Before the file of a run is closed, every IOAS it
+ * has left must pass the isolation check (IOMMU_TEST_IOAS_CHECK): whatever
+ * failed, each domain translates exactly the areas.
  *
  * A sequence joins the sweep with one FAIL_NTH_SEQUENCE() line.
  *
@@ -35,6 +37,7 @@
  * attaches allocate nothing.
  */
 #include <sys/eventfd.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
 
@@ -313,6 +316,7 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *sel
 	struct counters now;
 	unsigned int n;
 	int absorbed = 0;
+	long check_ns = 0, ioas_checked = 0;
 
 	for (n = 1; n < 100000; n++) {
 		int injected, rc;
@@ -324,8 +328,26 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *sel
 		ASSERT_EQ(0, set_fail_nth(n));
 		rc = seq(&self->r);
 		injected = end_fail_nth();
-		if (self->r.fd >= 0)
+		if (self->r.fd >= 0) {
+			/* Whatever the failure left: every IOAS exactly what its
+			 * domains translate. */
+			struct iommu_iova_range probe = { 0, IPA_BASE + MEM_PAGES * PAGE + PAGE };
+			struct timespec t0, t1;
+			char why[512] = "";
+			__u32 bad = 0;
+			int crc, checked = 0;
+
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			crc = check_file_ioases(self->r.fd, 64, &probe, 1, &bad, &checked);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			check_ns += (t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec - t0.tv_nsec;
+			ioas_checked += checked;
+			if (crc)
+				last_check_report(why, sizeof(why));
+			ASSERT_EQ(0, crc) TH_LOG("%s, fail-nth %u: IOAS %u failed the isolation check: %s",
+						 name, n, bad, why);
 			ASSERT_EQ(0, close(self->r.fd));
+		}
 		/* Nothing of the run is left. */
 		count(&now);
 		ASSERT_EQ(self->base.vm_pin, now.vm_pin) TH_LOG("%s, fail-nth %u: VmPin", name, n);
@@ -356,6 +378,8 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *sel
 	}
 	TH_LOG("%s: %u injection points (%d absorbed without an error), final run clean", name,
 	       n - 1, absorbed);
+	TH_LOG("%s: isolation check after all %u runs: %ld IOAS checked in %.3f s", name, n,
+	       ioas_checked, check_ns / 1e9);
 	ASSERT_LT(1, n);
 }
 

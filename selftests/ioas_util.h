@@ -202,6 +202,97 @@ static inline long foll_pins(void)
 	return acquired < 0 || released < 0 ? -1 : acquired - released;
 }
 
+/**
+ * ioas_check() - IOMMU_TEST_IOAS_CHECK: every domain of an IOAS translates
+ * exactly its areas, plus MSI doorbells, and nothing else
+ * @fd: the iommufd file
+ * @ioas: the IOAS
+ * @probes: IOVA ranges whose pages outside the areas must map nothing but
+ *          doorbells (checked where the driver cannot enumerate its table)
+ * @n: entries at @probes
+ * @out: the answer (domains checked, walked, leaves); may be NULL
+ *
+ * Return: 0, or the errno: EIO for a mismatch (the kernel log, and
+ * last_check_report(), say where), ENOENT for no such IOAS, ENOTTY if the
+ * module was not built for tests.
+ */
+static inline int ioas_check(int fd, __u32 ioas, const struct iommu_iova_range *probes, __u32 n,
+			     struct iommu_test_ioas_check *out)
+{
+	struct iommu_test_ioas_check c = { .size = sizeof(c), .ioas_id = ioas, .num_probes = n,
+					   .probes_uptr = (uintptr_t)probes };
+	int rc = xioctl(fd, IOMMU_TEST_IOAS_CHECK, &c);
+
+	if (out)
+		*out = c;
+	return rc;
+}
+
+/**
+ * last_check_report() - the kernel's last IOMMU_TEST_IOAS_CHECK mismatch
+ * @buf: where it goes ("" if there is none)
+ * @size: room in @buf
+ *
+ * Reads the kernel log (/dev/kmsg) for the last "check: IOAS" line.
+ */
+static inline void last_check_report(char *buf, size_t size)
+{
+	char rec[1024];
+	int k = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ssize_t n;
+
+	buf[0] = 0;
+	if (k < 0)
+		return;
+	while ((n = read(k, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		char *msg, *nl;
+
+		if (n <= 0)
+			continue;
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		if (!msg || !strstr(msg, "check: IOAS"))
+			continue;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = 0;
+		snprintf(buf, size, "%s", msg + 1);
+	}
+	close(k);
+}
+
+/**
+ * check_file_ioases() - ioas_check() on every IOAS of a file
+ * @fd: the iommufd file
+ * @max_id: object ids 1..@max_id are tried (not an IOAS: skipped)
+ * @probes: as for ioas_check()
+ * @n: as for ioas_check()
+ * @bad: the IOAS that failed, on failure
+ * @checked: how many IOAS were checked; may be NULL
+ *
+ * Return: 0 when every IOAS passed, else the first failure's errno.
+ */
+static inline int check_file_ioases(int fd, __u32 max_id, const struct iommu_iova_range *probes,
+				    __u32 n, __u32 *bad, int *checked)
+{
+	int count = 0;
+
+	for (__u32 id = 1; id <= max_id; id++) {
+		int rc = ioas_check(fd, id, probes, n, NULL);
+
+		if (rc == ENOENT)
+			continue;
+		if (rc) {
+			*bad = id;
+			return rc;
+		}
+		count++;
+	}
+	if (checked)
+		*checked = count;
+	return 0;
+}
+
 /* Anonymous, populated memory. */
 static inline void *buffer(size_t len)
 {

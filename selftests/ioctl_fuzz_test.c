@@ -9,10 +9,23 @@
  * and IOVAs at the edges. Two threads run each program on one file; now
  * and then a child forks with the file, a mapped buffer is unmapped, or the
  * function is unbound from the driver mid-program. Every answer must be one the UAPI reference allows
- * for that command; after every program the file is closed and nothing may
+ * for that command. After every program, before the file is closed, every
+ * IOAS it still has must pass the isolation check (IOMMU_TEST_IOAS_CHECK:
+ * each domain translates exactly its areas, plus doorbells), probing every
+ * IOVA range any MAP, MAP_FILE or COPY of the program named, a page either
+ * side; then the file is closed and nothing may
  * be left (VmPin, the FOLL_PIN count, smmu_rs's domains, table pages, vIOMMUs, nested
  * domains). Each program is logged with its seed before it runs, so a
  * failure reproduces with FUZZ_SEED=<seed> FUZZ_PROGRAMS=1.
+ *
+ * Beyond single commands, the programs try what issue 21 found missing:
+ * user addresses, MAP_FILE starts and COPY sources that are not page
+ * aligned, at fixed and automatic IOVAs; maps followed by an attach; COPY
+ * from an IOAS without a device (byte alignment) into one with a device;
+ * ALLOW_IOVAS, IOVA_RANGES and GET_RESV_REGIONS counts up to 2^32 - 1; and
+ * an administrator's unbind (and rebind) of one function of an IOMMU group
+ * that another function shares, when the rig has two edu functions in one
+ * group (skipped, and counted as skipped, when it has not).
  *
  * FUZZ_PROGRAMS (default 60) and FUZZ_SEED (default fixed) tune a run.
  */
@@ -21,6 +34,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "nested_util.h"
@@ -28,6 +42,23 @@
 #define CALLS_PER_THREAD 40
 #define HUGE_2M (2UL << 20)
 #define IDS 16
+/* IOVA ranges the isolation check probes after a program; each at most
+ * PROBE_MAX_LEN long (the kernel takes 2^20 probe pages in all). */
+#define PROBES 512
+#define PROBE_MAX_LEN (4UL << 20)
+/* Object ids the check tries after a program (ids are the lowest free). */
+#define CHECK_IDS 256
+
+/*
+ * What the program's commands touched, shared with the forked child
+ * (MAP_SHARED): the IOVA ranges to probe, and recent areas to copy from.
+ */
+struct record {
+	atomic_int nprobes;
+	struct iommu_iova_range probes[PROBES];
+	atomic_int nmapped;
+	struct { __u64 iova, len; } mapped[64];
+};
 
 enum kind { K_IOAS, K_HWPT, K_DEV, K_VIOMMU, K_VDEV, K_VEVENTQ, K_KINDS };
 
@@ -44,6 +75,12 @@ struct fuzz {
 	void *huge;	/* one 2 MiB hugetlb page, or NULL */
 	__u64 *mem;
 	struct edu *e;
+	struct record *rec;
+	/* Two functions of one IOMMU group, and their nodes, or none. */
+	int has_pair;
+	struct edu pair[2];
+	int pair_node[2];
+	atomic_long pair_unbinds, pair_skipped;
 	atomic_long calls, unexpected;
 	atomic_long errnos[0x80][140];	/* command nr - 0x80, errno: answers */
 };
@@ -134,6 +171,51 @@ static __u64 edge(__u64 *s)
 				       (1ULL << 44) - PAGE, 1ULL << 48, ~0ULL, ~0ULL - PAGE + 1 };
 
 	return pick(s, 3) ? PAGE * (1 + pick(s, 1024)) : edges[pick(s, ARRAY_SIZE(edges))];
+}
+
+/* A byte offset that breaks page alignment. */
+static __u64 unaligned(__u64 *s)
+{
+	static const __u64 offs[] = { 0x800, 1, PAGE - 1, 0x10 };
+
+	return offs[pick(s, ARRAY_SIZE(offs))];
+}
+
+/* Probe [iova, iova + len) after the program, a page either side. */
+static void note_probe(struct fuzz *f, __u64 iova, __u64 len)
+{
+	struct iommu_iova_range r;
+	__u64 last;
+	int i;
+
+	if (!len)
+		return;
+	if (len > PROBE_MAX_LEN)
+		len = PROBE_MAX_LEN;
+	r.start = iova & ~(PAGE - 1);
+	r.start = r.start >= PAGE ? r.start - PAGE : 0;
+	last = iova + len - 1 < iova ? ~0ULL : iova + len - 1;
+	r.last = (last | (PAGE - 1)) + PAGE < last ? ~0ULL : (last | (PAGE - 1)) + PAGE;
+	i = atomic_fetch_add(&f->rec->nprobes, 1);
+	if (i < PROBES)
+		f->rec->probes[i] = r;
+}
+
+/* A new area at @iova, a source for later copies. */
+static void note_mapped(struct fuzz *f, __u64 iova, __u64 len)
+{
+	int i = atomic_fetch_add(&f->rec->nmapped, 1) % 64;
+
+	f->rec->mapped[i].iova = iova;
+	f->rec->mapped[i].len = len;
+}
+
+/* A function's node: the fuzzed one, or one of the shared group's. */
+static int node_of(struct fuzz *f, __u64 *s)
+{
+	if (f->has_pair && pick(s, 3) == 0)
+		return f->pair_node[pick(s, 2)];
+	return f->node;
 }
 
 /*
@@ -240,7 +322,7 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 	unsigned int nr;
 	int rc;
 
-	switch (pick(s, 22)) {
+	switch (pick(s, 26)) {
 	case 0: {
 		struct iommu_ioas_alloc c = { .size = sizeof(c) };
 
@@ -258,8 +340,25 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 		c.user_va = (uintptr_t)addr_of(f, s, &len);
 		c.length = pick(s, 8) ? len : edge(s);
 		c.iova = edge(s) & ~(PAGE - 1);
+		if (pick(s, 3) == 0) {
+			/* A user address inside a page; the IOVA's offset the
+			 * same, another, or none. */
+			__u64 o = unaligned(s);
+
+			c.user_va += o;
+			if (c.length > o && pick(s, 2))
+				c.length -= o;
+			if (pick(s, 2))
+				c.iova += pick(s, 2) ? o : unaligned(s);
+		}
 		nr = C_MAP;
+		if (c.flags & IOMMU_IOAS_MAP_FIXED_IOVA)
+			note_probe(f, c.iova, c.length);
 		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc) {
+			note_probe(f, c.iova, c.length);
+			note_mapped(f, c.iova, c.length);
+		}
 		break;
 	}
 	case 3: {
@@ -268,12 +367,27 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 						 .length = PAGE * (1 + pick(s, 4)) };
 
 		c.fd = pick(s, 8) ? f->memfd : -1;
+		if (pick(s, 3) == 0) {
+			/* A start inside a page of the 4-page memfd. */
+			c.start = unaligned(s) + PAGE * pick(s, 2);
+			c.length = PAGE * (1 + pick(s, 2));
+		}
+		if (pick(s, 2)) {
+			c.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+			c.iova = (edge(s) & ~(PAGE - 1)) + (pick(s, 3) ? 0 : c.start & (PAGE - 1));
+		}
 		if (f->hugefd >= 0 && pick(s, 3) == 0) {
 			c.fd = f->hugefd;
 			c.length = pick(s, 2) ? HUGE_2M : c.length;
 		}
 		nr = C_MAP_FILE;
+		if (c.flags & IOMMU_IOAS_MAP_FIXED_IOVA)
+			note_probe(f, c.iova, c.length);
 		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc) {
+			note_probe(f, c.iova, c.length);
+			note_mapped(f, c.iova, c.length);
+		}
 		break;
 	}
 	case 4: {
@@ -282,8 +396,28 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 					     .src_ioas_id = id_of(f, s, K_IOAS),
 					     .length = edge(s), .src_iova = edge(s),
 					     .dst_iova = edge(s) };
+		int n = atomic_load(&f->rec->nmapped);
+
+		if (n && pick(s, 2)) {
+			/* From a piece of a recent area, often not page aligned,
+			 * to a fixed or automatic IOVA. */
+			int i = pick(s, n < 64 ? n : 64);
+			__u64 off = pick(s, 3) ? unaligned(s) : PAGE * pick(s, 2);
+
+			c.src_iova = f->rec->mapped[i].iova + off;
+			c.length = pick(s, 2) ? PAGE : f->rec->mapped[i].len - off;
+			if (pick(s, 2))
+				c.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+			c.dst_iova &= ~(PAGE - 1);
+		}
 		nr = C_COPY;
+		if (c.flags & IOMMU_IOAS_MAP_FIXED_IOVA)
+			note_probe(f, c.dst_iova, c.length);
 		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc) {
+			note_probe(f, c.dst_iova, c.length);
+			note_mapped(f, c.dst_iova, c.length);
+		}
 		break;
 	}
 	case 5: {
@@ -294,10 +428,11 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 		break;
 	}
 	case 6: {
-		struct iommu_iova_range r[4];
+		static const __u32 counts[] = { 0, 1, 4, 1U << 16, 1U << 27, 0xffffffff };
+		struct iommu_iova_range r[64];
 		struct iommu_ioas_iova_ranges c = { .size = sizeof(c),
 						    .ioas_id = id_of(f, s, K_IOAS),
-						    .num_iovas = pick(s, 5),
+						    .num_iovas = counts[pick(s, ARRAY_SIZE(counts))],
 						    .allowed_iovas = (uintptr_t)r };
 		nr = C_RANGES;
 		rc = issue(f, s, nr, &c, sizeof(c));
@@ -324,7 +459,7 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 
 		if (pick(s, 3)) {
 			c.flags = IOMMU_DEVICE_BIND_FD;
-			c.dev_fd = pick(s, 8) ? f->node : f->efd;
+			c.dev_fd = pick(s, 8) ? node_of(f, s) : f->efd;
 		} else {
 			c.pci_segment = f->e->seg;
 			c.pci_rid = pick(s, 4) ? f->e->rid : next(s);
@@ -382,11 +517,12 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 		break;
 	}
 	case 14: {
-		struct iommu_resv_region r[4];
+		static const __u32 counts[] = { 0, 1, 4, 1U << 16, 1U << 27, 0xffffffff };
+		struct iommu_resv_region r[64];
 		struct iommu_device_resv_regions c = { .size = sizeof(c),
 						       .dev_id = id_of(f, s, K_DEV),
 						       .flags = pick(s, 4) ? pick(s, 2) : next(s),
-						       .num_regions = pick(s, 5),
+						       .num_regions = counts[pick(s, ARRAY_SIZE(counts))],
 						       .regions_uptr = (uintptr_t)r };
 		nr = C_RESV;
 		rc = issue(f, s, nr, &c, sizeof(c));
@@ -436,11 +572,16 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 		break;
 	}
 	case 19: {
+		/* Counts up to 2^32 - 1 over a 3-entry array: the module must
+		 * neither allocate for entries it has not read nor warn. */
+		static const __u32 counts[] = { 1U << 16, 1U << 20, 1U << 27, 1U << 31,
+						0xffffffff };
 		struct iommu_iova_range r[3] = { { edge(s), edge(s) }, { 0x100000, 0xffffffff },
 						 { edge(s), ~0ULL } };
 		struct iommu_ioas_allow_iovas c = { .size = sizeof(c),
 						    .ioas_id = id_of(f, s, K_IOAS),
-						    .num_iovas = pick(s, 4),
+						    .num_iovas = pick(s, 4) ? pick(s, 4) :
+								counts[pick(s, ARRAY_SIZE(counts))],
 						    .allowed_iovas = (uintptr_t)r };
 		nr = C_ALLOW;
 		rc = issue(f, s, nr, &c, sizeof(c));
@@ -451,6 +592,106 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 						  .iova = pick(s, 2) ? IPA_BASE : edge(s) };
 		nr = C_TRANSLATE;
 		rc = issue(f, s, nr, &c, sizeof(c));
+		break;
+	}
+	case 22: {
+		/* A map (often inside a page) into an IOAS, then an attach to
+		 * it: the attach fills the domain with what is there. */
+		__u32 ioas = id_of(f, s, K_IOAS);
+		__u64 o = pick(s, 2) ? unaligned(s) : 0;
+		struct iommu_ioas_map m = { .size = sizeof(m), .ioas_id = ioas, .flags = RW,
+					    .user_va = (uintptr_t)f->anon + o,
+					    .length = PAGE * (1 + pick(s, 4)) - (pick(s, 2) ? o : 0) };
+		struct iommu_device_attach a = { .size = sizeof(a), .dev_id = id_of(f, s, K_DEV),
+						 .pt_id = ioas };
+
+		if (pick(s, 2)) {
+			m.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+			m.iova = (edge(s) & ~(PAGE - 1)) + (pick(s, 2) ? o : 0);
+			note_probe(f, m.iova, m.length);
+		}
+		rc = issue(f, s, C_MAP, &m, sizeof(m));
+		check(f, C_MAP, rc, seed);
+		if (!rc) {
+			note_probe(f, m.iova, m.length);
+			note_mapped(f, m.iova, m.length);
+		}
+		nr = C_ATTACH;
+		rc = issue(f, s, nr, &a, sizeof(a));
+		break;
+	}
+	case 23: {
+		/* COPY from an IOAS without a device (byte alignment) into one
+		 * with a device (page alignment), from inside a page. */
+		struct iommu_ioas_alloc al = { .size = sizeof(al) };
+		__u32 src, dst;
+		__u64 o = unaligned(s), siova = (edge(s) & ~(PAGE - 1)) + o;
+		struct iommu_ioas_map m = { .size = sizeof(m), .flags = FIXED,
+					    .user_va = (uintptr_t)f->anon + o,
+					    .length = 2 * PAGE, .iova = siova };
+		struct iommu_device_attach a = { .size = sizeof(a), .dev_id = id_of(f, s, K_DEV) };
+		struct iommu_ioas_copy c = { .size = sizeof(c), .flags = RW, .length = PAGE,
+					     .src_iova = siova + (pick(s, 2) ? 0 : PAGE),
+					     .dst_iova = edge(s) & ~(PAGE - 1) };
+
+		if (xioctl(f->fd, IOMMU_IOAS_ALLOC, &al))
+			return;
+		src = al.out_ioas_id;
+		add_id(f, s, K_IOAS, src);
+		if (xioctl(f->fd, IOMMU_IOAS_ALLOC, &al))
+			return;
+		dst = al.out_ioas_id;
+		add_id(f, s, K_IOAS, dst);
+		m.ioas_id = src;
+		rc = issue(f, s, C_MAP, &m, sizeof(m));
+		check(f, C_MAP, rc, seed);
+		a.pt_id = dst;
+		rc = issue(f, s, C_ATTACH, &a, sizeof(a));
+		check(f, C_ATTACH, rc, seed);
+		c.src_ioas_id = src;
+		c.dst_ioas_id = dst;
+		if (pick(s, 2)) {
+			c.flags |= IOMMU_IOAS_MAP_FIXED_IOVA;
+			note_probe(f, c.dst_iova, c.length);
+		}
+		nr = C_COPY;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc)
+			note_probe(f, c.dst_iova, c.length);
+		break;
+	}
+	case 24: {
+		/* An administrator unbinds one function of a shared IOMMU
+		 * group mid-program, then binds it to iommufd_rs again. */
+		int k = pick(s, 2);
+
+		if (!f->has_pair) {
+			atomic_fetch_add(&f->pair_skipped, 1);
+			return;
+		}
+		set_driver(&f->pair[k], NULL);
+		usleep(pick(s, 3) * 1000);
+		set_driver(&f->pair[k], "iommufd_rs");
+		atomic_fetch_add(&f->pair_unbinds, 1);
+		return;
+	}
+	case 25: {
+		/* An unaligned copy within one IOAS, between two recent areas'
+		 * IOVAs. */
+		int n = atomic_load(&f->rec->nmapped);
+		struct iommu_ioas_copy c = { .size = sizeof(c), .flags = RW,
+					     .length = PAGE * (1 + pick(s, 2)) };
+
+		if (!n)
+			return;
+		c.src_ioas_id = c.dst_ioas_id = id_of(f, s, K_IOAS);
+		c.src_iova = f->rec->mapped[pick(s, n < 64 ? n : 64)].iova + unaligned(s);
+		nr = C_COPY;
+		rc = issue(f, s, nr, &c, sizeof(c));
+		if (!rc) {
+			note_probe(f, c.dst_iova, c.length);
+			note_mapped(f, c.dst_iova, c.length);
+		}
 		break;
 	}
 	default: {
@@ -475,6 +716,73 @@ struct worker {
 	struct fuzz *f;
 	__u64 seed;
 };
+
+/*
+ * Two edu functions in one IOMMU group, found by sysfs (their iommu_group
+ * links), whatever find_edu() picks: 0, or -1 if the rig has none.
+ */
+static int shared_group_pair(struct edu pair[2])
+{
+	char names[16][64], path[400], link[256];
+	int groups[16], n = 0;
+	struct dirent *de;
+	DIR *d = opendir("/sys/bus/pci/devices");
+
+	while (d && (de = readdir(d)) && n < 16) {
+		char dir[300];
+		ssize_t len;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(names[0]))
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", de->d_name);
+		if (read_hex(dir, "vendor") != 0x1234 || read_hex(dir, "device") != 0x11e8)
+			continue;
+		snprintf(path, sizeof(path), "%s/iommu_group", dir);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = 0;
+		snprintf(names[n], sizeof(names[n]), "%s", de->d_name);
+		groups[n++] = atoi(strrchr(link, '/') + 1);
+	}
+	if (d)
+		closedir(d);
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++) {
+			unsigned int seg, bus, dev, fn;
+
+			if (groups[i] != groups[j])
+				continue;
+			for (int k = 0; k < 2; k++) {
+				const char *name = names[k ? j : i];
+
+				if (sscanf(name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+					return -1;
+				snprintf(pair[k].bdf, sizeof(pair[k].bdf), "%s", name);
+				pair[k].seg = seg;
+				pair[k].rid = bus << 8 | dev << 3 | fn;
+			}
+			return 0;
+		}
+	return -1;
+}
+
+/* A function's node, opened once the driver has made it. */
+static int open_node(const struct edu *e)
+{
+	char node[320];
+	int fd = -1;
+
+	snprintf(node, sizeof(node), "/dev/iommufd_rs/%s", e->bdf);
+	for (int i = 0; i < 50 && (fd = open(node, O_RDWR)) < 0; i++)
+		usleep(10000);
+	return fd;
+}
+
+static double seconds(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
 
 static void *work(void *p)
 {
@@ -505,11 +813,23 @@ TEST_F_TIMEOUT(fuzz, programs, 3600)
 	struct edu e;
 	struct fuzz *f = calloc(1, sizeof(*f));
 	int distinct = 0;
+	long ioas_checked = 0;
+	double check_time = 0;
 
 	ASSERT_NE(NULL, f);
 	if (find_edu(0, &e))
 		SKIP(return, "no edu device");
 	f->e = &e;
+	f->rec = mmap(NULL, sizeof(*f->rec), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	ASSERT_NE(MAP_FAILED, f->rec);
+	f->has_pair = !shared_group_pair(f->pair) && strcmp(f->pair[0].bdf, e.bdf) &&
+		      strcmp(f->pair[1].bdf, e.bdf);
+	if (f->has_pair)
+		TH_LOG("shared IOMMU group: %s and %s; programs unbind and rebind them",
+		       f->pair[0].bdf, f->pair[1].bdf);
+	else
+		TH_LOG("no two edu functions share an IOMMU group: the shared-group unbind is skipped");
 	pthread_mutex_init(&f->lock, NULL);
 	f->anon = buffer(8 * PAGE);
 	f->mem = buffer(MEM_PAGES * PAGE);
@@ -547,9 +867,16 @@ TEST_F_TIMEOUT(fuzz, programs, 3600)
 		for (int i = 0; i < 50 && (f->node = open(node, O_RDWR)) < 0; i++)
 			usleep(10000);
 		ASSERT_LE(0, f->node);
+		for (int k = 0; f->has_pair && k < 2; k++) {
+			ASSERT_EQ(0, set_driver(&f->pair[k], "iommufd_rs"));
+			f->pair_node[k] = open_node(&f->pair[k]);
+			ASSERT_LE(0, f->pair_node[k]);
+		}
 		f->fd = open(dev_path(), O_RDWR);
 		ASSERT_LE(0, f->fd);
 		memset(f->nids, 0, sizeof(f->nids));
+		atomic_store(&f->rec->nprobes, 0);
+		atomic_store(&f->rec->nmapped, 0);
 		for (int i = 0; i < 2; i++)
 			ASSERT_EQ(0, pthread_create(&t[i], NULL, work, &w[i]));
 		/* Now and then: a child with the file, or the function unbound. */
@@ -571,9 +898,31 @@ TEST_F_TIMEOUT(fuzz, programs, 3600)
 			set_driver(&e, NULL);
 		for (int i = 0; i < 2; i++)
 			pthread_join(t[i], NULL);
+		/* Every IOAS left must be exactly what its domains translate. */
+		{
+			int nprobes = atomic_load(&f->rec->nprobes), checked = 0, rc;
+			struct timespec t0, t1;
+			char why[512] = "";
+			__u32 bad = 0;
+
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			rc = check_file_ioases(f->fd, CHECK_IDS, f->rec->probes,
+					       nprobes < PROBES ? nprobes : PROBES, &bad, &checked);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			check_time += seconds(&t0, &t1);
+			ioas_checked += checked;
+			if (rc)
+				last_check_report(why, sizeof(why));
+			ASSERT_EQ(0, rc) TH_LOG("program %d: IOAS %u failed the isolation check: %s",
+						prog, bad, why);
+		}
 		close(f->fd);
 		close(f->node);
 		set_driver(&e, NULL);
+		for (int k = 0; f->has_pair && k < 2; k++) {
+			close(f->pair_node[k]);
+			set_driver(&f->pair[k], NULL);
+		}
 		ASSERT_EQ(pin0, vm_pin_pages()) TH_LOG("program %d: VmPin", prog);
 		ASSERT_EQ(foll0, foll_pins()) TH_LOG("program %d: FOLL_PIN pins", prog);
 		ASSERT_EQ(domains0, live_domains()) TH_LOG("program %d: domains", prog);
@@ -604,6 +953,10 @@ TEST_F_TIMEOUT(fuzz, programs, 3600)
 	}
 	TH_LOG("%d programs, %ld commands, %d distinct (command, errno) answers, %ld unexpected",
 	       programs, atomic_load(&f->calls), distinct, atomic_load(&f->unexpected));
+	TH_LOG("isolation check: %ld IOAS checked after %d programs in %.3f s (%.1f ms a program)",
+	       ioas_checked, programs, check_time, programs ? check_time * 1e3 / programs : 0.0);
+	TH_LOG("shared-group unbinds: %ld done, %ld skipped (no shared group)",
+	       atomic_load(&f->pair_unbinds), atomic_load(&f->pair_skipped));
 	EXPECT_EQ(0, atomic_load(&f->unexpected));
 	free(f);
 }

@@ -208,10 +208,21 @@ TEST(teardown_races_commands)
 		atomic_store(&r.stop, true);
 		for (size_t i = 0; i < ARRAY_SIZE(workers); i++)
 			pthread_join(t[i], NULL);
-		if (round == ROUNDS - 1)
+		if (round == ROUNDS - 1) {
+			/* What the races left, with the function gone: every
+			 * IOAS still exactly what its domains translate. */
+			struct iommu_iova_range probe = { 0, 0x2000000 - 1 };
+			char why[512] = "";
+			__u32 bad = 0;
+			int rc = check_file_ioases(r.fd, 64, &probe, 1, &bad, NULL);
+
+			if (rc)
+				last_check_report(why, sizeof(why));
+			EXPECT_EQ(0, rc) TH_LOG("IOAS %u failed the isolation check: %s", bad, why);
 			close(r.fd);
-		else
+		} else {
 			set_driver(&e, NULL);
+		}
 		EXPECT_EQ(pin0, vm_pin_pages());
 		EXPECT_EQ(domains0, live_domains());
 		if (r.nested) {

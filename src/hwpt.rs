@@ -138,6 +138,13 @@ impl Hwpt {
         core::ptr::from_ref(self) as u64
     }
 
+    /// The tag of this HWPT's SW_MSI window reservation: apart from its
+    /// aperture holes, so that a failed placement undoes only it. The
+    /// address plus one is no object's address (they are aligned).
+    fn msi_tag(&self) -> u64 {
+        self.tag() + 1
+    }
+
     fn register(&self, st: &mut IoasState) -> Result {
         let geo = self.domain.geometry();
         let min_page = 1u64 << geo.pgsize_bitmap.trailing_zeros().min(63);
@@ -196,6 +203,13 @@ impl Hwpt {
     /// ([`Self::msi_iova`]), and the driver maps each doorbell into the
     /// parent's stage 2 at the same slot of the window. Called with the
     /// IOAS lock held, which `st` proves.
+    ///
+    /// The window stays reserved in the IOAS under this HWPT's tag until
+    /// the HWPT goes, not only while a device that uses it is attached:
+    /// the doorbells stay mapped in the domain (the cookie's, or the
+    /// parent's stage 2) as long as it lives, and an area the IOAS placed
+    /// over one after the device left would fail to map (`-EEXIST` on
+    /// smmu_rs) or WARN in io-pgtable-arm.
     pub(crate) fn use_msi_window(
         &self,
         st: &mut IoasState,
@@ -203,14 +217,26 @@ impl Hwpt {
         giova: Option<u64>,
     ) -> Result {
         let base = self.msi_iova(w, giova);
-        let placed = self.msi_base.access_mut(st);
-        match *placed {
+        let placed = *self.msi_base.access_mut(st);
+        match placed {
             None => {
-                if self.is_nested() {
-                    self.domain.set_nested_msi_window(base, w.start, w.size)?;
+                // The attaching device has just reserved the window, so no
+                // area is in it: this cannot fail for want of room (only
+                // of memory), and ranges of several owners may overlap.
+                st.space
+                    .reserve(w.start, w.last(), self.msi_tag())
+                    .map_err(kerr)?;
+                let placed_now = (|| {
+                    if self.is_nested() {
+                        self.domain.set_nested_msi_window(base, w.start, w.size)?;
+                    }
+                    self.domain.set_msi_cookie(base)
+                })();
+                if let Err(e) = placed_now {
+                    st.space.unreserve(self.msi_tag());
+                    return Err(e);
                 }
-                self.domain.set_msi_cookie(base)?;
-                *placed = Some((base, w));
+                *self.msi_base.access_mut(st) = Some((base, w));
                 Ok(())
             }
             Some((b, pw)) if b == base && pw == w => Ok(()),
@@ -228,6 +254,7 @@ impl Drop for Hwpt {
             st.unfill(&self.domain);
         }
         st.space.unreserve(self.tag());
+        st.space.unreserve(self.msi_tag());
         st.recompute_alignment();
     }
 }

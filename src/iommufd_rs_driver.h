@@ -54,6 +54,17 @@ struct iommufd_rs_geometry {
  * @domain_translate: what @iova translates to in one of the driver's paging
  *                    domains, and the size of the leaf entry that maps it;
  *                    0, or -ENOENT if nothing is mapped there
+ * @domain_for_each_leaf: calls @fn for every leaf entry of one of the
+ *                        driver's paging domains, in IOVA order, with the
+ *                        table locked against map and unmap: the leaf's
+ *                        first IOVA, its output address, its size and its
+ *                        IOMMU_* permissions (READ, WRITE, CACHE, MMIO).
+ *                        Stops at the first non-zero return of @fn and
+ *                        returns it; 0 once every leaf was visited;
+ *                        -EOPNOTSUPP for a domain that is not a paging
+ *                        domain of the driver. @fn must not map or unmap
+ *                        in the domain. (For iommufd_rs's test-only
+ *                        IOMMU_TEST_IOAS_CHECK.)
  * @nest_parent_geometry: the geometry a nest-parent domain for @dev would
  *                        have, without allocating one; 0 or an errno
  * @hw_info: IOMMU_GET_HW_INFO's data for @dev, as &struct iommu_ops.hw_info
@@ -107,6 +118,9 @@ struct iommufd_rs_provider {
 	const struct iommu_ops *iommu_ops;
 	int (*domain_translate)(struct iommu_domain *domain, u64 iova, u64 *pa,
 				u64 *leaf_size);
+	int (*domain_for_each_leaf)(struct iommu_domain *domain,
+				    int (*fn)(void *arg, u64 iova, u64 pa, u64 size, u32 prot),
+				    void *arg);
 	int (*nest_parent_geometry)(struct device *dev, struct iommufd_rs_geometry *geo);
 	void *(*hw_info)(struct device *dev, u32 *length, enum iommu_hw_info_type *type);
 	int (*viommu_supported)(struct device *dev);

@@ -16,6 +16,8 @@ use kernel::{
     prelude::*, //
 };
 
+#[cfg(iommufd_rs_test)]
+mod check;
 mod device;
 mod domain;
 mod file;

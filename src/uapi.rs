@@ -289,6 +289,27 @@ extension_structs! {
         /// Out: leaf size, 0 when the provider cannot tell.
         out_leaf_size: u64 => out_leaf_size @ 24,
     }
+
+    /// `struct iommu_test_ioas_check` (test builds only).
+    #[cfg_attr(not(iommufd_rs_test), allow(dead_code))]
+    struct IommuTestIoasCheck = iommu_test_ioas_check (40) {
+        /// Struct size known to userspace.
+        size: u32 => size @ 0,
+        /// Must be 0.
+        flags: u32 => flags @ 4,
+        /// The IOAS.
+        ioas_id: u32 => ioas_id @ 8,
+        /// Entries at `probes_uptr`.
+        num_probes: u32 => num_probes @ 12,
+        /// User pointer to `struct iommu_iova_range[num_probes]`.
+        probes_uptr: u64 => probes_uptr @ 16,
+        /// Out: domains checked.
+        out_domains: u32 => out_domains @ 24,
+        /// Out: domains whose every leaf was enumerated.
+        out_walked: u32 => out_walked @ 28,
+        /// Out: leaves enumerated.
+        out_leaves: u64 => out_leaves @ 32,
+    }
 }
 
 /// `IOMMU_IOAS_MAP_FIXED_IOVA`.
@@ -399,6 +420,8 @@ pub(crate) enum Command {
     HwptInvalidate,
     /// IOMMU_VEVENTQ_ALLOC.
     VeventqAlloc,
+    /// IOMMU_TEST_IOAS_CHECK (test builds only).
+    TestIoasCheck,
 }
 
 /// This project's command numbers (`IOMMUFD_RS_CMD_*` of
@@ -409,10 +432,11 @@ const CMD_DEVICE_DETACH: u32 = 0xc2;
 const CMD_DEVICE_GET_RESV_REGIONS: u32 = 0xc3;
 const CMD_DEVICE_SET_IRQS: u32 = 0xc4;
 const CMD_HWPT_TRANSLATE: u32 = 0xd0;
+const CMD_TEST_IOAS_CHECK: u32 = 0xe0;
 
 impl Command {
     /// Every command.
-    const ALL: [Self; 21] = [
+    const ALL: [Self; 22] = [
         Self::Destroy,
         Self::IoasAlloc,
         Self::IoasAllowIovas,
@@ -434,6 +458,7 @@ impl Command {
         Self::VdeviceAlloc,
         Self::HwptInvalidate,
         Self::VeventqAlloc,
+        Self::TestIoasCheck,
     ];
 
     /// The command number (`_IOC_NR`).
@@ -460,12 +485,19 @@ impl Command {
             Self::VdeviceAlloc => bindings::IOMMUFD_CMD_VDEVICE_ALLOC,
             Self::HwptInvalidate => bindings::IOMMUFD_CMD_HWPT_INVALIDATE,
             Self::VeventqAlloc => bindings::IOMMUFD_CMD_VEVENTQ_ALLOC,
+            Self::TestIoasCheck => CMD_TEST_IOAS_CHECK,
         }
+    }
+
+    /// Whether this build has the command: the test commands only exist
+    /// in modules built for testing (`--cfg iommufd_rs_test`, see `Kbuild`).
+    fn built(self) -> bool {
+        !matches!(self, Self::TestIoasCheck) || cfg!(iommufd_rs_test)
     }
 
     /// The command with number `nr`, if this module implements it.
     pub(crate) fn from_nr(nr: u32) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.nr() == nr)
+        Self::ALL.into_iter().find(|c| c.built() && c.nr() == nr)
     }
 
     /// The full ioctl number.
@@ -497,6 +529,7 @@ impl Command {
             Self::VdeviceAlloc => 24,         // virt_id
             Self::HwptInvalidate => 32,       // __reserved
             Self::VeventqAlloc => 28,         // out_veventq_fd
+            Self::TestIoasCheck => 40,        // out_leaves
         }
     }
 }

@@ -50,7 +50,7 @@ if step "module build against the sanitizer kernel" "$logs/module.log" "$REPO/to
 		note "fuzzer on $p: $fuzz_programs programs, seed $fuzz_seed"
 		suite_logs="$logs/fuzz-$p" guest_suites fuzz "sanitize: fuzzer on $p" \
 			GUEST_APPEND="smmu=$p FUZZ_PROGRAMS=$fuzz_programs FUZZ_SEED=$fuzz_seed"
-		grep -E 'programs, .* commands|^# fuzz:' "$logs/fuzz-$p/fuzz.out" | sed 's/^#* */    /'
+		grep -E 'programs, .* commands|isolation check:|shared-group unbinds:|^# fuzz:' "$logs/fuzz-$p/fuzz.out" | sed 's/^#* */    /'
 		suite_logs="$logs/stress-$p" guest_suites stress-repeat \
 			"sanitize: stress tests x$stress_repeat on $p" \
 			GUEST_APPEND="smmu=$p repeat=$stress_repeat"

@@ -33,6 +33,14 @@ KBUILD=$(kbuild_dir)
 export PATH=$(kpath)
 out="$MODULE_DIR"
 mkdir -p "$out"
+# The guest tests need the test-only command IOMMU_TEST_IOAS_CHECK (Kbuild):
+# on for the default and sanitize kernels, off for bench (which measures
+# the module as shipped). IOMMUFD_RS_TEST=n builds the shipped module anywhere.
+if [ -z "${IOMMUFD_RS_TEST:-}" ]; then
+	IOMMUFD_RS_TEST=y
+	[ "$KFLAVOR" = bench ] && IOMMUFD_RS_TEST=n
+fi
 make -s -C "$KBUILD" M="$REPO" MO="$out" "${KMAKE_ARGS[@]}" \
+	IOMMUFD_RS_TEST="$IOMMUFD_RS_TEST" \
 	CLIPPY=1 KRUSTFLAGS=-Dwarnings KCFLAGS=-Werror -j"$(nproc)" modules
-echo "[module] $out/iommufd_rs.ko $out/src/smmu/smmu_rs.ko"
+echo "[module] $out/iommufd_rs.ko $out/src/smmu/smmu_rs.ko (test build: $IOMMUFD_RS_TEST)"

@@ -45,6 +45,8 @@ enum {
 	IOMMUFD_RS_CMD_DEVICE_GET_RESV_REGIONS = 0xc3,
 	IOMMUFD_RS_CMD_DEVICE_SET_IRQS = 0xc4,
 	IOMMUFD_RS_CMD_HWPT_TRANSLATE = 0xd0,
+	/* Test builds only (see struct iommu_test_ioas_check) */
+	IOMMUFD_RS_CMD_TEST_IOAS_CHECK = 0xe0,
 };
 
 /**
@@ -870,5 +872,45 @@ struct iommu_hwpt_translate {
 	__aligned_u64 out_leaf_size;
 };
 #define IOMMU_HWPT_TRANSLATE _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_HWPT_TRANSLATE)
+
+/**
+ * struct iommu_test_ioas_check - ioctl(IOMMU_TEST_IOAS_CHECK), test builds only
+ * @size: sizeof(struct iommu_test_ioas_check)
+ * @flags: Must be 0
+ * @ioas_id: The IOAS whose domains are checked
+ * @num_probes: Number of entries at @probes_uptr (at most 4096)
+ * @probes_uptr: User pointer to struct iommu_iova_range[@num_probes]: IOVA
+ *               ranges whose pages outside every area must translate to
+ *               nothing but MSI doorbells (at most 2^20 pages in all)
+ * @out_domains: Number of domains checked
+ * @out_walked: How many of them had every leaf of their page table
+ *              enumerated (domains of smmu_rs)
+ * @out_leaves: Leaf entries enumerated in those
+ *
+ * Checks the isolation invariant: every domain registered with the IOAS
+ * translates exactly its areas (each byte to the byte of the pinned page
+ * behind it, with the area's permissions), plus MSI doorbells (MMIO, not
+ * RAM) in the IOAS's reserved ranges, and nothing else. Where the domain's
+ * driver can enumerate its leaves (smmu_rs) every leaf and its
+ * permissions are checked; elsewhere every page of every area, the page on
+ * each side of every area and the pages of @probes_uptr are translated
+ * with iommu_iova_to_phys(). The first mismatch is logged (domain, IOVA,
+ * expected, found) and answered with -EIO.
+ *
+ * Only in modules built for testing (IOMMUFD_RS_TEST=y, which taints the
+ * kernel with TAINT_TEST when loaded); elsewhere -ENOTTY. Needs
+ * CAP_SYS_ADMIN (-EPERM): the log shows physical addresses.
+ */
+struct iommu_test_ioas_check {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 num_probes;
+	__aligned_u64 probes_uptr;
+	__u32 out_domains;
+	__u32 out_walked;
+	__aligned_u64 out_leaves;
+};
+#define IOMMU_TEST_IOAS_CHECK _IO(IOMMUFD_TYPE, IOMMUFD_RS_CMD_TEST_IOAS_CHECK)
 
 #endif /* _UAPI_IOMMUFD_RS_H */

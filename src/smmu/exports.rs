@@ -14,7 +14,10 @@ use crate::ffi::{
     Hw,
     RawHw, //
 };
-use crate::lpae::PAGE_SIZES;
+use crate::lpae::{
+    Prot,
+    PAGE_SIZES, //
+};
 use crate::master::Master;
 use crate::nested::{
     MsiWindow,
@@ -371,6 +374,48 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_translate(
     // SAFETY: writable (caller).
     unsafe { *leaf = size };
     pa
+}
+
+/// The visitor `smmu_rs_rs_for_each_leaf` calls: the leaf's IOVA, output
+/// address, size and IOMMU_* prot; non-zero stops the walk.
+type LeafFn =
+    unsafe extern "C" fn(arg: *mut c_void, iova: u64, pa: u64, size: u64, prot: u32) -> c_int;
+
+/// Calls `f` with every leaf of the domain, in IOVA order, under the
+/// table lock; returns the first non-zero answer of `f`, or 0.
+///
+/// # Safety
+///
+/// `d` as for `domain()`; `f` may be called with `arg` and must not map or
+/// unmap in this domain.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn smmu_rs_rs_for_each_leaf(
+    d: *mut c_void,
+    f: LeafFn,
+    arg: *mut c_void,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let dom = unsafe { domain(d) };
+    let visit = &mut |iova: u64, pa: u64, size: u64, prot: Prot| {
+        let bits = [
+            (prot.read, Prot::IOMMU_READ),
+            (prot.write, Prot::IOMMU_WRITE),
+            (prot.cache, Prot::IOMMU_CACHE),
+            (prot.mmio, Prot::IOMMU_MMIO),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |acc, (_, bit)| acc | bit);
+        // SAFETY: the caller's visitor, with the caller's argument.
+        match unsafe { f(arg, iova, pa, size, bits) } {
+            0 => Ok(()),
+            e => Err(e),
+        }
+    };
+    match dom.for_each_leaf(visit) {
+        Ok(()) => 0,
+        Err(e) => e,
+    }
 }
 
 /// `struct smmu_rs_domain_stats` of `glue.h`.

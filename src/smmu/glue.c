@@ -571,6 +571,27 @@ static int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *
 }
 
 /**
+ * smmu_rs_domain_for_each_leaf() - every leaf of one of our stage-2 domains
+ * @domain: a domain of ours
+ * @fn: called with each leaf's IOVA, output address, size and IOMMU_* prot,
+ *      in IOVA order, under the domain's table lock; a non-zero return stops
+ * @arg: passed to @fn
+ *
+ * For iommufd_rs's test-only IOMMU_TEST_IOAS_CHECK, through our provider.
+ *
+ * Return: 0, @fn's non-zero return, or -EOPNOTSUPP if @domain is not a
+ * paging domain of ours.
+ */
+static int smmu_rs_domain_for_each_leaf(struct iommu_domain *domain,
+					int (*fn)(void *arg, u64 iova, u64 pa, u64 size, u32 prot),
+					void *arg)
+{
+	if (domain->ops != &smmu_rs_s2_ops)
+		return -EOPNOTSUPP;
+	return smmu_rs_rs_for_each_leaf(to_smmu_rs_domain(domain)->rust, fn, arg);
+}
+
+/**
  * smmu_rs_nest_parent_geometry() - the geometry of a nest-parent domain for
  * @dev, without allocating one
  * @dev: a device behind one of our SMMUs
@@ -802,6 +823,7 @@ static struct iommufd_rs_provider smmu_rs_provider = {
 	.owner = THIS_MODULE,
 	.iommu_ops = &smmu_rs_ops,
 	.domain_translate = smmu_rs_domain_translate,
+	.domain_for_each_leaf = smmu_rs_domain_for_each_leaf,
 	.nest_parent_geometry = smmu_rs_nest_parent_geometry,
 	.hw_info = smmu_rs_hw_info,
 	.viommu_supported = smmu_rs_viommu_supported,

@@ -53,6 +53,9 @@ int smmu_rs_rs_attach_s2(void *domain, void *master);
 int smmu_rs_rs_map(void *domain, u64 iova, u64 pa, u64 size, int prot);
 u64 smmu_rs_rs_unmap(void *domain, u64 iova, u64 size);
 u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
+int smmu_rs_rs_for_each_leaf(void *domain,
+			     int (*fn)(void *arg, u64 iova, u64 pa, u64 size, u32 prot),
+			     void *arg);
 void smmu_rs_rs_stage2_geometry(void *smmu, struct iommufd_rs_geometry *geo);
 void smmu_rs_rs_sw_msi_region(u64 *base, u64 *size);
 void smmu_rs_rs_flush_all(void *domain);

@@ -234,6 +234,18 @@ impl S2Domain {
         self.table.lock().walk(iova).map(|t| (t.pa, t.leaf_size))
     }
 
+    /// Calls `f` with every leaf (its IOVA, output address, size and
+    /// permissions), in IOVA order, with the table locked; stops at the
+    /// first error `f` returns.
+    pub(crate) fn for_each_leaf<E>(
+        &self,
+        f: &mut impl FnMut(u64, u64, u64, Prot) -> core::result::Result<(), E>,
+    ) -> core::result::Result<(), E> {
+        self.table
+            .lock()
+            .for_each_leaf(&mut |iova, t| f(iova, t.pa, t.leaf_size, t.prot))
+    }
+
     /// The VMID, the valid descriptors the table holds and the fewest any
     /// table needs for the same translations (for debugfs and `make bench`).
     pub(crate) fn descriptor_stats(&self) -> (u16, u64, u64) {

@@ -487,6 +487,41 @@ impl<M: TableMemory> PageTable<M> {
         }
     }
 
+    /// Calls `f` with every leaf, in IOVA order: the leaf's first IOVA and
+    /// its translation (output address of that IOVA, size, attributes).
+    /// Stops at the first error `f` returns and returns it.
+    pub fn for_each_leaf<E>(
+        &self,
+        f: &mut impl FnMut(u64, Translation) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.visit_leaves(self.root, self.start_level, 0, f)
+    }
+
+    fn visit_leaves<E>(
+        &self,
+        table: u64,
+        level: u32,
+        base: u64,
+        f: &mut impl FnMut(u64, Translation) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for i in 0..ENTRIES {
+            let iova = base + ((i as u64) << level_shift(level));
+            match Entry::decode(self.mem.read(table, i), level) {
+                Entry::Invalid => {}
+                Entry::Leaf { pa, prot } => f(
+                    iova,
+                    Translation {
+                        pa,
+                        leaf_size: level_size(level),
+                        prot,
+                    },
+                )?,
+                Entry::Table(child) => self.visit_leaves(child, level + 1, iova, f)?,
+            }
+        }
+        Ok(())
+    }
+
     /// Valid descriptors in the whole table (tables and leaves), not
     /// counting the root itself.
     pub fn descriptor_count(&self) -> u64 {

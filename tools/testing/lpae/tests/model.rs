@@ -146,6 +146,30 @@ fn check(pt: &PageTable<FakeMemory>, model: &Model, probes: &[u64]) {
             (g, w) => assert_eq!(g.is_some(), w.is_some(), "walk of {p:#x}: {g:?} vs {w:?}"),
         }
     }
+    // Every leaf, enumerated in IOVA order (what IOMMU_TEST_IOAS_CHECK
+    // walks): none overlaps the next, each is what the walk of its first
+    // IOVA and the model say, and together they cover what the model maps.
+    let mut leaves = Vec::new();
+    pt.for_each_leaf(&mut |iova, t| {
+        leaves.push((iova, t));
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    let mut next = 0;
+    for &(iova, t) in &leaves {
+        assert!(iova >= next, "leaf {iova:#x} out of order or overlapping");
+        assert_eq!(iova % t.leaf_size, 0, "leaf {iova:#x} misaligned");
+        assert_eq!(pt.walk(iova), Some(t), "leaf {iova:#x} vs its walk");
+        assert_eq!(
+            model.lookup(iova),
+            Some((t.pa, t.prot)),
+            "leaf {iova:#x} vs the model"
+        );
+        next = iova + t.leaf_size;
+    }
+    let covered: u64 = leaves.iter().map(|(_, t)| t.leaf_size).sum();
+    let mapped: u64 = model.runs.values().map(|r| r.size).sum();
+    assert_eq!(covered, mapped, "bytes the leaves cover vs the model");
     // The table's own minimum (what the driver reports to `make bench`)
     // agrees with the model's, whatever shape the table has.
     let min = model.min_descriptors(sl);
