@@ -43,6 +43,7 @@
 
 #include "kselftest_harness.h"
 #include "nested_util.h"
+#include "fail_nth_util.h"
 
 #define FAULT_ATTRS "/sys/kernel/debug/"
 
@@ -77,37 +78,6 @@ static void count(struct counters *c)
 	c->dma_bytes = debugfs_number("dma_bytes");
 	c->viommus = debugfs_number("viommus");
 	c->nested = debugfs_number("nested_domains");
-}
-
-/* This thread's fail-nth, opened once: opening it again would allocate,
- * and the injection would land in the harness. */
-static int nth_fd = -1;
-
-static int set_fail_nth(unsigned int n)
-{
-	char v[16];
-	int len = snprintf(v, sizeof(v), "%u", n);
-
-	return pwrite(nth_fd, v, len, 0) == len ? 0 : -errno;
-}
-
-/*
- * Ends the injection: whether the fault was injected (the counter reached
- * 0) during the run. As upstream's fail_nth_next(): reading and disabling
- * copy to and from user memory, which the usercopy faults can hit too; an
- * EFAULT there means the counter was still running, so the run was clean.
- */
-static int end_fail_nth(void)
-{
-	char buf[32] = "";
-	ssize_t res = pread(nth_fd, buf, sizeof(buf) - 1, 0);
-	int injected = res == 2 && buf[0] == '0' && buf[1] == '\n';
-
-	if (res < 0 && errno == EFAULT)
-		injected = 0;
-	if (pwrite(nth_fd, "0", 1, 0) != 1)
-		(void)!pwrite(nth_fd, "0", 1, 0);
-	return injected;
 }
 
 /* --- the sequences: 0 if every command succeeded --- */

@@ -23,6 +23,7 @@
 
 #include "kselftest_harness.h"
 #include "edu_util.h"
+#include "fail_nth_util.h"
 
 #define IOVA 0x100000UL
 #define BUF_PAGES 4
@@ -210,31 +211,6 @@ static int mapped(int fd, __u32 hwpt, __u64 iova)
 	__u64 phys;
 
 	return !translate(fd, hwpt, iova, &phys) || !translate(fd, hwpt, iova + PAGE, &phys);
-}
-
-/* This thread's fail-nth, opened once (opening allocates). */
-static int nth_fd = -1;
-
-static int set_fail_nth(unsigned int n)
-{
-	char v[16];
-	int len = snprintf(v, sizeof(v), "%u", n);
-
-	return pwrite(nth_fd, v, len, 0) == len ? 0 : -errno;
-}
-
-/* Ends the injection: whether it was injected (see fail_nth_test.c). */
-static int end_fail_nth(void)
-{
-	char buf[32] = "";
-	ssize_t res = pread(nth_fd, buf, sizeof(buf) - 1, 0);
-	int injected = res == 2 && buf[0] == '0' && buf[1] == '\n';
-
-	if (res < 0 && errno == EFAULT)
-		injected = 0;
-	if (pwrite(nth_fd, "0", 1, 0) != 1)
-		(void)!pwrite(nth_fd, "0", 1, 0);
-	return injected;
 }
 
 /*

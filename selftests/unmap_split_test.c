@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "edu_util.h"
+#include "fail_nth_util.h"
 
 #define FAULT_ATTRS "/sys/kernel/debug/"
 #define M1 (1UL << 20)
@@ -42,30 +43,6 @@ static unsigned char *huge_2m(const char **kind)
 	*kind = "THP";
 	memset(p, 0, M2);
 	return p;
-}
-
-static int nth_fd = -1;
-
-static int set_fail_nth(unsigned int n)
-{
-	char v[16];
-	int len = snprintf(v, sizeof(v), "%u", n);
-
-	return pwrite(nth_fd, v, len, 0) == len ? 0 : -errno;
-}
-
-/* Ends the injection: whether the fault was injected (as fail_nth_test). */
-static int end_fail_nth(void)
-{
-	char buf[32] = "";
-	ssize_t res = pread(nth_fd, buf, sizeof(buf) - 1, 0);
-	int injected = res == 2 && buf[0] == '0' && buf[1] == '\n';
-
-	if (res < 0 && errno == EFAULT)
-		injected = 0;
-	if (pwrite(nth_fd, "0", 1, 0) != 1)
-		(void)!pwrite(nth_fd, "0", 1, 0);
-	return injected;
 }
 
 TEST(unmap_of_one_area_under_allocation_failures)
