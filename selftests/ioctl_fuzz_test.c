@@ -717,56 +717,6 @@ struct worker {
 	__u64 seed;
 };
 
-/*
- * Two edu functions in one IOMMU group, found by sysfs (their iommu_group
- * links), whatever find_edu() picks: 0, or -1 if the rig has none.
- */
-static int shared_group_pair(struct edu pair[2])
-{
-	char names[16][64], path[400], link[256];
-	int groups[16], n = 0;
-	struct dirent *de;
-	DIR *d = opendir("/sys/bus/pci/devices");
-
-	while (d && (de = readdir(d)) && n < 16) {
-		char dir[300];
-		ssize_t len;
-
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(names[0]))
-			continue;
-		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", de->d_name);
-		if (read_hex(dir, "vendor") != 0x1234 || read_hex(dir, "device") != 0x11e8)
-			continue;
-		snprintf(path, sizeof(path), "%s/iommu_group", dir);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len < 0)
-			continue;
-		link[len] = 0;
-		snprintf(names[n], sizeof(names[n]), "%s", de->d_name);
-		groups[n++] = atoi(strrchr(link, '/') + 1);
-	}
-	if (d)
-		closedir(d);
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++) {
-			unsigned int seg, bus, dev, fn;
-
-			if (groups[i] != groups[j])
-				continue;
-			for (int k = 0; k < 2; k++) {
-				const char *name = names[k ? j : i];
-
-				if (sscanf(name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
-					return -1;
-				snprintf(pair[k].bdf, sizeof(pair[k].bdf), "%s", name);
-				pair[k].seg = seg;
-				pair[k].rid = bus << 8 | dev << 3 | fn;
-			}
-			return 0;
-		}
-	return -1;
-}
-
 /* A function's node, opened once the driver has made it. */
 static int open_node(const struct edu *e)
 {
@@ -823,7 +773,7 @@ TEST_F_TIMEOUT(fuzz, programs, 3600)
 	f->rec = mmap(NULL, sizeof(*f->rec), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		      -1, 0);
 	ASSERT_NE(MAP_FAILED, f->rec);
-	f->has_pair = !shared_group_pair(f->pair) && strcmp(f->pair[0].bdf, e.bdf) &&
+	f->has_pair = !find_shared_edu_pair(&f->pair[0], &f->pair[1], NULL) && strcmp(f->pair[0].bdf, e.bdf) &&
 		      strcmp(f->pair[1].bdf, e.bdf);
 	if (f->has_pair)
 		TH_LOG("shared IOMMU group: %s and %s; programs unbind and rebind them",
