@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The C side of IOMMU_TEST_IOAS_CHECK (src/check.rs), compiled into test
- * builds only (Kbuild, IOMMUFD_RS_TEST=y): where the pinned pages of an
- * area are, whether a physical address is RAM, and the leaves of a domain
- * whose driver can enumerate them (its provider, iommufd_rs_driver.h).
+ * builds only (Kbuild, IOMMUFD_RS_TEST=y), what Rust cannot reach through
+ * the bindings: where the pinned pages of an area are (a C struct Rust
+ * keeps opaque), the leaves of a domain whose driver can enumerate them
+ * (its provider, iommufd_rs_driver.h, a C table), and cond_resched() (a
+ * macro).
  *
  * The page lookup deliberately does not share the map path's code
  * (domain.c): a checker that reused the arithmetic it checks could not
  * see that arithmetic go wrong.
  */
-#include <linux/capability.h>
 #include <linux/iommu.h>
-#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -62,12 +62,6 @@ int iommufd_rs_check_pages_phys(const struct iommufd_rs_pages *p, u64 offset, u6
 	return 0;
 }
 
-/** iommufd_rs_check_is_ram() - whether @phys is in System RAM */
-bool iommufd_rs_check_is_ram(u64 phys)
-{
-	return page_is_ram(PHYS_PFN(phys));
-}
-
 /**
  * iommufd_rs_check_for_each_leaf() - every leaf of a domain, from its
  * driver's provider
@@ -91,12 +85,6 @@ int iommufd_rs_check_for_each_leaf(struct iommu_domain *dom,
 		ret = p->domain_for_each_leaf(dom, fn, arg);
 	iommufd_rs_provider_put(p);
 	return ret;
-}
-
-/** iommufd_rs_check_capable() - capable(CAP_SYS_ADMIN) */
-bool iommufd_rs_check_capable(void)
-{
-	return capable(CAP_SYS_ADMIN);
 }
 
 /**

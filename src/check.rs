@@ -50,7 +50,11 @@ use crate::{
 use core::ffi::c_void;
 use kernel::{
     alloc::KVVec,
-    ffi::c_int,
+    bindings,
+    ffi::{
+        c_int,
+        c_ulong, //
+    },
     prelude::*,
     uaccess::UserSlice, //
 };
@@ -86,9 +90,7 @@ extern "C" {
         phys: *mut u64,
         contig: *mut u64,
     ) -> c_int;
-    fn iommufd_rs_check_is_ram(phys: u64) -> bool;
     fn iommufd_rs_check_for_each_leaf(dom: *mut RawDomain, f: LeafFn, arg: *mut c_void) -> c_int;
-    fn iommufd_rs_check_capable() -> bool;
     fn iommufd_rs_check_resched() -> c_int;
 }
 
@@ -225,8 +227,10 @@ impl Checker<'_> {
     /// A page outside every area mapped to `pa` by a leaf of `size` bytes
     /// (0: unknown) with `prot` (`None`: unknown) must be an MSI doorbell.
     fn doorbell(&self, page: u64, pa: u64, size: u64, prot: Option<u32>) -> Result {
-        // SAFETY: a lookup of a physical address in the resource tree.
-        let ram = unsafe { iommufd_rs_check_is_ram(pa) };
+        let pfn = c_ulong::try_from(pa >> kernel::page::PAGE_SHIFT).unwrap_or(c_ulong::MAX);
+        // SAFETY: a lookup of a page frame number in the resource tree
+        // (System RAM ranges), under its own lock; any number is valid.
+        let ram = unsafe { bindings::page_is_ram(pfn) } != 0;
         let reserved = self.reserved(page);
         let prot_ok = prot.is_none_or(|p| p == DOORBELL_PROT);
         if !ram && reserved && prot_ok && (size == 0 || size == PAGE) {
@@ -455,8 +459,9 @@ pub(crate) fn ioas_check(
     ucmd: &UserCmd,
     mut cmd: uapi::IommuTestIoasCheck,
 ) -> Result {
-    // SAFETY: no arguments; checks the current task's credentials.
-    if !unsafe { iommufd_rs_check_capable() } {
+    // SAFETY: checks the current task's credentials, which are live in
+    // the task's own ioctl.
+    if !unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as i32) } {
         return Err(EPERM);
     }
     if cmd.flags != 0 {
