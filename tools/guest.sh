@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 need_src
 KBUILD=$(kbuild_dir)
-[ -f "$MODULE_DIR/iommufd_rs.ko" ] || die "no module; run 'make module'"
+[ -f "$MODULE_DIR/src/iommufd/iommufd_rs.ko" ] || die "no module; run 'make module'"
 
 root="$GUEST_DIR/root"
 rm -rf "$root"
@@ -21,7 +21,7 @@ install -m 0755 "$REPO/tools/guest/init" "$root/init"
 cp "$REPO/tools/guest/lib.sh" "$REPO/tools/guest/smmu_rs_checks.sh" "$root/guest/"
 cp "$REPO"/tools/guest/scenarios/*.sh "$root/guest/scenarios/"
 cp -a "$KBUILD"/modinst/lib/modules/* "$root/lib/modules/"
-cp "$MODULE_DIR/iommufd_rs.ko" "$MODULE_DIR/iommufd_rs_driver.ko" \
+cp "$MODULE_DIR/src/iommufd/iommufd_rs.ko" "$MODULE_DIR/src/registry/iommufd_rs_driver.ko" \
 	"$MODULE_DIR/src/smmu/smmu_rs.ko" "$root/guest/"
 
 # Our tests, through their kselftest Makefile (lib.mk of the same source).

@@ -43,4 +43,4 @@ fi
 make -s -C "$KBUILD" M="$REPO" MO="$out" "${KMAKE_ARGS[@]}" \
 	IOMMUFD_RS_TEST="$IOMMUFD_RS_TEST" \
 	CLIPPY=1 KRUSTFLAGS=-Dwarnings KCFLAGS=-Werror -j"$(nproc)" modules
-echo "[module] $out/iommufd_rs.ko $out/src/smmu/smmu_rs.ko (test build: $IOMMUFD_RS_TEST)"
+echo "[module] $out/src/iommufd/iommufd_rs.ko $out/src/smmu/smmu_rs.ko $out/src/registry/iommufd_rs_driver.ko (test build: $IOMMUFD_RS_TEST)"

@@ -7,7 +7,7 @@ Generates one C file that includes upstream's <linux/iommufd.h>, captures
 the size, every field's offset and width of each struct both headers define,
 and the value of every shared enum constant and ioctl number; then renames
 those names and includes our header, and _Static_asserts that each matches.
-The extension structs (ours only) are checked against src/uapi.rs: every
+The extension structs (ours only) are checked against src/iommufd/uapi.rs: every
 field its `extension_structs!` declares, with its C name, width and offset,
 and the struct's size (the Rust compiler checks the same numbers against the
 Rust structs), and every extension struct of the header must be declared
@@ -109,11 +109,11 @@ for rname, cname, size, body in re.findall(
     ext[cname] = (int(size), re.findall(r"^\s*\w+: (\w+) => (\w+) @ (\d+),", body, flags=re.M))
 ours_only = set(structs) - set(shared_structs)
 if ours_only != set(ext):
-    sys.exit(f"extension structs of the header {sorted(ours_only)} != src/uapi.rs {sorted(ext)}")
+    sys.exit(f"extension structs of the header {sorted(ours_only)} != src/iommufd/uapi.rs {sorted(ext)}")
 nx = 0
 for cname, (size, fields) in sorted(ext.items()):
     if [f for _, f, _ in fields] != structs[cname]:
-        sys.exit(f"struct {cname}: src/uapi.rs fields {[f for _, f, _ in fields]} != header {structs[cname]}")
+        sys.exit(f"struct {cname}: src/iommufd/uapi.rs fields {[f for _, f, _ in fields]} != header {structs[cname]}")
     o.append(f'_Static_assert(sizeof(struct {cname}) == {size}, "sizeof(struct {cname})");')
     nx += 1
     for ty, f, off in fields:
@@ -124,5 +124,5 @@ checks += nx
 open(out_path, "w").write("\n".join(o) + "\n")
 nf = sum(len(f) for f in shared_structs.values())
 print(f"{len(shared_structs)} structs, {nf} fields, {len(shared_consts)} constants, "
-      f"{len(shared_macros)} ioctl numbers; {len(ext)} extension structs against src/uapi.rs: "
+      f"{len(shared_macros)} ioctl numbers; {len(ext)} extension structs against src/iommufd/uapi.rs: "
       f"{checks} assertions")

@@ -25,7 +25,7 @@
 #include <linux/workqueue.h>
 #include <uapi/linux/iommufd.h>
 
-#include "../iommufd_rs_driver.h"
+#include "../registry/registry.h"
 #include "glue.h"
 
 /* The layout Rust mirrors (exports.rs DomainStats), which asserts the same

@@ -2,7 +2,7 @@
 /*
  * User memory behind IOAS areas (pages.c): checked and charged when it is
  * mapped, pinned while a domain needs it. Rust holds each struct
- * iommufd_rs_pages inside its own reference-counted object (src/pages.rs),
+ * iommufd_rs_pages inside its own reference-counted object (src/iommufd/pages.rs),
  * counts the domains' need for the pins, and tears it down exactly once.
  */
 #ifndef IOMMUFD_RS_PAGES_H
@@ -65,7 +65,7 @@ struct iommufd_rs_pages {
 };
 
 /*
- * Rust keeps a struct iommufd_rs_pages inside its own object (src/pages.rs
+ * Rust keeps a struct iommufd_rs_pages inside its own object (src/iommufd/pages.rs
  * mirrors this as RawPages), so a map makes one allocation, not two: this
  * many u64 words, which pages.c checks at build time and the init
  * functions at run time against the size Rust passes.

@@ -23,6 +23,7 @@ mod domain;
 mod file;
 mod hwpt;
 mod ioas;
+#[path = "../iova_space/mod.rs"]
 mod iova_space;
 mod irqs;
 mod kalloc;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The C side of IOMMU_TEST_IOAS_CHECK (src/check.rs), compiled into test
+ * The C side of IOMMU_TEST_IOAS_CHECK (src/iommufd/check.rs), compiled into test
  * builds only (Kbuild, IOMMUFD_RS_TEST=y), what Rust cannot reach through
  * the bindings: where the pinned pages of an area are (a C struct Rust
  * keeps opaque), the leaves of a domain whose driver can enumerate them
@@ -18,7 +18,7 @@
 #include <linux/sched/signal.h>
 
 #include "check.h"
-#include "iommufd_rs_driver.h"
+#include "../registry/registry.h"
 #include "pages.h"
 
 /* Loading a module that carries test-only commands taints the kernel

@@ -8,7 +8,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 
-#include "iommufd_rs_driver.h"
+#include "registry.h"
 
 /* Registered providers; iommufd_rs_providers_lock protects the list. */
 static LIST_HEAD(iommufd_rs_providers);

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#include "iommufd_rs_driver.h"
+#include "../registry/registry.h"
 
 struct iommu_domain;
 struct iommufd_rs_pci;

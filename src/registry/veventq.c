@@ -26,7 +26,7 @@
 #include <linux/wait.h>
 #include <uapi/linux/iommufd.h>
 
-#include "iommufd_rs_driver.h"
+#include "registry.h"
 
 /**
  * struct iommufd_rs_vevent - one queued event
