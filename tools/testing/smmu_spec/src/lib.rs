@@ -7,3 +7,9 @@
 mod spec;
 
 pub use spec::*;
+
+/// The driver's update and invalidation sequences (`src/smmu/sequence`).
+#[path = "../../../../src/smmu/sequence/mod.rs"]
+pub mod sequence;
+
+pub mod fake;
