@@ -422,6 +422,11 @@ impl Smmu {
         invalidation::release_vmid(&mut Commands(self), vmid)
     }
 
+    /// The command queue, for the [`crate::sequence`] batches.
+    pub(crate) fn commands(&self) -> Commands<'_> {
+        Commands(self)
+    }
+
     /// The commands this SMMU has consumed so far.
     pub(crate) fn command_counts(&self) -> cmdq::CommandCounts {
         self.hardware.lock().cmdq.counts
@@ -556,8 +561,8 @@ impl StreamTableAccess for LockedStreamTable<'_> {
     }
 }
 
-/// The SMMU's command queue, for the [`invalidation`] sequences.
-struct Commands<'a>(&'a Smmu);
+/// The SMMU's command queue, for the [`crate::sequence`] batches.
+pub(crate) struct Commands<'a>(&'a Smmu);
 
 impl CommandQueue for Commands<'_> {
     type Error = Error;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The order in which the driver changes what the SMMU sees: the STE
-//! update sequence and the invalidation batches, written against the
-//! traits below rather than against the hardware.
+//! update sequence, the invalidation batches and the batching of a
+//! guest's commands, written against the traits below rather than
+//! against the hardware.
 //!
 //! Safe Rust with no kernel dependency, as `spec` is: the driver implements
 //! the traits over its stream table and command queue (`smmu.rs`), and the
@@ -16,6 +17,7 @@
 // driver reaches it from its crate-private `sequence` module only.
 #![allow(unreachable_pub)]
 
+pub mod guest_invalidation;
 pub mod invalidation;
 pub mod ste_update;
 

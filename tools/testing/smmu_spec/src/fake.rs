@@ -74,6 +74,12 @@ pub enum Rule {
     /// A VMID is freed only when no STE the SMMU can see names it and a
     /// `TLBI_S12_VMALL` of it has completed since the last one could.
     VmidInvalidatedBeforeFree,
+    /// No batch holds more commands than the limit set by
+    /// [`FakeSmmu::limit_batches`] (a guest's: 63 and the `CMD_SYNC`).
+    BatchWithinLimit,
+    /// A guest's commands are carried out in order up to the first
+    /// refused one, and none after it.
+    GuestPrefixInOrder,
 }
 
 /// One broken rule, with what broke it.
@@ -152,6 +158,10 @@ pub struct FakeSmmu {
     /// VMIDs freed.
     pub freed: Vec<u16>,
     violations: Vec<Violation>,
+    /// The most commands a batch may hold.
+    batch_limit: Option<usize>,
+    /// The commands the batches issued from `.1` on must carry, in order.
+    expected_commands: Option<(Vec<Command>, usize)>,
     /// Streams found torn since their last CFGI_STE.
     torn: BTreeSet<u32>,
 }
@@ -258,6 +268,19 @@ impl FakeSmmu {
         }
     }
 
+    /// From now on, a batch of more than `limit` commands breaks
+    /// [`Rule::BatchWithinLimit`].
+    pub fn limit_batches(&mut self, limit: usize) {
+        self.batch_limit = Some(limit);
+    }
+
+    /// The test announces that the batches issued from now on must carry
+    /// exactly `cmds`, in order ([`Rule::GuestPrefixInOrder`], checked by
+    /// [`Self::settle`]).
+    pub fn expect_commands(&mut self, cmds: Vec<Command>) {
+        self.expected_commands = Some((cmds, self.batches.len()));
+    }
+
     /// The test announces a stage-2 change of `[iova, iova + size)` of
     /// `vmid`: [`Self::settle`] checks the batches issued after it.
     pub fn stage2_changed(&mut self, vmid: u16, iova: u64, size: u64) {
@@ -290,6 +313,15 @@ impl FakeSmmu {
         }
         for change in core::mem::take(&mut self.changes) {
             self.check_change(&change);
+        }
+        if let Some((expected, first)) = self.expected_commands.take() {
+            let issued: Vec<Command> = self.batches[first..].concat();
+            if issued != expected {
+                self.violate(
+                    Rule::GuestPrefixInOrder,
+                    format!("issued {issued:x?}, not {expected:x?}"),
+                );
+            }
         }
     }
 
@@ -440,6 +472,14 @@ impl CommandQueue for FakeSmmu {
     fn issue(&mut self, cmds: impl Iterator<Item = Command>) -> Result<(), Timeout> {
         let batch: Vec<Command> = cmds.collect();
         self.log.push(Step::Batch(batch.clone()));
+        if let Some(limit) = self.batch_limit {
+            if batch.len() > limit {
+                self.violate(
+                    Rule::BatchWithinLimit,
+                    format!("a batch of {} commands, over {limit}", batch.len()),
+                );
+            }
+        }
         let n = self.issued;
         self.issued += 1;
         if self.failing.contains(&n) {

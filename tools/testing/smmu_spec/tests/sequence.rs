@@ -18,6 +18,7 @@ use smmu_spec::{
         Timeout, //
     },
     sequence::{
+        guest_invalidation,
         invalidation::{
             self,
             Failure, //
@@ -385,6 +386,67 @@ fn unconfirmed_invalidation_leaks_the_vmid() {
     assert_clean(&smmu, "leaked vmid");
 }
 
+/// A guest's command list: distinct TLBI_NH_ALL commands stand in for
+/// what `convert_guest_command` accepts.
+fn guest_commands(n: usize) -> Vec<Command> {
+    (0..n as u64)
+        .map(|i| command::tlbi_nh_all(i as u16 + 1))
+        .collect()
+}
+
+/// A `convert` that takes commands as they are, up to the one equal to
+/// `refused`.
+fn take_until(
+    refused: Option<Command>,
+) -> impl FnMut(&[Command], &mut [Command; guest_invalidation::BATCH]) -> (usize, Option<&'static str>)
+{
+    move |chunk, batch| {
+        for (n, cmd) in chunk.iter().enumerate() {
+            if Some(*cmd) == refused {
+                return (n, Some("refused"));
+            }
+            batch[n] = *cmd;
+        }
+        (chunk.len(), None)
+    }
+}
+
+#[test]
+fn guest_commands_go_in_bounded_batches_up_to_the_refused_one() {
+    for n in [0usize, 1, 62, 63, 64, 126, 127, 200] {
+        for refuse_at in [None, Some(0), Some(n / 2), Some(n.saturating_sub(1))] {
+            let refuse_at = refuse_at.filter(|&i| i < n);
+            let cmds = guest_commands(n);
+            let refused = refuse_at.map(|i| cmds[i]);
+            let prefix = refuse_at.unwrap_or(n);
+            let mut smmu = FakeSmmu::new();
+            smmu.limit_batches(guest_invalidation::BATCH);
+            smmu.expect_commands(cmds[..prefix].to_vec());
+            let (done, r) =
+                guest_invalidation::issue_guest_commands(&mut smmu, &cmds, take_until(refused));
+            smmu.settle();
+            assert_clean(&smmu, &format!("{n} commands, refused at {refuse_at:?}"));
+            assert_eq!(done, prefix);
+            assert_eq!(r.is_err(), refuse_at.is_some());
+            // One batch per chunk with something to carry out.
+            assert_eq!(
+                smmu.batches().len(),
+                prefix.div_ceil(guest_invalidation::BATCH)
+            );
+        }
+    }
+}
+
+#[test]
+fn unconfirmed_guest_batch_stops_there() {
+    let cmds = guest_commands(100);
+    let mut smmu = FakeSmmu::new();
+    smmu.fail_batch(1);
+    let (done, r) = guest_invalidation::issue_guest_commands(&mut smmu, &cmds, take_until(None));
+    assert_eq!(done, guest_invalidation::BATCH);
+    assert_eq!(r, Err(guest_invalidation::Stopped::Queue(Timeout)));
+}
+
 // ---------------------------------------------------------------------
 // Mutations: each breaks one rule, and the fake must say so.
 
@@ -728,5 +790,42 @@ fn mutation_vmid_freed_while_attached_breaks_vmid_invalidated_before_free() {
         &smmu,
         Rule::VmidInvalidatedBeforeFree,
         "domain freed with a stream still on it",
+    );
+}
+
+#[test]
+fn mutation_merged_guest_batches_break_batch_within_limit() {
+    let cmds = guest_commands(100);
+    let mut smmu = FakeSmmu::new();
+    smmu.limit_batches(guest_invalidation::BATCH);
+    let mut m = Mutant::new(&mut smmu, Mutation::MergeFirstTwoBatches);
+    let _ = guest_invalidation::issue_guest_commands(&mut m, &cmds, take_until(None));
+    assert_broke(
+        &smmu,
+        Rule::BatchWithinLimit,
+        "two guest batches under one sync",
+    );
+}
+
+#[test]
+fn mutation_guest_commands_past_a_refused_one_break_guest_prefix_in_order() {
+    let cmds = guest_commands(10);
+    let mut smmu = FakeSmmu::new();
+    smmu.expect_commands(cmds[..4].to_vec());
+    // A convert that skips the refused command and goes on.
+    let skip_refused = |chunk: &[Command], batch: &mut [Command; guest_invalidation::BATCH]| {
+        let mut n = 0;
+        for cmd in chunk.iter().filter(|&&c| c != cmds[4]) {
+            batch[n] = *cmd;
+            n += 1;
+        }
+        (n, None::<&str>)
+    };
+    let _ = guest_invalidation::issue_guest_commands(&mut smmu, &cmds, skip_refused);
+    smmu.settle();
+    assert_broke(
+        &smmu,
+        Rule::GuestPrefixInOrder,
+        "commands after the refused one issued",
     );
 }
