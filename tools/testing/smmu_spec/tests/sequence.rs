@@ -420,7 +420,7 @@ fn guest_commands_go_in_bounded_batches_up_to_the_refused_one() {
             let refused = refuse_at.map(|i| cmds[i]);
             let prefix = refuse_at.unwrap_or(n);
             let mut smmu = FakeSmmu::new();
-            smmu.limit_batches(guest_invalidation::BATCH);
+            smmu.limit_batches(63); // upstream: CMDQ_BATCH_ENTRIES - 1
             smmu.expect_commands(cmds[..prefix].to_vec());
             let (done, r) =
                 guest_invalidation::issue_guest_commands(&mut smmu, &cmds, take_until(refused));
@@ -797,7 +797,7 @@ fn mutation_vmid_freed_while_attached_breaks_vmid_invalidated_before_free() {
 fn mutation_merged_guest_batches_break_batch_within_limit() {
     let cmds = guest_commands(100);
     let mut smmu = FakeSmmu::new();
-    smmu.limit_batches(guest_invalidation::BATCH);
+    smmu.limit_batches(63); // upstream: CMDQ_BATCH_ENTRIES - 1
     let mut m = Mutant::new(&mut smmu, Mutation::MergeFirstTwoBatches);
     let _ = guest_invalidation::issue_guest_commands(&mut m, &cmds, take_until(None));
     assert_broke(
