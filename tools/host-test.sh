@@ -4,7 +4,8 @@
 # Host tests of the kernel-independent Rust, built from the same files the
 # modules compile: tools/testing/iova_space (src/iova_space),
 # tools/testing/lpae (src/smmu/lpae) and tools/testing/smmu_spec
-# (src/smmu/spec, checked against the kernel source's arm-smmu-v3.h).
+# (src/smmu/spec, checked against the kernel source's arm-smmu-v3.h, and
+# src/smmu/sequence, run against a fake SMMU that checks its ordering).
 # Prints cargo's output and a last line "COUNTS passed failed skipped"
 # summing every test binary of the crates.
 set -uo pipefail

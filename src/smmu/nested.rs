@@ -13,6 +13,10 @@
 use crate::lpae::Prot;
 use crate::master::Master;
 use crate::s2_domain::S2Domain;
+use crate::sequence::guest_invalidation::{
+    issue_guest_commands,
+    Stopped, //
+};
 use crate::smmu::Smmu;
 use crate::spec::command::Command;
 use crate::spec::guest_command::{
@@ -75,9 +79,6 @@ pub(crate) fn nesting_refusal(smmu: &Smmu, coherent: bool) -> Option<&'static CS
 extern "C" {
     fn iommufd_rs_vevent_report(q: *mut c_void, data: *const c_void, len: usize) -> c_int;
 }
-
-/// Guest commands issued per CMD_SYNC (upstream: `CMDQ_BATCH_ENTRIES - 1`).
-const BATCH: usize = 63;
 
 /// Numbers virtual ids: what [`Viommu::remove_vdevice`] takes, never
 /// reused, so that taking back a virtual id the device's departure made
@@ -259,41 +260,27 @@ impl Viommu {
             ssid_bits: f.ssid_bits,
         };
         let vmid = self.parent.vmid();
-        let mut batch = [[0u64; 2]; BATCH];
-        let mut done = 0;
-        for chunk in cmds.chunks(BATCH) {
-            let mut n = 0;
-            let mut refused = None;
-            {
-                let vdevs = self.vdevs.lock();
-                let sid_of = |vsid| vdevs.iter().find(|v| v.vsid == vsid).map(|v| v.sid);
-                for cmd in chunk {
-                    match convert_guest_command(*cmd, limits, vmid, sid_of) {
-                        Ok(c) => {
-                            batch[n] = c;
-                            n += 1;
-                        }
-                        Err(why) => {
-                            refused = Some(why);
-                            break;
-                        }
-                    }
+        let (done, r) = issue_guest_commands(&mut self.smmu.commands(), cmds, |chunk, batch| {
+            let vdevs = self.vdevs.lock();
+            let sid_of = |vsid| vdevs.iter().find(|v| v.vsid == vsid).map(|v| v.sid);
+            for (n, cmd) in chunk.iter().enumerate() {
+                match convert_guest_command(*cmd, limits, vmid, sid_of) {
+                    Ok(c) => batch[n] = c,
+                    Err(why) => return (n, Some(why)),
                 }
             }
-            if n > 0 {
-                if let Err(e) = self.smmu.issue(batch[..n].iter().copied()) {
-                    return (done, Err(e));
-                }
-            }
-            done += n;
-            if let Some(why) = refused {
+            (chunk.len(), None)
+        });
+        match r {
+            Ok(()) => (done, Ok(())),
+            Err(Stopped::Queue(e)) => (done, Err(e)),
+            Err(Stopped::Refused(why)) => {
                 self.smmu
                     .hw
                     .log_refusal(c"guest invalidation refused: it has", why);
-                return (done, Err(EIO));
+                (done, Err(EIO))
             }
         }
-        (done, Ok(()))
     }
 
     /// What a vSTE may ask of this SMMU beyond upstream's validation.

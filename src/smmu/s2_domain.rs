@@ -272,8 +272,6 @@ impl PinnedDrop for S2Domain {
         // with the `table` field and the VMID is free for reuse, unless
         // the SMMU did not confirm the invalidation: a later domain given
         // the VMID could hit this one's stale entries, so it is leaked.
-        if self.smmu.invalidate_vmid(self.vmid).is_ok() {
-            self.smmu.vmids.lock().free(self.vmid);
-        }
+        self.smmu.release_vmid(self.vmid);
     }
 }

@@ -15,19 +15,25 @@ use crate::ffi::{
     Regs, //
 };
 use crate::nested::Viommu;
+use crate::sequence::{
+    invalidation::{
+        self,
+        Failure, //
+    },
+    ste_update,
+    CommandQueue,
+    Invalidator,
+    StreamTableAccess, //
+};
 use crate::spec::event::Event;
 use crate::spec::{
     command::{
         self,
-        Command,
-        RangeInvalidation, //
+        Command, //
     },
     idr::Features,
     regs::*,
-    ste::{
-        Ste,
-        STE_WORDS, //
-    },
+    ste::Ste,
 };
 use crate::strtab::StreamTable;
 use crate::vmid::VmidAllocator;
@@ -121,7 +127,7 @@ pub(crate) struct Smmu {
     pub(crate) vmids: Mutex<VmidAllocator>,
     /// The streams whose STE is nested, with the VMID of their stage 2:
     /// a stage-2 change of that VMID also drops what the SMMU cached of
-    /// their configuration ([`Self::invalidate_nested`]). Updated by
+    /// their configuration ([`invalidation::invalidate_stage1`]). Updated by
     /// [`Self::install`] under `strtab`; taken after a domain's table lock
     /// and before `hardware`.
     #[pin]
@@ -308,67 +314,19 @@ impl Smmu {
     }
 
     /// Installs `ste` for every stream id in `sids`, safely while the
-    /// devices issue DMA, in three batches of CFGI_STE + CMD_SYNC whatever
-    /// the number of stream ids (as upstream's `arm_smmu_write_entry` for
-    /// an update that is not hitless):
-    ///
-    /// 1. every live STE that changes becomes abort (word 0), and the SMMU
-    ///    drops what it cached of the old words;
-    /// 2. words 1-7 take their new values while word 0 keeps the STE
-    ///    abort or invalid, and the SMMU drops what it cached of them, so
-    ///    no fetch can combine a new word 0 with old words;
-    /// 3. word 0 makes each new configuration valid.
-    ///
-    /// None for STEs that already hold `ste`.
+    /// devices issue DMA: [`ste_update::install`] over the stream table,
+    /// whose lock serialises the updates.
     pub(crate) fn install(&self, sids: &[u32], ste: Ste) -> Result {
-        let new = ste.words(self.features.attr_override);
-        let abort = Ste::Abort.words(false)[0];
         let mut table = self.strtab.lock();
-        let nested_vmid = match ste {
-            Ste::Nested { s2, .. } => Some(s2.vmid),
-            _ => None,
-        };
-        self.note_nested(sids, nested_vmid)?;
-        let words = |table: &mut StreamTable, sid| -> [u64; STE_WORDS] {
-            core::array::from_fn(|i| table.read(sid, i))
-        };
-        let sync_all = |smmu: &Self| smmu.issue(sids.iter().map(|&sid| command::cfgi_ste(sid)));
-        let mut aborted = false;
-        for &sid in sids {
-            let cur = words(&mut table, sid);
-            if cur != new && Ste::is_live(cur[0]) {
-                table.write(sid, 0, abort);
-                aborted = true;
-            }
-        }
-        if aborted {
-            sync_all(self)?;
-        }
-        let mut rest = false;
-        for &sid in sids {
-            let cur = words(&mut table, sid);
-            if cur[1..] != new[1..] {
-                for (i, &w) in new.iter().enumerate().skip(1) {
-                    table.write(sid, i, w);
-                }
-                rest = true;
-            }
-        }
-        if rest {
-            sync_all(self)?;
-        }
-        let mut valid = false;
-        for &sid in sids {
-            if table.read(sid, 0) != new[0] {
-                table.write(sid, 0, new[0]);
-                valid = true;
-            }
-        }
-        if valid {
-            sync_all(self)?;
-        }
-        self.forget_nested(sids, nested_vmid);
-        Ok(())
+        ste_update::install(
+            &mut LockedStreamTable {
+                smmu: self,
+                table: &mut table,
+            },
+            sids,
+            ste,
+            self.features.attr_override,
+        )
     }
 
     /// Installs `ste` for the master `master` with stream ids `sids`, as
@@ -407,10 +365,7 @@ impl Smmu {
     /// Records that `sids` get a nested STE over `vmid`, before their STEs
     /// change: from then on a stage-2 change of `vmid` drops what the SMMU
     /// cached of their configuration. A failure records nothing.
-    fn note_nested(&self, sids: &[u32], vmid: Option<u16>) -> Result {
-        let Some(vmid) = vmid else {
-            return Ok(());
-        };
+    fn note_nested(&self, sids: &[u32], vmid: u16) -> Result {
         let mut nested = self.nested_streams.lock();
         nested.reserve(sids.len(), GFP_KERNEL)?;
         for &sid in sids {
@@ -432,12 +387,11 @@ impl Smmu {
     }
 
     /// Invalidates every TLB and walk-cache entry of `vmid` for
-    /// `[iova, iova + size)`, and waits. Uses range commands where the
-    /// SMMU has them, one command per page for small ranges otherwise, and
-    /// the whole VMID beyond 64 pages; one CMD_SYNC for all of them. For a
-    /// nest parent, then every stage-1 entry of the VMID too (see
-    /// [`Self::invalidate_nested`]). An error (logged) if the SMMU did not
-    /// confirm it: the old translations may still be cached.
+    /// `[iova, iova + size)`, and waits; for a nest parent, then every
+    /// stage-1 entry of the VMID and the configuration of the streams
+    /// nested over it ([`invalidation::invalidate_range`]). An error
+    /// (logged) if the SMMU did not confirm it: the old translations may
+    /// still be cached.
     pub(crate) fn invalidate_range(
         &self,
         vmid: u16,
@@ -445,69 +399,32 @@ impl Smmu {
         size: u64,
         nest_parent: bool,
     ) -> Result {
-        let pages = size.div_ceil(4096);
-        let r = if self.features.ril {
-            self.issue(RangeInvalidation::new(vmid, iova, pages))
-        } else if pages <= 64 {
-            self.issue((0..pages).map(|i| command::tlbi_s2_ipa(vmid, iova + i * 4096, None)))
-        } else {
-            self.issue(core::iter::once(command::tlbi_s12_vmall(vmid)))
-        };
-        if r.is_err() {
-            self.hw
-                .log(c"TLB invalidation failed: vmid, iova", vmid.into(), iova);
-        }
-        let nested = if nest_parent {
-            self.invalidate_nested(vmid)
-        } else {
-            Ok(())
-        };
-        r.and(nested)
+        invalidation::invalidate_range(
+            &mut Commands(self),
+            self.features.ril,
+            vmid,
+            iova,
+            size,
+            nest_parent,
+        )
     }
 
     /// Invalidates every entry of `vmid`, and waits; an error (logged) as
     /// for [`Self::invalidate_range`].
     pub(crate) fn invalidate_vmid(&self, vmid: u16) -> Result {
-        let r = self.issue(core::iter::once(command::tlbi_s12_vmall(vmid)));
-        if r.is_err() {
-            self.hw
-                .log(c"TLB invalidation failed: vmid", vmid.into(), 0);
-        }
-        r
+        invalidation::invalidate_vmid(&mut Commands(self), vmid)
     }
 
-    /// After a stage-2 change of a nest parent: TLBI_S2_IPA leaves combined
-    /// stage-1+2 entries of the guest's ASIDs in place (SMMUv3 §3.17.4;
-    /// QEMU's model keeps them too), so a nested device could go on using a
-    /// page the IOAS has unpinned. TLBI_NH_ALL for the VMID drops them.
-    /// It goes in its own batch after the stage-2 invalidation's CMD_SYNC,
-    /// as upstream's arm-smmu-v3 does, so no walk between the two can
-    /// refill a combined entry from a stale stage-2 entry.
-    ///
-    /// The guest's context descriptor and stage-1 tables sit at IPAs that
-    /// this stage 2 translates. An SMMU may keep a fetched configuration
-    /// with the output of those translations (QEMU keeps the CD's and the
-    /// TTB's physical addresses until a CFGI), and no TLBI drops a
-    /// configuration cache entry; so every stream with a nested STE over
-    /// the VMID also gets CFGI_STE and CFGI_CD_ALL in the same batch, and
-    /// the SMMU refetches through the new stage 2. Upstream does not do
-    /// this; without it a user who unmaps the IOAS page holding its CD
-    /// could have the SMMU walk a page that was freed. An error (logged)
-    /// as for [`Self::invalidate_range`].
-    pub(crate) fn invalidate_nested(&self, vmid: u16) -> Result {
-        let nested = self.nested_streams.lock();
-        let streams = nested.iter().filter(|&&(_, v)| v == vmid);
-        let cfgi =
-            streams.flat_map(|&(sid, _)| [command::cfgi_ste(sid), command::cfgi_cd_all(sid)]);
-        let r = self.issue(Iterator::chain(
-            core::iter::once(command::tlbi_nh_all(vmid)),
-            cfgi,
-        ));
-        if r.is_err() {
-            self.hw
-                .log(c"stage-1 invalidation failed: vmid", vmid.into(), 0);
-        }
-        r
+    /// Invalidates every entry of the VMID of a stage-2 domain being
+    /// freed, then frees the VMID, or leaks it if the SMMU did not confirm
+    /// the invalidation ([`invalidation::release_vmid`]).
+    pub(crate) fn release_vmid(&self, vmid: u16) {
+        invalidation::release_vmid(&mut Commands(self), vmid)
+    }
+
+    /// The command queue, for the [`crate::sequence`] batches.
+    pub(crate) fn commands(&self) -> Commands<'_> {
+        Commands(self)
     }
 
     /// The commands this SMMU has consumed so far.
@@ -609,5 +526,75 @@ impl Smmu {
             cmdq.skip_error(regs);
         }
         regs.write32(GERRORN, gerror);
+    }
+}
+
+/// The stream table under its lock, for [`ste_update::install`].
+struct LockedStreamTable<'a> {
+    smmu: &'a Smmu,
+    table: &'a mut StreamTable,
+}
+
+impl CommandQueue for LockedStreamTable<'_> {
+    type Error = Error;
+
+    fn issue(&mut self, cmds: impl Iterator<Item = Command>) -> Result {
+        self.smmu.issue(cmds)
+    }
+}
+
+impl StreamTableAccess for LockedStreamTable<'_> {
+    fn read(&mut self, sid: u32, word: usize) -> u64 {
+        self.table.read(sid, word)
+    }
+
+    fn write(&mut self, sid: u32, word: usize, value: u64) {
+        self.table.write(sid, word, value)
+    }
+
+    fn note_nested(&mut self, sids: &[u32], vmid: u16) -> Result {
+        self.smmu.note_nested(sids, vmid)
+    }
+
+    fn forget_nested(&mut self, sids: &[u32], vmid: Option<u16>) {
+        self.smmu.forget_nested(sids, vmid)
+    }
+}
+
+/// The SMMU's command queue, for the [`crate::sequence`] batches.
+pub(crate) struct Commands<'a>(&'a Smmu);
+
+impl CommandQueue for Commands<'_> {
+    type Error = Error;
+
+    fn issue(&mut self, cmds: impl Iterator<Item = Command>) -> Result {
+        self.0.issue(cmds)
+    }
+}
+
+impl Invalidator for Commands<'_> {
+    fn issue_stage1(&mut self, vmid: u16) -> Result {
+        // Held across the batch, so that the streams it names are the
+        // ones nested over the VMID until it completes.
+        let nested = self.0.nested_streams.lock();
+        self.0
+            .issue(invalidation::stage1_commands(vmid, nested.iter().copied()))
+    }
+
+    fn free_vmid(&mut self, vmid: u16) {
+        self.0.vmids.lock().free(vmid);
+    }
+
+    fn report(&mut self, failure: Failure) {
+        let hw = &self.0.hw;
+        match failure {
+            Failure::Range { vmid, iova } => {
+                hw.log(c"TLB invalidation failed: vmid, iova", vmid.into(), iova)
+            }
+            Failure::Vmid { vmid } => hw.log(c"TLB invalidation failed: vmid", vmid.into(), 0),
+            Failure::Stage1 { vmid } => {
+                hw.log(c"stage-1 invalidation failed: vmid", vmid.into(), 0)
+            }
+        }
     }
 }

@@ -18,6 +18,7 @@ mod lpae;
 mod master;
 mod nested;
 mod s2_domain;
+mod sequence;
 mod smmu;
 mod spec;
 mod strtab;
