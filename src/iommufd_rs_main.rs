@@ -26,6 +26,7 @@ mod ioas;
 mod iova_space;
 mod irqs;
 mod kalloc;
+mod kernel_ext;
 mod object;
 mod pages;
 mod pci;
