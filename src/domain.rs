@@ -284,17 +284,21 @@ impl Domain {
                 let bytes = n << PAGE_SHIFT;
                 // SAFETY: the domain is live for the call; the run's pages
                 // are pinned while the caller holds a pin.
-                to_result(unsafe {
+                let rc = unsafe {
                     iommufd_rs_domain_map_run(
                         self.raw.as_ptr(),
-                        base + done,
+                        base.wrapping_add(done),
                         phys,
                         bytes,
                         prot.read,
                         prot.write,
                     )
-                })?;
-                done += bytes;
+                };
+                if rc != 0 {
+                    return Err(Error::from_errno(rc));
+                }
+                // At most the span's size: no wrap.
+                done = done.wrapping_add(bytes);
                 Ok(())
             })
             .map_err(|err| MapError {

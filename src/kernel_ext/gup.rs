@@ -21,7 +21,10 @@ use super::{
 };
 use core::ptr;
 use kernel::{
-    alloc::KVVec,
+    alloc::{
+        kvec::PushError,
+        KVVec, //
+    },
     bindings,
     ffi::{
         c_long,
@@ -242,20 +245,25 @@ impl PinnedRuns {
         return page == self.next && page_phys(page) == self.next_phys;
     }
 
-    /// Starts a run at `page`, the range's next page.
+    /// Starts a run at `page`, page `idx` of the range.
     #[inline(always)]
-    fn start_run(&mut self, page: *mut bindings::page) -> Result {
-        self.runs.push(
-            Run {
-                page,
-                idx: self.npages,
-            },
-            GFP_KERNEL_ACCOUNT | __GFP_NOWARN,
-        )?;
+    fn start_run(&mut self, page: *mut bindings::page, idx: usize) -> Result {
+        if let Err(PushError(run)) = self.runs.push_within_capacity(Run { page, idx }) {
+            self.grow_and_push(run)?;
+        }
         #[cfg(not(CONFIG_SPARSEMEM_VMEMMAP))]
         {
             self.next_phys = page_phys(page);
         }
+        Ok(())
+    }
+
+    /// Makes room for more runs, doubling, and pushes `run`: the rare, slow
+    /// part of [`Self::start_run`].
+    #[cold]
+    #[inline(never)]
+    fn grow_and_push(&mut self, run: Run) -> Result {
+        self.runs.push(run, GFP_KERNEL_ACCOUNT | __GFP_NOWARN)?;
         Ok(())
     }
 
@@ -269,7 +277,7 @@ impl PinnedRuns {
     #[inline(always)]
     unsafe fn take_folio(&mut self, page: *mut bindings::page, n: usize) -> Result {
         if !self.extends(page) {
-            if let Err(e) = self.start_run(page) {
+            if let Err(e) = self.start_run(page, self.npages) {
                 // SAFETY: the caller handed over the pins of these pages,
                 // which no run took.
                 unsafe { unpin_range(page, n, false) };
@@ -287,13 +295,48 @@ impl PinnedRuns {
         Ok(())
     }
 
-    /// Takes a batch of pages, the range's next, one page each: the hot
-    /// loop of small pages, one compare per page. On error, unpins those
-    /// not taken.
+    /// Takes a batch of pages, the range's next, one page each. On error,
+    /// unpins those not taken.
+    ///
+    /// The hot loop of small pages: one compare per page, the page that
+    /// would extend the last run kept in a register, and the count
+    /// updated once per batch.
     ///
     /// # Safety
     ///
     /// Each page of `pages` holds one pin the caller hands over.
+    #[cfg(CONFIG_SPARSEMEM_VMEMMAP)]
+    unsafe fn take_pages(&mut self, pages: &[*mut bindings::page]) -> Result {
+        let mut next = self.next;
+        for (i, &page) in pages.iter().enumerate() {
+            if page != next {
+                if let Err(e) = self.start_run(page, self.npages + i) {
+                    for &rest in &pages[i..] {
+                        // SAFETY: the caller handed over the pins of the
+                        // batch; no run took those from `i` on.
+                        unsafe { unpin_range(rest, 1, false) };
+                    }
+                    // INVARIANT: the runs hold the first `i` pages.
+                    self.npages += i;
+                    self.next = next;
+                    return Err(e);
+                }
+            }
+            next = page.wrapping_add(1);
+        }
+        // INVARIANT: the runs hold the batch's pages.
+        self.npages += pages.len();
+        self.next = next;
+        Ok(())
+    }
+
+    /// Takes a batch of pages, the range's next, one page each. On error,
+    /// unpins those not taken.
+    ///
+    /// # Safety
+    ///
+    /// Each page of `pages` holds one pin the caller hands over.
+    #[cfg(not(CONFIG_SPARSEMEM_VMEMMAP))]
     unsafe fn take_pages(&mut self, pages: &[*mut bindings::page]) -> Result {
         for (i, &page) in pages.iter().enumerate() {
             // SAFETY: the caller hands over the page's pin.
@@ -356,21 +399,25 @@ impl PinnedRuns {
         }
         // The run holding `first`: the last that starts at or before it
         // (the first run starts at 0, so there is one).
-        let mut r = self
+        let r = self
             .runs
             .partition_point(|run| run.idx <= first)
             .checked_sub(1)
             .ok_or(EINVAL)?;
+        let runs = self.runs.get(r..).unwrap_or(&[]);
+        let end = last + 1;
         let mut i = first;
-        while i <= last {
-            let run = self.runs.get(r).ok_or(EINVAL)?;
-            let n = self.end_of(r).min(last + 1) - i;
-            f(
-                page_phys(run.page) + (((i - run.idx) as u64) << PAGE_SHIFT),
-                n,
-            )?;
-            i += n;
-            r += 1;
+        for (k, run) in runs.iter().enumerate() {
+            let run_end = runs.get(k + 1).map_or(self.npages, |next| next.idx);
+            // By the invariants `run.idx <= i < run_end`, and `i < end`: no
+            // wrap (the hot loop of a map, one pass per run).
+            let n = run_end.min(end).wrapping_sub(i);
+            let offset = (i.wrapping_sub(run.idx) as u64) << PAGE_SHIFT;
+            f(page_phys(run.page).wrapping_add(offset), n)?;
+            i = i.wrapping_add(n);
+            if i >= end {
+                break;
+            }
         }
         Ok(())
     }
