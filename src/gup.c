@@ -26,8 +26,10 @@
 #include "fault.h"
 #include "gup.h"
 
-/* Pins up to @n pages from @addr of @mm into @pages, in the mm's own task
- * with pin_user_pages_fast(), else under its mmap lock. */
+/*
+ * Pins up to @n pages from @addr of @mm into @pages, in the mm's own task
+ * with pin_user_pages_fast(), else under its mmap lock.
+ */
 static long pin_pages(struct mm_struct *mm, unsigned long addr, unsigned long n,
 		      unsigned int gup, struct page **pages)
 {
@@ -68,6 +70,10 @@ static long pin_pages(struct mm_struct *mm, unsigned long addr, unsigned long n,
  * part) is pinned page by page, @max at a time. Pins with FOLL_LONGTERM
  * with pin_user_pages_fast() from the mm's own task, else with
  * pin_user_pages_remote() under the mmap lock, dropped before returning.
+ *
+ * C because pin_user_pages_remote() hands the mmap lock back through
+ * *locked, which 7.3's MmapReadGuard cannot model, and the hugetlb probe
+ * is made of folio inlines.
  *
  * Return: the number of pages pinned (> 0); or -EFAULT (or another GUP
  * error) with nothing pinned.
@@ -119,6 +125,9 @@ long iommufd_rs_gup_pin_user(struct mm_struct *mm, unsigned long addr, unsigned 
  * one, as for user memory. @pages first receives the folios themselves
  * (an array of pointers either way) and each entry is then replaced by its
  * page.
+ *
+ * C because folio_nr_pages() and folio_page() are inlines, and the fail_pin
+ * fault point a C fault attribute.
  *
  * Return: the number of entries (> 0), covering at most @left pages; or a
  * negative errno with nothing pinned.
