@@ -43,7 +43,6 @@ use crate::{
         IoasState, //
     },
     iova_space::Area,
-    pages::RawPages,
     uapi,
     ucmd::UserCmd, //
 };
@@ -84,12 +83,6 @@ type LeafFn =
     unsafe extern "C" fn(arg: *mut c_void, iova: u64, pa: u64, size: u64, prot: u32) -> c_int;
 
 extern "C" {
-    fn iommufd_rs_check_pages_phys(
-        p: *const RawPages,
-        offset: u64,
-        phys: *mut u64,
-        contig: *mut u64,
-    ) -> c_int;
     fn iommufd_rs_check_for_each_leaf(dom: *mut RawDomain, f: LeafFn, arg: *mut c_void) -> c_int;
     fn iommufd_rs_check_resched() -> c_int;
 }
@@ -148,29 +141,23 @@ impl Checker<'_> {
     /// The physical address of byte `iova` of area `a`, and how many bytes
     /// from it are physically contiguous.
     fn backing(&self, a: &Area<AreaPages>, iova: u64) -> Result<(u64, u64)> {
-        let (mut phys, mut contig) = (0u64, 0u64);
-        let rc = a
-            .data
+        // The area holds its pages, and a pin while the IOAS has domains;
+        // the IOAS lock, held, keeps both; `phys_at` checks that they are
+        // pinned and that the offset is theirs.
+        a.data
             .offset
             .checked_add(iova - a.start)
-            .map_or(EINVAL.to_errno(), |off| {
-                // SAFETY: the area holds its pages, and a pin while the IOAS
-                // has domains; the IOAS lock, held, keeps both; the C side
-                // checks that they are pinned and that the offset is theirs.
-                unsafe {
-                    iommufd_rs_check_pages_phys(a.data.pages.raw(), off, &mut phys, &mut contig)
-                }
-            });
-        if rc != 0 {
-            return Err(self.fail(
-                iova,
-                format_args!(
-                    "area [{:#x}, {:#x}]: its pages are not pinned, or not its own",
-                    a.start, a.last
-                ),
-            ));
-        }
-        Ok((phys, contig))
+            .ok_or(EINVAL)
+            .and_then(|off| a.data.pages.phys_at(off))
+            .map_err(|_| {
+                self.fail(
+                    iova,
+                    format_args!(
+                        "area [{:#x}, {:#x}]: its pages are not pinned, or not its own",
+                        a.start, a.last
+                    ),
+                )
+            })
     }
 
     /// Whether `iova` lies in a reserved range of the IOAS.

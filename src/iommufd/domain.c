@@ -19,7 +19,6 @@
 
 #include "domain.h"
 #include "fault.h"
-#include "pages.h"
 #include "pci_driver.h"
 
 /* The layouts Rust mirrors (pci.rs ResvRegion, domain.rs Geometry), which
@@ -131,23 +130,6 @@ void iommufd_rs_domain_detach(struct iommu_domain *dom, struct iommufd_rs_pci *d
 	iommufd_rs_pci_put_live(d);
 }
 
-/* The run holding page @idx of pinned pages: the last that starts at or
- * before it. */
-static const struct iommufd_rs_run *run_of(const struct iommufd_rs_pages *p, u64 idx)
-{
-	unsigned long lo = 0, hi = p->nruns;
-
-	while (hi - lo > 1) {
-		unsigned long mid = lo + (hi - lo) / 2;
-
-		if (p->runs[mid].idx <= idx)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return &p->runs[lo];
-}
-
 /*
  * The IOVA pages an area of @length bytes at @iova takes in a domain: from
  * the page holding its first byte to the one holding its last. Map and
@@ -190,72 +172,37 @@ static bool unmap_span(struct iommu_domain *dom, u64 base, u64 size)
 }
 
 /**
- * iommufd_rs_domain_map() - map part of a pinned mapping
+ * iommufd_rs_domain_map_run() - map one run of physically contiguous pages
+ * of an area (src/domain.rs maps an area run by run, with the pages from
+ * Pages::for_each_run())
  * @dom: the domain
- * @iova: IOVA of the first byte
- * @p: the mapping's pages, pinned
- * @offset: offset of the first byte from the mapping's first byte
- * @length: bytes (> 0)
+ * @iova: page-aligned IOVA of the first page
+ * @phys: physical address of the first page
+ * @size: bytes, whole pages
  * @readable: map for device reads (IOMMU_IOAS_MAP_READABLE)
  * @writable: map for device writes (IOMMU_IOAS_MAP_WRITEABLE)
- * @stuck: set on error if the domain could not unmap what this call had
- *         mapped (see unmap_span()): the pages must then stay pinned
  *
- * The pages mapped are the IOVA span of the area (iova_span()), filled from
- * the page holding the first byte. That is the same count of pages as the
- * bytes span in memory only when @iova and the byte start at the same
- * place in a page; the IOAS core refuses any other area in an IOAS with a
- * domain (the page-offset rule of upstream's iopt_insert_area()), so a
- * mismatch here is a bug, refused before anything is mapped.
+ * One iommu_map() per run, so the driver can use the largest blocks the
+ * run's alignment allows. As upstream, IOMMU_READ only for a readable map:
+ * a WRITEABLE-only map is write-only where the page table can say so
+ * (stage 2; a stage-1 table maps it read-write).
  *
- * One iommu_map() per run of contiguous pages, so the driver can use the
- * largest blocks the run's alignment allows. As upstream, IOMMU_READ only
- * for a readable map: a WRITEABLE-only map is write-only where the page
- * table can say so (stage 2; a stage-1 table maps it read-write).
- *
- * Return: 0, -EINVAL if the pages are not pinned, the range is not theirs
- * or its page offset is not @iova's, or the driver's error with nothing
- * left mapped (unless *@stuck).
+ * Return: 0, or the driver's error (or the fail_map fault point's -ENOMEM)
+ * with nothing of the run mapped.
  */
-int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
-			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
-			  bool readable, bool writable, bool *stuck)
+int iommufd_rs_domain_map_run(struct iommu_domain *dom, u64 iova, u64 phys, u64 size,
+			      bool readable, bool writable)
 {
 	int prot = IOMMU_CACHE | (readable ? IOMMU_READ : 0) | (writable ? IOMMU_WRITE : 0);
-	struct iova_span span = iova_span(iova, length);
-	u64 byte = p->offset + offset;
-	u64 first = byte >> PAGE_SHIFT;
-	u64 last = first + (span.size >> PAGE_SHIFT) - 1;
-	const struct iommufd_rs_run *r;
-	u64 i = first, done = 0;
-	int rc;
 
-	*stuck = false;
-	if (WARN_ON_ONCE((iova ^ byte) & ~PAGE_MASK))
-		return -EINVAL;
-	if (!p->runs || last >= p->npages)
-		return -EINVAL;
-	for (r = run_of(p, first); i <= last; r++) {
-		phys_addr_t phys = page_to_phys(r->page) + (i - r->idx) * PAGE_SIZE;
-		u64 n = min_t(u64, r[1].idx, last + 1) - i;
-
-		rc = should_fail(&iommufd_rs_fail_map, n) ? -ENOMEM :
-		     iommu_map(dom, span.base + done, phys, n * PAGE_SIZE, prot,
-			       GFP_KERNEL_ACCOUNT);
-		if (rc) {
-			if (done && !unmap_span(dom, span.base, done))
-				*stuck = true;
-			return rc;
-		}
-		done += n * PAGE_SIZE;
-		i += n;
-	}
-	return 0;
+	if (should_fail(&iommufd_rs_fail_map, size >> PAGE_SHIFT))
+		return -ENOMEM;
+	return iommu_map(dom, iova, phys, size, prot, GFP_KERNEL_ACCOUNT);
 }
 
 /**
- * iommufd_rs_domain_unmap() - unmap what iommufd_rs_domain_map() mapped;
- * the IOTLB is invalidated when this returns
+ * iommufd_rs_domain_unmap() - unmap what Domain::map() (src/domain.rs)
+ * mapped; the IOTLB is invalidated when this returns
  * @dom: the domain
  * @iova: as given to the map
  * @length: as given to the map
@@ -269,16 +216,6 @@ bool iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length)
 	struct iova_span span = iova_span(iova, length);
 
 	return unmap_span(dom, span.base, span.size);
-}
-
-/**
- * iommufd_rs_cond_resched() - cond_resched(), for the per-area loops that
- * map, unmap, pin and check areas with the IOAS lock held (a macro, which
- * Rust cannot call)
- */
-void iommufd_rs_cond_resched(void)
-{
-	cond_resched();
 }
 
 /**

@@ -2,7 +2,7 @@
 /*
  * IOMMU domains over the kernel IOMMU core API (domain.c), for the devices
  * bound with IOMMU_DEVICE_BIND (pci_driver.c) and the pinned pages of IOAS
- * areas (pages.c).
+ * areas (src/pages.rs).
  */
 #ifndef IOMMUFD_RS_DOMAIN_H
 #define IOMMUFD_RS_DOMAIN_H
@@ -13,7 +13,6 @@
 
 struct iommu_domain;
 struct iommufd_rs_pci;
-struct iommufd_rs_pages;
 
 /* A reserved region of a device, as IOMMU_DEVICE_GET_RESV_REGIONS shows it. */
 struct iommufd_rs_resv {
@@ -28,11 +27,9 @@ struct iommu_domain *iommufd_rs_domain_alloc(struct iommufd_rs_pci *d, u32 flags
 void iommufd_rs_domain_free(struct iommu_domain *dom);
 int iommufd_rs_domain_attach(struct iommu_domain *dom, struct iommufd_rs_pci *d);
 void iommufd_rs_domain_detach(struct iommu_domain *dom, struct iommufd_rs_pci *d);
-int iommufd_rs_domain_map(struct iommu_domain *dom, u64 iova,
-			  const struct iommufd_rs_pages *p, u64 offset, u64 length,
-			  bool readable, bool writable, bool *stuck);
+int iommufd_rs_domain_map_run(struct iommu_domain *dom, u64 iova, u64 phys, u64 size,
+			      bool readable, bool writable);
 bool iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
-void iommufd_rs_cond_resched(void);
 int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
 int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
 				u64 *leaf_size);

@@ -5,10 +5,7 @@
 
 use crate::{
     iova_space::Prot,
-    pages::{
-        Pages,
-        RawPages, //
-    },
+    pages::Pages,
     pci::{
         BoundDevice,
         RawPci, //
@@ -23,7 +20,12 @@ use core::ptr::NonNull;
 use kernel::{
     error::to_result,
     ffi::c_int,
-    prelude::*, //
+    page::{
+        PAGE_SHIFT,
+        PAGE_SIZE, //
+    },
+    prelude::*,
+    warn_on, //
 };
 
 /// The opaque `struct iommu_domain`.
@@ -62,15 +64,13 @@ extern "C" {
     fn iommufd_rs_domain_free(dom: *mut RawDomain);
     fn iommufd_rs_domain_attach(dom: *mut RawDomain, d: *mut RawPci) -> c_int;
     fn iommufd_rs_domain_detach(dom: *mut RawDomain, d: *mut RawPci);
-    fn iommufd_rs_domain_map(
+    fn iommufd_rs_domain_map_run(
         dom: *mut RawDomain,
         iova: u64,
-        p: *const RawPages,
-        offset: u64,
-        length: u64,
+        phys: u64,
+        size: u64,
         readable: bool,
         writable: bool,
-        stuck: *mut bool,
     ) -> c_int;
     fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64) -> bool;
     fn iommufd_rs_cond_resched();
@@ -235,6 +235,17 @@ impl Domain {
     /// (which starts at the same place in its page as the byte), for device
     /// reads and writes as `prot` allows. On error nothing of it stays
     /// mapped, unless [`MapError::still_mapped`].
+    ///
+    /// The pages mapped are the IOVA span of the area (`iova_span()` of
+    /// `domain.c`: from the page holding the first byte to the one holding
+    /// the last), filled from the page holding the first byte. That is the
+    /// same count of pages as the bytes span in memory only when `iova` and
+    /// the byte start at the same place in a page; the IOAS core refuses
+    /// any other area in an IOAS with a domain (the page-offset rule of
+    /// upstream's `iopt_insert_area()`), so a mismatch here is a bug,
+    /// refused before anything is mapped. One `iommu_map()` per run of
+    /// physically contiguous pages; `EINVAL` if the pages are not pinned or
+    /// the range is not theirs.
     pub(crate) fn map(
         &self,
         iova: u64,
@@ -243,26 +254,57 @@ impl Domain {
         length: u64,
         prot: Prot,
     ) -> Result<(), MapError> {
-        let mut stuck = false;
-        // SAFETY: the domain and the pages are live for the call; the C side
-        // checks that they are pinned and that the range is theirs; `stuck`
-        // is a valid place.
-        to_result(unsafe {
-            iommufd_rs_domain_map(
-                self.raw.as_ptr(),
-                iova,
-                pages.raw(),
-                offset,
-                length,
-                prot.read,
-                prot.write,
-                &mut stuck,
-            )
-        })
-        .map_err(|err| MapError {
+        let fail = |err| MapError {
             err,
-            still_mapped: stuck,
-        })
+            still_mapped: false,
+        };
+        let page = PAGE_SIZE as u64;
+        let byte = pages
+            .first_byte_offset()
+            .checked_add(offset)
+            .ok_or(fail(EINVAL))?;
+        if warn_on!((iova ^ byte) & (page - 1) != 0) {
+            return Err(fail(EINVAL));
+        }
+        // Modulo 2^64, as `iova_span()`: an area ending at the top of the
+        // space gives an end of 0.
+        let base = iova & !(page - 1);
+        let size = iova
+            .wrapping_add(length)
+            .wrapping_add(page - 1)
+            .wrapping_sub(base)
+            & !(page - 1);
+        let first = byte >> PAGE_SHIFT;
+        let last = (first + (size >> PAGE_SHIFT))
+            .checked_sub(1)
+            .ok_or(fail(EINVAL))?;
+        let mut done = 0u64;
+        pages
+            .for_each_run(first, last, |phys, n| {
+                let bytes = n << PAGE_SHIFT;
+                // SAFETY: the domain is live for the call; the run's pages
+                // are pinned while the caller holds a pin.
+                let rc = unsafe {
+                    iommufd_rs_domain_map_run(
+                        self.raw.as_ptr(),
+                        base.wrapping_add(done),
+                        phys,
+                        bytes,
+                        prot.read,
+                        prot.write,
+                    )
+                };
+                if rc != 0 {
+                    return Err(Error::from_errno(rc));
+                }
+                // At most the span's size: no wrap.
+                done = done.wrapping_add(bytes);
+                Ok(())
+            })
+            .map_err(|err| MapError {
+                err,
+                still_mapped: done != 0 && self.unmap(base, done).is_err(),
+            })
     }
 
     /// Unmaps what `map` mapped for the same `iova` and `length`; the IOTLB

@@ -520,7 +520,7 @@ struct MapRequest {
     len: u64,
     /// The user address (file offset) of the first byte: an allocated IOVA
     /// keeps its alignment, and so does a later COPY from the area. Its
-    /// offset in its page is the area's page offset (pages.c keeps the same
+    /// offset in its page is the area's page offset (`Pages` keeps the same
     /// offset: `uaddr & ~PAGE_MASK`, `start & ~PAGE_MASK`).
     hint: u64,
 }

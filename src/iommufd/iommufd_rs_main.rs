@@ -27,6 +27,8 @@ mod ioas;
 mod iova_space;
 mod irqs;
 mod kalloc;
+#[path = "../kernel_ext/mod.rs"]
+mod kernel_ext;
 mod object;
 mod pages;
 mod pci;

@@ -1,64 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! User memory behind IOAS areas: a thin owner of the C object in
-//! `pages.c`. One [`Pages`] is made per MAP or MAP_FILE, which checks and
-//! charges the memory, and is shared (through `Arc`) by every area that
-//! IOAS_COPY makes from it. It is pinned only while some area of it is in
-//! an IOAS with domains: each such area holds one pin ([`Pages::pin`],
-//! [`Pages::unpin`]). The charge goes with the last area.
+//! User memory behind IOAS areas, in two steps, because a mapping needs its
+//! pages pinned only while a domain maps it (upstream iommufd,
+//! `drivers/iommu/iommufd/pages.c`, pins on the same demand):
+//!
+//! - IOMMU_IOAS_MAP and MAP_FILE make one [`Pages`]: they check the request
+//!   (the user range is in the user's address space; the file is a memfd,
+//!   large enough, writable for a writable map) and charge it to
+//!   `user->locked_vm` ([`Account::User`]) or `mm->locked_vm`
+//!   ([`Account::Mm`]) against `RLIMIT_MEMLOCK`, unless the caller has
+//!   `CAP_IPC_LOCK`;
+//! - every area IOAS_COPY makes from it shares it (through `Arc`); each
+//!   area in an IOAS with domains holds one pin ([`Pages::pin`],
+//!   [`Pages::unpin`]): the first pins the pages (`pin_user_pages_fast()`
+//!   or, from another task, `pin_user_pages_remote()`, with
+//!   `FOLL_LONGTERM`; or `memfd_pin_folios()`), the last unpins them;
+//!   `mm->pinned_vm` (VmPin) counts them while they are pinned. The charge
+//!   goes with the last area.
+//!
+//! Upstream charges when it pins. Charging at map instead answers
+//! `RLIMIT_MEMLOCK` in the command that asks for the memory, so attaching a
+//! device never fails on the limit, and the charge covers every pin the
+//! mapping may later hold.
+//!
+//! Pinned pages are kept as runs of contiguous pages, not one pointer per
+//! page ([`PinnedRuns`]): a domain maps each run with one `iommu_map()`
+//! call, and a hugetlb folio costs one GUP call and one run whatever its
+//! size. Release may run in any task (unmap, close, exit): it uses the
+//! user, mm and file recorded at map time, never current's.
 
-use core::mem::size_of;
-use kernel::{
-    error::to_result,
-    ffi::{
-        c_int,
-        c_ulong, //
+use crate::kernel_ext::{
+    capability::{
+        capable,
+        Capability, //
     },
+    gup::PinnedRuns,
+    locked_vm::{
+        LockedVm,
+        PinnedVm, //
+    },
+    memfd::Memfd,
+    uaccess::access_ok,
+    user::User,
+};
+use kernel::{
+    bindings,
+    mm::Mm,
     new_mutex,
+    page::{
+        PAGE_MASK,
+        PAGE_SHIFT, //
+    },
     prelude::*,
     sync::{
+        aref::ARef,
         Arc,
         Mutex, //
     },
-    types::Opaque,
 };
-
-/// Words of `struct iommufd_rs_pages` (`IOMMUFD_RS_PAGES_WORDS` of
-/// `pages.h`, which `pages.c` checks at build time; its init functions
-/// check at run time that the storage passed is large enough).
-const PAGES_WORDS: usize = 14;
-
-/// Storage for the `struct iommufd_rs_pages` of `pages.c`, which only C
-/// reads and writes.
-#[repr(C, align(8))]
-pub(crate) struct RawPages {
-    _words: [u64; PAGES_WORDS],
-}
-
-extern "C" {
-    fn iommufd_rs_pages_init_user(
-        p: *mut RawPages,
-        size: usize,
-        uaddr: c_ulong,
-        length: c_ulong,
-        writable: bool,
-        account: c_int,
-    ) -> c_int;
-    fn iommufd_rs_pages_init_memfd(
-        p: *mut RawPages,
-        size: usize,
-        fd: c_int,
-        start: u64,
-        length: u64,
-        writable: bool,
-        account: c_int,
-    ) -> c_int;
-    fn iommufd_rs_pages_pin(p: *mut RawPages) -> c_int;
-    fn iommufd_rs_pages_unpin(p: *mut RawPages);
-    fn iommufd_rs_pages_destroy(p: *mut RawPages);
-    fn iommufd_rs_pages_writable(p: *const RawPages) -> bool;
-    fn iommufd_rs_capable_sys_resource() -> bool;
-}
 
 /// Where pages are charged (IOMMU_OPTION_RLIMIT_MODE).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,68 +68,131 @@ pub(crate) enum Account {
     Mm = 1,
 }
 
-/// The memory of one MAP or MAP_FILE: the C state in `raw`, set up by one
-/// of its init functions when this is made and torn down (unpinned if
-/// pinned, uncharged, its references dropped) when this is dropped.
-#[pin_data(PinnedDrop)]
-pub(crate) struct Pages {
-    #[pin]
-    raw: Opaque<RawPages>,
-    /// How many areas in IOASes with domains need the pages; they are
-    /// pinned while this is not 0. Locking: taken with that area's IOAS
-    /// lock held, before the mm's mmap lock (which GUP takes).
-    #[pin]
-    pins: Mutex<usize>,
+/// What the pages are of.
+enum Memory {
+    /// The user memory from the page-aligned `uaddr` (MAP).
+    User { uaddr: usize },
+    /// A memfd range (MAP_FILE): `start` is the page-aligned offset of the
+    /// first page, `last` that of the range's last byte. For a writable
+    /// map the file counts a writable shared mapping.
+    Memfd { file: Memfd, start: u64, last: u64 },
 }
 
-// SAFETY: the C state is not tied to the task that made it: it records the
-// user, mm and file it charged and pins from, and pins and tears down
-// against those, from any task.
-unsafe impl Send for Pages {}
-// SAFETY: through `&Pages` the C state is only read in fields fixed at
-// creation, except for the pins, which change only with `pins` held.
-unsafe impl Sync for Pages {}
+/// The areas' pins of a [`Pages`].
+#[derive(Default)]
+struct Pins {
+    /// How many areas in IOASes with domains need the pages.
+    count: usize,
+    /// The pinned pages and their `pinned_vm` count, while `count` is not 0.
+    /// Shared, so the domains map them without this lock held: a checker
+    /// reads them under a domain's page-table lock, which a map takes.
+    pinned: Option<(Arc<PinnedRuns>, PinnedVm)>,
+}
+
+/// The memory of one MAP or MAP_FILE: checked and charged when this is
+/// made, pinned while areas need it, unpinned, uncharged and its
+/// references dropped when this is dropped. Fields drop in order: the pins
+/// (unpinning) before the charge, the file (its writable mapping) and the
+/// mm, as upstream's `iopt_release_pages()` does.
+#[pin_data]
+pub(crate) struct Pages {
+    /// Locking: taken with the area's IOAS lock and a domain's page-table
+    /// lock held if any (the test-only checker), before the mm's mmap lock
+    /// (which GUP takes); never held across a call into a domain.
+    #[pin]
+    pins: Mutex<Pins>,
+    /// The charge, or `None` with `CAP_IPC_LOCK`.
+    _charge: Option<LockedVm>,
+    memory: Memory,
+    /// The mm the pages are pinned from and whose `pinned_vm` counts them.
+    mm: ARef<Mm>,
+    /// Pages the mapping spans.
+    npages: usize,
+    /// Byte offset of the mapping's start within its first page.
+    offset: u64,
+    /// Pinned for device writes (`FOLL_WRITE`, or a writable file).
+    writable: bool,
+}
+
+/// Pages spanned by the `length` bytes from `start`: `length > 0` and
+/// `start + length - 1` does not wrap.
+fn span_pages(start: u64, length: u64) -> usize {
+    (((start + (length - 1)) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1) as usize
+}
+
+/// The current task's mm, which the mapping pins from: `EFAULT` for a
+/// kernel thread.
+fn current_mm() -> Result<ARef<Mm>> {
+    let task = current!();
+    let mm = task.mm().ok_or(EFAULT)?;
+    Ok(ARef::from(&**mm))
+}
+
+/// Charges `npages` as `acct` says, unless the caller has `CAP_IPC_LOCK`.
+fn charge(mm: &ARef<Mm>, npages: usize, acct: Account) -> Result<Option<LockedVm>> {
+    if capable(Capability::IpcLock) {
+        return Ok(None);
+    }
+    match acct {
+        Account::Mm => LockedVm::charge_mm(mm.clone(), npages),
+        Account::User => LockedVm::charge_user(User::current(), npages),
+    }
+    .map(Some)
+}
 
 impl Pages {
-    /// One allocation holding the C state `init` sets up.
-    fn new(init: impl FnOnce(*mut RawPages) -> c_int) -> Result<Arc<Self>> {
-        Arc::pin_init(
-            try_pin_init!(Self {
-                raw <- Opaque::try_ffi_init(|slot: *mut RawPages| to_result(init(slot))),
-                // Cannot fail, so the C state never needs undoing here.
-                pins <- new_mutex!(0),
-            }),
-            GFP_KERNEL_ACCOUNT,
-        )
-    }
-
     /// Charges `length` bytes of the caller's memory at `uaddr`.
+    ///
+    /// As upstream, the memory itself is not looked at until it is pinned:
+    /// what GUP refuses (a hole, read-only memory for a writable map,
+    /// VM_IO) fails then, with GUP's error. `EOVERFLOW` for an empty or
+    /// wrapping range, `EFAULT` beyond the user's address space, `ENOMEM`
+    /// over `RLIMIT_MEMLOCK` or out of memory. On error nothing stays
+    /// charged.
     pub(crate) fn user(
         uaddr: u64,
         length: u64,
         writable: bool,
         acct: Account,
     ) -> Result<Arc<Self>> {
-        let uaddr = c_ulong::try_from(uaddr).map_err(|_| EOVERFLOW)?;
-        let length = c_ulong::try_from(length).map_err(|_| EOVERFLOW)?;
-        Self::new(|slot| {
-            // SAFETY: `slot` is this object's storage, `size_of::<RawPages>()`
-            // bytes, not yet initialised; the C function checks the user
-            // range itself.
-            unsafe {
-                iommufd_rs_pages_init_user(
-                    slot,
-                    size_of::<RawPages>(),
-                    uaddr,
-                    length,
-                    writable,
-                    acct as c_int,
-                )
-            }
-        })
+        let uaddr = usize::try_from(uaddr).map_err(|_| EOVERFLOW)?;
+        let length = usize::try_from(length).map_err(|_| EOVERFLOW)?;
+        if length == 0 || uaddr.checked_add(length - 1).is_none() {
+            return Err(EOVERFLOW);
+        }
+        let mm = current_mm()?;
+        // Nothing beyond the user's address space can be pinned.
+        if !access_ok(uaddr, length) {
+            return Err(EFAULT);
+        }
+        let npages = span_pages(uaddr as u64, length as u64);
+        let charge = charge(&mm, npages, acct)?;
+        Self::new(
+            Memory::User {
+                uaddr: uaddr & PAGE_MASK,
+            },
+            charge,
+            mm,
+            npages,
+            (uaddr & !PAGE_MASK) as u64,
+            writable,
+        )
     }
 
     /// Checks and charges `length` bytes at `start` of the memfd `fd`.
+    ///
+    /// A writable map is a writable shared mapping of the file, as `mmap()`
+    /// makes one: refused if the memfd is sealed against writes
+    /// (`F_SEAL_WRITE` or `F_SEAL_FUTURE_WRITE`, as
+    /// `memfd_check_seals_mmap()` refuses `PROT_WRITE` `MAP_SHARED`), and
+    /// it holds the mapping's writable count until the pages are dropped,
+    /// so a later `F_SEAL_WRITE` fails with `EBUSY` instead of sealing
+    /// memory devices may still write.
+    ///
+    /// `EOVERFLOW` for an empty or wrapping range; `EBADF` for a bad fd;
+    /// `EINVAL` if it is not a memfd or the range runs past its end;
+    /// `EPERM` for a writable map of a read-only or write-sealed file;
+    /// `ENOMEM` as for user memory. On error nothing stays charged.
     pub(crate) fn memfd(
         fd: i32,
         start: u64,
@@ -138,32 +200,87 @@ impl Pages {
         writable: bool,
         acct: Account,
     ) -> Result<Arc<Self>> {
-        Self::new(|slot| {
-            // SAFETY: as for `user`; the fd is looked up by the C side.
-            unsafe {
-                iommufd_rs_pages_init_memfd(
-                    slot,
-                    size_of::<RawPages>(),
-                    fd,
-                    start,
-                    length,
-                    writable,
-                    acct as c_int,
-                )
+        if length == 0 {
+            return Err(EOVERFLOW);
+        }
+        let last = start.checked_add(length - 1).ok_or(EOVERFLOW)?;
+        let mm = current_mm()?;
+        let mut file = Memfd::fget(fd)?;
+        let write_sealed = bindings::F_SEAL_WRITE | bindings::F_SEAL_FUTURE_WRITE;
+        if writable && (!file.open_for_write() || file.seals() & write_sealed != 0) {
+            return Err(EPERM);
+        }
+        if last >= file.size() {
+            return Err(EINVAL);
+        }
+        if writable {
+            // `EPERM` if F_SEAL_WRITE came after the check above.
+            file.map_writable()?;
+        }
+        let npages = span_pages(start, length);
+        let charge = charge(&mm, npages, acct)?;
+        Self::new(
+            Memory::Memfd {
+                file,
+                start: start & PAGE_MASK as u64,
+                last,
+            },
+            charge,
+            mm,
+            npages,
+            start & !PAGE_MASK as u64,
+            writable,
+        )
+    }
+
+    /// One allocation holding everything but the runs, which pinning
+    /// allocates.
+    fn new(
+        memory: Memory,
+        charge: Option<LockedVm>,
+        mm: ARef<Mm>,
+        npages: usize,
+        offset: u64,
+        writable: bool,
+    ) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                pins <- new_mutex!(Pins::default()),
+                _charge: charge,
+                memory,
+                mm,
+                npages,
+                offset,
+                writable,
+            }),
+            GFP_KERNEL_ACCOUNT,
+        )
+    }
+
+    /// Pins the pages (not pinned).
+    fn pin_pages(&self) -> Result<PinnedRuns> {
+        match &self.memory {
+            Memory::User { uaddr } => {
+                PinnedRuns::pin_user(&self.mm, *uaddr, self.npages, self.writable)
             }
-        })
+            Memory::Memfd { file, start, last } => {
+                PinnedRuns::pin_memfd(file, *start, *last, self.npages, self.writable)
+            }
+        }
     }
 
     /// Takes a pin for one area: the first pins the pages. On error the
-    /// count and the pages are as they were.
+    /// count and the pages are as they were: `EFAULT` (or another GUP or
+    /// memfd error) if a page cannot be pinned, for instance because the
+    /// user unmapped it since IOMMU_IOAS_MAP; `ENOMEM`.
     pub(crate) fn pin(&self) -> Result {
         let mut pins = self.pins.lock();
-        if *pins == 0 {
-            // SAFETY: `raw` is set up; with `pins` at 0 and its lock held the
-            // pages are not pinned and nothing else pins or unpins them.
-            to_result(unsafe { iommufd_rs_pages_pin(self.raw.get()) })?;
+        if pins.count == 0 {
+            let runs = Arc::new(self.pin_pages()?, GFP_KERNEL_ACCOUNT)?;
+            let counted = PinnedVm::add(self.mm.clone(), runs.npages());
+            pins.pinned = Some((runs, counted));
         }
-        *pins += 1;
+        pins.count += 1;
         Ok(())
     }
 
@@ -171,15 +288,15 @@ impl Pages {
     /// them any more for that area.
     pub(crate) fn unpin(&self) {
         let mut pins = self.pins.lock();
-        match *pins {
+        match pins.count {
             0 => pr_warn!("iommufd_rs: unbalanced unpin\n"),
             1 => {
-                // SAFETY: `raw` is set up and pinned (the count was 1), and
-                // the lock is held; the last area needing the pins is done.
-                unsafe { iommufd_rs_pages_unpin(self.raw.get()) };
-                *pins = 0;
+                pins.count = 0;
+                // Unpins (no domain maps them, so no `for_each_run` holds
+                // them), then uncounts them from `pinned_vm`.
+                pins.pinned = None;
             }
-            _ => *pins -= 1,
+            _ => pins.count -= 1,
         }
     }
 
@@ -193,39 +310,65 @@ impl Pages {
     /// domain can map them: nothing to keep).
     pub(crate) fn keep_pinned(self: &Arc<Self>) -> Option<Arc<Self>> {
         let mut pins = self.pins.lock();
-        if *pins == 0 {
+        if pins.count == 0 {
             pr_warn!("iommufd_rs: keeping pages that are not pinned\n");
             return None;
         }
-        *pins += 1;
+        pins.count += 1;
         Some(self.clone())
-    }
-
-    /// The C state, for the domain functions; pinned while the caller
-    /// holds a pin.
-    pub(crate) fn raw(&self) -> *const RawPages {
-        self.raw.get()
     }
 
     /// Whether devices may write these pages.
     pub(crate) fn writable(&self) -> bool {
-        // SAFETY: `raw` is set up while `self` lives; the field never changes.
-        unsafe { iommufd_rs_pages_writable(self.raw.get()) }
+        self.writable
     }
-}
 
-#[pinned_drop]
-impl PinnedDrop for Pages {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: `raw` was set up by an init function (a `Pages` exists
-        // only if one succeeded) and is torn down once, here; the storage is
-        // freed by the `Arc` afterwards.
-        unsafe { iommufd_rs_pages_destroy(self.raw.get()) }
+    /// The pinned pages: `EINVAL` if they are not pinned.
+    fn runs(&self) -> Result<Arc<PinnedRuns>> {
+        let pins = self.pins.lock();
+        let (runs, _) = pins.pinned.as_ref().ok_or(EINVAL)?;
+        Ok(runs.clone())
+    }
+
+    /// Byte offset of the mapping's first byte within its first page.
+    pub(crate) fn first_byte_offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Calls `f(phys, npages)` for each physically contiguous run covering
+    /// pages `first..=last` of the mapping, in order, cut at run
+    /// boundaries and to the pages asked for; for a domain to map, while
+    /// the caller holds a pin. `EINVAL` if the pages are not pinned or
+    /// `last` is not a page of the mapping; stops at `f`'s first error and
+    /// returns it. `f` runs without the pins' lock held.
+    pub(crate) fn for_each_run(
+        &self,
+        first: u64,
+        last: u64,
+        mut f: impl FnMut(u64, u64) -> Result,
+    ) -> Result {
+        let first = usize::try_from(first).map_err(|_| EINVAL)?;
+        let last = usize::try_from(last).map_err(|_| EINVAL)?;
+        self.runs()?
+            .for_each_run(first, last, |phys, n| f(phys, n as u64))
+    }
+
+    /// Where the byte at `offset` from the mapping's first byte is: its
+    /// physical address, and how many bytes from it are physically
+    /// contiguous in its run. `EINVAL` if the pages are not pinned or the
+    /// offset is not theirs. For the test-only checker
+    /// (`src/check.rs`), which must not share the map path's lookup.
+    #[cfg_attr(not(iommufd_rs_test), allow(dead_code))]
+    pub(crate) fn phys_at(&self, offset: u64) -> Result<(u64, u64)> {
+        let at = self.offset.checked_add(offset).ok_or(EINVAL)?;
+        let idx = usize::try_from(at >> PAGE_SHIFT).map_err(|_| EINVAL)?;
+        let in_page = at & !PAGE_MASK as u64;
+        let (phys, pages) = self.runs()?.page_at(idx).ok_or(EINVAL)?;
+        Ok((phys + in_page, ((pages as u64) << PAGE_SHIFT) - in_page))
     }
 }
 
 /// Whether the caller has `CAP_SYS_RESOURCE`.
 pub(crate) fn capable_sys_resource() -> bool {
-    // SAFETY: no arguments; checks the current task's credentials.
-    unsafe { iommufd_rs_capable_sys_resource() }
+    capable(Capability::SysResource)
 }

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shims for static inlines and macros (helpers.c), called from Rust, which
+ * declares them by hand: this header is for the C compiler only.
+ */
+#ifndef IOMMUFD_RS_HELPERS_H
+#define IOMMUFD_RS_HELPERS_H
+
+#include <linux/types.h>
+
+struct file;
+struct page;
+struct user_struct;
+
+struct user_struct *iommufd_rs_current_user(void);
+unsigned long iommufd_rs_rlimit(unsigned int limit);
+bool iommufd_rs_access_ok(unsigned long addr, unsigned long size);
+bool iommufd_rs_file_is_memfd(struct file *file);
+unsigned int iommufd_rs_memfd_seals(struct file *file);
+bool iommufd_rs_file_writable(struct file *file);
+loff_t iommufd_rs_file_size(struct file *file);
+int iommufd_rs_mapping_map_writable(struct file *file);
+void iommufd_rs_mapping_unmap_writable(struct file *file);
+phys_addr_t iommufd_rs_page_to_phys(struct page *page);
+void iommufd_rs_cond_resched(void);
+unsigned long iommufd_rs_clear_user(void __user *to, unsigned long n);
+
+#endif

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! POSIX capabilities of the current task.
+//!
+//! C header: [`include/linux/capability.h`](srctree/include/linux/capability.h)
+
+use kernel::{
+    bindings,
+    ffi::c_int, //
+};
+
+/// A capability [`capable`] can check; only valid ones can be named
+/// (`capable()` stops the kernel on an invalid number).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Capability {
+    /// `CAP_IPC_LOCK`: lock memory beyond `RLIMIT_MEMLOCK`.
+    IpcLock,
+    /// `CAP_SYS_RESOURCE`: override resource limits.
+    SysResource,
+}
+
+impl Capability {
+    fn number(self) -> c_int {
+        let cap = match self {
+            Capability::IpcLock => bindings::CAP_IPC_LOCK,
+            Capability::SysResource => bindings::CAP_SYS_RESOURCE,
+        };
+        cap as c_int
+    }
+}
+
+/// Whether the current task has `cap` in the initial user namespace
+/// (`capable()`); if it does, the task is marked as having used a
+/// privilege (`PF_SUPERPRIV`), as for any `capable()` check.
+pub(crate) fn capable(cap: Capability) -> bool {
+    // SAFETY: `capable()` reads the current task's credentials, which are
+    // valid in process context, and accepts every valid capability number,
+    // which is all `Capability` can name.
+    unsafe { bindings::capable(cap.number()) }
+}
