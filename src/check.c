@@ -3,9 +3,7 @@
  * The C side of IOMMU_TEST_IOAS_CHECK (src/check.rs), compiled into test
  * builds only (Kbuild, IOMMUFD_RS_TEST=y), what Rust cannot reach through
  * the bindings: where the pinned pages of an area are (a C struct Rust
- * keeps opaque), the leaves of a domain whose driver can enumerate them
- * (its provider, iommufd_rs_driver.h, a C table), and cond_resched() (a
- * macro).
+ * keeps opaque) and cond_resched() (a macro).
  *
  * The page lookup deliberately does not share the map path's code
  * (domain.c): a checker that reused the arithmetic it checks could not
@@ -18,7 +16,6 @@
 #include <linux/sched/signal.h>
 
 #include "check.h"
-#include "iommufd_rs_driver.h"
 #include "pages.h"
 
 /* Loading a module that carries test-only commands taints the kernel
@@ -60,31 +57,6 @@ int iommufd_rs_check_pages_phys(const struct iommufd_rs_pages *p, u64 offset, u6
 	*phys = page_to_phys(p->runs[lo].page) + ((idx - p->runs[lo].idx) << PAGE_SHIFT) + in_page;
 	*contig = ((p->runs[lo + 1].idx - idx) << PAGE_SHIFT) - in_page;
 	return 0;
-}
-
-/**
- * iommufd_rs_check_for_each_leaf() - every leaf of a domain, from its
- * driver's provider
- * @dom: a paging domain
- * @fn: the visitor (see &struct iommufd_rs_provider.domain_for_each_leaf)
- * @arg: passed to @fn
- *
- * Return: as the provider's hook; -EOPNOTSUPP when the domain's driver has
- * no provider or cannot enumerate.
- */
-int iommufd_rs_check_for_each_leaf(struct iommu_domain *dom,
-				   int (*fn)(void *arg, u64 iova, u64 pa, u64 size, u32 prot),
-				   void *arg)
-{
-	const struct iommufd_rs_provider *p = iommufd_rs_provider_get(dom->owner);
-	int ret = -EOPNOTSUPP;
-
-	if (!p)
-		return ret;
-	if (p->domain_for_each_leaf)
-		ret = p->domain_for_each_leaf(dom, fn, arg);
-	iommufd_rs_provider_put(p);
-	return ret;
 }
 
 /**

@@ -13,9 +13,6 @@ struct iommufd_rs_pages;
 
 int iommufd_rs_check_pages_phys(const struct iommufd_rs_pages *p, u64 offset, u64 *phys,
 				u64 *contig);
-int iommufd_rs_check_for_each_leaf(struct iommu_domain *dom,
-				   int (*fn)(void *arg, u64 iova, u64 pa, u64 size, u32 prot),
-				   void *arg);
 int iommufd_rs_check_resched(void);
 
 #endif

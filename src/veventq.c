@@ -116,7 +116,7 @@ int iommufd_rs_vevent_report(struct iommufd_rs_veventq *q, const void *data, siz
 	spin_unlock_irqrestore(&q->lock, flags);
 	return e ? 0 : -ENOMEM;
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_vevent_report);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_vevent_report, "IOMMUFD_RS");
 
 /* The first event, taken off the queue; a copy of it if it is the
  * LOST_EVENTS header. NULL if none, ERR_PTR(-ENOMEM). */
@@ -233,7 +233,7 @@ void iommufd_rs_veventq_put(struct iommufd_rs_veventq *q)
 	}
 	kfree(q);
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_veventq_put);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_veventq_put, "IOMMUFD_RS");
 
 static int veventq_release(struct inode *inode, struct file *filep)
 {
@@ -290,7 +290,7 @@ struct iommufd_rs_veventq *iommufd_rs_veventq_alloc(u32 depth, int *fd)
 	q->file = filep;
 	return q;
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_veventq_alloc);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_veventq_alloc, "IOMMUFD_RS");
 
 /**
  * iommufd_rs_veventq_install() - publish the file of a new vEVENTQ
@@ -305,7 +305,7 @@ void iommufd_rs_veventq_install(struct iommufd_rs_veventq *q, int fd)
 	q->file = NULL;
 	fd_install(fd, filep);
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_veventq_install);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_veventq_install, "IOMMUFD_RS");
 
 /**
  * iommufd_rs_veventq_abort() - give back the descriptor and the file of a
@@ -321,4 +321,4 @@ void iommufd_rs_veventq_abort(struct iommufd_rs_veventq *q, int fd)
 	put_unused_fd(fd);
 	fput(filep);
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_veventq_abort);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_veventq_abort, "IOMMUFD_RS");

@@ -14,20 +14,21 @@ use crate::{
         Object,
         ObjectHeader, //
     },
+    provider_abi::{
+        EventRecord,
+        EventSink, //
+    },
     uapi,
     ucmd::UserCmd,
-    viommu::{
-        RawViommu,
-        Viommu, //
-    }, //
+    viommu::Viommu, //
 };
 use core::ptr::NonNull;
 use kernel::{
-    error::{
-        from_err_ptr,
-        to_result, //
+    error::from_err_ptr,
+    ffi::{
+        c_int,
+        c_void, //
     },
-    ffi::c_int,
     prelude::*,
     sync::Arc, //
 };
@@ -43,7 +44,29 @@ extern "C" {
     fn iommufd_rs_veventq_install(q: *mut RawVeventq, fd: c_int);
     fn iommufd_rs_veventq_abort(q: *mut RawVeventq, fd: c_int);
     fn iommufd_rs_veventq_put(q: *mut RawVeventq);
-    fn iommufd_rs_viommu_set_event_queue(v: *mut RawViommu, q: *mut RawVeventq) -> c_int;
+    fn iommufd_rs_vevent_report(q: *mut RawVeventq, data: *const c_void, len: usize) -> c_int;
+}
+
+/// The [`EventSink`] of a queue: `ctx` is the queue.
+extern "C" fn report(ctx: NonNull<c_void>, record: &EventRecord) {
+    // SAFETY: `ctx` is a queue a `Veventq` holds while its sink is set
+    // (`Veventq::drop` clears it first); `record` is 32 readable bytes.
+    // A report that does not fit counts as lost in the queue itself.
+    unsafe {
+        iommufd_rs_vevent_report(
+            ctx.as_ptr().cast(),
+            core::ptr::from_ref(record).cast(),
+            core::mem::size_of::<EventRecord>(),
+        )
+    };
+}
+
+/// The sink that reports into `q`.
+fn sink(q: NonNull<RawVeventq>) -> EventSink {
+    EventSink {
+        report,
+        ctx: q.cast(),
+    }
 }
 
 /// The most events a vEVENTQ holds (upstream's `VEVENTQ_MAX_DEPTH`).
@@ -67,12 +90,11 @@ unsafe impl Sync for Veventq {}
 
 impl Drop for Veventq {
     fn drop(&mut self) {
-        // SAFETY: the vIOMMU is live (this holds it); clearing its queue
-        // returns once no report is in flight, so the reference can go.
-        unsafe {
-            iommufd_rs_viommu_set_event_queue(self.viommu.raw(), core::ptr::null_mut());
-            iommufd_rs_veventq_put(self.raw.as_ptr());
-        }
+        // SAFETY: clearing the sink needs nothing; it returns once no
+        // report is in flight, so the reference can go.
+        let _ = unsafe { self.viommu.provider.set_event_sink(None) };
+        // SAFETY: this object's reference, dropped once.
+        unsafe { iommufd_rs_veventq_put(self.raw.as_ptr()) }
     }
 }
 
@@ -93,9 +115,9 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuVeventq
     // SAFETY: `fd` is a valid place; the depth is checked.
     let raw = from_err_ptr(unsafe { iommufd_rs_veventq_alloc(cmd.veventq_depth, &mut fd) })?;
     let raw = NonNull::new(raw).ok_or(ENOMEM)?;
-    // SAFETY: both live; the queue stays live until `Veventq::drop` clears
-    // it from the vIOMMU.
-    let set = to_result(unsafe { iommufd_rs_viommu_set_event_queue(viommu.raw(), raw.as_ptr()) });
+    // SAFETY: the queue stays live until `Veventq::drop` clears it from
+    // the vIOMMU (or, on failure below, was never set).
+    let set = unsafe { viommu.provider.set_event_sink(Some(&sink(raw))) };
     if let Err(e) = set {
         // SAFETY: this reference goes, then the unpublished file: the
         // file's own reference keeps the queue alive for the abort.

@@ -14,16 +14,8 @@ use crate::ffi::{
     Hw,
     RawHw, //
 };
-use crate::lpae::{
-    Prot,
-    PAGE_SIZES, //
-};
 use crate::master::Master;
-use crate::nested::{
-    MsiWindow,
-    NestedDomain,
-    Viommu, //
-};
+use crate::nested::NestedDomain;
 use crate::s2_domain::S2Domain;
 use crate::smmu::{
     Identification,
@@ -255,39 +247,25 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_alloc(
     }
 }
 
-/// `struct iommufd_rs_geometry` of `iommufd_rs_driver.h`.
-#[repr(C)]
-pub(crate) struct Geometry {
-    aperture_start: u64,
-    aperture_end: u64,
-    pgsize_bitmap: u64,
-}
-
-// The layout of `struct iommufd_rs_geometry`; `domain.c` asserts the same.
-const _: () = {
-    assert!(core::mem::size_of::<Geometry>() == 24);
-    assert!(core::mem::offset_of!(Geometry, aperture_start) == 0);
-    assert!(core::mem::offset_of!(Geometry, aperture_end) == 8);
-    assert!(core::mem::offset_of!(Geometry, pgsize_bitmap) == 16);
-};
-
-/// The geometry of the SMMU's stage-2 domains: every IPA below its input
-/// size, in the sizes the table format maps.
+/// The geometry of the SMMU's stage-2 domains
+/// ([`crate::provider::stage2_geometry`]): the last IPA and the page sizes.
 ///
 /// # Safety
 ///
-/// `p` as for `smmu()`; `out` is writable.
+/// `p` as for `smmu()`; `aperture_end` and `pgsize_bitmap` are writable.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_stage2_geometry(p: *mut c_void, out: *mut Geometry) {
+pub(crate) unsafe extern "C" fn smmu_rs_rs_stage2_geometry(
+    p: *mut c_void,
+    aperture_end: *mut u64,
+    pgsize_bitmap: *mut u64,
+) {
     // SAFETY: guaranteed by the caller.
-    let ias = unsafe { smmu(p) }.features.ias;
-    let geo = Geometry {
-        aperture_start: 0,
-        aperture_end: (1u64 << ias) - 1,
-        pgsize_bitmap: PAGE_SIZES,
-    };
+    let geo = crate::provider::stage2_geometry(&*unsafe { smmu(p) });
     // SAFETY: writable (caller).
-    unsafe { out.write(geo) };
+    unsafe {
+        aperture_end.write(geo.aperture_end);
+        pgsize_bitmap.write(geo.pgsize_bitmap);
+    }
 }
 
 /// The SW_MSI reserved region of every device: `*base`, `*size`.
@@ -376,48 +354,6 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_translate(
     pa
 }
 
-/// The visitor `smmu_rs_rs_for_each_leaf` calls: the leaf's IOVA, output
-/// address, size and IOMMU_* prot; non-zero stops the walk.
-type LeafFn =
-    unsafe extern "C" fn(arg: *mut c_void, iova: u64, pa: u64, size: u64, prot: u32) -> c_int;
-
-/// Calls `f` with every leaf of the domain, in IOVA order, under the
-/// table lock; returns the first non-zero answer of `f`, or 0.
-///
-/// # Safety
-///
-/// `d` as for `domain()`; `f` may be called with `arg` and must not map or
-/// unmap in this domain.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_for_each_leaf(
-    d: *mut c_void,
-    f: LeafFn,
-    arg: *mut c_void,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let dom = unsafe { domain(d) };
-    let visit = &mut |iova: u64, pa: u64, size: u64, prot: Prot| {
-        let bits = [
-            (prot.read, Prot::IOMMU_READ),
-            (prot.write, Prot::IOMMU_WRITE),
-            (prot.cache, Prot::IOMMU_CACHE),
-            (prot.mmio, Prot::IOMMU_MMIO),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .fold(0, |acc, (_, bit)| acc | bit);
-        // SAFETY: the caller's visitor, with the caller's argument.
-        match unsafe { f(arg, iova, pa, size, bits) } {
-            0 => Ok(()),
-            e => Err(e),
-        }
-    };
-    match dom.for_each_leaf(visit) {
-        Ok(()) => 0,
-        Err(e) => e,
-    }
-}
-
 /// `struct smmu_rs_domain_stats` of `glue.h`.
 #[repr(C)]
 pub(crate) struct DomainStats {
@@ -471,195 +407,10 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_flush_all(d: *mut c_void) {
 
 /// # Safety
 ///
-/// `p` came from `smmu_rs_rs_viommu_alloc()` and is not freed.
-unsafe fn viommu<'a>(p: *mut c_void) -> ArcBorrow<'a, Viommu> {
-    // SAFETY: guaranteed by the caller: a live `Arc<Viommu>` raw pointer.
-    unsafe { ArcBorrow::from_raw(p.cast::<Viommu>()) }
-}
-
-/// # Safety
-///
 /// `p` came from `smmu_rs_rs_nested_alloc()` and is not freed.
 unsafe fn nested<'a>(p: *mut c_void) -> &'a NestedDomain {
     // SAFETY: guaranteed by the caller: a live `KBox<NestedDomain>`.
     unsafe { &*p.cast::<NestedDomain>() }
-}
-
-/// Writes `e` to `err` and returns NULL.
-///
-/// # Safety
-///
-/// `err` is writable.
-unsafe fn fail(err: *mut c_int, e: Error) -> *mut c_void {
-    // SAFETY: guaranteed by the caller.
-    unsafe { *err = e.to_errno() };
-    null_mut()
-}
-
-/// Whether SMMU `p` can have vIOMMUs: 0, or `-EOPNOTSUPP` (logged with
-/// what it lacks, see [`crate::nested::nesting_refusal`]). `coherent`: the
-/// administrator asserted a fully coherent platform.
-///
-/// # Safety
-///
-/// `p` as for `smmu()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_nesting_supported(
-    p: *mut c_void,
-    coherent: bool,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let smmu = unsafe { smmu(p) };
-    match crate::nested::nesting_refusal(&smmu, coherent) {
-        None => 0,
-        Some(missing) => {
-            smmu.hw.log_refusal(c"no vIOMMU: nesting needs", missing);
-            EOPNOTSUPP.to_errno()
-        }
-    }
-}
-
-/// A vIOMMU over the nest-parent domain `d`, for the device of master
-/// `m`; NULL with `*err` set (`-EINVAL` for a domain that is no nest
-/// parent of the device's SMMU, `-EOPNOTSUPP` for an SMMU that cannot
-/// nest safely, see [`crate::nested::nesting_refusal`]). `coherent`: the
-/// administrator asserted a fully coherent platform.
-///
-/// # Safety
-///
-/// `d` as for `domain()`, `m` as for `master()`; `err` is writable.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_alloc(
-    d: *mut c_void,
-    m: *mut c_void,
-    coherent: bool,
-    err: *mut c_int,
-) -> *mut c_void {
-    // SAFETY: guaranteed by the caller.
-    let parent: Arc<S2Domain> = unsafe { domain(d) }.into();
-    // SAFETY: guaranteed by the caller.
-    match Viommu::new(&parent, unsafe { master(m) }, coherent) {
-        Ok(v) => Arc::into_raw(v).cast_mut().cast(),
-        // SAFETY: `err` is writable (caller).
-        Err(e) => unsafe { fail(err, e) },
-    }
-}
-
-/// Drops the C side's reference to a vIOMMU (nested domains hold their
-/// own).
-///
-/// # Safety
-///
-/// `v` came from `smmu_rs_rs_viommu_alloc()`; called once.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_free(v: *mut c_void) {
-    // SAFETY: guaranteed by the caller: takes back the reference.
-    let v = unsafe { Arc::from_raw(v.cast::<Viommu>()) };
-    v.smmu.remove_viommu(&v);
-}
-
-/// Sets where vIOMMU `v` reports guest events (`q`, a vEVENTQ of the
-/// front end), or nowhere (NULL); 0 or `-EEXIST`.
-///
-/// # Safety
-///
-/// `v` as for `viommu()`; `q` is NULL or a vEVENTQ that stays live until
-/// this is called again with NULL.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_set_event_queue(
-    v: *mut c_void,
-    q: *mut c_void,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    errno(unsafe { viommu(v) }.set_event_queue(core::ptr::NonNull::new(q)))
-}
-
-/// Whether master `m` is behind vIOMMU `v`'s SMMU.
-///
-/// # Safety
-///
-/// `v` as for `viommu()`, `m` as for `master()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_has_master_smmu(
-    v: *mut c_void,
-    m: *mut c_void,
-) -> bool {
-    // SAFETY: guaranteed by the caller.
-    let (v, m) = unsafe { (viommu(v), master(m)) };
-    v.same_smmu(m)
-}
-
-/// Gives master `m` the virtual stream id `vsid` in vIOMMU `v`; `*token`
-/// is what `smmu_rs_rs_vdevice_remove()` takes back.
-///
-/// # Safety
-///
-/// `v` as for `viommu()`, `m` as for `master()`; `token` is writable.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_vdevice_add(
-    v: *mut c_void,
-    m: *mut c_void,
-    vsid: u64,
-    token: *mut u64,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let (v, m) = unsafe { (viommu(v), master(m)) };
-    match v.add_vdevice(m, vsid) {
-        Ok(t) => {
-            // SAFETY: writable (caller).
-            unsafe { token.write(t) };
-            0
-        }
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// Takes back the virtual stream id `token` names (its master may be gone).
-///
-/// # Safety
-///
-/// `v` as for `viommu()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_vdevice_remove(v: *mut c_void, token: u64) {
-    // SAFETY: guaranteed by the caller.
-    unsafe { viommu(v) }.remove_vdevice(token);
-}
-
-/// Master `m`'s device left its user: every virtual id it has is
-/// forgotten and its events go to no guest.
-///
-/// # Safety
-///
-/// `m` as for `master()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_master_leave_user(m: *mut c_void) {
-    // SAFETY: guaranteed by the caller.
-    unsafe { master(m) }.leave_user();
-}
-
-/// A nested domain on vIOMMU `v` from the guest's vSTE (`ste[2]`, as
-/// `struct iommu_hwpt_arm_smmuv3`, little-endian words); NULL with
-/// `*err` set (`-EIO` for a vSTE that is refused).
-///
-/// # Safety
-///
-/// `v` as for `viommu()`; `ste` points at two readable u64; `err` is
-/// writable.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_nested_alloc(
-    v: *mut c_void,
-    ste: *const u64,
-    err: *mut c_int,
-) -> *mut c_void {
-    // SAFETY: guaranteed by the caller.
-    let v: Arc<Viommu> = unsafe { viommu(v) }.into();
-    // SAFETY: two readable words (caller).
-    let words = unsafe { [ste.read(), ste.add(1).read()] };
-    match NestedDomain::new(&v, words.map(u64::from_le)) {
-        Ok(n) => KBox::into_raw(n).cast(),
-        // SAFETY: `err` is writable (caller).
-        Err(e) => unsafe { fail(err, e) },
-    }
 }
 
 /// Frees a nested domain no device is attached to.
@@ -683,48 +434,6 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_nested(n: *mut c_void, m: *mut
     // SAFETY: guaranteed by the caller.
     let (n, m) = unsafe { (nested(n), master(m)) };
     errno(m.attach_nested(n))
-}
-
-/// Carries out `n` guest invalidation commands at `cmds` (two host-endian
-/// words each) on vIOMMU `v`; `*done` is how many were. 0, `-EIO` for the
-/// command at `*done`, which was refused, or the queue's error.
-///
-/// # Safety
-///
-/// `v` as for `viommu()`; `cmds` points at `2 * n` readable u64; `done`
-/// is writable.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_viommu_invalidate(
-    v: *mut c_void,
-    cmds: *const u64,
-    n: u32,
-    done: *mut u32,
-) -> c_int {
-    // SAFETY: `2 * n` readable words, as `n` two-word commands (caller).
-    let cmds = unsafe { core::slice::from_raw_parts(cmds.cast::<[u64; 2]>(), n as usize) };
-    // SAFETY: guaranteed by the caller.
-    let (count, r) = unsafe { viommu(v) }.invalidate(cmds);
-    // SAFETY: writable (caller); `count <= n`, a u32.
-    unsafe { done.write(count as u32) };
-    errno(r)
-}
-
-/// Places nested domain `n`'s MSI doorbells (see
-/// [`crate::nested::MsiWindow`]); 0 or `-EINVAL`.
-///
-/// # Safety
-///
-/// `n` as for `nested()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_nested_msi_window(
-    n: *mut c_void,
-    giova: u64,
-    ipa: u64,
-    size: u64,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let n = unsafe { nested(n) };
-    errno(n.set_msi_window(MsiWindow { giova, ipa, size }))
 }
 
 /// Maps a doorbell the MSI cookie of nested domain `n` placed at `iova`
