@@ -19,7 +19,6 @@
 #include <linux/types.h>
 
 struct iommu_ops;
-struct iommufd_rs_veventq;
 struct module;
 
 int iommufd_rs_provider_register(const struct iommu_ops *ops, struct module *owner,
@@ -27,12 +26,5 @@ int iommufd_rs_provider_register(const struct iommu_ops *ops, struct module *own
 void iommufd_rs_provider_unregister(const struct iommu_ops *ops);
 const void *iommufd_rs_provider_get(const struct iommu_ops *ops);
 void iommufd_rs_provider_put(const struct iommu_ops *ops);
-
-/* vEVENTQs (veventq.c): the front end owns them and reports into them. */
-int iommufd_rs_vevent_report(struct iommufd_rs_veventq *q, const void *data, size_t len);
-struct iommufd_rs_veventq *iommufd_rs_veventq_alloc(u32 depth, int *fd);
-void iommufd_rs_veventq_install(struct iommufd_rs_veventq *q, int fd);
-void iommufd_rs_veventq_abort(struct iommufd_rs_veventq *q, int fd);
-void iommufd_rs_veventq_put(struct iommufd_rs_veventq *q);
 
 #endif

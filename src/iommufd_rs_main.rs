@@ -26,6 +26,10 @@ mod ioas;
 mod iova_space;
 mod irqs;
 mod kalloc;
+/// The in-module abstractions over kernel APIs the kernel crate lacks.
+mod kernel_ext {
+    pub(crate) mod anon_file;
+}
 mod object;
 mod pages;
 mod pci;

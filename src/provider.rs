@@ -336,15 +336,22 @@ impl ProviderViommu {
         (done, r)
     }
 
-    /// Where this vIOMMU's guest events go, or nowhere (`None`): `EEXIST`
-    /// if it has a sink already. Once cleared, no report is in flight.
+    /// Sends this vIOMMU's guest events to `sink`: `EEXIST` if it has a
+    /// sink already.
     ///
     /// # Safety
     ///
-    /// The sink's queue stays live until this is called again with `None`.
-    pub(crate) unsafe fn set_event_sink(&self, sink: Option<&EventSink>) -> Result {
+    /// The sink's target stays live until [`Self::clear_event_sink`].
+    pub(crate) unsafe fn set_event_sink(&self, sink: &EventSink) -> Result {
         // SAFETY: the vIOMMU is live; the sink as the caller guarantees.
-        to_result(unsafe { (self.provider.ops().viommu_set_event_sink)(self.handle, sink) })
+        to_result(unsafe { (self.provider.ops().viommu_set_event_sink)(self.handle, Some(sink)) })
+    }
+
+    /// Sends this vIOMMU's guest events nowhere; on return no report is in
+    /// flight, so the former sink's target may go.
+    pub(crate) fn clear_event_sink(&self) {
+        // SAFETY: the vIOMMU is live; clearing takes no sink.
+        let _ = unsafe { (self.provider.ops().viommu_set_event_sink)(self.handle, None) };
     }
 }
 

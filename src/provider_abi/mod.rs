@@ -194,7 +194,28 @@ unsafe impl Send for EventSink {}
 // SAFETY: see `Send`: `report` only needs a shared `ctx`.
 unsafe impl Sync for EventSink {}
 
+/// What an [`EventSink`] reports into.
+pub(crate) trait EventReceiver: Sync {
+    /// Queues one record; called in any context (it must not sleep).
+    fn report(&self, record: &EventRecord);
+}
+
 impl EventSink {
+    /// A sink reporting into `target`. Whoever hands it to a driver
+    /// ([`ProviderOps::viommu_set_event_sink`]) keeps `target` alive until
+    /// the sink is cleared.
+    pub(crate) fn new<T: EventReceiver>(target: &T) -> Self {
+        extern "C" fn report<T: EventReceiver>(ctx: NonNull<c_void>, record: &EventRecord) {
+            // SAFETY: `ctx` is the `&T` of `new`, live while the sink is
+            // set (the promise of whoever set it).
+            unsafe { ctx.cast::<T>().as_ref() }.report(record)
+        }
+        EventSink {
+            report: report::<T>,
+            ctx: NonNull::from(target).cast(),
+        }
+    }
+
     /// Reports `record`.
     pub(crate) fn report(&self, record: &EventRecord) {
         (self.report)(self.ctx, record)
