@@ -15,7 +15,6 @@ use crate::ffi::{
     RawHw, //
 };
 use crate::master::Master;
-use crate::nested::NestedDomain;
 use crate::s2_domain::S2Domain;
 use crate::smmu::{
     Identification,
@@ -403,54 +402,4 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_stats(d: *mut c_void, stats: *
 pub(crate) unsafe extern "C" fn smmu_rs_rs_flush_all(d: *mut c_void) {
     // SAFETY: guaranteed by the caller.
     unsafe { domain(d) }.flush_all();
-}
-
-/// # Safety
-///
-/// `p` came from `smmu_rs_rs_nested_alloc()` and is not freed.
-unsafe fn nested<'a>(p: *mut c_void) -> &'a NestedDomain {
-    // SAFETY: guaranteed by the caller: a live `KBox<NestedDomain>`.
-    unsafe { &*p.cast::<NestedDomain>() }
-}
-
-/// Frees a nested domain no device is attached to.
-///
-/// # Safety
-///
-/// `n` came from `smmu_rs_rs_nested_alloc()`; called once.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_nested_free(n: *mut c_void) {
-    // SAFETY: guaranteed by the caller: takes back the box.
-    drop(unsafe { KBox::from_raw(n.cast::<NestedDomain>()) });
-}
-
-/// Attaches master `m` to nested domain `n`.
-///
-/// # Safety
-///
-/// `n` as for `nested()`, `m` as for `master()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_nested(n: *mut c_void, m: *mut c_void) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let (n, m) = unsafe { (nested(n), master(m)) };
-    errno(m.attach_nested(n))
-}
-
-/// Maps a doorbell the MSI cookie of nested domain `n` placed at `iova`
-/// into its parent's stage 2; 0 or an errno.
-///
-/// # Safety
-///
-/// `n` as for `nested()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_nested_map(
-    n: *mut c_void,
-    iova: u64,
-    pa: u64,
-    size: u64,
-    prot: c_int,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let n = unsafe { nested(n) };
-    errno(n.map_doorbell(iova, pa, size, prot as u32))
 }

@@ -358,72 +358,6 @@ static const struct iommu_domain_ops smmu_rs_s2_ops = {
 	.free = smmu_rs_domain_free,
 };
 
-/**
- * struct smmu_rs_nested - a nested domain: a guest's vSTE on a vIOMMU
- * @domain: what the IOMMU core holds (UNMANAGED: see smmu_rs_nested_map_pages())
- * @rust: the validated vSTE and its vIOMMU (struct NestedDomain in Rust)
- */
-struct smmu_rs_nested {
-	struct iommu_domain domain;
-	void *rust;
-};
-
-static struct smmu_rs_nested *to_smmu_rs_nested(struct iommu_domain *domain)
-{
-	return container_of(domain, struct smmu_rs_nested, domain);
-}
-
-static int smmu_rs_nested_attach(struct iommu_domain *domain, struct device *dev,
-				 struct iommu_domain *old)
-{
-	return smmu_rs_rs_attach_nested(to_smmu_rs_nested(domain)->rust, dev_iommu_priv_get(dev));
-}
-
-/*
- * A nested domain translates through the guest's stage 1, and the IOAS
- * never maps into it. What does map into it is its MSI cookie (dma-iommu,
- * for a device's MSI vectors): each doorbell at a gIOVA slot, which Rust
- * maps into the parent's stage 2 at the same slot of the SW_MSI window.
- * Nothing but device memory inside that window is accepted.
- */
-static int smmu_rs_nested_map_pages(struct iommu_domain *domain, unsigned long iova,
-				    phys_addr_t paddr, size_t pgsize, size_t pgcount,
-				    int prot, gfp_t gfp, size_t *mapped)
-{
-	u64 size = (u64)pgsize * pgcount;
-	int ret;
-
-	if (WARN_ON_ONCE(!gfpflags_allow_blocking(gfp)))
-		return -EINVAL;
-	ret = smmu_rs_rs_nested_map(to_smmu_rs_nested(domain)->rust, iova, paddr, size, prot);
-	if (!ret)
-		*mapped = size;
-	return ret;
-}
-
-static size_t smmu_rs_nested_unmap_pages(struct iommu_domain *domain, unsigned long iova,
-					 size_t pgsize, size_t pgcount,
-					 struct iommu_iotlb_gather *gather)
-{
-	return 0;
-}
-
-static void smmu_rs_nested_free(struct iommu_domain *domain)
-{
-	struct smmu_rs_nested *n = to_smmu_rs_nested(domain);
-
-	smmu_rs_rs_nested_free(n->rust);
-	kfree(n);
-	atomic_dec(&smmu_rs_nested_domains);
-}
-
-static const struct iommu_domain_ops smmu_rs_nested_ops = {
-	.attach_dev = smmu_rs_nested_attach,
-	.map_pages = smmu_rs_nested_map_pages,
-	.unmap_pages = smmu_rs_nested_unmap_pages,
-	.free = smmu_rs_nested_free,
-};
-
 static const struct iommu_ops smmu_rs_ops;
 
 /*
@@ -443,12 +377,6 @@ const struct iommu_ops *smmu_rs_iommu_ops(void)
 void *smmu_rs_s2_domain_of(struct iommu_domain *domain)
 {
 	return domain->ops == &smmu_rs_s2_ops ? to_smmu_rs_domain(domain)->rust : NULL;
-}
-
-/* The NestedDomain of one of our nested domains, or NULL for any other. */
-void *smmu_rs_nested_domain_of(struct iommu_domain *domain)
-{
-	return domain->ops == &smmu_rs_nested_ops ? to_smmu_rs_nested(domain)->rust : NULL;
 }
 
 /* The Master of a device we probed (dev_iommu_priv_get() is inline). */
@@ -475,30 +403,10 @@ void smmu_rs_viommus_count(int delta)
 	atomic_add(delta, &smmu_rs_viommus);
 }
 
-/**
- * smmu_rs_nested_domain_new() - the IOMMU core's side of a nested domain
- * @rust: its NestedDomain (a KBox), owned by the domain from here and freed
- *        with it
- *
- * Return: the domain, or NULL without memory (@rust is then not taken).
- */
-struct iommu_domain *smmu_rs_nested_domain_new(void *rust)
+/* Counts nested domains for debugfs. */
+void smmu_rs_nested_domains_count(int delta)
 {
-	struct smmu_rs_nested *n = kzalloc_obj(*n, GFP_KERNEL_ACCOUNT);
-
-	if (!n)
-		return NULL;
-	n->rust = rust;
-	/*
-	 * UNMANAGED, not NESTED: only an UNMANAGED domain can carry the MSI
-	 * cookie through which a nested device's doorbell is placed.
-	 */
-	n->domain.type = IOMMU_DOMAIN_UNMANAGED;
-	n->domain.ops = &smmu_rs_nested_ops;
-	n->domain.owner = &smmu_rs_ops;
-	n->domain.pgsize_bitmap = SZ_4K;
-	atomic_inc(&smmu_rs_nested_domains);
-	return &n->domain;
+	atomic_add(delta, &smmu_rs_nested_domains);
 }
 
 static struct iommu_domain *

@@ -38,12 +38,11 @@ struct smmu_rs_hw {
 /* For the provider (provider.rs), in glue.c. */
 const struct iommu_ops *smmu_rs_iommu_ops(void);
 void *smmu_rs_s2_domain_of(struct iommu_domain *domain);
-void *smmu_rs_nested_domain_of(struct iommu_domain *domain);
 void *smmu_rs_master_of(struct device *dev);
 void *smmu_rs_smmu_of(struct device *dev);
 bool smmu_rs_assume_canwbs(void);
 void smmu_rs_viommus_count(int delta);
-struct iommu_domain *smmu_rs_nested_domain_new(void *rust);
+void smmu_rs_nested_domains_count(int delta);
 
 /* Implemented in Rust (smmu/exports.rs). */
 void *smmu_rs_rs_init(struct smmu_rs_hw *hw, int *err);
@@ -64,9 +63,6 @@ u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
 void smmu_rs_rs_stage2_geometry(void *smmu, u64 *aperture_end, u64 *pgsize_bitmap);
 void smmu_rs_rs_sw_msi_region(u64 *base, u64 *size);
 void smmu_rs_rs_flush_all(void *domain);
-void smmu_rs_rs_nested_free(void *nested);
-int smmu_rs_rs_attach_nested(void *nested, void *master);
-int smmu_rs_rs_nested_map(void *nested, u64 iova, u64 pa, u64 size, int prot);
 
 /**
  * struct smmu_rs_domain_stats - one stage-2 domain, for debugfs

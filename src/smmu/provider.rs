@@ -12,6 +12,10 @@
 //! A vIOMMU handle is an `Arc<Viommu>` given to the front end.
 
 use crate::{
+    iommu::{
+        nested_of,
+        new_nested, //
+    },
     lpae::Prot,
     master::Master,
     nested::{
@@ -66,11 +70,9 @@ use kernel::{
 extern "C" {
     fn smmu_rs_iommu_ops() -> *const bindings::iommu_ops;
     fn smmu_rs_s2_domain_of(dom: *mut bindings::iommu_domain) -> *mut c_void;
-    fn smmu_rs_nested_domain_of(dom: *mut bindings::iommu_domain) -> *mut c_void;
     fn smmu_rs_master_of(dev: *mut bindings::device) -> *mut c_void;
     fn smmu_rs_smmu_of(dev: *mut bindings::device) -> *mut c_void;
     fn smmu_rs_assume_canwbs() -> bool;
-    fn smmu_rs_nested_domain_new(nested: *mut c_void) -> *mut bindings::iommu_domain;
     fn smmu_rs_viommus_count(delta: c_int);
 }
 
@@ -119,19 +121,6 @@ unsafe fn s2_domain<'a>(dom: DomainHandle) -> Option<ArcBorrow<'a, S2Domain>> {
     NonNull::new(p).map(|p| unsafe { ArcBorrow::from_raw(p.as_ptr().cast::<S2Domain>()) })
 }
 
-/// The nested domain behind `dom`, if it is one of ours.
-///
-/// # Safety
-///
-/// `dom` is live for `'a`.
-unsafe fn nested_domain<'a>(dom: DomainHandle) -> Option<&'a NestedDomain> {
-    // SAFETY: a live domain (caller).
-    let p = unsafe { smmu_rs_nested_domain_of(dom.0.as_ptr()) };
-    // SAFETY: a non-NULL answer is the domain's `KBox<NestedDomain>`,
-    // freed with the domain.
-    NonNull::new(p).map(|p| unsafe { &*p.as_ptr().cast::<NestedDomain>() })
-}
-
 /// The master of `dev`, a device behind one of our SMMUs.
 ///
 /// # Safety
@@ -139,7 +128,7 @@ unsafe fn nested_domain<'a>(dom: DomainHandle) -> Option<&'a NestedDomain> {
 /// `dev`'s IOMMU state is live for `'a` (the front end's promise for a
 /// [`DeviceHandle`]); its `iommu_ops` are ours (the registry answered
 /// for them).
-unsafe fn master<'a>(dev: DeviceHandle) -> Option<&'a Master> {
+pub(crate) unsafe fn master<'a>(dev: DeviceHandle) -> Option<&'a Master> {
     // SAFETY: as the caller guarantees.
     let p = unsafe { smmu_rs_master_of(dev.0.as_ptr()) };
     // SAFETY: a non-NULL answer is the `KBox<Master>` probe gave the
@@ -386,22 +375,12 @@ unsafe extern "C" fn domain_alloc_nested(
     if !m.is_some_and(|m| v.same_smmu(m)) {
         return EINVAL.to_errno();
     }
-    let n = match NestedDomain::new(&v.into(), data.ste.map(u64::from_le)) {
-        Ok(n) => KBox::into_raw(n),
-        Err(e) => return e.to_errno(),
-    };
-    // SAFETY: `glue.c` takes the box as the domain's, freed with it.
-    let dom = unsafe { smmu_rs_nested_domain_new(n.cast()) };
-    match NonNull::new(dom) {
-        Some(dom) => {
+    match NestedDomain::new(&v.into(), data.ste.map(u64::from_le)).and_then(new_nested) {
+        Ok(dom) => {
             *out = Some(DomainHandle(dom));
             0
         }
-        None => {
-            // SAFETY: not taken: given back once.
-            drop(unsafe { KBox::from_raw(n) });
-            ENOMEM.to_errno()
-        }
+        Err(e) => e.to_errno(),
     }
 }
 
@@ -433,7 +412,7 @@ unsafe extern "C" fn nested_msi_window(
     size: u64,
 ) -> c_int {
     // SAFETY: a live domain (caller).
-    match unsafe { nested_domain(dom) } {
+    match unsafe { nested_of(dom.0.as_ptr()) } {
         Some(n) => errno(n.set_msi_window(MsiWindow { giova, ipa, size })),
         None => EINVAL.to_errno(),
     }

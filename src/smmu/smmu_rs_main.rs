@@ -14,6 +14,9 @@ mod cmdq;
 mod evtq;
 mod exports;
 mod ffi;
+mod iommu;
+#[path = "../kernel_ext/iommu/driver.rs"]
+mod iommu_driver;
 mod lpae;
 mod master;
 mod nested;
