@@ -221,52 +221,6 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_identification(
     unsafe { out.write(id) };
 }
 
-/// A new stage-2 domain (its geometry is
-/// [`smmu_rs_rs_stage2_geometry`]'s); NULL with `*err` set.
-///
-/// # Safety
-///
-/// `p` as for `smmu()`; `err` is writable.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_alloc(
-    p: *mut c_void,
-    flags: u32,
-    err: *mut c_int,
-) -> *mut c_void {
-    // SAFETY: guaranteed by the caller.
-    let smmu: Arc<Smmu> = unsafe { smmu(p) }.into();
-    let nest_parent = flags & bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT != 0;
-    match S2Domain::new(&smmu, nest_parent) {
-        Ok(d) => Arc::into_raw(d).cast_mut().cast(),
-        Err(e) => {
-            // SAFETY: writable (caller).
-            unsafe { *err = e.to_errno() };
-            null_mut()
-        }
-    }
-}
-
-/// The geometry of the SMMU's stage-2 domains
-/// ([`crate::provider::stage2_geometry`]): the last IPA and the page sizes.
-///
-/// # Safety
-///
-/// `p` as for `smmu()`; `aperture_end` and `pgsize_bitmap` are writable.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_stage2_geometry(
-    p: *mut c_void,
-    aperture_end: *mut u64,
-    pgsize_bitmap: *mut u64,
-) {
-    // SAFETY: guaranteed by the caller.
-    let geo = crate::provider::stage2_geometry(&*unsafe { smmu(p) });
-    // SAFETY: writable (caller).
-    unsafe {
-        aperture_end.write(geo.aperture_end);
-        pgsize_bitmap.write(geo.pgsize_bitmap);
-    }
-}
-
 /// The SW_MSI reserved region of every device: `*base`, `*size`.
 ///
 /// # Safety
@@ -282,75 +236,30 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_sw_msi_region(base: *mut u64, size: *
     }
 }
 
-/// Frees a domain no device is attached to.
+/// A new stage-2 domain of SMMU `p` for the core (`hw` is its `glue.c`
+/// side); NULL with `*err` set.
 ///
 /// # Safety
 ///
-/// `d` came from `smmu_rs_rs_domain_alloc()`; called once.
+/// `p` as for `smmu()`; `hw` is the SMMU's; `err` is writable.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_free(d: *mut c_void) {
-    // SAFETY: guaranteed by the caller: takes back the reference.
-    drop(unsafe { Arc::from_raw(d.cast::<S2Domain>()) });
-}
-
-/// Attaches a stage-2 domain.
-///
-/// # Safety
-///
-/// `d` as for `domain()`, `m` as for `master()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_attach_s2(d: *mut c_void, m: *mut c_void) -> c_int {
+pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_alloc(
+    p: *mut c_void,
+    hw: *mut c_void,
+    flags: u32,
+    err: *mut c_int,
+) -> *mut bindings::iommu_domain {
     // SAFETY: guaranteed by the caller.
-    let (d, m) = unsafe { (domain(d), master(m)) };
-    errno(m.attach_s2(&d))
-}
-
-/// Maps a range; 0 or -EEXIST, -ENOMEM, -EINVAL with nothing mapped.
-///
-/// # Safety
-///
-/// `d` as for `domain()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_map(
-    d: *mut c_void,
-    iova: u64,
-    pa: u64,
-    size: u64,
-    prot: c_int,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let d = unsafe { domain(d) };
-    // The IOMMU_* bits are all positive.
-    errno(d.map(iova, pa, size, prot as u32))
-}
-
-/// Unmaps a range; returns the bytes unmapped.
-///
-/// # Safety
-///
-/// `d` as for `domain()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_unmap(d: *mut c_void, iova: u64, size: u64) -> u64 {
-    // SAFETY: guaranteed by the caller.
-    unsafe { domain(d) }.unmap(iova, size)
-}
-
-/// Output address of `iova` and its leaf size (both 0 if unmapped).
-///
-/// # Safety
-///
-/// `d` as for `domain()`; `leaf` is writable.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_translate(
-    d: *mut c_void,
-    iova: u64,
-    leaf: *mut u64,
-) -> u64 {
-    // SAFETY: guaranteed by the caller.
-    let (pa, size) = unsafe { domain(d) }.translate(iova).unwrap_or((0, 0));
-    // SAFETY: writable (caller).
-    unsafe { *leaf = size };
-    pa
+    let smmu: Arc<Smmu> = unsafe { smmu(p) }.into();
+    let nest_parent = flags & bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT != 0;
+    match crate::iommu::new_s2(&smmu, hw, nest_parent) {
+        Ok(d) => d.as_ptr(),
+        Err(e) => {
+            // SAFETY: writable (caller).
+            unsafe { *err = e.to_errno() };
+            null_mut()
+        }
+    }
 }
 
 /// `struct smmu_rs_domain_stats` of `glue.h`.
@@ -391,15 +300,4 @@ pub(crate) unsafe extern "C" fn smmu_rs_rs_domain_stats(d: *mut c_void, stats: *
             minimum,
         }
     };
-}
-
-/// Invalidates everything the domain's VMID may have cached.
-///
-/// # Safety
-///
-/// `d` as for `domain()`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn smmu_rs_rs_flush_all(d: *mut c_void) {
-    // SAFETY: guaranteed by the caller.
-    unsafe { domain(d) }.flush_all();
 }

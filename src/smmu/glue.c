@@ -64,19 +64,16 @@ struct smmu_rs_instance {
 };
 
 /**
- * struct smmu_rs_domain - a stage-2 paging domain
- * @domain: what the IOMMU core holds
- * @rust: the page table and VMID (struct S2Domain in Rust)
- * @hw: its SMMU, kept alive by @rust's reference to the SMMU state
+ * struct smmu_rs_domain_entry - a stage-2 paging domain on the debugfs list
+ * @hw: its SMMU
+ * @rust: its S2Domain (Rust), alive while it is listed
  * @node: in smmu_rs_domains
  */
-struct smmu_rs_domain {
-	struct iommu_domain domain;
-	void *rust;
+struct smmu_rs_domain_entry {
 	struct smmu_rs_hw *hw;
+	void *rust;
 	struct list_head node;
 };
-
 /*
  * Every live stage-2 domain, for debugfs. Protected by
  * smmu_rs_domains_lock, which is taken before a domain's table lock (the
@@ -116,11 +113,6 @@ static bool assume_canwbs;
 module_param_unsafe(assume_canwbs, bool, 0444);
 MODULE_PARM_DESC(assume_canwbs,
 		 "Assert that every device behind the SMMUs is fully coherent and ignores stage-1 memory attributes (as IORT CANWBS does), so that vIOMMUs may be made without S2FWB (unsafe: taints the kernel)");
-
-static struct smmu_rs_domain *to_smmu_rs_domain(struct iommu_domain *domain)
-{
-	return container_of(domain, struct smmu_rs_domain, domain);
-}
 
 static struct smmu_rs_hw *dev_to_hw(struct device *dev)
 {
@@ -291,73 +283,6 @@ static struct iommu_domain smmu_rs_blocked_domain = {
 	.ops = &smmu_rs_blocked_ops,
 };
 
-static int smmu_rs_s2_attach(struct iommu_domain *domain, struct device *dev,
-			     struct iommu_domain *old)
-{
-	return smmu_rs_rs_attach_s2(to_smmu_rs_domain(domain)->rust, dev_iommu_priv_get(dev));
-}
-
-static int smmu_rs_map_pages(struct iommu_domain *domain, unsigned long iova,
-			     phys_addr_t paddr, size_t pgsize, size_t pgcount,
-			     int prot, gfp_t gfp, size_t *mapped)
-{
-	u64 size = (u64)pgsize * pgcount;
-	int ret;
-
-	/* The table lock is a mutex: only sleeping callers (iommufd, MSI). */
-	if (WARN_ON_ONCE(!gfpflags_allow_blocking(gfp)))
-		return -EINVAL;
-	ret = smmu_rs_rs_map(to_smmu_rs_domain(domain)->rust, iova, paddr, size, prot);
-	if (!ret)
-		*mapped = size;
-	return ret;
-}
-
-static size_t smmu_rs_unmap_pages(struct iommu_domain *domain, unsigned long iova,
-				  size_t pgsize, size_t pgcount,
-				  struct iommu_iotlb_gather *gather)
-{
-	/* Invalidated and synced before returning: iotlb_sync has nothing left. */
-	return smmu_rs_rs_unmap(to_smmu_rs_domain(domain)->rust, iova, (u64)pgsize * pgcount);
-}
-
-static phys_addr_t smmu_rs_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
-{
-	u64 leaf;
-
-	return smmu_rs_rs_translate(to_smmu_rs_domain(domain)->rust, iova, &leaf);
-}
-
-static void smmu_rs_flush_iotlb_all(struct iommu_domain *domain)
-{
-	smmu_rs_rs_flush_all(to_smmu_rs_domain(domain)->rust);
-}
-
-static void smmu_rs_iotlb_sync(struct iommu_domain *domain, struct iommu_iotlb_gather *gather)
-{
-}
-
-static void smmu_rs_domain_free(struct iommu_domain *domain)
-{
-	struct smmu_rs_domain *d = to_smmu_rs_domain(domain);
-
-	mutex_lock(&smmu_rs_domains_lock);
-	list_del(&d->node);
-	mutex_unlock(&smmu_rs_domains_lock);
-	smmu_rs_rs_domain_free(d->rust);
-	kfree(d);
-}
-
-static const struct iommu_domain_ops smmu_rs_s2_ops = {
-	.attach_dev = smmu_rs_s2_attach,
-	.map_pages = smmu_rs_map_pages,
-	.unmap_pages = smmu_rs_unmap_pages,
-	.iova_to_phys = smmu_rs_iova_to_phys,
-	.flush_iotlb_all = smmu_rs_flush_iotlb_all,
-	.iotlb_sync = smmu_rs_iotlb_sync,
-	.free = smmu_rs_domain_free,
-};
-
 static const struct iommu_ops smmu_rs_ops;
 
 /*
@@ -371,12 +296,6 @@ static const struct iommu_ops smmu_rs_ops;
 const struct iommu_ops *smmu_rs_iommu_ops(void)
 {
 	return &smmu_rs_ops;
-}
-
-/* The S2Domain of one of our stage-2 domains, or NULL for any other. */
-void *smmu_rs_s2_domain_of(struct iommu_domain *domain)
-{
-	return domain->ops == &smmu_rs_s2_ops ? to_smmu_rs_domain(domain)->rust : NULL;
 }
 
 /* The Master of a device we probed (dev_iommu_priv_get() is inline). */
@@ -414,31 +333,45 @@ smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 				  const struct iommu_user_data *user_data)
 {
 	struct smmu_rs_hw *hw = dev_to_hw(dev);
-	u64 aperture_end, pgsizes;
-	struct smmu_rs_domain *d;
+	struct iommu_domain *domain;
 	int err = 0;
 
 	if (user_data || (flags & ~IOMMU_HWPT_ALLOC_NEST_PARENT))
 		return ERR_PTR(-EOPNOTSUPP);
-	d = kzalloc_obj(*d, GFP_KERNEL_ACCOUNT);
-	if (!d)
-		return ERR_PTR(-ENOMEM);
-	d->rust = smmu_rs_rs_domain_alloc(hw->rust, flags, &err);
-	if (!d->rust) {
-		kfree(d);
-		return ERR_PTR(err);
-	}
-	smmu_rs_rs_stage2_geometry(hw->rust, &aperture_end, &pgsizes);
-	d->domain.ops = &smmu_rs_s2_ops;
-	d->domain.pgsize_bitmap = pgsizes;
-	d->domain.geometry.aperture_start = 0;
-	d->domain.geometry.aperture_end = aperture_end;
-	d->domain.geometry.force_aperture = true;
-	d->hw = hw;
+	domain = smmu_rs_rs_domain_alloc(hw->rust, hw, flags, &err);
+	return domain ?: ERR_PTR(err);
+}
+
+/**
+ * smmu_rs_domain_list() - list a new stage-2 domain in debugfs
+ * @hw: its SMMU
+ * @rust: its S2Domain, alive until smmu_rs_domain_unlist()
+ *
+ * Return: the entry, or NULL without memory.
+ */
+void *smmu_rs_domain_list(struct smmu_rs_hw *hw, void *rust)
+{
+	struct smmu_rs_domain_entry *e = kzalloc_obj(*e, GFP_KERNEL_ACCOUNT);
+
+	if (!e)
+		return NULL;
+	e->hw = hw;
+	e->rust = rust;
 	mutex_lock(&smmu_rs_domains_lock);
-	list_add_tail(&d->node, &smmu_rs_domains);
+	list_add_tail(&e->node, &smmu_rs_domains);
 	mutex_unlock(&smmu_rs_domains_lock);
-	return &d->domain;
+	return e;
+}
+
+/** smmu_rs_domain_unlist() - take a stage-2 domain off the debugfs list */
+void smmu_rs_domain_unlist(void *entry)
+{
+	struct smmu_rs_domain_entry *e = entry;
+
+	mutex_lock(&smmu_rs_domains_lock);
+	list_del(&e->node);
+	mutex_unlock(&smmu_rs_domains_lock);
+	kfree(e);
 }
 
 /*
@@ -449,7 +382,7 @@ smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 static int smmu_rs_domains_show(struct seq_file *m, void *unused)
 {
 	struct smmu_rs_domain_stats st;
-	struct smmu_rs_domain *d;
+	struct smmu_rs_domain_entry *d;
 
 	mutex_lock(&smmu_rs_domains_lock);
 	list_for_each_entry(d, &smmu_rs_domains, node) {

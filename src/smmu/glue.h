@@ -37,12 +37,13 @@ struct smmu_rs_hw {
 
 /* For the provider (provider.rs), in glue.c. */
 const struct iommu_ops *smmu_rs_iommu_ops(void);
-void *smmu_rs_s2_domain_of(struct iommu_domain *domain);
 void *smmu_rs_master_of(struct device *dev);
 void *smmu_rs_smmu_of(struct device *dev);
 bool smmu_rs_assume_canwbs(void);
 void smmu_rs_viommus_count(int delta);
 void smmu_rs_nested_domains_count(int delta);
+void *smmu_rs_domain_list(struct smmu_rs_hw *hw, void *rust);
+void smmu_rs_domain_unlist(void *entry);
 
 /* Implemented in Rust (smmu/exports.rs). */
 void *smmu_rs_rs_init(struct smmu_rs_hw *hw, int *err);
@@ -54,15 +55,9 @@ void *smmu_rs_rs_master_probe(void *smmu, struct device *dev, const u32 *sids,
 void smmu_rs_rs_master_release(void *master);
 int smmu_rs_rs_attach_bypass(void *master);
 int smmu_rs_rs_attach_abort(void *master);
-void *smmu_rs_rs_domain_alloc(void *smmu, u32 flags, int *err);
-void smmu_rs_rs_domain_free(void *domain);
-int smmu_rs_rs_attach_s2(void *domain, void *master);
-int smmu_rs_rs_map(void *domain, u64 iova, u64 pa, u64 size, int prot);
-u64 smmu_rs_rs_unmap(void *domain, u64 iova, u64 size);
-u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
-void smmu_rs_rs_stage2_geometry(void *smmu, u64 *aperture_end, u64 *pgsize_bitmap);
+struct iommu_domain *smmu_rs_rs_domain_alloc(void *smmu, struct smmu_rs_hw *hw, u32 flags,
+					     int *err);
 void smmu_rs_rs_sw_msi_region(u64 *base, u64 *size);
-void smmu_rs_rs_flush_all(void *domain);
 
 /**
  * struct smmu_rs_domain_stats - one stage-2 domain, for debugfs

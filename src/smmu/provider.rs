@@ -14,7 +14,9 @@
 use crate::{
     iommu::{
         nested_of,
-        new_nested, //
+        new_nested,
+        s2_of,
+        stage2_aperture_end, //
     },
     lpae::Prot,
     master::Master,
@@ -69,7 +71,6 @@ use kernel::{
 #[allow(improper_ctypes)]
 extern "C" {
     fn smmu_rs_iommu_ops() -> *const bindings::iommu_ops;
-    fn smmu_rs_s2_domain_of(dom: *mut bindings::iommu_domain) -> *mut c_void;
     fn smmu_rs_master_of(dev: *mut bindings::device) -> *mut c_void;
     fn smmu_rs_smmu_of(dev: *mut bindings::device) -> *mut c_void;
     fn smmu_rs_assume_canwbs() -> bool;
@@ -113,12 +114,9 @@ fn errno(r: Result) -> c_int {
 /// # Safety
 ///
 /// `dom` is live for `'a`.
-unsafe fn s2_domain<'a>(dom: DomainHandle) -> Option<ArcBorrow<'a, S2Domain>> {
-    // SAFETY: a live domain (caller).
-    let p = unsafe { smmu_rs_s2_domain_of(dom.0.as_ptr()) };
-    // SAFETY: a non-NULL answer is the domain's `Arc<S2Domain>`, held by
-    // the domain until it is freed.
-    NonNull::new(p).map(|p| unsafe { ArcBorrow::from_raw(p.as_ptr().cast::<S2Domain>()) })
+unsafe fn s2_domain<'a>(dom: DomainHandle) -> Option<&'a Arc<S2Domain>> {
+    // SAFETY: live for `'a` (caller).
+    unsafe { s2_of(dom.0.as_ptr()) }
 }
 
 /// The master of `dev`, a device behind one of our SMMUs.
@@ -217,7 +215,7 @@ unsafe extern "C" fn domain_for_each_leaf(dom: DomainHandle, visitor: &mut LeafV
 pub(crate) fn stage2_geometry(smmu: &Smmu) -> Geometry {
     Geometry {
         aperture_start: 0,
-        aperture_end: (1u64 << smmu.features.ias) - 1,
+        aperture_end: stage2_aperture_end(smmu),
         pgsize_bitmap: crate::lpae::PAGE_SIZES,
     }
 }
@@ -290,7 +288,7 @@ unsafe extern "C" fn viommu_alloc(
     };
     // SAFETY: reads a module parameter.
     let coherent = unsafe { smmu_rs_assume_canwbs() };
-    match Viommu::new(&parent.into(), m, coherent) {
+    match Viommu::new(parent, m, coherent) {
         Ok(v) => {
             let v = Arc::into_raw(v)
                 .cast_mut()

@@ -16,6 +16,7 @@ use core::{
 use kernel::{
     bindings,
     device::Device,
+    error::VTABLE_DEFAULT_ERROR,
     ffi::{
         c_int,
         c_ulong, //
@@ -24,7 +25,10 @@ use kernel::{
     types::Opaque, //
 };
 
-/// A domain type's operations, called by the IOMMU core.
+/// A domain type's operations, called by the IOMMU core. Those with a
+/// default are optional: the table has them only if the type implements
+/// them.
+#[vtable]
 pub(crate) trait DomainOps: Send + Sync + Sized + 'static {
     /// `attach_dev`: `dev` now translates through `domain`.
     fn attach_dev(domain: &Domain<Self>, dev: &Device) -> Result;
@@ -44,6 +48,16 @@ pub(crate) trait DomainOps: Send + Sync + Sized + 'static {
     /// `unmap_pages`: unmaps `size` bytes at `iova`; returns how many
     /// bytes were unmapped.
     fn unmap_pages(domain: &Domain<Self>, iova: u64, size: u64) -> u64;
+
+    /// `iova_to_phys`: what `iova` translates to, 0 if nothing.
+    fn iova_to_phys(_domain: &Domain<Self>, _iova: u64) -> u64 {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `flush_iotlb_all`: nothing the domain translated stays cached.
+    fn flush_iotlb_all(_domain: &Domain<Self>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A domain of type `T`: the core's `struct iommu_domain` and the driver's
@@ -58,19 +72,26 @@ pub(crate) struct Domain<T: DomainOps> {
 
 impl<T: DomainOps> Domain<T> {
     /// A new domain of `kind` (`IOMMU_DOMAIN_*`) of the driver whose
-    /// `iommu_ops` are `owner`, mapping `pgsize_bitmap` page sizes, for the
-    /// core, which frees it through its table.
+    /// `iommu_ops` are `owner`, mapping `pgsize_bitmap` page sizes, only
+    /// inside `aperture` (first and last IOVA) if given, for the core,
+    /// which frees it through its table.
     pub(crate) fn new_for_core(
         data: T,
         kind: u32,
         owner: *const bindings::iommu_ops,
         pgsize_bitmap: u64,
+        aperture: Option<(u64, u64)>,
     ) -> Result<NonNull<bindings::iommu_domain>> {
         let mut raw: bindings::iommu_domain = pin_init::zeroed();
         raw.type_ = kind;
         raw.ops = VTable::<T>::build();
         raw.owner = owner;
         raw.pgsize_bitmap = pgsize_bitmap as c_ulong;
+        if let Some((start, end)) = aperture {
+            raw.geometry.aperture_start = start;
+            raw.geometry.aperture_end = end;
+            raw.geometry.force_aperture = true;
+        }
         // INVARIANT: `raw.ops` is this type's table.
         let b = KBox::new(
             Self {
@@ -123,6 +144,16 @@ impl<T: DomainOps> VTable<T> {
         attach_dev: Some(Self::attach_dev),
         map_pages: Some(Self::map_pages),
         unmap_pages: Some(Self::unmap_pages),
+        iova_to_phys: if T::HAS_IOVA_TO_PHYS {
+            Some(Self::iova_to_phys)
+        } else {
+            None
+        },
+        flush_iotlb_all: if T::HAS_FLUSH_IOTLB_ALL {
+            Some(Self::flush_iotlb_all)
+        } else {
+            None
+        },
         free: Some(Self::free),
         ..pin_init::zeroed()
     };
@@ -196,6 +227,27 @@ impl<T: DomainOps> VTable<T> {
         let d = unsafe { Domain::<T>::from_raw_unchecked(domain) };
         let size = pgsize.saturating_mul(pgcount);
         T::unmap_pages(d, iova as u64, size as u64) as usize
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core with a live domain of this table.
+    unsafe extern "C" fn iova_to_phys(
+        domain: *mut bindings::iommu_domain,
+        iova: bindings::dma_addr_t,
+    ) -> bindings::phys_addr_t {
+        // SAFETY: a live domain of this table (caller).
+        let d = unsafe { Domain::<T>::from_raw_unchecked(domain) };
+        T::iova_to_phys(d, iova)
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core with a live domain of this table.
+    unsafe extern "C" fn flush_iotlb_all(domain: *mut bindings::iommu_domain) {
+        // SAFETY: a live domain of this table (caller).
+        let d = unsafe { Domain::<T>::from_raw_unchecked(domain) };
+        T::flush_iotlb_all(d)
     }
 
     /// # Safety
