@@ -8,10 +8,6 @@
 
 #include <linux/types.h>
 
-struct iommu_domain;
-int iommufd_rs_check_for_each_leaf(struct iommu_domain *dom,
-				   int (*fn)(void *arg, u64 iova, u64 pa, u64 size, u32 prot),
-				   void *arg);
 int iommufd_rs_check_resched(void);
 
 #endif

@@ -29,10 +29,7 @@
 //! answered with `-EIO`, so the test that asked says where.
 
 use crate::{
-    domain::{
-        Domain,
-        RawDomain, //
-    },
+    domain::Domain,
     file::{
         user_ptr,
         IommufdFile, //
@@ -46,7 +43,6 @@ use crate::{
     uapi,
     ucmd::UserCmd, //
 };
-use core::ffi::c_void;
 use kernel::{
     alloc::KVVec,
     bindings,
@@ -78,12 +74,7 @@ const IOMMU_MMIO: u32 = 1 << 4;
 /// `smmu_rs`'s nested windows): device writes to MMIO.
 const DOORBELL_PROT: u32 = IOMMU_WRITE | IOMMU_MMIO;
 
-/// The leaf visitor of the provider interface (`iommufd_rs_driver.h`).
-type LeafFn =
-    unsafe extern "C" fn(arg: *mut c_void, iova: u64, pa: u64, size: u64, prot: u32) -> c_int;
-
 extern "C" {
-    fn iommufd_rs_check_for_each_leaf(dom: *mut RawDomain, f: LeafFn, arg: *mut c_void) -> c_int;
     fn iommufd_rs_check_resched() -> c_int;
 }
 
@@ -177,7 +168,7 @@ impl Checker<'_> {
             loop {
                 self.tick()?;
                 let (want, contig) = self.backing(a, x)?;
-                let (pa, leaf) = self.dom.translate(x).map_err(|e| {
+                let (pa, leaf) = crate::provider::translate(self.dom, x).map_err(|e| {
                     self.fail(
                         x,
                         format_args!(
@@ -256,7 +247,7 @@ impl Checker<'_> {
         {
             return Ok(());
         }
-        match self.dom.translate(page) {
+        match crate::provider::translate(self.dom, page) {
             Err(_) => Ok(()),
             Ok((pa, leaf)) => self.doorbell(page, pa & !(PAGE - 1), leaf, None),
         }
@@ -366,50 +357,24 @@ impl Checker<'_> {
     /// Every leaf of the domain, if its driver can enumerate them: the
     /// number of leaves, or `-EOPNOTSUPP`.
     fn walk(&mut self) -> Result<u64> {
-        let mut w = Walk {
-            checker: self,
-            leaves: 0,
-        };
-        // SAFETY: the domain is live (the IOAS holds it); `on_leaf` gets
-        // back `w`, which outlives the call, and only reads the IOAS state
-        // (locked by the caller) and the pinned pages: it neither maps nor
-        // unmaps.
-        let rc = unsafe {
-            iommufd_rs_check_for_each_leaf(
-                w.checker.dom.raw(),
-                on_leaf,
-                core::ptr::from_mut(&mut w).cast::<c_void>(),
-            )
-        };
+        let dom = self.dom;
+        let mut leaves = 0u64;
+        // The visitor only reads the IOAS state (locked by the caller) and
+        // the pinned pages: it neither maps nor unmaps.
+        let rc = crate::provider::for_each_leaf(dom, |leaf| {
+            leaves += 1;
+            if leaf.size == 0 {
+                return EINVAL.to_errno();
+            }
+            match self.leaf(leaf.iova, leaf.phys, leaf.size, leaf.prot) {
+                Ok(()) => 0,
+                Err(e) => e.to_errno(),
+            }
+        });
         if rc != 0 {
             return Err(Error::from_errno(rc));
         }
-        Ok(w.leaves)
-    }
-}
-
-/// What `on_leaf` works with.
-struct Walk<'a, 'b> {
-    checker: &'b mut Checker<'a>,
-    leaves: u64,
-}
-
-/// The provider's visitor: checks one leaf.
-///
-/// # Safety
-///
-/// `arg` is the `Walk` that `Checker::walk` passed, live and not otherwise
-/// used for the call.
-unsafe extern "C" fn on_leaf(arg: *mut c_void, iova: u64, pa: u64, size: u64, prot: u32) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let w = unsafe { &mut *arg.cast::<Walk<'_, '_>>() };
-    w.leaves += 1;
-    if size == 0 {
-        return EINVAL.to_errno();
-    }
-    match w.checker.leaf(iova, pa, size, prot) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
+        Ok(leaves)
     }
 }
 

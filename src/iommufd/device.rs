@@ -566,7 +566,7 @@ pub(crate) fn get_hw_info(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuH
         uapi::HW_INFO_TYPE_DEFAULT
     };
     let dev = f.get::<DeviceObject>(cmd.dev_id)?;
-    let info = dev.pci.hw_info(kind)?;
+    let info = crate::provider::hw_info(&dev.pci, kind)?;
     if info.is_none() && kind != uapi::HW_INFO_TYPE_DEFAULT {
         return Err(EOPNOTSUPP);
     }

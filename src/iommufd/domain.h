@@ -9,10 +9,21 @@
 
 #include <linux/types.h>
 
-#include "../registry/registry.h"
-
 struct iommu_domain;
 struct iommufd_rs_pci;
+
+/**
+ * struct iommufd_rs_geometry - what the IOAS needs to know about a domain
+ * (the Rust Geometry of src/provider_abi/mod.rs, which asserts this layout)
+ * @aperture_start: first mappable IOVA
+ * @aperture_end: last mappable IOVA
+ * @pgsize_bitmap: page sizes the domain can map
+ */
+struct iommufd_rs_geometry {
+	u64 aperture_start;
+	u64 aperture_end;
+	u64 pgsize_bitmap;
+};
 
 /* A reserved region of a device, as IOMMU_DEVICE_GET_RESV_REGIONS shows it. */
 struct iommufd_rs_resv {
@@ -31,12 +42,6 @@ int iommufd_rs_domain_map_run(struct iommu_domain *dom, u64 iova, u64 phys, u64 
 			      bool readable, bool writable);
 bool iommufd_rs_domain_unmap(struct iommu_domain *dom, u64 iova, u64 length);
 int iommufd_rs_domain_msi_cookie(struct iommu_domain *dom, u64 base);
-int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
-				u64 *leaf_size);
-void *iommufd_rs_hw_info(struct iommufd_rs_pci *d, u32 *type, u32 *length);
-void iommufd_rs_hw_info_free(void *data);
-int iommufd_rs_nest_parent_geometry(struct iommufd_rs_pci *d,
-				    struct iommufd_rs_geometry *geo);
 int iommufd_rs_pci_resv_regions(struct iommufd_rs_pci *d, struct iommufd_rs_resv *out,
 				u32 max, u32 *count);
 

@@ -11,13 +11,10 @@ use crate::{
         RawPci, //
     },
     uapi,
-    viommu::{
-        RawViommu,
-        Viommu, //
-    }, //
 };
 use core::ptr::NonNull;
 use kernel::{
+    bindings,
     error::to_result,
     ffi::c_int,
     page::{
@@ -34,19 +31,10 @@ pub(crate) struct RawDomain {
     _opaque: [u8; 0],
 }
 
-/// `struct iommufd_rs_geometry` of `iommufd_rs_driver.h`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Geometry {
-    /// First mappable IOVA.
-    pub(crate) aperture_start: u64,
-    /// Last mappable IOVA.
-    pub(crate) aperture_end: u64,
-    /// Page sizes the domain can map.
-    pub(crate) pgsize_bitmap: u64,
-}
+pub(crate) use crate::provider_abi::Geometry;
 
-// The layout of `struct iommufd_rs_geometry`; `domain.c` asserts the same.
+// The layout of `struct iommufd_rs_geometry` of `domain.h`, which
+// `iommufd_rs_domain_alloc()` fills; `domain.c` asserts the same.
 const _: () = {
     assert!(core::mem::size_of::<Geometry>() == 24);
     assert!(core::mem::offset_of!(Geometry, aperture_start) == 0);
@@ -74,24 +62,7 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64) -> bool;
     fn iommufd_rs_cond_resched();
-    fn iommufd_rs_domain_translate(
-        dom: *mut RawDomain,
-        iova: u64,
-        phys: *mut u64,
-        leaf_size: *mut u64,
-    ) -> c_int;
     fn iommufd_rs_domain_msi_cookie(dom: *mut RawDomain, base: u64) -> c_int;
-    fn iommufd_rs_nest_parent_geometry(d: *mut RawPci, geo: *mut Geometry) -> c_int;
-    fn iommufd_rs_domain_nested_msi(dom: *mut RawDomain, giova: u64, ipa: u64, size: u64) -> c_int;
-    fn iommufd_rs_domain_alloc_nested(
-        v: *mut RawViommu,
-        d: *mut RawPci,
-        flags: u32,
-        data_type: u32,
-        uptr: u64,
-        len: u32,
-        err: *mut c_int,
-    ) -> *mut RawDomain;
 }
 
 impl Geometry {
@@ -100,13 +71,11 @@ impl Geometry {
     /// `iommufd_rs_driver.h`), which answers without a domain; any other
     /// driver can only tell by allocating one, which is then freed.
     pub(crate) fn nest_parent(dev: &BoundDevice) -> Result<Self> {
-        let mut geo = Geometry::default();
-        // SAFETY: `dev.raw()` is live while `dev` is; `geo` is a valid place.
-        match to_result(unsafe { iommufd_rs_nest_parent_geometry(dev.raw(), &mut geo) }) {
+        match crate::provider::nest_parent_geometry(dev) {
             Err(e) if e == EOPNOTSUPP => {
                 Domain::alloc(dev, uapi::HWPT_ALLOC_NEST_PARENT).map(|d| d.geometry())
             }
-            r => r.map(|()| geo),
+            r => r,
         }
     }
 }
@@ -169,49 +138,26 @@ impl Domain {
         }
     }
 
-    /// A nested domain for `dev` on the vIOMMU `viommu`, from the user's
-    /// data (`data_type`, `len` bytes at `uptr`), which the driver copies
-    /// and validates. Its geometry is its parent's `parent_geo`: the
-    /// addresses a nested device's MSI doorbells must fit are the parent's.
-    pub(crate) fn alloc_nested(
-        viommu: &Viommu,
-        dev: &BoundDevice,
-        flags: u32,
-        data: (u32, u64, u32),
-        parent_geo: Geometry,
-    ) -> Result<Self> {
-        let (data_type, uptr, len) = data;
-        let mut err: c_int = 0;
-        // SAFETY: the vIOMMU and the device are live for the call; the
-        // driver copies the user's data with the uaccess helpers; `err` is
-        // a valid place.
-        let raw = unsafe {
-            iommufd_rs_domain_alloc_nested(
-                viommu.raw(),
-                dev.raw(),
-                flags,
-                data_type,
-                uptr,
-                len,
-                &mut err,
-            )
-        };
-        match NonNull::new(raw) {
-            Some(raw) => Ok(Self {
-                raw,
-                geo: parent_geo,
-            }),
-            None => Err(if err < 0 {
-                Error::from_errno(err)
-            } else {
-                ENOMEM
-            }),
+    /// Takes ownership of `dom`, a nested domain of a vIOMMU
+    /// ([`crate::provider::ProviderViommu::alloc_nested`]), whose geometry is
+    /// its parent's `parent_geo`: the addresses a nested device's MSI
+    /// doorbells must fit are the parent's.
+    ///
+    /// # Safety
+    ///
+    /// `dom` is a domain no one else owns, attached to nothing, with its
+    /// driver's module (`dom->owner->owner`) held for this value, as
+    /// [`Self::alloc`] holds it.
+    pub(crate) unsafe fn adopt(dom: NonNull<bindings::iommu_domain>, parent_geo: Geometry) -> Self {
+        Self {
+            raw: dom.cast(),
+            geo: parent_geo,
         }
     }
 
-    /// The `struct iommu_domain`, for the C side.
-    pub(crate) fn raw(&self) -> *mut RawDomain {
-        self.raw.as_ptr()
+    /// The `struct iommu_domain`.
+    pub(crate) fn as_raw(&self) -> *mut bindings::iommu_domain {
+        self.raw.as_ptr().cast()
     }
 
     /// Aperture and page sizes.
@@ -318,29 +264,10 @@ impl Domain {
         }
     }
 
-    /// For a nested domain: the MSI cookie at `giova` maps each doorbell
-    /// into the parent's stage 2 at the same slot of `[ipa, ipa + size)`
-    /// (the driver's provider; before [`Self::set_msi_cookie`]).
-    pub(crate) fn set_nested_msi_window(&self, giova: u64, ipa: u64, size: u64) -> Result {
-        // SAFETY: the domain is live; the driver checks it is a nested one.
-        to_result(unsafe { iommufd_rs_domain_nested_msi(self.raw.as_ptr(), giova, ipa, size) })
-    }
-
     /// Places MSI doorbells at `base` (before devices use MSI).
     pub(crate) fn set_msi_cookie(&self, base: u64) -> Result {
         // SAFETY: the domain is live; the core checks its type.
         to_result(unsafe { iommufd_rs_domain_msi_cookie(self.raw.as_ptr(), base) })
-    }
-
-    /// The output address `iova` translates to, and the size of the leaf
-    /// entry mapping it (0 when the driver cannot tell).
-    pub(crate) fn translate(&self, iova: u64) -> Result<(u64, u64)> {
-        let (mut phys, mut leaf) = (0u64, 0u64);
-        // SAFETY: the domain is live; `phys` and `leaf` are valid places.
-        to_result(unsafe {
-            iommufd_rs_domain_translate(self.raw.as_ptr(), iova, &mut phys, &mut leaf)
-        })?;
-        Ok((phys, leaf))
     }
 }
 

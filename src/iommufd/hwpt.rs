@@ -95,7 +95,7 @@ impl Hwpt {
     }
 
     /// A nested HWPT on `viommu` for `dev`, from the user's data (see
-    /// [`Domain::alloc_nested`]).
+    /// [`crate::provider::ProviderViommu::alloc_nested`]).
     fn new_nested(
         dev: &DeviceObject,
         viommu: Dep<Viommu>,
@@ -104,7 +104,9 @@ impl Hwpt {
     ) -> Result<Arc<Self>> {
         let parent = &viommu.parent;
         let domain =
-            Domain::alloc_nested(&viommu, &dev.pci, flags, data, parent.domain.geometry())?;
+            viommu
+                .provider
+                .alloc_nested(&dev.pci, flags, data, parent.domain.geometry())?;
         let domain = Arc::new(domain, GFP_KERNEL_ACCOUNT)?;
         let ioas = parent.ioas.clone();
         let msi_base = LockedBy::new(&ioas.state, None);
@@ -228,7 +230,7 @@ impl Hwpt {
                     .map_err(kerr)?;
                 let placed_now = (|| {
                     if self.is_nested() {
-                        self.domain.set_nested_msi_window(base, w.start, w.size)?;
+                        crate::provider::nested_msi_window(&self.domain, base, w.start, w.size)?;
                     }
                     self.domain.set_msi_cookie(base)
                 })();
@@ -373,6 +375,6 @@ pub(crate) fn translate(
         // The guest's stage 1 is in the guest's memory, not walked here.
         return Err(EOPNOTSUPP);
     }
-    (cmd.out_phys, cmd.out_leaf_size) = hwpt.domain.translate(cmd.iova)?;
+    (cmd.out_phys, cmd.out_leaf_size) = crate::provider::translate(&hwpt.domain, cmd.iova)?;
     ucmd.respond(&cmd)
 }

@@ -32,6 +32,11 @@ mod kernel_ext;
 mod object;
 mod pages;
 mod pci;
+mod provider;
+// The provider interface smmu_rs compiles too; each crate uses its side.
+#[allow(dead_code)]
+#[path = "../provider_abi/mod.rs"]
+mod provider_abi;
 mod uapi;
 mod ucmd;
 mod veventq;
@@ -43,6 +48,7 @@ module! {
     authors: ["iommufd-rs developers"],
     description: "iommufd-style I/O address spaces with nested SMMUv3 and a user-placed MSI window",
     license: "GPL",
+    imports_ns: ["IOMMUFD_RS"],
 }
 
 extern "C" {

@@ -6,6 +6,7 @@
 use core::ptr::NonNull;
 use kernel::{
     alloc::KVVec,
+    bindings,
     error::to_result,
     ffi::{
         c_int,
@@ -20,8 +21,11 @@ pub(crate) struct RawPci {
     _opaque: [u8; 0],
 }
 
+// Only pointers to the kernel's own structs cross (which the lint cannot
+// tell are FFI-safe because of zero-sized members).
+#[allow(improper_ctypes)]
 extern "C" {
-    fn iommufd_rs_pci_register() -> c_int;
+    fn iommufd_rs_pci_register(leaves: unsafe extern "C" fn(dev: *mut bindings::device)) -> c_int;
     fn iommufd_rs_pci_unregister();
     fn iommufd_rs_pci_bind_fd(fd: c_int, owner: *mut c_void, out: *mut *mut RawPci) -> c_int;
     fn iommufd_rs_pci_bind(
@@ -32,8 +36,9 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_pci_unbind(d: *mut RawPci);
     fn iommufd_rs_pci_hw_caps(d: *mut RawPci, caps: *mut u64) -> c_int;
-    fn iommufd_rs_hw_info(d: *mut RawPci, kind: *mut u32, length: *mut u32) -> *mut c_void;
-    fn iommufd_rs_hw_info_free(data: *mut c_void);
+    fn iommufd_rs_pci_get_live(d: *mut RawPci) -> c_int;
+    fn iommufd_rs_pci_put_live(d: *mut RawPci);
+    fn iommufd_rs_pci_device(d: *mut RawPci) -> *mut bindings::device;
     fn iommufd_rs_pci_resv_regions(
         d: *mut RawPci,
         out: *mut ResvRegion,
@@ -64,34 +69,6 @@ const _: () = {
     assert!(core::mem::offset_of!(ResvRegion, pad) == 20);
 };
 
-/// IOMMU_GET_HW_INFO data a device's IOMMU driver gave (`domain.c`
-/// `iommufd_rs_hw_info()`); freed on drop.
-///
-/// Invariant: `data` points at `len` bytes the driver allocated for this
-/// value alone.
-pub(crate) struct HwInfo {
-    data: NonNull<u8>,
-    len: usize,
-    /// `IOMMU_HW_INFO_TYPE_*` of the data.
-    pub(crate) kind: u32,
-}
-
-impl HwInfo {
-    /// The data.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        // SAFETY: `data` holds `len` initialised bytes owned by `self`
-        // (type invariant), not written while `self` lives.
-        unsafe { core::slice::from_raw_parts(self.data.as_ptr(), self.len) }
-    }
-}
-
-impl Drop for HwInfo {
-    fn drop(&mut self) {
-        // SAFETY: allocated by `iommufd_rs_hw_info()`, freed once.
-        unsafe { iommufd_rs_hw_info_free(self.data.as_ptr().cast()) }
-    }
-}
-
 /// The `iommufd_rs` PCI driver, registered while this value lives.
 pub(crate) struct PciDriver;
 
@@ -99,7 +76,7 @@ impl PciDriver {
     /// Registers the driver.
     pub(crate) fn register() -> Result<Self> {
         // SAFETY: registers a static driver object once; `Drop` unregisters.
-        to_result(unsafe { iommufd_rs_pci_register() })?;
+        to_result(unsafe { iommufd_rs_pci_register(crate::provider::device_leaves_hook) })?;
         Ok(Self)
     }
 }
@@ -162,24 +139,22 @@ impl BoundDevice {
         Ok(caps)
     }
 
-    /// IOMMU_GET_HW_INFO data of `kind` (`IOMMU_HW_INFO_TYPE_DEFAULT`: the
-    /// driver's own) from a driver of this project; `None` for any other
-    /// driver, which has no data to give here.
-    pub(crate) fn hw_info(&self, kind: u32) -> Result<Option<HwInfo>> {
-        let (mut kind, mut len) = (kind, 0u32);
-        // SAFETY: the handle is live while `self` is; `kind` and `len` are
-        // valid places.
-        let data = unsafe { iommufd_rs_hw_info(self.raw(), &mut kind, &mut len) };
-        if data.is_null() {
-            return Ok(None);
-        }
-        let data = kernel::error::from_err_ptr(data)?;
-        // INVARIANT: a non-error answer is `len` bytes the driver allocated.
-        Ok(NonNull::new(data.cast::<u8>()).map(|data| HwInfo {
-            data,
-            len: len as usize,
-            kind,
-        }))
+    /// Runs `f` with the function's device, its IOMMU state (`dev->iommu`,
+    /// its group) kept alive for the call: the driver's remove waits for
+    /// it. `ENODEV` once the function left the driver.
+    pub(crate) fn with_live_device<T>(
+        &self,
+        f: impl FnOnce(&kernel::device::Device) -> Result<T>,
+    ) -> Result<T> {
+        // SAFETY: the handle is live while `self` is.
+        to_result(unsafe { iommufd_rs_pci_get_live(self.raw()) })?;
+        // SAFETY: the function's device lives as long as the handle, which
+        // holds a reference to it.
+        let dev = unsafe { kernel::device::Device::from_raw(iommufd_rs_pci_device(self.raw())) };
+        let r = f(dev);
+        // SAFETY: taken above.
+        unsafe { iommufd_rs_pci_put_live(self.raw()) };
+        r
     }
 
     /// The device's reserved regions, as its IOMMU driver reports them.

@@ -59,7 +59,6 @@
 
 #include "fault.h"
 #include "pci_driver.h"
-#include "viommu.h"
 
 
 static void iommufd_rs_pci_free(struct kref *ref)
@@ -321,6 +320,9 @@ out_free:
  * function's part in the group is the driver's bookkeeping, so it can be
  * taken out safely without the user.
  */
+/* iommufd_rs_pci_register()'s @leaves, set before the driver is registered. */
+static void (*device_leaves)(struct device *dev);
+
 static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 {
 	struct iommufd_rs_pci *d = pci_get_drvdata(pdev);
@@ -337,7 +339,7 @@ static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 	d->removed = true;
 	if (d->owner) {
 		pci_warn(pdev, "iommufd_rs: removed while bound to a file\n");
-		iommufd_rs_viommu_device_leaves(d);
+		device_leaves(&pdev->dev);
 		release(d, true);
 	}
 	grp = d->grp;
@@ -365,11 +367,14 @@ static struct pci_driver iommufd_rs_pci_driver = {
 /**
  * iommufd_rs_pci_register() - the module's C side at load: its fault points,
  * the nodes' class and region, then the driver
+ * @leaves: called when a function a file holds leaves the driver, before
+ *          its IOMMU state goes (the provider forgets its virtual ids)
  */
-int iommufd_rs_pci_register(void)
+int iommufd_rs_pci_register(void (*leaves)(struct device *dev))
 {
 	int rc;
 
+	device_leaves = leaves;
 	iommufd_rs_fault_init();
 	rc = alloc_chrdev_region(&nodes_base, 0, IOMMUFD_RS_NODES, "iommufd_rs");
 	if (rc)
@@ -580,6 +585,17 @@ int iommufd_rs_pci_get_live(struct iommufd_rs_pci *d)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+/**
+ * iommufd_rs_pci_device() - a bound function's device
+ * @d: the function; its reference keeps the device
+ *
+ * Return: &@d->pdev->dev.
+ */
+struct device *iommufd_rs_pci_device(struct iommufd_rs_pci *d)
+{
+	return &d->pdev->dev;
 }
 
 /** iommufd_rs_pci_put_live() - end what iommufd_rs_pci_get_live() began */

@@ -79,7 +79,7 @@ struct iommufd_rs_pci {
 	struct rw_semaphore live;
 };
 
-int iommufd_rs_pci_register(void);
+int iommufd_rs_pci_register(void (*leaves)(struct device *dev));
 void iommufd_rs_pci_unregister(void);
 int iommufd_rs_pci_bind(u32 segment, u32 rid, void *owner,
 			struct iommufd_rs_pci **out);
@@ -93,5 +93,6 @@ int iommufd_rs_pci_attach(struct iommufd_rs_pci *d, struct iommu_domain *dom);
 void iommufd_rs_pci_detach(struct iommufd_rs_pci *d, struct iommu_domain *dom);
 bool iommufd_rs_pci_domain_in_use(struct iommu_domain *dom);
 void iommufd_rs_pci_put_live(struct iommufd_rs_pci *d);
+struct device *iommufd_rs_pci_device(struct iommufd_rs_pci *d);
 
 #endif

@@ -5,12 +5,11 @@
 //! the virtual stream ids of its devices.
 //!
 //! Both need the device's driver to be one of this project's (its
-//! provider, `viommu.c`); for any other driver IOMMU_VIOMMU_ALLOC is
+//! provider, [`crate::provider`]); for any other driver IOMMU_VIOMMU_ALLOC is
 //! `-EOPNOTSUPP`, as upstream answers for a driver without vIOMMU ops.
 
 use crate::{
     device::DeviceObject,
-    domain::RawDomain,
     file::{
         user_ptr,
         IommufdFile, //
@@ -22,47 +21,19 @@ use crate::{
         Object,
         ObjectHeader, //
     },
-    pci::RawPci,
+    provider::{
+        self,
+        ProviderViommu, //
+    },
+    provider_abi::VdeviceHandle,
     uapi,
     ucmd::UserCmd, //
 };
-use core::ptr::NonNull;
 use kernel::{
-    error::to_result,
-    ffi::c_int,
     prelude::*,
     sync::Arc,
     uaccess::UserSlice, //
 };
-
-/// The opaque `struct iommufd_rs_viommu` of `viommu.c`.
-#[repr(C)]
-pub(crate) struct RawViommu {
-    _opaque: [u8; 0],
-}
-
-extern "C" {
-    fn iommufd_rs_viommu_alloc(
-        parent: *mut RawDomain,
-        d: *mut RawPci,
-        err: *mut c_int,
-    ) -> *mut RawViommu;
-    fn iommufd_rs_viommu_free(v: *mut RawViommu);
-    fn iommufd_rs_viommu_supported(d: *mut RawPci) -> c_int;
-    fn iommufd_rs_vdevice_alloc(
-        v: *mut RawViommu,
-        d: *mut RawPci,
-        virt_id: u64,
-        token: *mut u64,
-    ) -> c_int;
-    fn iommufd_rs_vdevice_free(v: *mut RawViommu, token: u64);
-    fn iommufd_rs_viommu_invalidate(
-        v: *mut RawViommu,
-        cmds: *const u64,
-        n: u32,
-        done: *mut u32,
-    ) -> c_int;
-}
 
 /// The most entries of one IOMMU_HWPT_INVALIDATE
 /// (`IOMMU_HWPT_INVALIDATE_ENTRY_NUM_MAX`).
@@ -80,31 +51,12 @@ pub(crate) struct Viommu {
     header: ObjectHeader,
     /// The nest parent: its stage 2 is every nested HWPT's.
     pub(crate) parent: Dep<Hwpt>,
-    raw: NonNull<RawViommu>,
+    /// The driver's vIOMMU, freed when this object goes: every vDEVICE and
+    /// nested HWPT depends on this object, so none is left then.
+    pub(crate) provider: ProviderViommu,
 }
 
 file_object!(Viommu, Viommu);
-
-// SAFETY: the driver's vIOMMU is not tied to a task and serialises its own
-// state (its virtual id table has its own lock).
-unsafe impl Send for Viommu {}
-// SAFETY: see `Send`.
-unsafe impl Sync for Viommu {}
-
-impl Viommu {
-    /// The driver's vIOMMU, for the C side.
-    pub(crate) fn raw(&self) -> *mut RawViommu {
-        self.raw.as_ptr()
-    }
-}
-
-impl Drop for Viommu {
-    fn drop(&mut self) {
-        // SAFETY: allocated by `iommufd_rs_viommu_alloc`, freed once; every
-        // vDEVICE and nested HWPT depends on this object, so none is left.
-        unsafe { iommufd_rs_viommu_free(self.raw.as_ptr()) }
-    }
-}
 
 /// A vDEVICE: a device's virtual id in a vIOMMU. It depends on the
 /// vIOMMU, not on the device: when the device object is destroyed its
@@ -116,7 +68,7 @@ pub(crate) struct Vdevice {
     /// table as long as this object does.
     device: usize,
     /// The driver's name for this virtual id.
-    token: u64,
+    handle: VdeviceHandle,
 }
 
 file_object!(Vdevice, Vdevice);
@@ -135,9 +87,9 @@ impl Vdevice {
 
 impl Drop for Vdevice {
     fn drop(&mut self) {
-        // SAFETY: the vIOMMU is live (this holds it); the token came from
-        // its `iommufd_rs_vdevice_alloc` and is taken back once.
-        unsafe { iommufd_rs_vdevice_free(self.viommu.raw(), self.token) }
+        // The vIOMMU is live (this holds it); the handle came from its
+        // `vdevice_alloc` and is taken back once.
+        self.viommu.provider.vdevice_free(self.handle)
     }
 }
 
@@ -158,8 +110,7 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuViommuA
     if cmd.type_ != uapi::VIOMMU_TYPE_ARM_SMMUV3 {
         return Err(EOPNOTSUPP);
     }
-    // SAFETY: the device is live for the call.
-    to_result(unsafe { iommufd_rs_viommu_supported(dev.pci.raw()) })?;
+    provider::viommu_supported(&dev.pci)?;
     let parent = f.lock().objects.depend::<Hwpt>(cmd.hwpt_id)?;
     if parent.is_nested() {
         return Err(ENOENT);
@@ -167,16 +118,12 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuViommuA
     if !parent.nest_parent {
         return Err(EINVAL);
     }
-    let mut err: c_int = 0;
-    // SAFETY: the domain and the device are live for the call; `err` is a
-    // valid place.
-    let raw = unsafe { iommufd_rs_viommu_alloc(parent.domain.raw(), dev.pci.raw(), &mut err) };
-    let raw = NonNull::new(raw).ok_or_else(|| Error::from_errno(err))?;
+    let provider = ProviderViommu::alloc(&parent.domain, &dev.pci)?;
     let viommu = Arc::new(
         Viommu {
             header: ObjectHeader::default(),
             parent,
-            raw,
+            provider,
         },
         GFP_KERNEL_ACCOUNT,
     )?;
@@ -206,18 +153,13 @@ pub(crate) fn vdevice_alloc(
     };
     // The driver first: upstream's wrong-IOMMU -EINVAL comes before a
     // device's second vDEVICE (-EEXIST, checked below with the insert).
-    let mut token = 0u64;
-    // SAFETY: the vIOMMU and the device are live for the call; `token` is
-    // a valid place.
-    to_result(unsafe {
-        iommufd_rs_vdevice_alloc(viommu.raw(), dev.pci.raw(), cmd.virt_id, &mut token)
-    })?;
+    let handle = viommu.provider.vdevice_alloc(&dev.pci, cmd.virt_id)?;
     let vdev = Arc::new(
         Vdevice {
             header: ObjectHeader::default(),
             viommu,
             device: dev.key(),
-            token,
+            handle,
         },
         GFP_KERNEL_ACCOUNT,
     )?;
@@ -347,17 +289,7 @@ fn invalidate_entries(f: &IommufdFile, cmd: &uapi::IommuHwptInvalidate, done: &m
                 }
             }
         }
-        let mut carried = 0u32;
-        // SAFETY: the vIOMMU is live; `chunk` holds `read` commands of two
-        // words; `carried` is a valid place.
-        let r = to_result(unsafe {
-            iommufd_rs_viommu_invalidate(
-                viommu.raw(),
-                chunk.as_ptr().cast::<u64>(),
-                read as u32,
-                &mut carried,
-            )
-        });
+        let (carried, r) = viommu.provider.invalidate(&chunk[..read]);
         *done += carried;
         r?;
         if let Some(e) = copy_err {

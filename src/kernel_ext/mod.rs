@@ -7,6 +7,7 @@
 //! macros) and GUP loops (`src/iommufd/gup.c`) where bindgen cannot reach. The
 //! `unsafe` these need lives here, not in the files that use them.
 
+pub(crate) mod anon_file;
 pub(crate) mod capability;
 pub(crate) mod gup;
 pub(crate) mod locked_vm;

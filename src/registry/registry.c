@@ -2,103 +2,145 @@
 /*
  * iommufd_rs_driver: the registry of this project's IOMMU drivers
  * (iommufd_rs_driver.h). Both the front end and the drivers link against
- * it, never against each other.
+ * it, never against each other. C because an out-of-tree Rust module
+ * cannot export symbols.
  */
 #include <linux/errno.h>
+#include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 
 #include "registry.h"
+
+/**
+ * struct iommufd_rs_provider - a registered provider
+ * @ops: the iommu_ops the driver registered with the IOMMU core: the
+ *       provider answers for devices and domains that carry them
+ * @owner: the driver's module, held while the front end calls in
+ * @table: the driver's provider table, opaque here
+ * @node: on iommufd_rs_providers
+ */
+struct iommufd_rs_provider {
+	const struct iommu_ops *ops;
+	struct module *owner;
+	const void *table;
+	struct list_head node;
+};
 
 /* Registered providers; iommufd_rs_providers_lock protects the list. */
 static LIST_HEAD(iommufd_rs_providers);
 static DEFINE_MUTEX(iommufd_rs_providers_lock);
 
-/**
- * iommufd_rs_provider_register() - offer a driver's extensions to the front end
- * @p: the provider, with @owner, @iommu_ops and every callback set; it stays
- *     registered, and must stay valid, until iommufd_rs_provider_unregister()
- *
- * Return: 0, -EINVAL for an incomplete provider, -EEXIST if one is already
- * registered for the same iommu_ops.
- */
-int iommufd_rs_provider_register(struct iommufd_rs_provider *p)
+static struct iommufd_rs_provider *find(const struct iommu_ops *ops)
 {
-	const struct iommufd_rs_provider *q;
+	struct iommufd_rs_provider *p;
+
+	lockdep_assert_held(&iommufd_rs_providers_lock);
+	list_for_each_entry(p, &iommufd_rs_providers, node)
+		if (p->ops == ops)
+			return p;
+	return NULL;
+}
+
+/**
+ * iommufd_rs_provider_register() - offer a driver's provider to the front end
+ * @ops: the driver's iommu_ops
+ * @owner: the driver's module
+ * @table: its provider table, valid until iommufd_rs_provider_unregister()
+ *
+ * Return: 0, -EINVAL for a missing argument, -EEXIST if one is already
+ * registered for @ops, -ENOMEM.
+ */
+int iommufd_rs_provider_register(const struct iommu_ops *ops, struct module *owner,
+				 const void *table)
+{
+	struct iommufd_rs_provider *p;
 	int ret = 0;
 
-	if (!p->iommu_ops || !p->domain_translate || !p->nest_parent_geometry || !p->hw_info ||
-	    !p->viommu_supported || !p->viommu_alloc || !p->viommu_free || !p->vdevice_alloc || !p->vdevice_free ||
-	    !p->device_leave_user ||
-	    !p->domain_alloc_nested || !p->cache_invalidate ||
-	    !p->nested_msi_window || !p->viommu_set_event_queue)
+	if (!ops || !owner || !table)
 		return -EINVAL;
+	p = kzalloc_obj(*p, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->ops = ops;
+	p->owner = owner;
+	p->table = table;
 	mutex_lock(&iommufd_rs_providers_lock);
-	list_for_each_entry(q, &iommufd_rs_providers, node) {
-		if (q->iommu_ops == p->iommu_ops) {
-			ret = -EEXIST;
-			goto out;
-		}
-	}
-	list_add_tail(&p->node, &iommufd_rs_providers);
-out:
+	if (find(ops))
+		ret = -EEXIST;
+	else
+		list_add_tail(&p->node, &iommufd_rs_providers);
 	mutex_unlock(&iommufd_rs_providers_lock);
+	if (ret)
+		kfree(p);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_provider_register);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_provider_register, "IOMMUFD_RS");
 
 /**
  * iommufd_rs_provider_unregister() - withdraw a provider
- * @p: a registered provider
+ * @ops: the iommu_ops it was registered for
  *
  * Lookups made after this returns do not find it. Callers that found it
- * before hold @p->owner, so the driver's module (which calls this on its way
- * out) cannot be gone while they use it.
+ * before hold its module, so the driver's module (which calls this on its
+ * way out) cannot be gone while they use it.
  */
-void iommufd_rs_provider_unregister(struct iommufd_rs_provider *p)
+void iommufd_rs_provider_unregister(const struct iommu_ops *ops)
 {
+	struct iommufd_rs_provider *p;
+
 	mutex_lock(&iommufd_rs_providers_lock);
-	list_del(&p->node);
+	p = find(ops);
+	if (p)
+		list_del(&p->node);
 	mutex_unlock(&iommufd_rs_providers_lock);
+	kfree(p);
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_provider_unregister);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_provider_unregister, "IOMMUFD_RS");
 
 /**
- * iommufd_rs_provider_get() - the provider of a driver, by its iommu_ops
- * @ops: dev_iommu_ops() of a device, or the owner of a domain
+ * iommufd_rs_provider_get() - the provider table of a driver, by its iommu_ops
+ * @ops: the iommu_ops of a device, or the owner of a domain
  *
- * Return: the provider with its module held (release it with
+ * Return: the table with its module held (release it with
  * iommufd_rs_provider_put()), or NULL if the driver registered none or is
  * unloading.
  */
-const struct iommufd_rs_provider *iommufd_rs_provider_get(const struct iommu_ops *ops)
+const void *iommufd_rs_provider_get(const struct iommu_ops *ops)
 {
-	const struct iommufd_rs_provider *p, *found = NULL;
+	struct iommufd_rs_provider *p;
+	const void *table = NULL;
 
 	if (!ops)
 		return NULL;
 	mutex_lock(&iommufd_rs_providers_lock);
-	list_for_each_entry(p, &iommufd_rs_providers, node) {
-		if (p->iommu_ops == ops) {
-			if (try_module_get(p->owner))
-				found = p;
-			break;
-		}
-	}
+	p = find(ops);
+	if (p && try_module_get(p->owner))
+		table = p->table;
 	mutex_unlock(&iommufd_rs_providers_lock);
-	return found;
+	return table;
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_provider_get);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_provider_get, "IOMMUFD_RS");
 
 /**
- * iommufd_rs_provider_put() - release a provider iommufd_rs_provider_get() gave
- * @p: the provider
+ * iommufd_rs_provider_put() - release what iommufd_rs_provider_get() gave
+ * @ops: the iommu_ops it was found by
+ *
+ * The provider is still registered: its module, which unregisters it on
+ * its way out, is held.
  */
-void iommufd_rs_provider_put(const struct iommufd_rs_provider *p)
+void iommufd_rs_provider_put(const struct iommu_ops *ops)
 {
-	module_put(p->owner);
+	struct iommufd_rs_provider *p;
+
+	mutex_lock(&iommufd_rs_providers_lock);
+	p = find(ops);
+	mutex_unlock(&iommufd_rs_providers_lock);
+	if (!WARN_ON(!p))
+		module_put(p->owner);
 }
-EXPORT_SYMBOL_GPL(iommufd_rs_provider_put);
+EXPORT_SYMBOL_NS_GPL(iommufd_rs_provider_put, "IOMMUFD_RS");
 
 MODULE_DESCRIPTION("iommufd-rs: the registry between the front end and this project's IOMMU drivers");
 MODULE_AUTHOR("iommufd-rs developers");

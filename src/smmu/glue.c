@@ -25,7 +25,6 @@
 #include <linux/workqueue.h>
 #include <uapi/linux/iommufd.h>
 
-#include "../registry/registry.h"
 #include "glue.h"
 
 /* The layout Rust mirrors (exports.rs DomainStats), which asserts the same
@@ -65,19 +64,16 @@ struct smmu_rs_instance {
 };
 
 /**
- * struct smmu_rs_domain - a stage-2 paging domain
- * @domain: what the IOMMU core holds
- * @rust: the page table and VMID (struct S2Domain in Rust)
- * @hw: its SMMU, kept alive by @rust's reference to the SMMU state
+ * struct smmu_rs_domain_entry - a stage-2 paging domain on the debugfs list
+ * @hw: its SMMU
+ * @rust: its S2Domain (Rust), alive while it is listed
  * @node: in smmu_rs_domains
  */
-struct smmu_rs_domain {
-	struct iommu_domain domain;
-	void *rust;
+struct smmu_rs_domain_entry {
 	struct smmu_rs_hw *hw;
+	void *rust;
 	struct list_head node;
 };
-
 /*
  * Every live stage-2 domain, for debugfs. Protected by
  * smmu_rs_domains_lock, which is taken before a domain's table lock (the
@@ -117,11 +113,6 @@ static bool assume_canwbs;
 module_param_unsafe(assume_canwbs, bool, 0444);
 MODULE_PARM_DESC(assume_canwbs,
 		 "Assert that every device behind the SMMUs is fully coherent and ignores stage-1 memory attributes (as IORT CANWBS does), so that vIOMMUs may be made without S2FWB (unsafe: taints the kernel)");
-
-static struct smmu_rs_domain *to_smmu_rs_domain(struct iommu_domain *domain)
-{
-	return container_of(domain, struct smmu_rs_domain, domain);
-}
 
 static struct smmu_rs_hw *dev_to_hw(struct device *dev)
 {
@@ -292,317 +283,49 @@ static struct iommu_domain smmu_rs_blocked_domain = {
 	.ops = &smmu_rs_blocked_ops,
 };
 
-static int smmu_rs_s2_attach(struct iommu_domain *domain, struct device *dev,
-			     struct iommu_domain *old)
-{
-	return smmu_rs_rs_attach_s2(to_smmu_rs_domain(domain)->rust, dev_iommu_priv_get(dev));
-}
-
-static int smmu_rs_map_pages(struct iommu_domain *domain, unsigned long iova,
-			     phys_addr_t paddr, size_t pgsize, size_t pgcount,
-			     int prot, gfp_t gfp, size_t *mapped)
-{
-	u64 size = (u64)pgsize * pgcount;
-	int ret;
-
-	/* The table lock is a mutex: only sleeping callers (iommufd, MSI). */
-	if (WARN_ON_ONCE(!gfpflags_allow_blocking(gfp)))
-		return -EINVAL;
-	ret = smmu_rs_rs_map(to_smmu_rs_domain(domain)->rust, iova, paddr, size, prot);
-	if (!ret)
-		*mapped = size;
-	return ret;
-}
-
-static size_t smmu_rs_unmap_pages(struct iommu_domain *domain, unsigned long iova,
-				  size_t pgsize, size_t pgcount,
-				  struct iommu_iotlb_gather *gather)
-{
-	/* Invalidated and synced before returning: iotlb_sync has nothing left. */
-	return smmu_rs_rs_unmap(to_smmu_rs_domain(domain)->rust, iova, (u64)pgsize * pgcount);
-}
-
-static phys_addr_t smmu_rs_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
-{
-	u64 leaf;
-
-	return smmu_rs_rs_translate(to_smmu_rs_domain(domain)->rust, iova, &leaf);
-}
-
-static void smmu_rs_flush_iotlb_all(struct iommu_domain *domain)
-{
-	smmu_rs_rs_flush_all(to_smmu_rs_domain(domain)->rust);
-}
-
-static void smmu_rs_iotlb_sync(struct iommu_domain *domain, struct iommu_iotlb_gather *gather)
-{
-}
-
-static void smmu_rs_domain_free(struct iommu_domain *domain)
-{
-	struct smmu_rs_domain *d = to_smmu_rs_domain(domain);
-
-	mutex_lock(&smmu_rs_domains_lock);
-	list_del(&d->node);
-	mutex_unlock(&smmu_rs_domains_lock);
-	smmu_rs_rs_domain_free(d->rust);
-	kfree(d);
-}
-
-static const struct iommu_domain_ops smmu_rs_s2_ops = {
-	.attach_dev = smmu_rs_s2_attach,
-	.map_pages = smmu_rs_map_pages,
-	.unmap_pages = smmu_rs_unmap_pages,
-	.iova_to_phys = smmu_rs_iova_to_phys,
-	.flush_iotlb_all = smmu_rs_flush_iotlb_all,
-	.iotlb_sync = smmu_rs_iotlb_sync,
-	.free = smmu_rs_domain_free,
-};
-
-/**
- * struct smmu_rs_nested - a nested domain: a guest's vSTE on a vIOMMU
- * @domain: what the IOMMU core holds (UNMANAGED: see smmu_rs_nested_map_pages())
- * @rust: the validated vSTE and its vIOMMU (struct NestedDomain in Rust)
- */
-struct smmu_rs_nested {
-	struct iommu_domain domain;
-	void *rust;
-};
-
-static struct smmu_rs_nested *to_smmu_rs_nested(struct iommu_domain *domain)
-{
-	return container_of(domain, struct smmu_rs_nested, domain);
-}
-
-static int smmu_rs_nested_attach(struct iommu_domain *domain, struct device *dev,
-				 struct iommu_domain *old)
-{
-	return smmu_rs_rs_attach_nested(to_smmu_rs_nested(domain)->rust, dev_iommu_priv_get(dev));
-}
-
-/*
- * A nested domain translates through the guest's stage 1, and the IOAS
- * never maps into it. What does map into it is its MSI cookie (dma-iommu,
- * for a device's MSI vectors): each doorbell at a gIOVA slot, which Rust
- * maps into the parent's stage 2 at the same slot of the SW_MSI window.
- * Nothing but device memory inside that window is accepted.
- */
-static int smmu_rs_nested_map_pages(struct iommu_domain *domain, unsigned long iova,
-				    phys_addr_t paddr, size_t pgsize, size_t pgcount,
-				    int prot, gfp_t gfp, size_t *mapped)
-{
-	u64 size = (u64)pgsize * pgcount;
-	int ret;
-
-	if (WARN_ON_ONCE(!gfpflags_allow_blocking(gfp)))
-		return -EINVAL;
-	ret = smmu_rs_rs_nested_map(to_smmu_rs_nested(domain)->rust, iova, paddr, size, prot);
-	if (!ret)
-		*mapped = size;
-	return ret;
-}
-
-static size_t smmu_rs_nested_unmap_pages(struct iommu_domain *domain, unsigned long iova,
-					 size_t pgsize, size_t pgcount,
-					 struct iommu_iotlb_gather *gather)
-{
-	return 0;
-}
-
-static void smmu_rs_nested_free(struct iommu_domain *domain)
-{
-	struct smmu_rs_nested *n = to_smmu_rs_nested(domain);
-
-	smmu_rs_rs_nested_free(n->rust);
-	kfree(n);
-	atomic_dec(&smmu_rs_nested_domains);
-}
-
-static const struct iommu_domain_ops smmu_rs_nested_ops = {
-	.attach_dev = smmu_rs_nested_attach,
-	.map_pages = smmu_rs_nested_map_pages,
-	.unmap_pages = smmu_rs_nested_unmap_pages,
-	.free = smmu_rs_nested_free,
-};
-
-/**
- * smmu_rs_nested_msi_window() - where a nested domain's doorbells go
- * @domain: a nested domain of ours
- * @giova: the stage-1 input address of the first doorbell slot, where the
- *         MSI cookie is placed
- * @ipa: the SW_MSI window's start in the parent's stage 2
- * @size: the window's size
- *
- * Return: 0; -EINVAL for another domain, a misaligned window, or one that
- * differs from the domain's placement already made.
- */
-static int smmu_rs_nested_msi_window(struct iommu_domain *domain, u64 giova, u64 ipa, u64 size)
-{
-	if (domain->ops != &smmu_rs_nested_ops)
-		return -EINVAL;
-	return smmu_rs_rs_nested_msi_window(to_smmu_rs_nested(domain)->rust, giova, ipa, size);
-}
-
 static const struct iommu_ops smmu_rs_ops;
 
-/**
- * smmu_rs_viommu_alloc() - a vIOMMU over a nest parent, for a device
- * @parent: a domain the front end allocated for @dev
- * @dev: a device behind one of our SMMUs
+/*
+ * ---- for the provider (provider.rs), until the domains are Rust ----
  *
- * Return: the vIOMMU; ERR_PTR(-EINVAL) if @parent is not a nest-parent
- * stage-2 domain of @dev's SMMU; ERR_PTR(-EOPNOTSUPP) if that SMMU cannot
- * nest, or not safely (logged with the reason: see assume_canwbs).
+ * The provider gets the IOMMU core's objects; these give it the Rust state
+ * this file keeps behind them.
  */
-static int smmu_rs_viommu_supported(struct device *dev)
+
+/* smmu_rs's iommu_ops, which the provider is registered for. */
+const struct iommu_ops *smmu_rs_iommu_ops(void)
 {
-	return smmu_rs_rs_nesting_supported(dev_to_hw(dev)->rust, assume_canwbs);
+	return &smmu_rs_ops;
 }
 
-static void *smmu_rs_viommu_alloc(struct iommu_domain *parent, struct device *dev)
+/* The Master of a device we probed (dev_iommu_priv_get() is inline). */
+void *smmu_rs_master_of(struct device *dev)
 {
-	void *v;
-	int err = 0;
-
-	if (parent->ops != &smmu_rs_s2_ops)
-		return ERR_PTR(-EINVAL);
-	v = smmu_rs_rs_viommu_alloc(to_smmu_rs_domain(parent)->rust, dev_iommu_priv_get(dev),
-				    assume_canwbs, &err);
-	if (!v)
-		return ERR_PTR(err);
-	atomic_inc(&smmu_rs_viommus);
-	return v;
+	return dev_iommu_priv_get(dev);
 }
 
-static void smmu_rs_viommu_free(void *viommu)
+/* The Smmu of a device we probed. */
+void *smmu_rs_smmu_of(struct device *dev)
 {
-	smmu_rs_rs_viommu_free(viommu);
-	atomic_dec(&smmu_rs_viommus);
+	return dev_to_hw(dev)->rust;
 }
 
-static int smmu_rs_vdevice_alloc(void *viommu, struct device *dev, u64 virt_id, u64 *token)
+/* assume_canwbs, a module parameter Rust cannot declare (see above). */
+bool smmu_rs_assume_canwbs(void)
 {
-	return smmu_rs_rs_vdevice_add(viommu, dev_iommu_priv_get(dev), virt_id, token);
+	return assume_canwbs;
 }
 
-static int smmu_rs_viommu_set_event_queue(void *viommu, struct iommufd_rs_veventq *q)
+/* Counts vIOMMUs for debugfs. */
+void smmu_rs_viommus_count(int delta)
 {
-	return smmu_rs_rs_viommu_set_event_queue(viommu, q);
+	atomic_add(delta, &smmu_rs_viommus);
 }
 
-static void smmu_rs_vdevice_free(void *viommu, u64 token)
+/* Counts nested domains for debugfs. */
+void smmu_rs_nested_domains_count(int delta)
 {
-	smmu_rs_rs_vdevice_remove(viommu, token);
-}
-
-static void smmu_rs_device_leave_user(struct device *dev)
-{
-	void *master = dev_iommu_priv_get(dev);
-
-	if (master)
-		smmu_rs_rs_master_leave_user(master);
-}
-
-/**
- * smmu_rs_domain_alloc_nested() - a nested domain from a guest's vSTE
- * @viommu: from smmu_rs_viommu_alloc()
- * @dev: the device the HWPT is allocated for
- * @flags: IOMMU_HWPT_ALLOC_* (none is supported)
- * @user_data: struct iommu_hwpt_arm_smmuv3 in user memory
- *
- * Return: the domain; ERR_PTR(-EOPNOTSUPP) for flags; -EINVAL for @dev
- * behind another SMMU, another data type or a length other than 16;
- * -EFAULT; -EIO for a vSTE upstream refuses or this SMMU cannot carry out.
- */
-static struct iommu_domain *smmu_rs_domain_alloc_nested(void *viommu, struct device *dev,
-							 u32 flags,
-							 const struct iommu_user_data *user_data)
-{
-	struct iommu_hwpt_arm_smmuv3 arg;
-	struct smmu_rs_nested *n;
-	int err = 0;
-
-	if (flags)
-		return ERR_PTR(-EOPNOTSUPP);
-	if (!smmu_rs_rs_viommu_has_master_smmu(viommu, dev_iommu_priv_get(dev)))
-		return ERR_PTR(-EINVAL);
-	err = iommu_copy_struct_from_user(&arg, user_data, IOMMU_HWPT_DATA_ARM_SMMUV3, ste);
-	if (err)
-		return ERR_PTR(err);
-	n = kzalloc_obj(*n, GFP_KERNEL_ACCOUNT);
-	if (!n)
-		return ERR_PTR(-ENOMEM);
-	n->rust = smmu_rs_rs_nested_alloc(viommu, (const u64 *)arg.ste, &err);
-	if (!n->rust) {
-		kfree(n);
-		return ERR_PTR(err);
-	}
-	/*
-	 * UNMANAGED, not NESTED: only an UNMANAGED domain can carry the MSI
-	 * cookie through which a nested device's doorbell is placed.
-	 */
-	n->domain.type = IOMMU_DOMAIN_UNMANAGED;
-	n->domain.ops = &smmu_rs_nested_ops;
-	n->domain.owner = &smmu_rs_ops;
-	n->domain.pgsize_bitmap = SZ_4K;
-	atomic_inc(&smmu_rs_nested_domains);
-	return &n->domain;
-}
-
-/**
- * smmu_rs_domain_translate() - walk one of our stage-2 domains
- * @domain: a domain of ours
- * @iova: the address to translate
- * @pa: its output address
- * @leaf_size: the size of the leaf that maps it (4K, 2M or 1G)
- *
- * For iommufd_rs's IOMMU_HWPT_TRANSLATE, through our provider.
- *
- * Return: 0, -EOPNOTSUPP if @domain is not a paging domain of ours (the
- * identity or blocked domain), -ENOENT if unmapped.
- */
-static int smmu_rs_domain_translate(struct iommu_domain *domain, u64 iova, u64 *pa,
-				    u64 *leaf_size)
-{
-	if (domain->ops != &smmu_rs_s2_ops)
-		return -EOPNOTSUPP;
-	*pa = smmu_rs_rs_translate(to_smmu_rs_domain(domain)->rust, iova, leaf_size);
-	return *leaf_size ? 0 : -ENOENT;
-}
-
-/**
- * smmu_rs_domain_for_each_leaf() - every leaf of one of our stage-2 domains
- * @domain: a domain of ours
- * @fn: called with each leaf's IOVA, output address, size and IOMMU_* prot,
- *      in IOVA order, under the domain's table lock; a non-zero return stops
- * @arg: passed to @fn
- *
- * For iommufd_rs's test-only IOMMU_TEST_IOAS_CHECK, through our provider.
- *
- * Return: 0, @fn's non-zero return, or -EOPNOTSUPP if @domain is not a
- * paging domain of ours.
- */
-static int smmu_rs_domain_for_each_leaf(struct iommu_domain *domain,
-					int (*fn)(void *arg, u64 iova, u64 pa, u64 size, u32 prot),
-					void *arg)
-{
-	if (domain->ops != &smmu_rs_s2_ops)
-		return -EOPNOTSUPP;
-	return smmu_rs_rs_for_each_leaf(to_smmu_rs_domain(domain)->rust, fn, arg);
-}
-
-/**
- * smmu_rs_nest_parent_geometry() - the geometry of a nest-parent domain for
- * @dev, without allocating one
- * @dev: a device behind one of our SMMUs
- * @geo: the answer
- *
- * Return: 0.
- */
-static int smmu_rs_nest_parent_geometry(struct device *dev, struct iommufd_rs_geometry *geo)
-{
-	smmu_rs_rs_stage2_geometry(dev_to_hw(dev)->rust, geo);
-	return 0;
+	atomic_add(delta, &smmu_rs_nested_domains);
 }
 
 static struct iommu_domain *
@@ -610,31 +333,45 @@ smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 				  const struct iommu_user_data *user_data)
 {
 	struct smmu_rs_hw *hw = dev_to_hw(dev);
-	struct iommufd_rs_geometry geo;
-	struct smmu_rs_domain *d;
+	struct iommu_domain *domain;
 	int err = 0;
 
 	if (user_data || (flags & ~IOMMU_HWPT_ALLOC_NEST_PARENT))
 		return ERR_PTR(-EOPNOTSUPP);
-	d = kzalloc_obj(*d, GFP_KERNEL_ACCOUNT);
-	if (!d)
-		return ERR_PTR(-ENOMEM);
-	d->rust = smmu_rs_rs_domain_alloc(hw->rust, flags, &err);
-	if (!d->rust) {
-		kfree(d);
-		return ERR_PTR(err);
-	}
-	smmu_rs_rs_stage2_geometry(hw->rust, &geo);
-	d->domain.ops = &smmu_rs_s2_ops;
-	d->domain.pgsize_bitmap = geo.pgsize_bitmap;
-	d->domain.geometry.aperture_start = geo.aperture_start;
-	d->domain.geometry.aperture_end = geo.aperture_end;
-	d->domain.geometry.force_aperture = true;
-	d->hw = hw;
+	domain = smmu_rs_rs_domain_alloc(hw->rust, hw, flags, &err);
+	return domain ?: ERR_PTR(err);
+}
+
+/**
+ * smmu_rs_domain_list() - list a new stage-2 domain in debugfs
+ * @hw: its SMMU
+ * @rust: its S2Domain, alive until smmu_rs_domain_unlist()
+ *
+ * Return: the entry, or NULL without memory.
+ */
+void *smmu_rs_domain_list(struct smmu_rs_hw *hw, void *rust)
+{
+	struct smmu_rs_domain_entry *e = kzalloc_obj(*e, GFP_KERNEL_ACCOUNT);
+
+	if (!e)
+		return NULL;
+	e->hw = hw;
+	e->rust = rust;
 	mutex_lock(&smmu_rs_domains_lock);
-	list_add_tail(&d->node, &smmu_rs_domains);
+	list_add_tail(&e->node, &smmu_rs_domains);
 	mutex_unlock(&smmu_rs_domains_lock);
-	return &d->domain;
+	return e;
+}
+
+/** smmu_rs_domain_unlist() - take a stage-2 domain off the debugfs list */
+void smmu_rs_domain_unlist(void *entry)
+{
+	struct smmu_rs_domain_entry *e = entry;
+
+	mutex_lock(&smmu_rs_domains_lock);
+	list_del(&e->node);
+	mutex_unlock(&smmu_rs_domains_lock);
+	kfree(e);
 }
 
 /*
@@ -645,7 +382,7 @@ smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
 static int smmu_rs_domains_show(struct seq_file *m, void *unused)
 {
 	struct smmu_rs_domain_stats st;
-	struct smmu_rs_domain *d;
+	struct smmu_rs_domain_entry *d;
 
 	mutex_lock(&smmu_rs_domains_lock);
 	list_for_each_entry(d, &smmu_rs_domains, node) {
@@ -818,26 +555,6 @@ static const struct iommu_ops smmu_rs_ops = {
 	.owner = THIS_MODULE,
 };
 
-/* What iommufd_rs gets from us beyond the IOMMU core API. */
-static struct iommufd_rs_provider smmu_rs_provider = {
-	.owner = THIS_MODULE,
-	.iommu_ops = &smmu_rs_ops,
-	.domain_translate = smmu_rs_domain_translate,
-	.domain_for_each_leaf = smmu_rs_domain_for_each_leaf,
-	.nest_parent_geometry = smmu_rs_nest_parent_geometry,
-	.hw_info = smmu_rs_hw_info,
-	.viommu_supported = smmu_rs_viommu_supported,
-	.viommu_alloc = smmu_rs_viommu_alloc,
-	.viommu_free = smmu_rs_viommu_free,
-	.vdevice_alloc = smmu_rs_vdevice_alloc,
-	.vdevice_free = smmu_rs_vdevice_free,
-	.device_leave_user = smmu_rs_device_leave_user,
-	.domain_alloc_nested = smmu_rs_domain_alloc_nested,
-	.cache_invalidate = smmu_rs_rs_viommu_invalidate,
-	.nested_msi_window = smmu_rs_nested_msi_window,
-	.viommu_set_event_queue = smmu_rs_viommu_set_event_queue,
-};
-
 /* ---- the platform driver ---- */
 
 static int smmu_rs_request_irq(struct smmu_rs_hw *hw, struct platform_device *pdev,
@@ -984,15 +701,10 @@ static struct platform_driver smmu_rs_driver = {
 
 int smmu_rs_glue_register(void)
 {
-	int ret = iommufd_rs_provider_register(&smmu_rs_provider);
+	int ret = platform_driver_register(&smmu_rs_driver);
 
 	if (ret)
 		return ret;
-	ret = platform_driver_register(&smmu_rs_driver);
-	if (ret) {
-		iommufd_rs_provider_unregister(&smmu_rs_provider);
-		return ret;
-	}
 	/* Debugging aid only: no error if debugfs is absent. */
 	smmu_rs_debugfs = debugfs_create_dir("smmu_rs", NULL);
 	debugfs_create_file("domains", 0400, smmu_rs_debugfs, NULL, &smmu_rs_domains_fops);
@@ -1011,5 +723,4 @@ void smmu_rs_glue_unregister(void)
 {
 	debugfs_remove_recursive(smmu_rs_debugfs);
 	platform_driver_unregister(&smmu_rs_driver);
-	iommufd_rs_provider_unregister(&smmu_rs_provider);
 }

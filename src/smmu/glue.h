@@ -10,8 +10,6 @@
 #include <linux/iommu.h>
 #include <linux/types.h>
 
-struct iommufd_rs_geometry;
-
 /**
  * struct smmu_rs_hw - one SMMU instance, as the IOMMU core sees it
  * @iommu: registered with the IOMMU core
@@ -37,6 +35,16 @@ struct smmu_rs_hw {
 
 #define SMMU_RS_REG_SIZE 0x20000
 
+/* For the provider (provider.rs), in glue.c. */
+const struct iommu_ops *smmu_rs_iommu_ops(void);
+void *smmu_rs_master_of(struct device *dev);
+void *smmu_rs_smmu_of(struct device *dev);
+bool smmu_rs_assume_canwbs(void);
+void smmu_rs_viommus_count(int delta);
+void smmu_rs_nested_domains_count(int delta);
+void *smmu_rs_domain_list(struct smmu_rs_hw *hw, void *rust);
+void smmu_rs_domain_unlist(void *entry);
+
 /* Implemented in Rust (smmu/exports.rs). */
 void *smmu_rs_rs_init(struct smmu_rs_hw *hw, int *err);
 void smmu_rs_rs_fini(void *smmu);
@@ -47,32 +55,9 @@ void *smmu_rs_rs_master_probe(void *smmu, struct device *dev, const u32 *sids,
 void smmu_rs_rs_master_release(void *master);
 int smmu_rs_rs_attach_bypass(void *master);
 int smmu_rs_rs_attach_abort(void *master);
-void *smmu_rs_rs_domain_alloc(void *smmu, u32 flags, int *err);
-void smmu_rs_rs_domain_free(void *domain);
-int smmu_rs_rs_attach_s2(void *domain, void *master);
-int smmu_rs_rs_map(void *domain, u64 iova, u64 pa, u64 size, int prot);
-u64 smmu_rs_rs_unmap(void *domain, u64 iova, u64 size);
-u64 smmu_rs_rs_translate(void *domain, u64 iova, u64 *leaf_size);
-int smmu_rs_rs_for_each_leaf(void *domain,
-			     int (*fn)(void *arg, u64 iova, u64 pa, u64 size, u32 prot),
-			     void *arg);
-void smmu_rs_rs_stage2_geometry(void *smmu, struct iommufd_rs_geometry *geo);
+struct iommu_domain *smmu_rs_rs_domain_alloc(void *smmu, struct smmu_rs_hw *hw, u32 flags,
+					     int *err);
 void smmu_rs_rs_sw_msi_region(u64 *base, u64 *size);
-void smmu_rs_rs_flush_all(void *domain);
-int smmu_rs_rs_nesting_supported(void *smmu, bool coherent);
-void *smmu_rs_rs_viommu_alloc(void *domain, void *master, bool coherent, int *err);
-void smmu_rs_rs_viommu_free(void *viommu);
-bool smmu_rs_rs_viommu_has_master_smmu(void *viommu, void *master);
-int smmu_rs_rs_vdevice_add(void *viommu, void *master, u64 vsid, u64 *token);
-void smmu_rs_rs_vdevice_remove(void *viommu, u64 token);
-void smmu_rs_rs_master_leave_user(void *master);
-void *smmu_rs_rs_nested_alloc(void *viommu, const u64 *ste, int *err);
-void smmu_rs_rs_nested_free(void *nested);
-int smmu_rs_rs_attach_nested(void *nested, void *master);
-int smmu_rs_rs_nested_msi_window(void *nested, u64 giova, u64 ipa, u64 size);
-int smmu_rs_rs_nested_map(void *nested, u64 iova, u64 pa, u64 size, int prot);
-int smmu_rs_rs_viommu_set_event_queue(void *viommu, void *q);
-int smmu_rs_rs_viommu_invalidate(void *viommu, const u64 *cmds, u32 n, u32 *done);
 
 /**
  * struct smmu_rs_domain_stats - one stage-2 domain, for debugfs

@@ -12,6 +12,10 @@
 
 use crate::lpae::Prot;
 use crate::master::Master;
+use crate::provider_abi::{
+    EventRecord,
+    EventSink, //
+};
 use crate::s2_domain::S2Domain;
 use crate::sequence::guest_invalidation::{
     issue_guest_commands,
@@ -30,16 +34,11 @@ use crate::spec::ste::{
     VsteLimits,
     STE_1_S1STALLD, //
 };
-use core::ptr::NonNull;
 use core::sync::atomic::{
     AtomicU64,
     Ordering, //
 };
 use kernel::alloc::KVec;
-use kernel::ffi::{
-    c_int,
-    c_void, //
-};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{
@@ -76,10 +75,6 @@ pub(crate) fn nesting_refusal(smmu: &Smmu, coherent: bool) -> Option<&'static CS
     }
 }
 
-extern "C" {
-    fn iommufd_rs_vevent_report(q: *mut c_void, data: *const c_void, len: usize) -> c_int;
-}
-
 /// Numbers virtual ids: what [`Viommu::remove_vdevice`] takes, never
 /// reused, so that taking back a virtual id the device's departure made
 /// the SMMU forget ([`Smmu::forget_master`]) can never remove a later one
@@ -97,13 +92,6 @@ struct VirtualDevice {
     token: u64,
 }
 
-/// The front end's vEVENTQ of a vIOMMU (`struct iommufd_rs_veventq`).
-struct EventQueue(NonNull<c_void>);
-
-// SAFETY: the queue is reported into from any context, under its own
-// spinlock (`iommufd_rs_vevent_report`).
-unsafe impl Send for EventQueue {}
-
 /// A vIOMMU: the guest's view of one SMMU, over one nest parent whose
 /// VMID it uses (as upstream does).
 #[pin_data]
@@ -116,7 +104,7 @@ pub(crate) struct Viommu {
     /// Where guest events go; held while one is reported, so that clearing
     /// it leaves no report in flight. Taken after the SMMU's `viommus`.
     #[pin]
-    events: Mutex<Option<EventQueue>>,
+    events: Mutex<Option<EventSink>>,
 }
 
 impl Viommu {
@@ -153,14 +141,14 @@ impl Viommu {
         })
     }
 
-    /// Sets where guest events go (`None`: nowhere). `EEXIST` if a queue
+    /// Sets where guest events go (`None`: nowhere). `EEXIST` if a sink
     /// is set already.
-    pub(crate) fn set_event_queue(&self, q: Option<NonNull<c_void>>) -> Result {
+    pub(crate) fn set_event_sink(&self, sink: Option<EventSink>) -> Result {
         let mut events = self.events.lock();
-        match (q, events.is_some()) {
+        match (sink, events.is_some()) {
             (Some(_), true) => Err(EEXIST),
-            (q, _) => {
-                *events = q.map(EventQueue);
+            (sink, _) => {
+                *events = sink;
                 Ok(())
             }
         }
@@ -179,13 +167,12 @@ impl Viommu {
     /// id); `false` if there is no queue to take it.
     pub(crate) fn report(&self, record: &[u64; 4]) -> bool {
         let events = self.events.lock();
-        let Some(q) = events.as_ref() else {
+        let Some(sink) = events.as_ref() else {
             return false;
         };
-        let le = record.map(u64::to_le);
-        // SAFETY: the queue is live while it is set (the front end clears
-        // it under this lock before dropping it); `le` is 32 readable bytes.
-        unsafe { iommufd_rs_vevent_report(q.0.as_ptr(), le.as_ptr().cast(), 32) };
+        // The sink's queue is live while it is set: the front end clears it
+        // (under this lock) before dropping the queue.
+        sink.report(&EventRecord(record.map(u64::to_le)));
         true
     }
 

@@ -14,9 +14,17 @@ mod cmdq;
 mod evtq;
 mod exports;
 mod ffi;
+mod iommu;
+#[path = "../kernel_ext/iommu/driver.rs"]
+mod iommu_driver;
 mod lpae;
 mod master;
 mod nested;
+mod provider;
+// The provider interface iommufd_rs compiles too; each crate uses its side.
+#[allow(dead_code)]
+#[path = "../provider_abi/mod.rs"]
+mod provider_abi;
 mod s2_domain;
 mod sequence;
 mod smmu;
@@ -30,15 +38,24 @@ module! {
     authors: ["iommufd-rs developers"],
     description: "Arm SMMUv3 driver in Rust with an LPAE stage-2 page table",
     license: "GPL",
+    imports_ns: ["IOMMUFD_RS"],
 }
 
-/// The loaded module: the platform driver is registered while it lives.
-struct SmmuRsModule;
+/// The loaded module: the provider and the platform driver are registered
+/// while it lives. The driver goes first (`Drop`), then the provider (the
+/// field): no front end can be calling in by then, as it holds this module
+/// while it does.
+struct SmmuRsModule {
+    _provider: provider_abi::Registration,
+}
 
 impl kernel::Module for SmmuRsModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let provider = provider::register(module)?;
         ffi::register_driver()?;
-        Ok(Self)
+        Ok(Self {
+            _provider: provider,
+        })
     }
 }
 

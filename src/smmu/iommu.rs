@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! smmu_rs's domains as the IOMMU core sees them, built on
+//! [`crate::iommu_driver`]: the stage-2 paging domain and the nested domain
+//! (a guest's vSTE on a vIOMMU), whose `iommu_domain_ops` are Rust
+//! statics. The identity and blocked domains and the `iommu_ops` are still
+//! `glue.c`'s.
+
+use crate::{
+    iommu_driver::{
+        Domain,
+        DomainOps, //
+    },
+    lpae::PAGE_SIZES,
+    nested::NestedDomain,
+    provider::master,
+    provider_abi::DeviceHandle,
+    s2_domain::S2Domain,
+    smmu::Smmu,
+};
+use core::ptr::NonNull;
+use kernel::{
+    bindings,
+    device::Device,
+    ffi::{
+        c_int,
+        c_void, //
+    },
+    prelude::*,
+    sync::Arc, //
+};
+
+// `glue.c`, until smmu_rs's `iommu_ops` are Rust. Only pointers to the
+// kernel's own structs cross (which the lint cannot tell are FFI-safe
+// because of zero-sized members).
+#[allow(improper_ctypes)]
+extern "C" {
+    fn smmu_rs_iommu_ops() -> *const bindings::iommu_ops;
+    fn smmu_rs_nested_domains_count(delta: c_int);
+    fn smmu_rs_domain_list(hw: *mut c_void, domain: *const c_void) -> *mut c_void;
+    fn smmu_rs_domain_unlist(entry: *mut c_void);
+}
+
+/// A stage-2 paging domain, listed in debugfs (`domains`) while it lives.
+pub(crate) struct S2Iommu {
+    /// The page table and VMID; a vIOMMU over it holds it too.
+    pub(crate) s2: Arc<S2Domain>,
+    /// Its entry on `glue.c`'s debugfs list.
+    entry: NonNull<c_void>,
+}
+
+// SAFETY: `entry` is only handed back to `glue.c`, which serialises the
+// list under its own mutex.
+unsafe impl Send for S2Iommu {}
+// SAFETY: see `Send`; `&self` never touches `entry`.
+unsafe impl Sync for S2Iommu {}
+
+impl Drop for S2Iommu {
+    fn drop(&mut self) {
+        // SAFETY: listed in `new_s2`, unlisted once, before `s2` goes (the
+        // debugfs reader uses it under the list's lock).
+        unsafe { smmu_rs_domain_unlist(self.entry.as_ptr()) };
+    }
+}
+
+/// The geometry of the SMMU's stage-2 domains: every IPA below its input
+/// size, in the sizes the table format maps.
+pub(crate) fn stage2_aperture_end(smmu: &Smmu) -> u64 {
+    (1u64 << smmu.features.ias) - 1
+}
+
+/// A new stage-2 paging domain of `smmu` (a nest parent if `nest_parent`),
+/// for the core; `hw` is the SMMU's `glue.c` side, named in debugfs.
+pub(crate) fn new_s2(
+    smmu: &Arc<Smmu>,
+    hw: *mut c_void,
+    nest_parent: bool,
+) -> Result<NonNull<bindings::iommu_domain>> {
+    let s2 = S2Domain::new(smmu, nest_parent)?;
+    // SAFETY: `hw` is the SMMU's, which outlives its domains; the entry
+    // names the S2Domain while it is listed, which `S2Iommu` keeps alive.
+    let entry = unsafe { smmu_rs_domain_list(hw, Arc::as_ptr(&s2).cast()) };
+    let entry = NonNull::new(entry).ok_or(ENOMEM)?;
+    // SAFETY: the address of a static.
+    let owner = unsafe { smmu_rs_iommu_ops() };
+    Domain::new_for_core(
+        S2Iommu { s2, entry },
+        bindings::IOMMU_DOMAIN_UNMANAGED,
+        owner,
+        PAGE_SIZES,
+        Some((0, stage2_aperture_end(smmu))),
+    )
+}
+
+/// The stage-2 domain behind `dom`, if it is one of ours.
+///
+/// # Safety
+///
+/// `dom` is live for `'a`.
+pub(crate) unsafe fn s2_of<'a>(dom: *mut bindings::iommu_domain) -> Option<&'a Arc<S2Domain>> {
+    // SAFETY: live for `'a` (caller).
+    unsafe { Domain::<S2Iommu>::from_raw(dom) }.map(|d| &d.data().s2)
+}
+
+#[vtable]
+impl DomainOps for S2Iommu {
+    fn attach_dev(domain: &Domain<Self>, dev: &Device) -> Result {
+        // SAFETY: the core attaches a device it probed through our
+        // `iommu_ops`, whose IOMMU state is live for the call.
+        let m = unsafe { master(DeviceHandle(NonNull::from(dev).cast())) }.ok_or(EINVAL)?;
+        m.attach_s2(&domain.data().s2)
+    }
+
+    /// The table lock is a mutex: only sleeping callers (iommufd, MSI).
+    fn map_pages(
+        domain: &Domain<Self>,
+        iova: u64,
+        paddr: u64,
+        size: u64,
+        prot: u32,
+        may_sleep: bool,
+    ) -> Result<u64> {
+        if !may_sleep {
+            kernel::warn_on!(true);
+            return Err(EINVAL);
+        }
+        domain.data().s2.map(iova, paddr, size, prot)?;
+        Ok(size)
+    }
+
+    /// Invalidated and synced before returning: no `iotlb_sync` is needed.
+    fn unmap_pages(domain: &Domain<Self>, iova: u64, size: u64) -> u64 {
+        domain.data().s2.unmap(iova, size)
+    }
+
+    fn iova_to_phys(domain: &Domain<Self>, iova: u64) -> u64 {
+        domain.data().s2.translate(iova).map_or(0, |(pa, _)| pa)
+    }
+
+    fn flush_iotlb_all(domain: &Domain<Self>) {
+        domain.data().s2.flush_all()
+    }
+}
+
+/// A nested domain, counted in debugfs (`nested_domains`) while it lives.
+pub(crate) struct NestedIommu {
+    nested: KBox<NestedDomain>,
+}
+
+impl Drop for NestedIommu {
+    fn drop(&mut self) {
+        // SAFETY: a counter for debugfs.
+        unsafe { smmu_rs_nested_domains_count(-1) };
+    }
+}
+
+/// The core's side of nested domain `nested`: UNMANAGED, not NESTED, since
+/// only an UNMANAGED domain can carry the MSI cookie through which a nested
+/// device's doorbell is placed; it maps 4 KiB doorbells and nothing else.
+pub(crate) fn new_nested(nested: KBox<NestedDomain>) -> Result<NonNull<bindings::iommu_domain>> {
+    // SAFETY: a counter for debugfs; the value's drop takes it back, also
+    // when the allocation below fails.
+    unsafe { smmu_rs_nested_domains_count(1) };
+    let data = NestedIommu { nested };
+    // SAFETY: the address of a static.
+    let owner = unsafe { smmu_rs_iommu_ops() };
+    Domain::new_for_core(
+        data,
+        bindings::IOMMU_DOMAIN_UNMANAGED,
+        owner,
+        kernel::sizes::SZ_4K as u64,
+        None,
+    )
+}
+
+/// The nested domain behind `dom`, if it is one of ours.
+///
+/// # Safety
+///
+/// `dom` is live for `'a`.
+pub(crate) unsafe fn nested_of<'a>(dom: *mut bindings::iommu_domain) -> Option<&'a NestedDomain> {
+    // SAFETY: live for `'a` (caller).
+    unsafe { Domain::<NestedIommu>::from_raw(dom) }.map(|d| &*d.data().nested)
+}
+
+#[vtable]
+impl DomainOps for NestedIommu {
+    fn attach_dev(domain: &Domain<Self>, dev: &Device) -> Result {
+        // SAFETY: the core attaches a device it probed through our
+        // `iommu_ops`, whose IOMMU state is live for the call.
+        let m = unsafe { master(DeviceHandle(NonNull::from(dev).cast())) }.ok_or(EINVAL)?;
+        m.attach_nested(&domain.data().nested)
+    }
+
+    /// A nested domain translates through the guest's stage 1, and the
+    /// IOAS never maps into it. What does map into it is its MSI cookie
+    /// (dma-iommu, for a device's MSI vectors): each doorbell at a gIOVA
+    /// slot, mapped into the parent's stage 2 at the same slot of the
+    /// SW_MSI window. Nothing but device memory inside that window is
+    /// accepted.
+    fn map_pages(
+        domain: &Domain<Self>,
+        iova: u64,
+        paddr: u64,
+        size: u64,
+        prot: u32,
+        may_sleep: bool,
+    ) -> Result<u64> {
+        if !may_sleep {
+            kernel::warn_on!(true);
+            return Err(EINVAL);
+        }
+        domain.data().nested.map_doorbell(iova, paddr, size, prot)?;
+        Ok(size)
+    }
+
+    fn unmap_pages(_domain: &Domain<Self>, _iova: u64, _size: u64) -> u64 {
+        0
+    }
+}
