@@ -8,7 +8,7 @@
  * macro).
  *
  * The page lookup deliberately does not share the map path's code
- * (domain.c): a checker that reused the arithmetic it checks could not
+ * (domain.rs): a checker that reused the arithmetic it checks could not
  * see that arithmetic go wrong.
  */
 #include <linux/iommu.h>

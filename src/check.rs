@@ -29,10 +29,7 @@
 //! answered with `-EIO`, so the test that asked says where.
 
 use crate::{
-    domain::{
-        Domain,
-        RawDomain, //
-    },
+    domain::Domain,
     file::{
         user_ptr,
         IommufdFile, //
@@ -83,6 +80,10 @@ const DOORBELL_PROT: u32 = IOMMU_WRITE | IOMMU_MMIO;
 type LeafFn =
     unsafe extern "C" fn(arg: *mut c_void, iova: u64, pa: u64, size: u64, prot: u32) -> c_int;
 
+// The bindings' structs hold a field-less struct (`sched_statistics`
+// without CONFIG_SCHEDSTATS), which the lint flags even behind a pointer;
+// only pointers to them cross here.
+#[allow(improper_ctypes)]
 extern "C" {
     fn iommufd_rs_check_pages_phys(
         p: *const RawPages,
@@ -90,7 +91,11 @@ extern "C" {
         phys: *mut u64,
         contig: *mut u64,
     ) -> c_int;
-    fn iommufd_rs_check_for_each_leaf(dom: *mut RawDomain, f: LeafFn, arg: *mut c_void) -> c_int;
+    fn iommufd_rs_check_for_each_leaf(
+        dom: *mut bindings::iommu_domain,
+        f: LeafFn,
+        arg: *mut c_void,
+    ) -> c_int;
     fn iommufd_rs_check_resched() -> c_int;
 }
 
@@ -389,7 +394,7 @@ impl Checker<'_> {
         // unmaps.
         let rc = unsafe {
             iommufd_rs_check_for_each_leaf(
-                w.checker.dom.raw(),
+                w.checker.dom.as_raw(),
                 on_leaf,
                 core::ptr::from_mut(&mut w).cast::<c_void>(),
             )

@@ -1,38 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! IOMMU domains of a device's IOMMU driver: a thin owner of the C side in
-//! `domain.c` (the IOMMU core's domain API).
+//! IOMMU domains of a device's IOMMU driver (paging and nest-parent
+//! domains from the device's own driver, nested ones through its provider),
+//! attaching a bound device's group to them, and mapping the pinned pages
+//! of IOAS areas into them, through the IOMMU core's domain API
+//! ([`consumer`]), so this works over any IOMMU driver.
+//!
+//! Pages are mapped in runs of physically contiguous pages, one
+//! `iommu_map()` per run, so the driver can use the largest blocks the
+//! run's alignment allows (2 MiB, 1 GiB). `iommu_unmap()` returns only
+//! after the IOTLB is invalidated, so callers may unpin right after it.
 
 use crate::{
     iova_space::Prot,
-    pages::{
-        Pages,
-        RawPages, //
+    kernel_ext::{
+        helpers,
+        iommu::consumer::{
+            self,
+            prot, //
+        },
     },
-    pci::{
-        BoundDevice,
-        RawPci, //
-    },
+    pages::Pages,
+    pci::BoundDevice,
+    provider,
     uapi,
-    viommu::{
-        RawViommu,
-        Viommu, //
-    }, //
+    viommu::Viommu, //
 };
-use core::ptr::NonNull;
+use core::sync::atomic::{
+    AtomicBool,
+    Ordering, //
+};
 use kernel::{
-    error::to_result,
-    ffi::c_int,
+    bindings,
+    page::{
+        PAGE_MASK,
+        PAGE_SHIFT,
+        PAGE_SIZE, //
+    },
     prelude::*, //
 };
 
-/// The opaque `struct iommu_domain`.
-#[repr(C)]
-pub(crate) struct RawDomain {
-    _opaque: [u8; 0],
-}
-
-/// `struct iommufd_rs_geometry` of `iommufd_rs_driver.h`.
+/// `struct iommufd_rs_geometry` of `iommufd_rs_driver.h`, which a
+/// provider fills in for a nest parent it has not allocated.
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Geometry {
@@ -44,7 +53,7 @@ pub(crate) struct Geometry {
     pub(crate) pgsize_bitmap: u64,
 }
 
-// The layout of `struct iommufd_rs_geometry`; `domain.c` asserts the same.
+// The layout of `struct iommufd_rs_geometry` (the provider interface).
 const _: () = {
     assert!(core::mem::size_of::<Geometry>() == 24);
     assert!(core::mem::offset_of!(Geometry, aperture_start) == 0);
@@ -52,61 +61,26 @@ const _: () = {
     assert!(core::mem::offset_of!(Geometry, pgsize_bitmap) == 16);
 };
 
-extern "C" {
-    fn iommufd_rs_domain_alloc(
-        d: *mut RawPci,
-        flags: u32,
-        geo: *mut Geometry,
-        err: *mut c_int,
-    ) -> *mut RawDomain;
-    fn iommufd_rs_domain_free(dom: *mut RawDomain);
-    fn iommufd_rs_domain_attach(dom: *mut RawDomain, d: *mut RawPci) -> c_int;
-    fn iommufd_rs_domain_detach(dom: *mut RawDomain, d: *mut RawPci);
-    fn iommufd_rs_domain_map(
-        dom: *mut RawDomain,
-        iova: u64,
-        p: *const RawPages,
-        offset: u64,
-        length: u64,
-        readable: bool,
-        writable: bool,
-        stuck: *mut bool,
-    ) -> c_int;
-    fn iommufd_rs_domain_unmap(dom: *mut RawDomain, iova: u64, length: u64) -> bool;
-    fn iommufd_rs_cond_resched();
-    fn iommufd_rs_domain_translate(
-        dom: *mut RawDomain,
-        iova: u64,
-        phys: *mut u64,
-        leaf_size: *mut u64,
-    ) -> c_int;
-    fn iommufd_rs_domain_msi_cookie(dom: *mut RawDomain, base: u64) -> c_int;
-    fn iommufd_rs_nest_parent_geometry(d: *mut RawPci, geo: *mut Geometry) -> c_int;
-    fn iommufd_rs_domain_nested_msi(dom: *mut RawDomain, giova: u64, ipa: u64, size: u64) -> c_int;
-    fn iommufd_rs_domain_alloc_nested(
-        v: *mut RawViommu,
-        d: *mut RawPci,
-        flags: u32,
-        data_type: u32,
-        uptr: u64,
-        len: u32,
-        err: *mut c_int,
-    ) -> *mut RawDomain;
-}
-
 impl Geometry {
     /// The geometry a nest-parent domain for `dev` has. Asked of the
     /// device's driver when it is one of this project's (its provider,
     /// `iommufd_rs_driver.h`), which answers without a domain; any other
     /// driver can only tell by allocating one, which is then freed.
     pub(crate) fn nest_parent(dev: &BoundDevice) -> Result<Self> {
-        let mut geo = Geometry::default();
-        // SAFETY: `dev.raw()` is live while `dev` is; `geo` is a valid place.
-        match to_result(unsafe { iommufd_rs_nest_parent_geometry(dev.raw(), &mut geo) }) {
+        match dev.with_live_device(provider::nest_parent_geometry) {
             Err(e) if e == EOPNOTSUPP => {
                 Domain::alloc(dev, uapi::HWPT_ALLOC_NEST_PARENT).map(|d| d.geometry())
             }
-            r => r.map(|()| geo),
+            r => r,
+        }
+    }
+
+    fn of(dom: &consumer::Domain) -> Self {
+        let (aperture_start, aperture_end) = dom.aperture();
+        Self {
+            aperture_start,
+            aperture_end,
+            pgsize_bitmap: dom.pgsize_bitmap(),
         }
     }
 }
@@ -115,9 +89,7 @@ impl Geometry {
 /// loops that work on every area with the IOAS lock held (a mutex), which
 /// may be millions long (IOAS_COPY makes areas without new charge).
 pub(crate) fn cond_resched() {
-    // SAFETY: no arguments; callers are in process context and hold no
-    // spinlock (the IOAS lock is a mutex).
-    unsafe { iommufd_rs_cond_resched() }
+    helpers::cond_resched()
 }
 
 /// A domain could not unmap all of an area (a driver bug, or the
@@ -136,37 +108,61 @@ pub(crate) struct MapError {
     pub(crate) still_mapped: bool,
 }
 
-/// A paging domain of a device's IOMMU driver; freed on drop, which the
-/// owner does only once no group is attached to it.
+/// The IOVA pages an area of `length` bytes at `iova` takes in a domain:
+/// from the page holding its first byte to the one holding its last, as
+/// `(first IOVA, bytes)`, both page-aligned. Map and unmap of an area both
+/// work on this span, so an unmap removes exactly the pages the map of the
+/// same area put there. Modulo 2^64: an area ending at the top of the
+/// space ends at 0.
+fn iova_span(iova: u64, length: u64) -> (u64, u64) {
+    let mask = PAGE_MASK as u64;
+    let base = iova & mask;
+    let end = iova.wrapping_add(length).wrapping_add(PAGE_SIZE as u64 - 1) & mask;
+    (base, end.wrapping_sub(base))
+}
+
+/// `WARN_ON_ONCE` of [`unmap_span`]: one warning per boot is enough to
+/// name a driver that unmaps short.
+static UNMAP_SHORT_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Unmaps a span (whole pages) from `dom`; the IOTLB is clean when this
+/// returns. Returns whether the driver unmapped all of it. A driver that
+/// unmaps less (upstream's `iommu_unmap_nofail()` WARNs there) leaves part
+/// of it mapped: the caller must keep the pages behind it pinned as long
+/// as the domain may map them, since a device may still reach them.
+/// Logged ratelimited; a WARN only when a driver did it, not the
+/// `fail_unmap` fault point standing in for one (a fault-injection run
+/// must not WARN).
+fn unmap_span(dom: &consumer::Domain, base: u64, size: u64) -> bool {
+    let injected = helpers::should_fail_unmap(size >> PAGE_SHIFT);
+    let unmapped = if injected { 0 } else { dom.unmap(base, size) };
+    if unmapped as u64 == size {
+        return true;
+    }
+    helpers::log_unmap_short(unmapped, size, base);
+    if !injected && !UNMAP_SHORT_WARNED.swap(true, Ordering::Relaxed) {
+        kernel::warn_on!(true);
+    }
+    false
+}
+
+/// A domain of a device's IOMMU driver, paging or nested; freed on drop,
+/// which the owner does only once no group is attached to it.
 pub(crate) struct Domain {
-    raw: NonNull<RawDomain>,
+    dom: consumer::Domain,
     geo: Geometry,
 }
 
-// SAFETY: an IOMMU domain is not tied to a task; the core and the driver
-// serialise their own state (map/unmap of disjoint ranges may run
-// concurrently, as the IOMMU API allows; this module serialises them per
-// IOAS anyway).
-unsafe impl Send for Domain {}
-// SAFETY: see `Send`.
-unsafe impl Sync for Domain {}
-
 impl Domain {
-    /// A new paging domain for `dev` with `IOMMU_HWPT_ALLOC_*` `flags`.
+    /// A new paging domain for `dev` with `IOMMU_HWPT_ALLOC_*` `flags`:
+    /// `ENODEV` if the device left the driver, `EOPNOTSUPP` or another
+    /// error of its IOMMU driver.
     pub(crate) fn alloc(dev: &BoundDevice, flags: u32) -> Result<Self> {
-        let mut geo = Geometry::default();
-        let mut err: c_int = 0;
-        // SAFETY: `dev.raw()` is live while `dev` is; `geo` and `err` are
-        // valid places for the results.
-        let raw = unsafe { iommufd_rs_domain_alloc(dev.raw(), flags, &mut geo, &mut err) };
-        match NonNull::new(raw) {
-            Some(raw) => Ok(Self { raw, geo }),
-            None => Err(if err < 0 {
-                Error::from_errno(err)
-            } else {
-                ENOMEM
-            }),
-        }
+        let dom = dev.with_live_device(|d| consumer::Domain::alloc_paging(d, flags))?;
+        Ok(Self {
+            geo: Geometry::of(&dom),
+            dom,
+        })
     }
 
     /// A nested domain for `dev` on the vIOMMU `viommu`, from the user's
@@ -180,38 +176,17 @@ impl Domain {
         data: (u32, u64, u32),
         parent_geo: Geometry,
     ) -> Result<Self> {
-        let (data_type, uptr, len) = data;
-        let mut err: c_int = 0;
-        // SAFETY: the vIOMMU and the device are live for the call; the
-        // driver copies the user's data with the uaccess helpers; `err` is
-        // a valid place.
-        let raw = unsafe {
-            iommufd_rs_domain_alloc_nested(
-                viommu.raw(),
-                dev.raw(),
-                flags,
-                data_type,
-                uptr,
-                len,
-                &mut err,
-            )
-        };
-        match NonNull::new(raw) {
-            Some(raw) => Ok(Self {
-                raw,
-                geo: parent_geo,
-            }),
-            None => Err(if err < 0 {
-                Error::from_errno(err)
-            } else {
-                ENOMEM
-            }),
-        }
+        let dom = dev.with_live_device(|d| provider::alloc_nested(viommu, d, flags, data))?;
+        Ok(Self {
+            dom,
+            geo: parent_geo,
+        })
     }
 
-    /// The `struct iommu_domain`, for the C side.
-    pub(crate) fn raw(&self) -> *mut RawDomain {
-        self.raw.as_ptr()
+    /// The `struct iommu_domain`, for the provider calls and the IOAS
+    /// check.
+    pub(crate) fn as_raw(&self) -> *mut bindings::iommu_domain {
+        self.dom.as_raw()
     }
 
     /// Aperture and page sizes.
@@ -219,22 +194,39 @@ impl Domain {
         self.geo
     }
 
-    /// Attaches `dev`'s group.
+    /// Attaches `dev`'s group, unless the group is already on this domain
+    /// for another function of the same file: `ENODEV` if the device left
+    /// the driver, `EINVAL` if its group is on another domain (for another
+    /// function), or the core's error (`EINVAL` for a domain the device
+    /// cannot use).
     pub(crate) fn attach(&self, dev: &BoundDevice) -> Result {
-        // SAFETY: both pointers are live for the call.
-        to_result(unsafe { iommufd_rs_domain_attach(self.raw.as_ptr(), dev.raw()) })
+        dev.attach(&self.dom)
     }
 
-    /// Detaches `dev`'s group (back to blocking).
+    /// Detaches `dev`; its group goes back to the core's blocking domain
+    /// with the last function of it attached.
     pub(crate) fn detach(&self, dev: &BoundDevice) {
-        // SAFETY: both pointers are live for the call.
-        unsafe { iommufd_rs_domain_detach(self.raw.as_ptr(), dev.raw()) }
+        dev.detach(&self.dom)
     }
 
-    /// Maps `length` bytes of `pages` (pinned) from `offset` at `iova`
-    /// (which starts at the same place in its page as the byte), for device
-    /// reads and writes as `prot` allows. On error nothing of it stays
-    /// mapped, unless [`MapError::still_mapped`].
+    /// Maps `length` (> 0) bytes of `pages` (pinned) from `offset` at
+    /// `iova`, for device reads and writes as `prot` allows. On error
+    /// nothing of it stays mapped, unless [`MapError::still_mapped`].
+    ///
+    /// The pages mapped are the IOVA span of the area ([`iova_span`]),
+    /// filled from the page holding the first byte. That is the same count
+    /// of pages as the bytes span in memory only when `iova` and the byte
+    /// start at the same place in a page; the IOAS core refuses any other
+    /// area in an IOAS with a domain (the page-offset rule of upstream's
+    /// `iopt_insert_area()`), so a mismatch here is a bug, refused before
+    /// anything is mapped (`EINVAL`, as for pages not pinned or a range
+    /// not theirs).
+    ///
+    /// One `iommu_map()` per run of contiguous pages, so the driver can use
+    /// the largest blocks the run's alignment allows. As upstream,
+    /// `IOMMU_READ` only for a readable map: a WRITEABLE-only map is
+    /// write-only where the page table can say so (stage 2; a stage-1
+    /// table maps it read-write).
     pub(crate) fn map(
         &self,
         iova: u64,
@@ -243,33 +235,44 @@ impl Domain {
         length: u64,
         prot: Prot,
     ) -> Result<(), MapError> {
-        let mut stuck = false;
-        // SAFETY: the domain and the pages are live for the call; the C side
-        // checks that they are pinned and that the range is theirs; `stuck`
-        // is a valid place.
-        to_result(unsafe {
-            iommufd_rs_domain_map(
-                self.raw.as_ptr(),
-                iova,
-                pages.raw(),
-                offset,
-                length,
-                prot.read,
-                prot.write,
-                &mut stuck,
-            )
-        })
-        .map_err(|err| MapError {
+        let bits = prot::CACHE
+            | if prot.read { prot::READ } else { 0 }
+            | if prot.write { prot::WRITE } else { 0 };
+        let (base, size) = iova_span(iova, length);
+        let byte = pages.first_byte_offset().wrapping_add(offset);
+        let first = byte >> PAGE_SHIFT;
+        let last = (first + (size >> PAGE_SHIFT)).wrapping_sub(1);
+        let fail = |err| MapError {
             err,
-            still_mapped: stuck,
-        })
+            still_mapped: false,
+        };
+        if kernel::warn_on!((iova ^ byte) & !(PAGE_MASK as u64) != 0) {
+            return Err(fail(EINVAL));
+        }
+        let mut done = 0u64;
+        pages
+            .for_each_run(first, last, |phys, n| {
+                let bytes = n << PAGE_SHIFT;
+                if helpers::should_fail_map(n) {
+                    return Err(ENOMEM);
+                }
+                self.dom.map(base.wrapping_add(done), phys, bytes, bits)?;
+                done += bytes;
+                Ok(())
+            })
+            .map_err(|err| MapError {
+                err,
+                still_mapped: done != 0 && !unmap_span(&self.dom, base, done),
+            })
     }
 
     /// Unmaps what `map` mapped for the same `iova` and `length`; the IOTLB
-    /// is clean on return. [`StillMapped`] if the driver unmapped less.
+    /// is clean on return. [`StillMapped`] if the driver unmapped less
+    /// (logged): part of it may still be mapped, and the caller must keep
+    /// its pages pinned.
     pub(crate) fn unmap(&self, iova: u64, length: u64) -> Result<(), StillMapped> {
-        // SAFETY: the domain is live for the call.
-        if unsafe { iommufd_rs_domain_unmap(self.raw.as_ptr(), iova, length) } {
+        let (base, size) = iova_span(iova, length);
+        if unmap_span(&self.dom, base, size) {
             Ok(())
         } else {
             Err(StillMapped)
@@ -280,32 +283,34 @@ impl Domain {
     /// into the parent's stage 2 at the same slot of `[ipa, ipa + size)`
     /// (the driver's provider; before [`Self::set_msi_cookie`]).
     pub(crate) fn set_nested_msi_window(&self, giova: u64, ipa: u64, size: u64) -> Result {
-        // SAFETY: the domain is live; the driver checks it is a nested one.
-        to_result(unsafe { iommufd_rs_domain_nested_msi(self.raw.as_ptr(), giova, ipa, size) })
+        provider::nested_msi_window(&self.dom, giova, ipa, size)
     }
 
     /// Places MSI doorbells at `base` (before devices use MSI).
     pub(crate) fn set_msi_cookie(&self, base: u64) -> Result {
-        // SAFETY: the domain is live; the core checks its type.
-        to_result(unsafe { iommufd_rs_domain_msi_cookie(self.raw.as_ptr(), base) })
+        self.dom.set_msi_cookie(base)
     }
 
     /// The output address `iova` translates to, and the size of the leaf
-    /// entry mapping it (0 when the driver cannot tell).
+    /// entry mapping it: asked of the driver's provider, which knows the
+    /// leaf; from the core (leaf size 0: it cannot tell) for any other
+    /// driver. `ENOENT` if nothing is mapped there.
     pub(crate) fn translate(&self, iova: u64) -> Result<(u64, u64)> {
-        let (mut phys, mut leaf) = (0u64, 0u64);
-        // SAFETY: the domain is live; `phys` and `leaf` are valid places.
-        to_result(unsafe {
-            iommufd_rs_domain_translate(self.raw.as_ptr(), iova, &mut phys, &mut leaf)
-        })?;
-        Ok((phys, leaf))
+        match provider::translate(&self.dom, iova) {
+            Err(e) if e == EOPNOTSUPP => {
+                self.dom.iova_to_phys(iova).map(|pa| (pa, 0)).ok_or(ENOENT)
+            }
+            r => r,
+        }
     }
 }
 
 impl Drop for Domain {
     fn drop(&mut self) {
-        // SAFETY: allocated by `alloc`, freed once; owners detach every
-        // group before dropping it.
-        unsafe { iommufd_rs_domain_free(self.raw.as_ptr()) }
+        // A domain a group is still on (a bookkeeping bug) is left
+        // allocated, with a warning (see `consumer::Domain::leak_on_drop`).
+        if kernel::warn_on!(crate::pci::domain_in_use(&self.dom)) {
+            self.dom.leak_on_drop();
+        }
     }
 }

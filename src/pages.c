@@ -546,6 +546,40 @@ void iommufd_rs_pages_destroy(struct iommufd_rs_pages *p)
 	pages_put(p);
 }
 
+/**
+ * iommufd_rs_pages_run() - where the pinned run holding a page is, for the
+ * map path (src/pages.rs Pages::for_each_run())
+ * @p: the mapping's pages
+ * @idx: index of a page among the mapping's pages
+ * @offset: always set: the byte offset of the mapping's first byte in its
+ *          first page
+ * @phys: the physical address of page @idx
+ * @end: the index of the first page past @idx's run (the next run's first)
+ *
+ * Return: 0, or -EINVAL if the pages are not pinned or @idx is not theirs.
+ */
+int iommufd_rs_pages_run(const struct iommufd_rs_pages *p, u64 idx, u64 *offset,
+			 u64 *phys, u64 *end)
+{
+	unsigned long lo = 0, hi = p->nruns;
+
+	*offset = p->offset;
+	if (!p->runs || idx >= p->npages)
+		return -EINVAL;
+	/* The last run that starts at or before the page. */
+	while (hi - lo > 1) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (p->runs[mid].idx <= idx)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*phys = page_to_phys(p->runs[lo].page) + (idx - p->runs[lo].idx) * PAGE_SIZE;
+	*end = p->runs[lo + 1].idx;
+	return 0;
+}
+
 /** iommufd_rs_pages_writable() - whether devices may write the pages */
 bool iommufd_rs_pages_writable(const struct iommufd_rs_pages *p)
 {

@@ -86,6 +86,8 @@ int iommufd_rs_pages_init_memfd(struct iommufd_rs_pages *p, size_t size, int fd,
 int iommufd_rs_pages_pin(struct iommufd_rs_pages *p);
 void iommufd_rs_pages_unpin(struct iommufd_rs_pages *p);
 void iommufd_rs_pages_destroy(struct iommufd_rs_pages *p);
+int iommufd_rs_pages_run(const struct iommufd_rs_pages *p, u64 idx, u64 *offset,
+			 u64 *phys, u64 *end);
 bool iommufd_rs_pages_writable(const struct iommufd_rs_pages *p);
 bool iommufd_rs_capable_sys_resource(void);
 unsigned long iommufd_rs_clear_user(void __user *to, unsigned long n);

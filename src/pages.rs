@@ -57,6 +57,13 @@ extern "C" {
     fn iommufd_rs_pages_unpin(p: *mut RawPages);
     fn iommufd_rs_pages_destroy(p: *mut RawPages);
     fn iommufd_rs_pages_writable(p: *const RawPages) -> bool;
+    fn iommufd_rs_pages_run(
+        p: *const RawPages,
+        idx: u64,
+        offset: *mut u64,
+        phys: *mut u64,
+        end: *mut u64,
+    ) -> c_int;
     fn iommufd_rs_capable_sys_resource() -> bool;
 }
 
@@ -205,6 +212,48 @@ impl Pages {
     /// holds a pin.
     pub(crate) fn raw(&self) -> *const RawPages {
         self.raw.get()
+    }
+
+    /// The byte offset of the mapping's first byte in its first page.
+    pub(crate) fn first_byte_offset(&self) -> u64 {
+        let (mut offset, mut phys, mut end) = (0u64, 0u64, 0u64);
+        // SAFETY: `raw` is set up while `self` lives; the C side sets
+        // `offset` (a field fixed at creation) whatever else it finds, and
+        // writes only the three valid places.
+        let _ =
+            unsafe { iommufd_rs_pages_run(self.raw.get(), 0, &mut offset, &mut phys, &mut end) };
+        offset
+    }
+
+    /// Calls `f(phys, npages)` for each physically contiguous run of the
+    /// pinned pages `first..=last` of the mapping, in order, split where
+    /// the pinned runs split. `EINVAL` if the pages are not pinned or
+    /// `last` is not theirs; stops at `f`'s first error and returns it.
+    /// The caller holds a pin ([`Self::pin`]) across the call.
+    pub(crate) fn for_each_run(
+        &self,
+        first: u64,
+        last: u64,
+        mut f: impl FnMut(u64, u64) -> Result,
+    ) -> Result {
+        let mut i = first;
+        let (mut offset, mut phys, mut end) = (0u64, 0u64, 0u64);
+        // Checks `last` (and that the pages are pinned) before any run.
+        // SAFETY: as in `first_byte_offset`; the runs are stable while the
+        // caller's pin holds them.
+        to_result(unsafe {
+            iommufd_rs_pages_run(self.raw.get(), last, &mut offset, &mut phys, &mut end)
+        })?;
+        while i <= last {
+            // SAFETY: as above.
+            to_result(unsafe {
+                iommufd_rs_pages_run(self.raw.get(), i, &mut offset, &mut phys, &mut end)
+            })?;
+            let n = end.min(last + 1) - i;
+            f(phys, n)?;
+            i += n;
+        }
+        Ok(())
     }
 
     /// Whether devices may write these pages.

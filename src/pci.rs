@@ -3,9 +3,15 @@
 //! PCI functions handed to a file with IOMMU_DEVICE_BIND: a thin owner of
 //! the C side in `pci_driver.c`, and the driver's registration.
 
+use crate::{
+    kernel_ext::iommu::consumer,
+    provider, //
+};
 use core::ptr::NonNull;
 use kernel::{
     alloc::KVVec,
+    bindings,
+    device::Device,
     error::to_result,
     ffi::{
         c_int,
@@ -20,6 +26,10 @@ pub(crate) struct RawPci {
     _opaque: [u8; 0],
 }
 
+// The bindings' structs hold a field-less struct (`sched_statistics`
+// without CONFIG_SCHEDSTATS), which the lint flags even behind a pointer;
+// only pointers to them cross here.
+#[allow(improper_ctypes)]
 extern "C" {
     fn iommufd_rs_pci_register() -> c_int;
     fn iommufd_rs_pci_unregister();
@@ -32,64 +42,23 @@ extern "C" {
     ) -> c_int;
     fn iommufd_rs_pci_unbind(d: *mut RawPci);
     fn iommufd_rs_pci_hw_caps(d: *mut RawPci, caps: *mut u64) -> c_int;
-    fn iommufd_rs_hw_info(d: *mut RawPci, kind: *mut u32, length: *mut u32) -> *mut c_void;
-    fn iommufd_rs_hw_info_free(data: *mut c_void);
-    fn iommufd_rs_pci_resv_regions(
-        d: *mut RawPci,
-        out: *mut ResvRegion,
-        max: u32,
-        count: *mut u32,
-    ) -> c_int;
+    fn iommufd_rs_pci_get_live(d: *mut RawPci) -> c_int;
+    fn iommufd_rs_pci_put_live(d: *mut RawPci);
+    fn iommufd_rs_pci_dev(d: *mut RawPci) -> *mut bindings::device;
+    fn iommufd_rs_pci_attach(d: *mut RawPci, dom: *mut bindings::iommu_domain) -> c_int;
+    fn iommufd_rs_pci_detach(d: *mut RawPci, dom: *mut bindings::iommu_domain);
+    fn iommufd_rs_pci_domain_in_use(dom: *mut bindings::iommu_domain) -> bool;
 }
 
-/// `struct iommufd_rs_resv` of `domain.h`: one reserved region of a device.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct ResvRegion {
-    /// First IOVA.
-    pub(crate) start: u64,
-    /// Last IOVA (inclusive).
-    pub(crate) last: u64,
-    /// `enum iommu_resv_type`.
-    pub(crate) kind: u32,
-    pad: u32,
-}
+/// One reserved region of a device.
+pub(crate) use consumer::ResvRegion;
 
-// The layout of `struct iommufd_rs_resv`; `domain.c` asserts the same.
-const _: () = {
-    assert!(core::mem::size_of::<ResvRegion>() == 24);
-    assert!(core::mem::offset_of!(ResvRegion, start) == 0);
-    assert!(core::mem::offset_of!(ResvRegion, last) == 8);
-    assert!(core::mem::offset_of!(ResvRegion, kind) == 16);
-    assert!(core::mem::offset_of!(ResvRegion, pad) == 20);
-};
-
-/// IOMMU_GET_HW_INFO data a device's IOMMU driver gave (`domain.c`
-/// `iommufd_rs_hw_info()`); freed on drop.
-///
-/// Invariant: `data` points at `len` bytes the driver allocated for this
-/// value alone.
-pub(crate) struct HwInfo {
-    data: NonNull<u8>,
-    len: usize,
-    /// `IOMMU_HW_INFO_TYPE_*` of the data.
-    pub(crate) kind: u32,
-}
-
-impl HwInfo {
-    /// The data.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        // SAFETY: `data` holds `len` initialised bytes owned by `self`
-        // (type invariant), not written while `self` lives.
-        unsafe { core::slice::from_raw_parts(self.data.as_ptr(), self.len) }
-    }
-}
-
-impl Drop for HwInfo {
-    fn drop(&mut self) {
-        // SAFETY: allocated by `iommufd_rs_hw_info()`, freed once.
-        unsafe { iommufd_rs_hw_info_free(self.data.as_ptr().cast()) }
-    }
+/// Whether a group of a function of this driver is on `dom`, by the
+/// driver's count or by the IOMMU core's word: freeing `dom` now would
+/// leave that group on freed memory.
+pub(crate) fn domain_in_use(dom: &consumer::Domain) -> bool {
+    // SAFETY: the domain is live; the C side only compares its address.
+    unsafe { iommufd_rs_pci_domain_in_use(dom.as_raw()) }
 }
 
 /// The `iommufd_rs` PCI driver, registered while this value lives.
@@ -165,49 +134,51 @@ impl BoundDevice {
     /// IOMMU_GET_HW_INFO data of `kind` (`IOMMU_HW_INFO_TYPE_DEFAULT`: the
     /// driver's own) from a driver of this project; `None` for any other
     /// driver, which has no data to give here.
-    pub(crate) fn hw_info(&self, kind: u32) -> Result<Option<HwInfo>> {
-        let (mut kind, mut len) = (kind, 0u32);
-        // SAFETY: the handle is live while `self` is; `kind` and `len` are
-        // valid places.
-        let data = unsafe { iommufd_rs_hw_info(self.raw(), &mut kind, &mut len) };
-        if data.is_null() {
-            return Ok(None);
-        }
-        let data = kernel::error::from_err_ptr(data)?;
-        // INVARIANT: a non-error answer is `len` bytes the driver allocated.
-        Ok(NonNull::new(data.cast::<u8>()).map(|data| HwInfo {
-            data,
-            len: len as usize,
-            kind,
-        }))
+    pub(crate) fn hw_info(&self, kind: u32) -> Result<Option<provider::HwInfo>> {
+        self.with_live_device(|d| provider::hw_info(d, kind))
     }
 
     /// The device's reserved regions, as its IOMMU driver reports them.
     pub(crate) fn resv_regions(&self) -> Result<KVVec<ResvRegion>> {
-        let mut count = 0u32;
-        // SAFETY: with `max` 0 nothing is written to `out`; `count` is valid.
-        to_result(unsafe {
-            iommufd_rs_pci_resv_regions(self.raw(), core::ptr::null_mut(), 0, &mut count)
-        })?;
-        let mut v = KVVec::new();
-        // Regions can change between the two calls (hotplug of a firmware
-        // region is not a thing, but be exact): retry with the new count.
-        loop {
-            let n = count;
-            v.clear();
-            v.reserve(n as usize, GFP_KERNEL)?;
-            for _ in 0..n {
-                v.push(ResvRegion::default(), GFP_KERNEL)?;
-            }
-            // SAFETY: `v` has room for `n` entries of the C layout.
-            to_result(unsafe {
-                iommufd_rs_pci_resv_regions(self.raw(), v.as_mut_ptr(), n, &mut count)
-            })?;
-            if count <= n {
-                v.truncate(count as usize);
-                return Ok(v);
-            }
-        }
+        self.with_live_device(consumer::resv_regions)
+    }
+
+    /// Calls `f` with the function's device while it is kept on this
+    /// driver (its IOMMU state with it): `ENODEV` once it left the driver.
+    /// `remove()` waits for `f` to return.
+    pub(crate) fn with_live_device<T>(&self, f: impl FnOnce(&Device) -> Result<T>) -> Result<T> {
+        // SAFETY: the handle is live while `self` is.
+        to_result(unsafe { iommufd_rs_pci_get_live(self.raw()) })?;
+        // SAFETY: the function is on the driver until the put below, so its
+        // device (whose reference the C entry holds) is live.
+        let dev = unsafe { Device::from_raw(iommufd_rs_pci_dev(self.raw())) };
+        let r = f(dev);
+        // SAFETY: taken above.
+        unsafe { iommufd_rs_pci_put_live(self.raw()) };
+        r
+    }
+
+    /// Attaches the function, and so its IOMMU group, to `dom`: the first
+    /// function of a group attaches the group; a later one (of the same
+    /// file, which owns the whole group) joins the domain the group is on.
+    /// `EINVAL` if the group is on another domain (all of a group's
+    /// functions share one; upstream iommufd answers the same).
+    pub(crate) fn attach(&self, dom: &consumer::Domain) -> Result {
+        self.with_live_device(|_| {
+            // SAFETY: the handle and the domain are live for the call.
+            to_result(unsafe { iommufd_rs_pci_attach(self.raw(), dom.as_raw()) })
+        })
+    }
+
+    /// Detaches the function from `dom`; its group goes back to blocking
+    /// with the last function attached. Nothing for a function that left
+    /// the driver: `remove()` took it out of its group's attachment.
+    pub(crate) fn detach(&self, dom: &consumer::Domain) {
+        let _ = self.with_live_device(|_| {
+            // SAFETY: the handle and the domain are live for the call.
+            unsafe { iommufd_rs_pci_detach(self.raw(), dom.as_raw()) };
+            Ok(())
+        });
     }
 }
 

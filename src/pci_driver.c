@@ -337,7 +337,7 @@ static void iommufd_rs_pci_remove(struct pci_dev *pdev)
 	d->removed = true;
 	if (d->owner) {
 		pci_warn(pdev, "iommufd_rs: removed while bound to a file\n");
-		iommufd_rs_viommu_device_leaves(d);
+		iommufd_rs_viommu_device_leaves(&pdev->dev);
 		release(d, true);
 	}
 	grp = d->grp;
@@ -580,6 +580,16 @@ int iommufd_rs_pci_get_live(struct iommufd_rs_pci *d)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+/**
+ * iommufd_rs_pci_dev() - a function's struct device, for calls made
+ * between iommufd_rs_pci_get_live() and iommufd_rs_pci_put_live()
+ * @d: the function
+ */
+struct device *iommufd_rs_pci_dev(struct iommufd_rs_pci *d)
+{
+	return &d->pdev->dev;
 }
 
 /** iommufd_rs_pci_put_live() - end what iommufd_rs_pci_get_live() began */

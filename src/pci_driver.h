@@ -93,5 +93,6 @@ int iommufd_rs_pci_attach(struct iommufd_rs_pci *d, struct iommu_domain *dom);
 void iommufd_rs_pci_detach(struct iommufd_rs_pci *d, struct iommu_domain *dom);
 bool iommufd_rs_pci_domain_in_use(struct iommu_domain *dom);
 void iommufd_rs_pci_put_live(struct iommufd_rs_pci *d);
+struct device *iommufd_rs_pci_dev(struct iommufd_rs_pci *d);
 
 #endif

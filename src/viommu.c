@@ -15,8 +15,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
-#include "domain.h"
-#include "pci_driver.h"
+#include "iommufd_rs_driver.h"
 #include "viommu.h"
 
 /**
@@ -29,7 +28,13 @@ struct iommufd_rs_viommu {
 	void *drv;
 };
 
-/* See domain.c: the core's dev_iommu_ops() is private to drivers/iommu/. */
+/*
+ * The iommu_ops of the IOMMU driver a device is behind (the core's own
+ * dev_iommu_ops() is private to drivers/iommu/). A function bound to the
+ * iommufd_rs PCI driver was probed by its IOMMU (driver_managed_dma needs a
+ * group), and its dev->iommu lives until the function leaves the driver;
+ * every caller here keeps it on the driver for the call.
+ */
 static const struct iommu_ops *device_iommu_ops(struct device *dev)
 {
 	return dev->iommu && dev->iommu->iommu_dev ? dev->iommu->iommu_dev->ops : NULL;
@@ -37,42 +42,39 @@ static const struct iommu_ops *device_iommu_ops(struct device *dev)
 
 /**
  * iommufd_rs_viommu_supported() - whether a device's IOMMU can have vIOMMUs
- * @d: the device
+ * @dev: the device, kept on the driver by the caller
  *
  * Return: 0; -EOPNOTSUPP if its driver has no provider or its IOMMU cannot
- * nest safely (the driver logs why); -ENODEV if the device left the driver.
+ * nest safely (the driver logs why).
  */
-int iommufd_rs_viommu_supported(struct iommufd_rs_pci *d)
+int iommufd_rs_viommu_supported(struct device *dev)
 {
 	const struct iommufd_rs_provider *p;
-	int rc = iommufd_rs_pci_get_live(d);
+	int rc;
 
-	if (rc)
-		return rc;
-	p = iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
+	p = iommufd_rs_provider_get(device_iommu_ops(dev));
 	if (p) {
-		rc = p->viommu_supported(&d->pdev->dev);
+		rc = p->viommu_supported(dev);
 		iommufd_rs_provider_put(p);
 	} else {
 		rc = -EOPNOTSUPP;
 	}
-	iommufd_rs_pci_put_live(d);
 	return rc;
 }
 
 /**
  * iommufd_rs_viommu_alloc() - a vIOMMU over a nest-parent domain
- * @parent: a nest-parent domain allocated for @d
- * @d: the device the vIOMMU is allocated for
+ * @parent: a nest-parent domain allocated for @dev
+ * @dev: the device the vIOMMU is allocated for, kept on the driver by the
+ *       caller
  * @err: the error when NULL is returned
  *
  * Return: the vIOMMU, or NULL with @err set: -EOPNOTSUPP if the device's
  * driver has no provider or cannot nest, -EINVAL if @parent is no nest
- * parent of the device's IOMMU, -ENODEV if the device left the driver,
- * -ENOMEM.
+ * parent of the device's IOMMU, -ENOMEM.
  */
 struct iommufd_rs_viommu *iommufd_rs_viommu_alloc(struct iommu_domain *parent,
-						  struct iommufd_rs_pci *d, int *err)
+						  struct device *dev, int *err)
 {
 	struct iommufd_rs_viommu *v;
 	void *drv;
@@ -82,27 +84,21 @@ struct iommufd_rs_viommu *iommufd_rs_viommu_alloc(struct iommu_domain *parent,
 		*err = -ENOMEM;
 		return NULL;
 	}
-	*err = iommufd_rs_pci_get_live(d);
-	if (*err)
-		goto out_free;
-	v->p = iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
+	v->p = iommufd_rs_provider_get(device_iommu_ops(dev));
 	if (!v->p) {
 		*err = -EOPNOTSUPP;
-		goto out_live;
+		goto out_free;
 	}
-	drv = v->p->viommu_alloc(parent, &d->pdev->dev);
+	drv = v->p->viommu_alloc(parent, dev);
 	if (IS_ERR_OR_NULL(drv)) {
 		*err = drv ? PTR_ERR(drv) : -ENOMEM;
 		goto out_put;
 	}
-	iommufd_rs_pci_put_live(d);
 	v->drv = drv;
 	return v;
 
 out_put:
 	iommufd_rs_provider_put(v->p);
-out_live:
-	iommufd_rs_pci_put_live(d);
 out_free:
 	kfree(v);
 	return NULL;
@@ -123,26 +119,19 @@ void iommufd_rs_viommu_free(struct iommufd_rs_viommu *v)
 /**
  * iommufd_rs_vdevice_alloc() - give a device a virtual id in a vIOMMU
  * @v: the vIOMMU
- * @d: the device
+ * @dev: the device, kept on the driver by the caller
  * @virt_id: its id in the guest (an SMMUv3 virtual stream id)
  * @token: what iommufd_rs_vdevice_free() takes back
  *
- * Return: 0, -ENODEV if the device left the driver, or the driver's error
- * (-EEXIST, -EINVAL, -EOPNOTSUPP: see &struct iommufd_rs_provider).
+ * Return: 0, or the driver's error (-EEXIST, -EINVAL, -EOPNOTSUPP: see
+ * &struct iommufd_rs_provider).
  */
-int iommufd_rs_vdevice_alloc(struct iommufd_rs_viommu *v, struct iommufd_rs_pci *d,
+int iommufd_rs_vdevice_alloc(struct iommufd_rs_viommu *v, struct device *dev,
 			     u64 virt_id, u64 *token)
 {
-	int rc = iommufd_rs_pci_get_live(d);
-
-	if (rc)
-		return rc;
-	if (device_iommu_ops(&d->pdev->dev) != v->p->iommu_ops)
-		rc = -EINVAL;
-	else
-		rc = v->p->vdevice_alloc(v->drv, &d->pdev->dev, virt_id, token);
-	iommufd_rs_pci_put_live(d);
-	return rc;
+	if (device_iommu_ops(dev) != v->p->iommu_ops)
+		return -EINVAL;
+	return v->p->vdevice_alloc(v->drv, dev, virt_id, token);
 }
 
 /**
@@ -157,7 +146,7 @@ void iommufd_rs_vdevice_free(struct iommufd_rs_viommu *v, u64 token)
 
 /**
  * iommufd_rs_viommu_device_leaves() - a function leaves the file holding it
- * @d: the function, being removed from the driver with its owner still set
+ * @dev: the function, being removed from the driver with its owner still set
  *
  * The virtual ids the file gave it go with it, in the driver, while the
  * file's vDEVICE objects stay (they name a function that left): the next
@@ -165,36 +154,36 @@ void iommufd_rs_vdevice_free(struct iommufd_rs_viommu *v, u64 token)
  * goes to this file's vIOMMUs any more. As upstream's vDEVICE, which goes
  * when its device is unbound. Nothing for a driver without a provider.
  */
-void iommufd_rs_viommu_device_leaves(struct iommufd_rs_pci *d)
+void iommufd_rs_viommu_device_leaves(struct device *dev)
 {
-	const struct iommufd_rs_provider *p =
-		iommufd_rs_provider_get(device_iommu_ops(&d->pdev->dev));
+	const struct iommufd_rs_provider *p = iommufd_rs_provider_get(device_iommu_ops(dev));
 
 	if (!p)
 		return;
-	p->device_leave_user(&d->pdev->dev);
+	p->device_leave_user(dev);
 	iommufd_rs_provider_put(p);
 }
 
 /**
  * iommufd_rs_domain_alloc_nested() - a nested domain on a vIOMMU
  * @v: the vIOMMU
- * @d: the device the HWPT is allocated for
+ * @dev: the device the HWPT is allocated for, kept on the driver by the
+ *       caller
  * @flags: IOMMU_HWPT_ALLOC_*
  * @data_type: enum iommu_hwpt_data_type
  * @uptr: the user's data
  * @len: its length
  * @err: the error when NULL is returned
  *
- * The domain is freed with iommufd_rs_domain_free(), like a paging one: it
- * pins its driver's module the same way.
+ * The domain is freed like a paging one (src/kernel_ext/iommu/consumer.rs
+ * Domain): it pins its driver's module the same way.
  *
  * Return: the domain, or NULL with @err set: -EINVAL for a device behind
- * another IOMMU, -ENODEV if the device left the driver, or the driver's
- * error (see &struct iommufd_rs_provider).
+ * another IOMMU, -ENODEV if its driver's module is going away, or the
+ * driver's error (see &struct iommufd_rs_provider).
  */
 struct iommu_domain *iommufd_rs_domain_alloc_nested(struct iommufd_rs_viommu *v,
-						    struct iommufd_rs_pci *d, u32 flags,
+						    struct device *dev, u32 flags,
 						    u32 data_type, u64 uptr, u32 len, int *err)
 {
 	const struct iommu_user_data data = {
@@ -204,14 +193,10 @@ struct iommu_domain *iommufd_rs_domain_alloc_nested(struct iommufd_rs_viommu *v,
 	};
 	struct iommu_domain *dom;
 
-	*err = iommufd_rs_pci_get_live(d);
-	if (*err)
-		return NULL;
-	if (device_iommu_ops(&d->pdev->dev) != v->p->iommu_ops)
+	if (device_iommu_ops(dev) != v->p->iommu_ops)
 		dom = ERR_PTR(-EINVAL);
 	else
-		dom = v->p->domain_alloc_nested(v->drv, &d->pdev->dev, flags, &data);
-	iommufd_rs_pci_put_live(d);
+		dom = v->p->domain_alloc_nested(v->drv, dev, flags, &data);
 	if (IS_ERR(dom)) {
 		*err = PTR_ERR(dom);
 		return NULL;
@@ -272,4 +257,95 @@ int iommufd_rs_domain_nested_msi(struct iommu_domain *dom, u64 giova, u64 ipa, u
 int iommufd_rs_viommu_set_event_queue(struct iommufd_rs_viommu *v, struct iommufd_rs_veventq *q)
 {
 	return v->p->viommu_set_event_queue(v->drv, q);
+}
+
+/**
+ * iommufd_rs_domain_translate() - what an IOVA translates to, asked of the
+ * domain's driver's provider
+ * @dom: the domain
+ * @iova: the address
+ * @phys: the output address
+ * @leaf_size: the size of the leaf entry that maps it (the IOMMU core API
+ *             has no such query)
+ *
+ * Return: 0; -ENOENT if nothing is mapped there; -EOPNOTSUPP if the
+ * domain's driver has no provider (the caller asks the core, which gives
+ * the address but no leaf size).
+ */
+int iommufd_rs_domain_translate(struct iommu_domain *dom, u64 iova, u64 *phys,
+				u64 *leaf_size)
+{
+	const struct iommufd_rs_provider *p = iommufd_rs_provider_get(dom->owner);
+	int ret;
+
+	if (!p)
+		return -EOPNOTSUPP;
+	ret = p->domain_translate(dom, iova, phys, leaf_size);
+	iommufd_rs_provider_put(p);
+	return ret;
+}
+
+/**
+ * iommufd_rs_nest_parent_geometry() - the geometry a nest-parent domain for
+ * a device would have, asked of its driver's provider without allocating one
+ * @dev: the device, kept on the driver by the caller
+ * @geo: the answer
+ *
+ * Return: 0; -EOPNOTSUPP if the device's driver has no provider (the IOMMU
+ * core API can only tell by allocating a domain).
+ */
+int iommufd_rs_nest_parent_geometry(struct device *dev, struct iommufd_rs_geometry *geo)
+{
+	const struct iommufd_rs_provider *p;
+	int ret;
+
+	p = iommufd_rs_provider_get(device_iommu_ops(dev));
+	if (p) {
+		ret = p->nest_parent_geometry(dev, geo);
+		iommufd_rs_provider_put(p);
+	} else {
+		ret = -EOPNOTSUPP;
+	}
+	return ret;
+}
+
+/**
+ * iommufd_rs_hw_info() - a device's IOMMU_GET_HW_INFO data, asked of its
+ * driver's provider
+ * @dev: the device, kept on the driver by the caller
+ * @type: in, the requested type (IOMMU_HW_INFO_TYPE_DEFAULT for the
+ *        driver's own); out, the type of the data
+ * @length: the data's length
+ *
+ * Return: the data, to be freed with iommufd_rs_hw_info_free(); NULL if
+ * the device's driver has no provider (the caller gives the generic
+ * answer); an ERR_PTR from the driver (-EOPNOTSUPP for a type it does not
+ * have).
+ */
+void *iommufd_rs_hw_info(struct device *dev, u32 *type, u32 *length)
+{
+	const struct iommufd_rs_provider *p;
+	enum iommu_hw_info_type t = *type;
+	void *data = NULL;
+
+	p = iommufd_rs_provider_get(device_iommu_ops(dev));
+	if (p) {
+		data = p->hw_info(dev, length, &t);
+		iommufd_rs_provider_put(p);
+	}
+	if (!p)
+		return NULL;
+	*type = t;
+	/* A driver with hw_info has a type of its own, as upstream demands. */
+	if (!IS_ERR(data) && WARN_ON_ONCE(t == IOMMU_HW_INFO_TYPE_NONE)) {
+		kfree(data);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return data;
+}
+
+/** iommufd_rs_hw_info_free() - free what iommufd_rs_hw_info() returned */
+void iommufd_rs_hw_info_free(void *data)
+{
+	kfree(data);
 }

@@ -10,24 +10,24 @@
 
 use crate::{
     device::DeviceObject,
-    domain::RawDomain,
     file::{
         user_ptr,
         IommufdFile, //
     },
     hwpt::Hwpt,
+    kernel_ext::device_as_raw,
     object::{
         file_object,
         Dep,
         Object,
         ObjectHeader, //
     },
-    pci::RawPci,
     uapi,
     ucmd::UserCmd, //
 };
 use core::ptr::NonNull;
 use kernel::{
+    bindings,
     error::to_result,
     ffi::c_int,
     prelude::*,
@@ -41,17 +41,21 @@ pub(crate) struct RawViommu {
     _opaque: [u8; 0],
 }
 
+// The bindings' structs hold a field-less struct (`sched_statistics`
+// without CONFIG_SCHEDSTATS), which the lint flags even behind a pointer;
+// only pointers to them cross here.
+#[allow(improper_ctypes)]
 extern "C" {
     fn iommufd_rs_viommu_alloc(
-        parent: *mut RawDomain,
-        d: *mut RawPci,
+        parent: *mut bindings::iommu_domain,
+        dev: *mut bindings::device,
         err: *mut c_int,
     ) -> *mut RawViommu;
     fn iommufd_rs_viommu_free(v: *mut RawViommu);
-    fn iommufd_rs_viommu_supported(d: *mut RawPci) -> c_int;
+    fn iommufd_rs_viommu_supported(dev: *mut bindings::device) -> c_int;
     fn iommufd_rs_vdevice_alloc(
         v: *mut RawViommu,
-        d: *mut RawPci,
+        dev: *mut bindings::device,
         virt_id: u64,
         token: *mut u64,
     ) -> c_int;
@@ -158,8 +162,10 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuViommuA
     if cmd.type_ != uapi::VIOMMU_TYPE_ARM_SMMUV3 {
         return Err(EOPNOTSUPP);
     }
-    // SAFETY: the device is live for the call.
-    to_result(unsafe { iommufd_rs_viommu_supported(dev.pci.raw()) })?;
+    dev.pci.with_live_device(|d| {
+        // SAFETY: the device is kept on the driver for the call.
+        to_result(unsafe { iommufd_rs_viommu_supported(device_as_raw(d)) })
+    })?;
     let parent = f.lock().objects.depend::<Hwpt>(cmd.hwpt_id)?;
     if parent.is_nested() {
         return Err(ENOENT);
@@ -167,11 +173,14 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuViommuA
     if !parent.nest_parent {
         return Err(EINVAL);
     }
-    let mut err: c_int = 0;
-    // SAFETY: the domain and the device are live for the call; `err` is a
-    // valid place.
-    let raw = unsafe { iommufd_rs_viommu_alloc(parent.domain.raw(), dev.pci.raw(), &mut err) };
-    let raw = NonNull::new(raw).ok_or_else(|| Error::from_errno(err))?;
+    let raw = dev.pci.with_live_device(|d| {
+        let mut err: c_int = 0;
+        // SAFETY: the domain is live and the device kept on the driver for
+        // the call; `err` is a valid place.
+        let raw =
+            unsafe { iommufd_rs_viommu_alloc(parent.domain.as_raw(), device_as_raw(d), &mut err) };
+        NonNull::new(raw).ok_or_else(|| Error::from_errno(err))
+    })?;
     let viommu = Arc::new(
         Viommu {
             header: ObjectHeader::default(),
@@ -206,11 +215,14 @@ pub(crate) fn vdevice_alloc(
     };
     // The driver first: upstream's wrong-IOMMU -EINVAL comes before a
     // device's second vDEVICE (-EEXIST, checked below with the insert).
-    let mut token = 0u64;
-    // SAFETY: the vIOMMU and the device are live for the call; `token` is
-    // a valid place.
-    to_result(unsafe {
-        iommufd_rs_vdevice_alloc(viommu.raw(), dev.pci.raw(), cmd.virt_id, &mut token)
+    let token = dev.pci.with_live_device(|d| {
+        let mut token = 0u64;
+        // SAFETY: the vIOMMU is live and the device kept on the driver for
+        // the call; `token` is a valid place.
+        to_result(unsafe {
+            iommufd_rs_vdevice_alloc(viommu.raw(), device_as_raw(d), cmd.virt_id, &mut token)
+        })?;
+        Ok(token)
     })?;
     let vdev = Arc::new(
         Vdevice {

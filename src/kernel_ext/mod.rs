@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! In-module abstractions over C APIs the kernel crate of Linux 7.3 does
+//! not cover yet. Each file is one abstraction, shaped as it would be
+//! proposed for `rust/kernel/`; all of the front end's `unsafe` lives here,
+//! so the object files above it have none.
+
+pub(crate) mod helpers;
+pub(crate) mod iommu;
+
+use kernel::{
+    bindings,
+    device::Device, //
+};
+
+/// The `struct device` behind `dev`.
+///
+/// `Device::as_raw()` is private to the kernel crate in 7.3; a `Device` is
+/// `#[repr(transparent)]` over `Opaque<bindings::device>`, so the cast is
+/// the same pointer.
+pub(crate) fn device_as_raw<Ctx: kernel::device::DeviceContext>(
+    dev: &Device<Ctx>,
+) -> *mut bindings::device {
+    core::ptr::from_ref(dev)
+        .cast::<bindings::device>()
+        .cast_mut()
+}
