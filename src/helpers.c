@@ -7,6 +7,9 @@
  * Rust (src/kernel_ext/helpers.rs gives them safe signatures).
  */
 #include <linux/fault-inject.h>
+#include <linux/irq.h>
+#include <linux/msi.h>
+#include <linux/pci.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 
@@ -66,4 +69,34 @@ void iommufd_rs_log_unmap_short(size_t unmapped, u64 size, u64 iova)
 {
 	pr_err_ratelimited("iommufd_rs: IOMMU domain unmapped %zu of %llu bytes at IOVA %#llx; their pages stay pinned\n",
 			   unmapped, size, iova);
+}
+
+/**
+ * iommufd_rs_pci_upstream_bridge() - pci_upstream_bridge(), a static inline
+ * @pdev: the function
+ *
+ * Return: the bridge above @pdev (of its physical function), or NULL on a
+ * root bus.
+ */
+struct pci_dev *iommufd_rs_pci_upstream_bridge(struct pci_dev *pdev)
+{
+	return pci_upstream_bridge(pdev);
+}
+
+/**
+ * iommufd_rs_msi_address() - the doorbell address of an MSI interrupt's
+ * composed message (irq_get_msi_desc() is a static inline)
+ * @irq: the Linux interrupt number of an allocated vector
+ * @addr: the address on success
+ *
+ * Return: 0, or -EINVAL if @irq has no MSI descriptor.
+ */
+int iommufd_rs_msi_address(unsigned int irq, u64 *addr)
+{
+	struct msi_desc *desc = irq_get_msi_desc(irq);
+
+	if (!desc)
+		return -EINVAL;
+	*addr = (u64)desc->msg.address_hi << 32 | desc->msg.address_lo;
+	return 0;
 }

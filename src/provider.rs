@@ -60,6 +60,7 @@ extern "C" {
         ipa: u64,
         size: u64,
     ) -> c_int;
+    fn iommufd_rs_viommu_device_leaves(dev: *mut bindings::device);
     fn iommufd_rs_domain_alloc_nested(
         v: *mut RawViommu,
         dev: *mut bindings::device,
@@ -108,7 +109,7 @@ pub(crate) fn alloc_nested(
     match NonNull::new(raw) {
         // SAFETY: a new domain the caller owns, with its driver's module
         // pinned for it (`iommufd_rs_domain_alloc_nested()`).
-        Some(raw) => Ok(unsafe { consumer::Domain::from_raw(raw) }),
+        Some(raw) => unsafe { consumer::Domain::from_raw(raw) },
         None => Err(if err < 0 {
             Error::from_errno(err)
         } else {
@@ -180,4 +181,14 @@ pub(crate) fn hw_info(dev: &Device, kind: u32) -> Result<Option<HwInfo>> {
         len: len as usize,
         kind,
     }))
+}
+
+/// A function leaves the file holding it, being removed from the driver:
+/// the virtual ids the file gave it go with it, in its IOMMU driver (see
+/// `iommufd_rs_viommu_device_leaves()`). Nothing for a driver without a
+/// provider.
+pub(crate) fn device_leaves(dev: &Device) {
+    // SAFETY: `dev` is being removed from the driver, which holds it for
+    // the call.
+    unsafe { iommufd_rs_viommu_device_leaves(device_as_raw(dev)) }
 }

@@ -5,8 +5,14 @@
 //! proposed for `rust/kernel/`; all of the front end's `unsafe` lives here,
 //! so the object files above it have none.
 
+pub(crate) mod capability;
+pub(crate) mod chrdev;
+pub(crate) mod eventfd;
 pub(crate) mod helpers;
 pub(crate) mod iommu;
+pub(crate) mod msi;
+pub(crate) mod pci_function;
+pub(crate) mod pci_owned_driver;
 
 use kernel::{
     bindings,

@@ -2,7 +2,8 @@
 
 //! IOMMU domains, as a user of the IOMMU core sees them (iommufd, VFIO):
 //! paging domains of a device's IOMMU driver, mapping and unmapping them,
-//! their MSI cookie, and a device's reserved regions.
+//! their MSI cookie, attaching IOMMU groups to them, a driver's DMA
+//! ownership of its devices, and a device's reserved regions.
 //!
 //! C header: [`include/linux/iommu.h`](srctree/include/linux/iommu.h)
 //!
@@ -10,7 +11,13 @@
 //! bindings; 7.3's `kernel::iommu` has only the io-pgtable half.
 
 use crate::kernel_ext::device_as_raw;
-use core::ptr::NonNull;
+use core::{
+    ptr::NonNull,
+    sync::atomic::{
+        AtomicUsize,
+        Ordering, //
+    },
+};
 use kernel::{
     alloc::KVVec,
     bindings,
@@ -19,7 +26,12 @@ use kernel::{
         from_err_ptr,
         to_result, //
     },
-    prelude::*, //
+    ffi::c_void,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        Arc, //
+    },
 };
 
 /// An IOMMU domain this value owns: freed with `iommu_domain_free()` on
@@ -34,6 +46,9 @@ use kernel::{
 /// its driver.
 pub(crate) struct Domain {
     raw: NonNull<bindings::iommu_domain>,
+    /// Groups attached through [`Group::attach`] and not detached yet;
+    /// each [`Attachment`] holds a reference.
+    groups: Arc<AtomicUsize>,
     /// Free the domain on drop; cleared by [`Domain::leak_on_drop`].
     free_on_drop: bool,
 }
@@ -79,11 +94,8 @@ impl Domain {
             unsafe { bindings::iommu_domain_free(raw.as_ptr()) };
             return Err(ENODEV);
         }
-        // INVARIANT: owned here, its module pinned above.
-        Ok(Self {
-            raw,
-            free_on_drop: true,
-        })
+        // SAFETY: a new domain owned here, its module pinned above.
+        unsafe { Self::from_raw(raw) }
     }
 
     /// Takes ownership of a domain allocated outside this abstraction (a
@@ -94,11 +106,27 @@ impl Domain {
     /// `raw` is a live domain the caller owns and hands over, and the
     /// caller took a reference on its driver's module
     /// (`raw->owner->owner`) that the returned value now holds.
-    pub(crate) unsafe fn from_raw(raw: NonNull<bindings::iommu_domain>) -> Self {
-        // INVARIANT: guaranteed by the caller.
-        Self {
-            raw,
-            free_on_drop: true,
+    ///
+    /// On error (`ENOMEM`) the domain is freed and the module reference
+    /// dropped.
+    pub(crate) unsafe fn from_raw(raw: NonNull<bindings::iommu_domain>) -> Result<Self> {
+        match Arc::new(AtomicUsize::new(0), GFP_KERNEL) {
+            // INVARIANT: guaranteed by the caller.
+            Ok(groups) => Ok(Self {
+                raw,
+                groups,
+                free_on_drop: true,
+            }),
+            Err(e) => {
+                // SAFETY: owned and pinned as the caller guarantees; no
+                // group can be on a domain no one else has seen.
+                unsafe {
+                    let module = (*(*raw.as_ptr()).owner).owner;
+                    bindings::iommu_domain_free(raw.as_ptr());
+                    bindings::module_put(module);
+                }
+                Err(e.into())
+            }
         }
     }
 
@@ -188,6 +216,10 @@ impl Domain {
 
 impl Drop for Domain {
     fn drop(&mut self) {
+        // A group still on the domain: see `leak_on_drop`.
+        if kernel::warn_on!(self.groups.load(Ordering::Acquire) != 0) {
+            self.free_on_drop = false;
+        }
         if !self.free_on_drop {
             return;
         }
@@ -252,4 +284,148 @@ pub(crate) fn resv_regions(dev: &Device) -> Result<KVVec<ResvRegion>> {
     unsafe { bindings::iommu_put_resv_regions(dev, head) };
     res?;
     Ok(out)
+}
+
+/// Whether the IOMMU core has `dev` on `dom` (`iommu_get_domain_for_dev()`).
+pub(crate) fn device_is_on(dev: &Device, dom: &Domain) -> bool {
+    // SAFETY: `dev` is a live device; the core only reads its group's
+    // current domain.
+    unsafe { bindings::iommu_get_domain_for_dev(device_as_raw(dev)) == dom.as_raw() }
+}
+
+/// Whether `dev` is behind an IOMMU, with a group (`device_iommu_mapped()`,
+/// a static inline: its `iommu_group` field).
+pub(crate) fn device_iommu_mapped(dev: &Device) -> bool {
+    // SAFETY: `dev` is a live device; the field is set when the IOMMU
+    // probes it and cleared when it releases it, under the device's own
+    // serialisation, as the C inline reads it.
+    !unsafe { (*device_as_raw(dev)).iommu_group }.is_null()
+}
+
+/// Whether the IOMMU behind `dev` has capability `cap`
+/// (`device_iommu_capable()`).
+pub(crate) fn device_iommu_capable(dev: &Device, cap: bindings::iommu_cap) -> bool {
+    // SAFETY: `dev` is a live device; the core checks it has an IOMMU.
+    unsafe { bindings::device_iommu_capable(device_as_raw(dev), cap) }
+}
+
+/// A reference to an IOMMU group (`iommu_group_get()`/`iommu_group_put()`).
+///
+/// # Invariants
+///
+/// `raw` is a live group this value holds a reference on.
+pub(crate) struct Group {
+    raw: NonNull<bindings::iommu_group>,
+}
+
+// SAFETY: a group reference may be used and dropped from any task; the
+// core serialises the group's state with its own mutex.
+unsafe impl Send for Group {}
+// SAFETY: see `Send`.
+unsafe impl Sync for Group {}
+
+impl Group {
+    /// The group of `dev`, if it has one.
+    pub(crate) fn of(dev: &Device) -> Option<Self> {
+        // SAFETY: `dev` is a live device; a non-NULL answer is a reference.
+        let raw = NonNull::new(unsafe { bindings::iommu_group_get(device_as_raw(dev)) })?;
+        // INVARIANT: the reference just taken.
+        Some(Self { raw })
+    }
+
+    /// Attaches the whole group to `dom` (`iommu_attach_group()`); the
+    /// group's DMA must be owned by the caller (a driver with
+    /// `driver_managed_dma` that claimed it, or [`DmaOwner`]). Detached when
+    /// the returned value is [`Attachment::detach`]ed; `dom` is not freed
+    /// before that (it leaks instead, with a warning).
+    pub(crate) fn attach(&self, dom: &Domain) -> Result<Attachment> {
+        // SAFETY: both are live (type invariants); the core checks that
+        // the group's devices can use the domain.
+        to_result(unsafe { bindings::iommu_attach_group(dom.as_raw(), self.raw.as_ptr()) })?;
+        dom.groups.fetch_add(1, Ordering::AcqRel);
+        // SAFETY: a live group; takes a reference and returns its argument.
+        unsafe { bindings::iommu_group_ref_get(self.raw.as_ptr()) };
+        Ok(Attachment {
+            // INVARIANT: the reference just taken.
+            group: Group { raw: self.raw },
+            domain: dom.raw,
+            domain_groups: dom.groups.clone(),
+        })
+    }
+}
+
+impl PartialEq for Group {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // SAFETY: the reference this value holds (type invariant).
+        unsafe { bindings::iommu_group_put(self.raw.as_ptr()) }
+    }
+}
+
+/// A group attached to a domain by [`Group::attach`].
+///
+/// # Invariants
+///
+/// `domain` is live while this value lives: it counts in `domain_groups`,
+/// and a [`Domain`] with groups attached is never freed.
+pub(crate) struct Attachment {
+    group: Group,
+    domain: NonNull<bindings::iommu_domain>,
+    domain_groups: Arc<AtomicUsize>,
+}
+
+// SAFETY: only pointers the IOMMU core serialises itself.
+unsafe impl Send for Attachment {}
+// SAFETY: see `Send`; `&self` methods only compare addresses.
+unsafe impl Sync for Attachment {}
+
+impl Attachment {
+    /// Whether the group is attached to `dom`.
+    pub(crate) fn is_on(&self, dom: &Domain) -> bool {
+        self.domain == dom.raw
+    }
+
+    /// Detaches the group (`iommu_detach_group()`): back to the core's
+    /// blocking domain when a driver owns its DMA.
+    pub(crate) fn detach(self) {
+        // SAFETY: the domain is live (type invariant) and the group is on
+        // it (this value says so); the group reference is live.
+        unsafe { bindings::iommu_detach_group(self.domain.as_ptr(), self.group.raw.as_ptr()) };
+        self.domain_groups.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The DMA ownership of a device, claimed for a driver with
+/// `driver_managed_dma` (`iommu_device_claim_dma_owner()`): the core keeps
+/// the device's group in its blocking domain whenever the owner has not
+/// attached it, and refuses DMA-API drivers on the group's other devices.
+/// Released on drop.
+pub(crate) struct DmaOwner {
+    dev: ARef<Device>,
+}
+
+impl DmaOwner {
+    /// Claims `dev`'s group for `owner`: an address identifying the owner;
+    /// devices claimed with the same `owner` can share a group. `EPERM` if
+    /// another owner or a DMA-API driver has the group.
+    pub(crate) fn claim(dev: &Device, owner: *const c_void) -> Result<Self> {
+        // SAFETY: `dev` is a live device; `owner` is only compared by the
+        // core, never dereferenced.
+        to_result(unsafe {
+            bindings::iommu_device_claim_dma_owner(device_as_raw(dev), owner.cast_mut())
+        })?;
+        Ok(Self { dev: dev.into() })
+    }
+}
+
+impl Drop for DmaOwner {
+    fn drop(&mut self) {
+        // SAFETY: claimed in `claim`, released once.
+        unsafe { bindings::iommu_device_release_dma_owner(device_as_raw(&self.dev)) }
+    }
 }
