@@ -104,6 +104,9 @@ const NODES: u32 = 256;
 /// A function's state under [`FUNCTIONS`].
 struct FunctionEntry {
     func: Arc<Function>,
+    /// Its IOMMU group (a reference held from probe to remove: the group
+    /// goes with its devices even while a file still holds the function).
+    group: Group,
     /// The file it is bound to (its owner cookie), or 0.
     owner: usize,
     /// Counted in its group's attachment.
@@ -162,7 +165,7 @@ impl Registry {
             .functions
             .iter_mut()
             .find(|e| core::ptr::eq(&*e.func, func))?;
-        let g = self.groups.iter_mut().find(|g| g.group == func.group)?;
+        let g = self.groups.iter_mut().find(|g| g.group == f.group)?;
         Some((f, g))
     }
 }
@@ -177,8 +180,6 @@ global_lock! {
 #[pin_data]
 pub(crate) struct Function {
     pdev: ARef<pci::Device>,
-    /// Its IOMMU group (a reference held from probe).
-    group: Group,
     /// Entered by every call that uses the function's IOMMU state; remove()
     /// waits for them after setting `removed`: the IOMMU core tears that
     /// state down after remove() returns, so no call can still be in it
@@ -410,7 +411,6 @@ impl OwnedDmaDriver for IommufdRsPci {
         let f = Arc::pin_init(
             try_pin_init!(Function {
                 pdev: pdev.into(),
-                group,
                 live <- new_srcu!(),
                 removed: AtomicBool::new(false),
                 vectors <- new_mutex!(None),
@@ -441,7 +441,7 @@ impl OwnedDmaDriver for IommufdRsPci {
         let mut reg = FUNCTIONS.lock();
         let reg = &mut *reg;
         reg.functions.reserve(1, GFP_KERNEL)?;
-        match reg.groups.iter_mut().find(|g| g.group == f.group) {
+        match reg.groups.iter_mut().find(|g| g.group == group) {
             Some(g) => g.functions += 1,
             None => reg.groups.push(
                 GroupEntry {
@@ -459,6 +459,7 @@ impl OwnedDmaDriver for IommufdRsPci {
         reg.functions.push(
             FunctionEntry {
                 func: f.clone(),
+                group,
                 owner: 0,
                 attached: false,
                 intx_was_enabled,
@@ -517,7 +518,7 @@ impl OwnedDmaDriver for IommufdRsPci {
         let Ok(mut entry) = reg.functions.remove(i) else {
             return;
         };
-        let Some(gi) = reg.groups.iter().position(|g| g.group == f.group) else {
+        let Some(gi) = reg.groups.iter().position(|g| g.group == entry.group) else {
             return;
         };
         if let Some(grp) = reg.groups.get_mut(gi) {

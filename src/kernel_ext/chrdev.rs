@@ -80,8 +80,7 @@ impl<T: NodeObject> Nodes<T> {
         owner: kernel::module::this_module::<T::OwnerModule>().as_ptr(),
         open: Some(Self::open),
         release: Some(Self::release),
-        // SAFETY: all-zero is a valid `file_operations` (no operation).
-        ..unsafe { core::mem::zeroed() }
+        ..pin_init::zeroed()
     };
 
     /// The file operations, a static (a promoted constant).
