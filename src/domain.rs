@@ -19,16 +19,13 @@ use crate::{
             self,
             prot, //
         },
+        warn_on_once,
     },
     pages::Pages,
     pci::BoundDevice,
     provider,
     uapi,
     viommu::Viommu, //
-};
-use core::sync::atomic::{
-    AtomicBool,
-    Ordering, //
 };
 use kernel::{
     bindings,
@@ -121,10 +118,6 @@ fn iova_span(iova: u64, length: u64) -> (u64, u64) {
     (base, end.wrapping_sub(base))
 }
 
-/// `WARN_ON_ONCE` of [`unmap_span`]: one warning per boot is enough to
-/// name a driver that unmaps short.
-static UNMAP_SHORT_WARNED: AtomicBool = AtomicBool::new(false);
-
 /// Unmaps a span (whole pages) from `dom`; the IOTLB is clean when this
 /// returns. Returns whether the driver unmapped all of it. A driver that
 /// unmaps less (upstream's `iommu_unmap_nofail()` WARNs there) leaves part
@@ -140,9 +133,7 @@ fn unmap_span(dom: &consumer::Domain, base: u64, size: u64) -> bool {
         return true;
     }
     helpers::log_unmap_short(unmapped, size, base);
-    if !injected && !UNMAP_SHORT_WARNED.swap(true, Ordering::Relaxed) {
-        kernel::warn_on!(true);
-    }
+    warn_on_once!(!injected);
     false
 }
 
@@ -246,7 +237,7 @@ impl Domain {
             err,
             still_mapped: false,
         };
-        if kernel::warn_on!((iova ^ byte) & !(PAGE_MASK as u64) != 0) {
+        if warn_on_once!((iova ^ byte) & !(PAGE_MASK as u64) != 0) {
             return Err(fail(EINVAL));
         }
         let mut done = 0u64;

@@ -72,6 +72,7 @@ use crate::{
             OwnedDmaDriver,
             Registration, //
         },
+        warn_on_once,
     },
     provider, //
 };
@@ -691,7 +692,7 @@ impl BoundDevice {
         self.with_live_device(|_| {
             let mut reg = FUNCTIONS.lock();
             let (entry, grp) = reg.entries(&self.func).ok_or(ENODEV)?;
-            if kernel::warn_on!(entry.attached || entry.owner != grp.owner) {
+            if warn_on_once!(entry.attached || entry.owner != grp.owner) {
                 return Err(EBUSY);
             }
             match grp.attachment.as_ref() {
@@ -713,7 +714,7 @@ impl BoundDevice {
             let mut reg = FUNCTIONS.lock();
             if let Some((entry, grp)) = reg.entries(&self.func) {
                 let on = grp.attachment.as_ref().is_some_and(|a| a.is_on(dom));
-                if entry.attached && !kernel::warn_on!(!on) {
+                if entry.attached && !warn_on_once!(!on) {
                     group_detach(entry, grp);
                 }
             }

@@ -31,3 +31,17 @@ pub(crate) fn device_as_raw<Ctx: kernel::device::DeviceContext>(
         .cast::<bindings::device>()
         .cast_mut()
 }
+
+/// `WARN_ON_ONCE()`: [`kernel::warn_on!`] that warns at the first true
+/// `cond` of its call site only, and evaluates to `cond`.
+macro_rules! warn_on_once {
+    ($cond:expr) => {{
+        static WARNED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        let cond: bool = $cond;
+        if cond && !WARNED.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            kernel::warn_on!(true);
+        }
+        cond
+    }};
+}
+pub(crate) use warn_on_once;
