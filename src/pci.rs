@@ -31,8 +31,11 @@
 //! under the device lock and takes [`FUNCTIONS`]. A function's `live` SRCU
 //! is entered before [`FUNCTIONS`] is taken, around every call into the
 //! function's IOMMU state ([`Function::with_live_device`]); remove() sets
-//! `removed` and waits for those calls to end (7.3 has no Rust rwsem; SRCU
-//! plus the flag gives the rwsem's guarantee with concurrent readers).
+//! `removed` and waits for those calls to end, and a call that finds the
+//! function removed leaves the section and waits for remove() to finish
+//! (its `removing` mutex) before it answers `ENODEV`, so it never sees the
+//! function half removed. 7.3 has no Rust rwsem; SRCU, the flag and that
+//! mutex give the rwsem's guarantees with concurrent readers.
 //! Lifetime: a function is an `Arc`, held by the driver from probe to
 //! remove, by a file that bound it and by an open node; a file never sees
 //! freed memory even if the function is unbound from the driver under it.
@@ -189,6 +192,12 @@ pub(crate) struct Function {
     live: Srcu,
     /// Unbound from this driver: a file holding it gets `ENODEV`.
     removed: AtomicBool,
+    /// Held by remove() from before it sets `removed` to its end: a call
+    /// that finds the function removed waits on it, so that it returns
+    /// only once remove() has taken the function out of its group, as a
+    /// reader of an rwsem remove() held for writing would.
+    #[pin]
+    removing: Mutex<()>,
     /// The MSI vectors a file made, which remove() frees before the
     /// driver's MSI domain goes; made, read and freed in `live`.
     #[pin]
@@ -199,8 +208,11 @@ impl Function {
     /// Calls `f` with the function's device while it is kept on this
     /// driver: `ENODEV` once it left. remove() waits for `f` to return.
     fn with_live_device<T>(&self, f: impl FnOnce(&Device) -> Result<T>) -> Result<T> {
-        let _live = self.live.read_lock();
+        let live = self.live.read_lock();
         if self.removed.load(Ordering::Acquire) {
+            // Out of the section first: remove() waits for it.
+            drop(live);
+            drop(self.removing.lock());
             return Err(ENODEV);
         }
         f(self.pdev.as_ref())
@@ -414,6 +426,7 @@ impl OwnedDmaDriver for IommufdRsPci {
                 pdev: pdev.into(),
                 live <- new_srcu!(),
                 removed: AtomicBool::new(false),
+                removing <- new_mutex!(()),
                 vectors <- new_mutex!(None),
             }),
             GFP_KERNEL,
@@ -506,7 +519,9 @@ impl OwnedDmaDriver for IommufdRsPci {
                 nodes.remove(node);
             }
         }
-        // Waits for calls in the function's IOMMU state; later ones fail.
+        // Waits for calls in the function's IOMMU state; later ones fail,
+        // once this is done.
+        let _removing = f.removing.lock();
         f.removed.store(true, Ordering::Release);
         f.live.synchronize();
         // The file's MSI vectors go before the driver's MSI domain does.
