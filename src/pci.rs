@@ -454,36 +454,46 @@ impl OwnedDmaDriver for IommufdRsPci {
         pdev.intx(false);
         let mut reg = FUNCTIONS.lock();
         let reg = &mut *reg;
-        reg.functions.reserve(1, GFP_KERNEL)?;
-        match reg.groups.iter_mut().find(|g| g.group == group) {
-            Some(g) => g.functions += 1,
-            None => reg.groups.push(
-                GroupEntry {
-                    group: Group::of(dev).ok_or(ENODEV)?,
-                    functions: 1,
+        let listed = (|| -> Result {
+            reg.functions.reserve(1, GFP_KERNEL)?;
+            match reg.groups.iter_mut().find(|g| g.group == group) {
+                Some(g) => g.functions += 1,
+                None => reg.groups.push(
+                    GroupEntry {
+                        group: Group::of(dev).ok_or(ENODEV)?,
+                        functions: 1,
+                        owner: 0,
+                        owned: 0,
+                        attachment: None,
+                        attached: 0,
+                    },
+                    GFP_KERNEL,
+                )?,
+            }
+            // Cannot fail: reserved above.
+            reg.functions.push(
+                FunctionEntry {
+                    func: f.clone(),
+                    group,
                     owner: 0,
-                    owned: 0,
-                    attachment: None,
-                    attached: 0,
+                    attached: false,
+                    intx_was_enabled,
+                    reset_works: false,
+                    saved: None,
+                    node: None,
+                    dma: Some(dma),
                 },
                 GFP_KERNEL,
-            )?,
+            )?;
+            Ok(())
+        })();
+        if let Err(e) = listed {
+            // The DMA ownership goes with `dma`; INTx as it was.
+            if intx_was_enabled {
+                pdev.intx(true);
+            }
+            return Err(e);
         }
-        // Cannot fail: reserved above.
-        reg.functions.push(
-            FunctionEntry {
-                func: f.clone(),
-                group,
-                owner: 0,
-                attached: false,
-                intx_was_enabled,
-                reset_works: false,
-                saved: None,
-                node: None,
-                dma: Some(dma),
-            },
-            GFP_KERNEL,
-        )?;
         node_add(reg, reg.functions.len() - 1);
         Ok(f)
     }
