@@ -164,7 +164,7 @@ impl DeviceObject {
 
     /// The tag of this device's reserved ranges in an IOAS.
     fn tag(&self) -> u64 {
-        self.pci.raw() as u64
+        self.pci.key() as u64
     }
 
     /// This device object, by identity.

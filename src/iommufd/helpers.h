@@ -25,4 +25,14 @@ phys_addr_t iommufd_rs_page_to_phys(struct page *page);
 void iommufd_rs_cond_resched(void);
 unsigned long iommufd_rs_clear_user(void __user *to, unsigned long n);
 
+struct pci_dev;
+
+bool iommufd_rs_should_fail_map(u64 npages);
+bool iommufd_rs_should_fail_unmap(u64 npages);
+bool iommufd_rs_should_fail_msi(u64 nvec);
+void iommufd_rs_log_unmap_short(size_t unmapped, u64 size, u64 iova);
+
+struct pci_dev *iommufd_rs_pci_upstream_bridge(struct pci_dev *pdev);
+int iommufd_rs_msi_address(unsigned int irq, u64 *addr);
+
 #endif

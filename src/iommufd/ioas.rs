@@ -68,7 +68,7 @@ pub(crate) struct AreaPages {
     stamp: u64,
 }
 
-// The core's page offsets are offsets in the kernel's page, which domain.c
+// The core's page offsets are offsets in the kernel's page, which domain.rs
 // maps by.
 const _: () = assert!(kernel::page::PAGE_SIZE as u64 == PAGE_SIZE);
 

@@ -68,7 +68,7 @@ struct IommufdRsModule {
 }
 
 impl kernel::InPlaceModule for IommufdRsModule {
-    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         // SAFETY: `iommufd_rs_devname()` returns the `devname` charp parameter,
         // a valid NUL-terminated string (the default literal or a copy made by
         // the parameter code at load). The parameter is 0444, so nothing can
@@ -77,7 +77,7 @@ impl kernel::InPlaceModule for IommufdRsModule {
         let name: &'static CStr = unsafe { CStr::from_char_ptr(iommufd_rs_devname()) };
         pr_info!("registering /dev/{}\n", name.to_str().unwrap_or("?"));
         try_pin_init!(Self {
-            _pci: pci::PciDriver::register()?,
+            _pci: pci::PciDriver::register(module)?,
             _miscdev <- MiscDeviceRegistration::register(MiscDeviceOptions { name }),
         })
     }

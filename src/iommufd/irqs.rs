@@ -1,92 +1,85 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! MSI vectors of a bound device signalling eventfds: a thin owner of the
-//! C side in `irqs.c`.
+//! MSI for bound devices (IOMMU_DEVICE_SET_IRQS): MSI-X or MSI vectors,
+//! each signalling the user's eventfd. Vectors need the device attached to
+//! a domain whose MSI cookie places the doorbells (attach sets it), because
+//! the interrupt controller maps the doorbell through the IOMMU when the
+//! vectors are allocated.
+//!
+//! Locking: the caller (the device object's mutex) serialises set and free
+//! for a device. Vectors live only while the function is on the driver:
+//! every step that makes, reads or frees them is in the function's `live`
+//! section ([`crate::pci::Function`]), and remove() frees the vectors in
+//! force after that section is closed to new callers and before the
+//! driver's MSI domain goes with the driver; what the file frees later is
+//! then only the eventfds.
 
 use crate::{
     iova_space::sw_msi::Window,
+    kernel_ext::eventfd::EventFd,
     pci::{
         BoundDevice,
-        RawPci, //
+        Function, //
     }, //
 };
-use core::ptr::NonNull;
 use kernel::{
-    error::to_result,
-    ffi::c_int,
-    prelude::*, //
+    prelude::*,
+    sync::Arc, //
 };
 
-/// The opaque `struct iommufd_rs_irqs`.
-#[repr(C)]
-struct RawIrqs {
-    _opaque: [u8; 0],
-}
-
-extern "C" {
-    fn iommufd_rs_irqs_prepare(
-        d: *mut RawPci,
-        nvec: u32,
-        fds: *const i32,
-        out: *mut *mut RawIrqs,
-    ) -> c_int;
-    fn iommufd_rs_irqs_enable(irqs: *mut RawIrqs) -> c_int;
-    fn iommufd_rs_irqs_msi_address(irqs: *mut RawIrqs, i: u32, addr: *mut u64) -> c_int;
-    fn iommufd_rs_irqs_disable(irqs: *mut RawIrqs);
-    fn iommufd_rs_irqs_free(irqs: *mut RawIrqs);
-}
-
-/// Allocated vectors with their handlers; freed on drop.
+/// A device's vectors, one per eventfd: prepared (the eventfds taken) or
+/// enabled (vectors allocated and signalling); freed on drop.
 pub(crate) struct Irqs {
-    raw: NonNull<RawIrqs>,
-    /// How many vectors (one per eventfd).
-    nvec: u32,
+    func: Arc<Function>,
+    ctxs: Arc<KVec<EventFd>>,
 }
-
-// SAFETY: the vectors belong to the device, not to a task; the handlers only
-// signal eventfds. Freeing happens once, in `Drop`.
-unsafe impl Send for Irqs {}
-// SAFETY: no method takes `&self`; `enable` takes `&mut self`.
-unsafe impl Sync for Irqs {}
 
 impl Irqs {
     /// Checks a request for one vector per eventfd in `fds` (at least one)
-    /// and takes the eventfds; allocates no vector yet.
+    /// and takes the eventfds; allocates no vector yet. Everything a caller
+    /// can get wrong is found here, so that a device's old vectors are only
+    /// freed for a request that can be carried out: `EBADF`/`EINVAL` for a
+    /// bad eventfd, `ENOSPC` if the device has fewer vectors, `ENODEV` if
+    /// it left the driver.
     pub(crate) fn prepare(dev: &BoundDevice, fds: &[i32]) -> Result<Self> {
-        let n = u32::try_from(fds.len()).map_err(|_| EINVAL)?;
-        let mut out: *mut RawIrqs = core::ptr::null_mut();
-        // SAFETY: `fds` has `n` entries and outlives the call; `out` is a
-        // valid place; the device handle is live while `dev` is.
-        to_result(unsafe { iommufd_rs_irqs_prepare(dev.raw(), n, fds.as_ptr(), &mut out) })?;
+        let func = dev.function();
+        let max = func.msi_capacity()?;
+        if fds.len() > max as usize {
+            return Err(ENOSPC);
+        }
+        let mut ctxs = KVec::with_capacity(fds.len(), GFP_KERNEL_ACCOUNT)?;
+        for &fd in fds {
+            ctxs.push(EventFd::from_fd(fd)?, GFP_KERNEL_ACCOUNT)?;
+        }
         Ok(Self {
-            raw: NonNull::new(out).ok_or(EINVAL)?,
-            nvec: n,
+            func: func.clone(),
+            ctxs: Arc::new(ctxs, GFP_KERNEL_ACCOUNT)?,
         })
     }
 
-    /// Frees the vectors but keeps the eventfds, for `enable` again.
+    /// Frees the vectors but keeps the eventfds, so that [`Self::enable`]
+    /// can make them again (around a domain replace: doorbells are mapped
+    /// through the domain when vectors are made).
     pub(crate) fn disable(&mut self) {
-        // SAFETY: `raw` is a live set owned by `self`; freeing vectors of a
-        // disabled set does nothing.
-        unsafe { iommufd_rs_irqs_disable(self.raw.as_ptr()) }
+        self.func.disable_vectors(&self.ctxs);
     }
 
-    /// Allocates the vectors; the device must have none. Every doorbell
-    /// must land in `window`, the SW_MSI window in force (`-ENOSPC`
-    /// otherwise, and always without a window, with nothing left
-    /// allocated).
+    /// Allocates the vectors; the device must have none. The kernel's MSI
+    /// cookie places doorbells one page after another from the window
+    /// start with no upper bound, so every doorbell is checked to land in
+    /// `window`, the SW_MSI window in force (`ENOSPC` otherwise, and always
+    /// without a window, with nothing left allocated). The PCI/IRQ core's
+    /// error with no vector left allocated.
     pub(crate) fn enable(&mut self, window: Option<Window>) -> Result {
-        // SAFETY: `raw` is a live, prepared set owned by `self`.
-        to_result(unsafe { iommufd_rs_irqs_enable(self.raw.as_ptr()) })?;
-        for i in 0..self.nvec {
-            let mut addr = 0u64;
-            // SAFETY: `raw` is enabled with `nvec` vectors; `addr` is valid.
-            let found =
-                to_result(unsafe { iommufd_rs_irqs_msi_address(self.raw.as_ptr(), i, &mut addr) });
-            if let Err(e) = found {
-                self.disable();
-                return Err(e);
-            }
+        self.func.enable_vectors(&self.ctxs)?;
+        for i in 0..self.ctxs.len() as u32 {
+            let addr = match self.func.vector_address(&self.ctxs, i) {
+                Ok(addr) => addr,
+                Err(e) => {
+                    self.disable();
+                    return Err(e);
+                }
+            };
             if !window.is_some_and(|w| w.contains(addr)) {
                 self.disable();
                 return Err(ENOSPC);
@@ -97,8 +90,9 @@ impl Irqs {
 }
 
 impl Drop for Irqs {
+    /// Frees the vectors (if enabled); the eventfds go with the last
+    /// reference.
     fn drop(&mut self) {
-        // SAFETY: from a successful `set`, freed once.
-        unsafe { iommufd_rs_irqs_free(self.raw.as_ptr()) }
+        self.disable();
     }
 }

@@ -95,12 +95,7 @@ pub(crate) fn translate(dom: &Domain, iova: u64) -> Result<(u64, u64)> {
         to_result(unsafe { (p.ops().domain_translate)(domain_handle(dom)?, iova, &mut t) })?;
         return Ok((t.phys, t.leaf_size));
     }
-    // SAFETY: the domain is live for the call.
-    let pa = unsafe { bindings::iommu_iova_to_phys(dom.as_raw(), iova) };
-    if pa == 0 {
-        return Err(ENOENT);
-    }
-    Ok((pa, 0))
+    dom.iova_to_phys(iova).map(|pa| (pa, 0)).ok_or(ENOENT)
 }
 
 /// For a nested domain: the MSI cookie at `giova` maps each doorbell into
@@ -192,17 +187,6 @@ pub(crate) fn device_leaves(dev: &Device) {
         // IOMMU core tears the device's IOMMU state down.
         unsafe { (p.ops().device_leave_user)(device_handle(dev)) }
     }
-}
-
-/// [`device_leaves`] for the PCI driver's remove (`pci_driver.c`).
-///
-/// # Safety
-///
-/// `dev` is the device of a function being removed from the driver, whose
-/// IOMMU state is still live.
-pub(crate) unsafe extern "C" fn device_leaves_hook(dev: *mut bindings::device) {
-    // SAFETY: a live device (caller).
-    device_leaves(unsafe { Device::from_raw(dev) })
 }
 
 /// A vIOMMU of a device's driver, freed on drop.
@@ -315,7 +299,7 @@ impl ProviderViommu {
                 return Err(ENODEV);
             }
             // SAFETY: an owned domain with its driver's module held.
-            Ok(unsafe { Domain::adopt(dom, parent_geo) })
+            unsafe { Domain::adopt(dom, parent_geo) }
         })
     }
 

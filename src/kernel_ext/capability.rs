@@ -13,6 +13,8 @@ use kernel::{
 /// (`capable()` stops the kernel on an invalid number).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Capability {
+    /// `CAP_SYS_ADMIN`: system administration.
+    SysAdmin,
     /// `CAP_IPC_LOCK`: lock memory beyond `RLIMIT_MEMLOCK`.
     IpcLock,
     /// `CAP_SYS_RESOURCE`: override resource limits.
@@ -22,6 +24,7 @@ pub(crate) enum Capability {
 impl Capability {
     fn number(self) -> c_int {
         let cap = match self {
+            Capability::SysAdmin => bindings::CAP_SYS_ADMIN,
             Capability::IpcLock => bindings::CAP_IPC_LOCK,
             Capability::SysResource => bindings::CAP_SYS_RESOURCE,
         };

@@ -9,9 +9,48 @@
 
 pub(crate) mod anon_file;
 pub(crate) mod capability;
+pub(crate) mod chrdev;
+pub(crate) mod eventfd;
 pub(crate) mod gup;
+pub(crate) mod helpers;
+pub(crate) mod iommu;
 pub(crate) mod locked_vm;
 pub(crate) mod memfd;
+pub(crate) mod msi;
+pub(crate) mod pci_function;
+pub(crate) mod pci_owned_driver;
 pub(crate) mod sched;
 pub(crate) mod uaccess;
 pub(crate) mod user;
+
+use kernel::{
+    bindings,
+    device::Device, //
+};
+
+/// The `struct device` behind `dev`.
+///
+/// `Device::as_raw()` is private to the kernel crate in 7.3; a `Device` is
+/// `#[repr(transparent)]` over `Opaque<bindings::device>`, so the cast is
+/// the same pointer.
+pub(crate) fn device_as_raw<Ctx: kernel::device::DeviceContext>(
+    dev: &Device<Ctx>,
+) -> *mut bindings::device {
+    core::ptr::from_ref(dev)
+        .cast::<bindings::device>()
+        .cast_mut()
+}
+
+/// `WARN_ON_ONCE()`: [`kernel::warn_on!`] that warns at the first true
+/// `cond` of its call site only, and evaluates to `cond`.
+macro_rules! warn_on_once {
+    ($cond:expr) => {{
+        static WARNED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        let cond: bool = $cond;
+        if cond && !WARNED.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            kernel::warn_on!(true);
+        }
+        cond
+    }};
+}
+pub(crate) use warn_on_once;

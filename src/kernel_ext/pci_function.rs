@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What a driver that hands PCI functions to user space (as vfio-pci does)
+//! needs of a function outside probe and remove, which 7.3's `pci::Device`
+//! offers only on `Device<Core>` or not at all: bus mastering, INTx, the
+//! command register, enable/disable, function reset, and the saved config
+//! space.
+//!
+//! C header: [`include/linux/pci.h`](srctree/include/linux/pci.h)
+//!
+//! These calls are memory-safe on any `pci_dev` a reference is held on;
+//! *when* they are right (the function bound to the caller's driver) is
+//! the caller's rule, as it is in C.
+
+use crate::kernel_ext::helpers;
+use core::ptr::NonNull;
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::c_int,
+    pci,
+    prelude::*, //
+};
+
+/// The `struct pci_dev` behind `pdev` (`pci::Device` is a transparent
+/// wrapper of it; its `as_raw()` is private to the kernel crate).
+pub(crate) fn pci_as_raw(pdev: &pci::Device) -> *mut bindings::pci_dev {
+    core::ptr::from_ref(pdev)
+        .cast::<bindings::pci_dev>()
+        .cast_mut()
+}
+
+/// A function's config space as saved by `pci_store_saved_state()`, which
+/// [`PciFunctionExt::load_saved_state`] puts back; freed on drop.
+///
+/// # Invariants
+///
+/// `raw` is a `kmalloc()`ed saved state owned by this value alone.
+pub(crate) struct SavedState {
+    raw: NonNull<bindings::pci_saved_state>,
+}
+
+// SAFETY: a plain heap buffer, not tied to a task.
+unsafe impl Send for SavedState {}
+// SAFETY: no `&self` method.
+unsafe impl Sync for SavedState {}
+
+impl Drop for SavedState {
+    fn drop(&mut self) {
+        // SAFETY: owned (type invariant), freed once.
+        unsafe { bindings::kfree(self.raw.as_ptr().cast()) }
+    }
+}
+
+/// The function-state calls of `include/linux/pci.h` on a [`pci::Device`].
+pub(crate) trait PciFunctionExt {
+    /// The PCI segment (domain) number (`pci_domain_nr()`).
+    fn segment(&self) -> u32;
+    /// The command register.
+    fn command(&self) -> u16;
+    /// Writes the command register.
+    fn write_command(&self, val: u16);
+    /// Turns INTx on or off (`pci_intx()`).
+    fn intx(&self, on: bool);
+    /// Bus mastering on (`pci_set_master()`).
+    fn bus_master_on(&self);
+    /// Bus mastering off (`pci_clear_master()`).
+    fn bus_master_off(&self);
+    /// `pci_enable_device()`.
+    fn enable(&self) -> Result;
+    /// `pci_disable_device()`.
+    fn disable(&self);
+    /// `pci_try_reset_function()`: `EAGAIN` if the device lock is held,
+    /// `ENOTTY` if the function has no reset method.
+    fn try_reset(&self) -> Result;
+    /// Resets the function, trying the device lock and its upstream
+    /// bridge's and skipping the reset if either is held (a holder of the
+    /// device lock uses [`LockedFunction::reset`]).
+    fn reset_if_unlocked(&self);
+    /// `pci_save_state()`.
+    fn save_state(&self);
+    /// `pci_store_saved_state()`: a copy of the state saved last.
+    fn store_saved_state(&self) -> Option<SavedState>;
+    /// `pci_load_and_free_saved_state()`: makes `state` the saved state.
+    fn load_saved_state(&self, state: SavedState) -> Result;
+    /// `pci_restore_state()`.
+    fn restore_state(&self);
+}
+
+impl PciFunctionExt for pci::Device {
+    fn segment(&self) -> u32 {
+        // SAFETY: a live `pci_dev` has a live bus; `domain_nr` is fixed
+        // when the bus is made (what the static inline reads).
+        unsafe { (*(*pci_as_raw(self)).bus).domain_nr as u32 }
+    }
+
+    fn command(&self) -> u16 {
+        let mut cmd = 0u16;
+        // SAFETY: a live `pci_dev`; `cmd` is a valid place.
+        let _ = unsafe {
+            bindings::pci_read_config_word(
+                pci_as_raw(self),
+                bindings::PCI_COMMAND as c_int,
+                &mut cmd,
+            )
+        };
+        cmd
+    }
+
+    fn write_command(&self, val: u16) {
+        // SAFETY: a live `pci_dev`.
+        let _ = unsafe {
+            bindings::pci_write_config_word(pci_as_raw(self), bindings::PCI_COMMAND as c_int, val)
+        };
+    }
+
+    fn intx(&self, on: bool) {
+        // SAFETY: a live `pci_dev`.
+        unsafe { bindings::pci_intx(pci_as_raw(self), c_int::from(on)) }
+    }
+
+    fn bus_master_on(&self) {
+        // SAFETY: a live `pci_dev`.
+        unsafe { bindings::pci_set_master(pci_as_raw(self)) }
+    }
+
+    fn bus_master_off(&self) {
+        // SAFETY: a live `pci_dev`.
+        unsafe { bindings::pci_clear_master(pci_as_raw(self)) }
+    }
+
+    fn enable(&self) -> Result {
+        // SAFETY: a live `pci_dev`; balanced by `disable` by the caller.
+        to_result(unsafe { bindings::pci_enable_device(pci_as_raw(self)) })
+    }
+
+    fn disable(&self) {
+        // SAFETY: a live `pci_dev`, enabled by `enable`.
+        unsafe { bindings::pci_disable_device(pci_as_raw(self)) }
+    }
+
+    fn try_reset(&self) -> Result {
+        // SAFETY: a live `pci_dev`; takes the device lock only if free.
+        to_result(unsafe { bindings::pci_try_reset_function(pci_as_raw(self)) })
+    }
+
+    fn reset_if_unlocked(&self) {
+        reset(self, false)
+    }
+
+    fn save_state(&self) {
+        // SAFETY: a live `pci_dev`.
+        unsafe { bindings::pci_save_state(pci_as_raw(self)) };
+    }
+
+    fn store_saved_state(&self) -> Option<SavedState> {
+        // SAFETY: a live `pci_dev`; a non-NULL answer is a new allocation.
+        let raw = NonNull::new(unsafe { bindings::pci_store_saved_state(pci_as_raw(self)) })?;
+        // INVARIANT: the allocation just made, owned by no one else.
+        Some(SavedState { raw })
+    }
+
+    fn load_saved_state(&self, state: SavedState) -> Result {
+        let mut raw = state.raw.as_ptr();
+        core::mem::forget(state);
+        // SAFETY: a live `pci_dev`; `raw` is owned (taken out of `state`)
+        // and freed by the call whatever it returns.
+        to_result(unsafe { bindings::pci_load_and_free_saved_state(pci_as_raw(self), &mut raw) })
+    }
+
+    fn restore_state(&self) {
+        // SAFETY: a live `pci_dev`.
+        unsafe { bindings::pci_restore_state(pci_as_raw(self)) }
+    }
+}
+
+/// As `pci_reset_function()` without waiting: the upstream bridge's lock
+/// and, unless `dev_locked`, the device's are only tried.
+fn reset(pdev: &pci::Device, dev_locked: bool) {
+    let raw = pci_as_raw(pdev);
+    let bridge = helpers::pci_upstream_bridge(raw);
+    // SAFETY: `bridge` is NULL or the live bridge above a live `pci_dev`.
+    if !bridge.is_null() && unsafe { bindings::pci_dev_trylock(bridge) } == 0 {
+        return;
+    }
+    if dev_locked {
+        // SAFETY: the device lock is the caller's (`LockedFunction`).
+        let _ = unsafe { bindings::__pci_reset_function_locked(raw) };
+    // SAFETY: a live `pci_dev`.
+    } else if unsafe { bindings::pci_dev_trylock(raw) } != 0 {
+        // SAFETY: the device lock was just taken, and is dropped after.
+        unsafe {
+            let _ = bindings::__pci_reset_function_locked(raw);
+            bindings::pci_dev_unlock(raw);
+        }
+    }
+    if !bridge.is_null() {
+        // SAFETY: taken above.
+        unsafe { bindings::pci_dev_unlock(bridge) };
+    }
+}
+
+/// A function whose device lock the holder has: made only by the driver
+/// adapter ([`super::pci_owned_driver`]) for its probe and remove calls,
+/// which the driver core makes with the device lock held.
+pub(crate) struct LockedFunction<'a> {
+    pdev: &'a pci::Device,
+}
+
+impl<'a> LockedFunction<'a> {
+    /// # Safety
+    ///
+    /// The device lock of `pdev` is held for `'a`.
+    pub(super) unsafe fn new(pdev: &'a pci::Device) -> Self {
+        Self { pdev }
+    }
+
+    /// The function.
+    pub(crate) fn pdev(&self) -> &'a pci::Device {
+        self.pdev
+    }
+
+    /// As [`PciFunctionExt::reset_if_unlocked`], with the device lock held.
+    pub(crate) fn reset(&self) {
+        reset(self.pdev, true)
+    }
+}
