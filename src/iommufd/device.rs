@@ -21,7 +21,7 @@ use crate::{
         user_ptr,
         IommufdFile, //
     },
-    hwpt::Hwpt,
+    hwpt::HwptObject,
     ioas::{
         kerr,
         IoasObject, //
@@ -49,7 +49,7 @@ use crate::{
         clear_user,
         UserCmd, //
     },
-    viommu::Vdevice, //
+    viommu::VdeviceObject, //
 };
 use kernel::{
     alloc::KVVec,
@@ -95,10 +95,10 @@ fn typed_regions(dev: &BoundDevice) -> Result<KVVec<sw_msi::ResvRegion>> {
 /// A device's current attachment: a dependency on its HWPT, and one user
 /// of the device itself (DESTROY of an attached device is `-EBUSY`).
 struct Attachment {
-    hwpt: Dep<Hwpt>,
+    hwpt: Dep<HwptObject>,
     /// On a nested HWPT: the device's vDEVICE in its vIOMMU, if any (the
     /// guest's stage 1 names the device by it).
-    _vdevice: Option<Dep<Vdevice>>,
+    _vdevice: Option<Dep<VdeviceObject>>,
     /// The SW_MSI window in force: MSI doorbells must land in it; without
     /// one (a platform whose MSIs need no mapping) none may be made.
     msi_window: Option<Window>,
@@ -137,13 +137,13 @@ enum Target {
     Ioas(Dep<IoasObject>),
     /// A HWPT made by IOMMU_HWPT_ALLOC, and for a nested one the device's
     /// vDEVICE in its vIOMMU, if it has one.
-    Hwpt(Dep<Hwpt>, Option<Dep<Vdevice>>),
+    Hwpt(Dep<HwptObject>, Option<Dep<VdeviceObject>>),
 }
 
 /// What an attach did, for the caller to carry into the table.
 struct Attached {
     /// The HWPT the device is attached to.
-    hwpt: Arc<Hwpt>,
+    hwpt: Arc<HwptObject>,
     /// Whether it is a new automatic HWPT, to be published (and, if that
     /// fails, the device detached again).
     new: bool,
@@ -183,7 +183,7 @@ impl DeviceObject {
     /// with the same eventfds. Both domains' cookies sit at the same window
     /// start, so the doorbell lands at the same IOVA. If the move fails the
     /// device goes back where it was.
-    fn attach(&self, target: Target) -> (Result<Attached>, Option<Arc<Hwpt>>) {
+    fn attach(&self, target: Target) -> (Result<Attached>, Option<Arc<HwptObject>>) {
         let mut st = self.state.lock();
         // The regions this device reserves: its driver's, with the SW_MSI
         // window replaced by the user's.
@@ -239,7 +239,7 @@ impl DeviceObject {
         target: Target,
         regions: &[sw_msi::ResvRegion],
         in_force: Option<Window>,
-    ) -> Result<(Arc<Hwpt>, bool)> {
+    ) -> Result<(Arc<HwptObject>, bool)> {
         let ioas = match target {
             Target::Hwpt(h, vdevice) => {
                 self.attach_to(st, &h, vdevice, regions, in_force, false)?;
@@ -268,7 +268,7 @@ impl DeviceObject {
             }
         }
         drop(candidates);
-        let h = Dep::new_unpublished(Hwpt::new(self, ioas.clone(), 0)?);
+        let h = Dep::new_unpublished(HwptObject::new(self, ioas.clone(), 0)?);
         self.attach_to(st, &h, None, regions, in_force, false)?;
         let hwpt = h.arc().clone();
         let listed = ioas.state.lock().auto_hwpts.push(h, GFP_KERNEL);
@@ -291,8 +291,8 @@ impl DeviceObject {
     fn attach_to(
         &self,
         st: &mut DeviceState,
-        hwpt: &Dep<Hwpt>,
-        vdevice: Option<Dep<Vdevice>>,
+        hwpt: &Dep<HwptObject>,
+        vdevice: Option<Dep<VdeviceObject>>,
         regions: &[sw_msi::ResvRegion],
         in_force: Option<Window>,
         listed: bool,
@@ -347,7 +347,7 @@ impl DeviceObject {
 
     /// The device left `hwpt`'s domain: its reservations go, it is counted
     /// out, and its attachment's dependency on the device ends.
-    fn leave(&self, hwpt: &Hwpt) {
+    fn leave(&self, hwpt: &HwptObject) {
         hwpt.domain.detach(&self.pci);
         let mut s = hwpt.ioas.state.lock();
         s.space.unreserve(self.tag());
@@ -358,7 +358,7 @@ impl DeviceObject {
 
     /// Detaches. Returns an automatic HWPT that lost its last device,
     /// which the caller removes from the table.
-    fn detach(&self) -> Result<Option<Arc<Hwpt>>> {
+    fn detach(&self) -> Result<Option<Arc<HwptObject>>> {
         let mut st = self.state.lock();
         let a = st.attachment.take().ok_or(EINVAL)?;
         // Vectors first: their doorbells live in the domain.
@@ -369,7 +369,7 @@ impl DeviceObject {
 
     /// Takes an automatic HWPT that a device left without devices off its
     /// IOAS's list, and returns it for the caller to remove from the table.
-    fn release(&self, hwpt: &Arc<Hwpt>) -> Option<Arc<Hwpt>> {
+    fn release(&self, hwpt: &Arc<HwptObject>) -> Option<Arc<HwptObject>> {
         let unlisted = {
             let mut s = hwpt.ioas.state.lock();
             if hwpt.has_devices(&mut s) {
@@ -498,7 +498,7 @@ pub(crate) fn attach(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDevice
         // (neither IOAS nor HWPT) -EINVAL.
         let target = match st.objects.depend::<IoasObject>(cmd.pt_id) {
             Ok(ioas) => Target::Ioas(ioas),
-            Err(_) => match st.objects.depend::<Hwpt>(cmd.pt_id) {
+            Err(_) => match st.objects.depend::<HwptObject>(cmd.pt_id) {
                 Ok(h) => {
                     let vdevice = h.viommu().and_then(|v| st.objects.depend_vdevice(&dev, v));
                     Target::Hwpt(h, vdevice)

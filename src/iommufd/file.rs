@@ -15,7 +15,7 @@ use crate::{
     },
     hwpt::{
         self,
-        Hwpt, //
+        HwptObject, //
     },
     ioas::{
         self,
@@ -196,7 +196,7 @@ impl IommufdFile {
     /// the table if it is still there, and drops it with the table lock
     /// released. By identity, not id: a concurrent DESTROY may have removed
     /// it already and the id been given to another object.
-    pub(crate) fn remove_hwpt(&self, hwpt: &Arc<Hwpt>) {
+    pub(crate) fn remove_hwpt(&self, hwpt: &Arc<HwptObject>) {
         let obj = self.lock().objects.remove_same(hwpt);
         drop(obj);
     }

@@ -24,7 +24,7 @@ use crate::{
     },
     uapi,
     ucmd::UserCmd,
-    viommu::Viommu, //
+    viommu::ViommuObject, //
 };
 use kernel::{
     bindings,
@@ -46,7 +46,7 @@ use kernel::{
 /// reserve their regions and the SW_MSI window, as upstream's
 /// `find_hwpt_paging` sends them to the parent). Attached devices depend
 /// on a HWPT of either kind (see `object.rs`).
-pub(crate) struct Hwpt {
+pub(crate) struct HwptObject {
     header: ObjectHeader,
     /// The domain.
     pub(crate) domain: Arc<Domain>,
@@ -55,7 +55,7 @@ pub(crate) struct Hwpt {
     /// Allocated with IOMMU_HWPT_ALLOC_NEST_PARENT.
     pub(crate) nest_parent: bool,
     /// A nested HWPT's vIOMMU.
-    viommu: Option<Dep<Viommu>>,
+    viommu: Option<Dep<ViommuObject>>,
     /// Where the domain's MSI cookie puts doorbells (and, for a nested
     /// HWPT, the window in the parent's stage 2 they map into), once the
     /// first device with a SW_MSI window attached; under the IOAS lock.
@@ -66,9 +66,9 @@ pub(crate) struct Hwpt {
     devices: LockedBy<usize, IoasState>,
 }
 
-file_object!(Hwpt, Hwpt);
+file_object!(HwptObject, Hwpt);
 
-impl Hwpt {
+impl HwptObject {
     /// A new domain for `dev` with `IOMMU_HWPT_ALLOC_*` `flags`, registered
     /// with the IOAS `ioas`. An automatic HWPT is one its IOAS lists
     /// (`IoasState::auto_hwpts`).
@@ -98,7 +98,7 @@ impl Hwpt {
     /// [`crate::provider::ProviderViommu::alloc_nested`]).
     fn new_nested(
         dev: &DeviceObject,
-        viommu: Dep<Viommu>,
+        viommu: Dep<ViommuObject>,
         flags: u32,
         data: (u32, u64, u32),
     ) -> Result<Arc<Self>> {
@@ -131,7 +131,7 @@ impl Hwpt {
     }
 
     /// A nested HWPT's vIOMMU.
-    pub(crate) fn viommu(&self) -> Option<&Viommu> {
+    pub(crate) fn viommu(&self) -> Option<&ViommuObject> {
         self.viommu.as_deref()
     }
 
@@ -247,7 +247,7 @@ impl Hwpt {
     }
 }
 
-impl Drop for Hwpt {
+impl Drop for HwptObject {
     fn drop(&mut self) {
         // No device is attached any more (each holds a dependency).
         let mut st = self.ioas.state.lock();
@@ -266,7 +266,7 @@ enum Parent {
     /// A paging HWPT following an IOAS.
     Ioas(Dep<IoasObject>),
     /// A nested HWPT on a vIOMMU.
-    Viommu(Dep<Viommu>),
+    Viommu(Dep<ViommuObject>),
 }
 
 /// IOMMU_HWPT_ALLOC, in upstream's order (`hw_pagetable.c`): reserved
@@ -292,11 +292,11 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAll
         let dev = st.objects.get::<DeviceObject>(cmd.dev_id)?;
         let parent = if let Ok(ioas) = st.objects.depend::<IoasObject>(cmd.pt_id) {
             Parent::Ioas(ioas)
-        } else if let Ok(viommu) = st.objects.depend::<Viommu>(cmd.pt_id) {
+        } else if let Ok(viommu) = st.objects.depend::<ViommuObject>(cmd.pt_id) {
             Parent::Viommu(viommu)
         } else if st
             .objects
-            .get::<Hwpt>(cmd.pt_id)
+            .get::<HwptObject>(cmd.pt_id)
             .is_ok_and(|h| !h.is_nested())
         {
             return Err(EOPNOTSUPP);
@@ -314,14 +314,14 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAll
             {
                 return Err(EOPNOTSUPP);
             }
-            Hwpt::new(&dev, ioas, cmd.flags)?
+            HwptObject::new(&dev, ioas, cmd.flags)?
         }
         Parent::Viommu(viommu) => {
             // In upstream's order: a device of another IOMMU (`-EINVAL`)
             // before the flags, which the driver refuses (`-EOPNOTSUPP`,
             // FAULT_ID_VALID and PASID included); `data_len` is not 0 here.
             let data = (cmd.data_type, cmd.data_uptr, cmd.data_len);
-            Hwpt::new_nested(&dev, viommu, cmd.flags, data)?
+            HwptObject::new_nested(&dev, viommu, cmd.flags, data)?
         }
     };
     f.publish(Object::Hwpt(hwpt), |id| {
@@ -370,7 +370,7 @@ pub(crate) fn translate(
     if !opener_may_see_phys(file) {
         return Err(EPERM);
     }
-    let hwpt = f.get::<Hwpt>(cmd.hwpt_id)?;
+    let hwpt = f.get::<HwptObject>(cmd.hwpt_id)?;
     if hwpt.is_nested() {
         // The guest's stage 1 is in the guest's memory, not walked here.
         return Err(EOPNOTSUPP);

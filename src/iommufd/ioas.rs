@@ -13,7 +13,7 @@ use crate::{
         user_ptr,
         IommufdFile, //
     },
-    hwpt::Hwpt,
+    hwpt::HwptObject,
     iova_space::{
         AllowedRanges,
         Area,
@@ -89,7 +89,7 @@ pub(crate) struct IoasState {
     /// An entry depends on its HWPT and leaves with its last device
     /// (breaking the reference cycle HWPT -> IOAS -> HWPT); it is dropped
     /// only with this lock released.
-    pub(crate) auto_hwpts: KVVec<Dep<Hwpt>>,
+    pub(crate) auto_hwpts: KVVec<Dep<HwptObject>>,
     /// Pages a domain of this IOAS could not fully unmap.
     kept: KeptPages,
     /// The last stamp given to a command that makes areas.

@@ -52,12 +52,12 @@
 
 use crate::{
     device::DeviceObject,
-    hwpt::Hwpt,
+    hwpt::HwptObject,
     ioas::IoasObject,
-    veventq::Veventq,
+    veventq::VeventqObject,
     viommu::{
-        Vdevice,
-        Viommu, //
+        VdeviceObject,
+        ViommuObject, //
     }, //
 };
 use core::{
@@ -187,13 +187,13 @@ pub(crate) enum Object {
     Device(Arc<DeviceObject>),
     /// A paging HWPT (IOMMU_HWPT_ALLOC, or automatic from
     /// IOMMU_DEVICE_ATTACH), or a nested one (IOMMU_HWPT_ALLOC on a vIOMMU).
-    Hwpt(Arc<Hwpt>),
+    Hwpt(Arc<HwptObject>),
     /// A vIOMMU (IOMMU_VIOMMU_ALLOC).
-    Viommu(Arc<Viommu>),
+    Viommu(Arc<ViommuObject>),
     /// A device's virtual id in a vIOMMU (IOMMU_VDEVICE_ALLOC).
-    Vdevice(Arc<Vdevice>),
+    Vdevice(Arc<VdeviceObject>),
     /// A vIOMMU's event queue (IOMMU_VEVENTQ_ALLOC).
-    Veventq(Arc<Veventq>),
+    Veventq(Arc<VeventqObject>),
 }
 
 impl Object {
@@ -372,7 +372,7 @@ impl ObjectTable {
     }
 
     /// The vDEVICE of `dev`, if it has one (a device has at most one).
-    pub(crate) fn vdevice_of(&self, dev: &DeviceObject) -> Option<Arc<Vdevice>> {
+    pub(crate) fn vdevice_of(&self, dev: &DeviceObject) -> Option<Arc<VdeviceObject>> {
         self.slots.iter().find_map(|s| match s {
             Some(Object::Vdevice(v)) if v.device_key() == dev.key() => Some(v.clone()),
             _ => None,
@@ -384,8 +384,8 @@ impl ObjectTable {
     pub(crate) fn depend_vdevice(
         &self,
         dev: &DeviceObject,
-        viommu: &Viommu,
-    ) -> Option<Dep<Vdevice>> {
+        viommu: &ViommuObject,
+    ) -> Option<Dep<VdeviceObject>> {
         let v = self.vdevice_of(dev).filter(|v| v.names(dev, viommu))?;
         v.header().get();
         Some(Dep(v))

@@ -37,7 +37,7 @@ use crate::{
     },
     uapi,
     ucmd::UserCmd,
-    viommu::Viommu, //
+    viommu::ViommuObject, //
 };
 use core::mem::size_of;
 use kernel::{
@@ -272,17 +272,17 @@ impl AnonFile for EventQueue {
 
 /// A vEVENTQ: the queue its vIOMMU reports guest events into, while this
 /// object lives. Its file may outlive it, readable, with no new events.
-pub(crate) struct Veventq {
+pub(crate) struct VeventqObject {
     header: ObjectHeader,
-    viommu: Dep<Viommu>,
+    viommu: Dep<ViommuObject>,
     /// Whether the vIOMMU's sink is this queue, to be cleared on drop.
     connected: bool,
     queue: Arc<EventQueue>,
 }
 
-file_object!(Veventq, Veventq);
+file_object!(VeventqObject, Veventq);
 
-impl Drop for Veventq {
+impl Drop for VeventqObject {
     fn drop(&mut self) {
         if self.connected {
             // No report is in flight once cleared: `queue` may go.
@@ -303,7 +303,7 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuVeventq
     if cmd.veventq_depth == 0 || cmd.veventq_depth > MAX_DEPTH {
         return Err(EINVAL);
     }
-    let viommu = f.lock().objects.depend::<Viommu>(cmd.viommu_id)?;
+    let viommu = f.lock().objects.depend::<ViommuObject>(cmd.viommu_id)?;
     let queue = Arc::pin_init(
         pin_init!(EventQueue {
             inner <- new_spinlock_irq!(
@@ -329,7 +329,7 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuVeventq
     // From here dropping `obj` (a failed allocation or publication too)
     // clears the vIOMMU's sink; dropping `fd` and `file` gives back the
     // descriptor and the file, which is not published.
-    let mut obj = Veventq {
+    let mut obj = VeventqObject {
         header: ObjectHeader::default(),
         viommu,
         connected: false,

@@ -14,7 +14,7 @@ use crate::{
         user_ptr,
         IommufdFile, //
     },
-    hwpt::Hwpt,
+    hwpt::HwptObject,
     object::{
         file_object,
         Dep,
@@ -47,23 +47,23 @@ const ENTRY_SIZE: usize = 16;
 const CHUNK: usize = 63;
 
 /// A vIOMMU: the driver's vIOMMU over the nest parent it depends on.
-pub(crate) struct Viommu {
+pub(crate) struct ViommuObject {
     header: ObjectHeader,
     /// The nest parent: its stage 2 is every nested HWPT's.
-    pub(crate) parent: Dep<Hwpt>,
+    pub(crate) parent: Dep<HwptObject>,
     /// The driver's vIOMMU, freed when this object goes: every vDEVICE and
     /// nested HWPT depends on this object, so none is left then.
     pub(crate) provider: ProviderViommu,
 }
 
-file_object!(Viommu, Viommu);
+file_object!(ViommuObject, Viommu);
 
 /// A vDEVICE: a device's virtual id in a vIOMMU. It depends on the
 /// vIOMMU, not on the device: when the device object is destroyed its
 /// vDEVICE goes with it (upstream's tombstone), see [`remove_of_device`].
-pub(crate) struct Vdevice {
+pub(crate) struct VdeviceObject {
     header: ObjectHeader,
-    viommu: Dep<Viommu>,
+    viommu: Dep<ViommuObject>,
     /// The device, by identity ([`DeviceObject::key`]); it stays in the
     /// table as long as this object does.
     device: usize,
@@ -71,21 +71,21 @@ pub(crate) struct Vdevice {
     handle: VdeviceHandle,
 }
 
-file_object!(Vdevice, Vdevice);
+file_object!(VdeviceObject, Vdevice);
 
-impl Vdevice {
+impl VdeviceObject {
     /// The device this names, by identity.
     pub(crate) fn device_key(&self) -> usize {
         self.device
     }
 
     /// Whether this is the virtual id of `dev` in `viommu`.
-    pub(crate) fn names(&self, dev: &DeviceObject, viommu: &Viommu) -> bool {
+    pub(crate) fn names(&self, dev: &DeviceObject, viommu: &ViommuObject) -> bool {
         self.device == dev.key() && core::ptr::eq(&*self.viommu, viommu)
     }
 }
 
-impl Drop for Vdevice {
+impl Drop for VdeviceObject {
     fn drop(&mut self) {
         // The vIOMMU is live (this holds it); the handle came from its
         // `vdevice_alloc` and is taken back once.
@@ -111,7 +111,7 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuViommuA
         return Err(EOPNOTSUPP);
     }
     provider::viommu_supported(&dev.pci)?;
-    let parent = f.lock().objects.depend::<Hwpt>(cmd.hwpt_id)?;
+    let parent = f.lock().objects.depend::<HwptObject>(cmd.hwpt_id)?;
     if parent.is_nested() {
         return Err(ENOENT);
     }
@@ -120,7 +120,7 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuViommuA
     }
     let provider = ProviderViommu::alloc(&parent.domain, &dev.pci)?;
     let viommu = Arc::new(
-        Viommu {
+        ViommuObject {
             header: ObjectHeader::default(),
             parent,
             provider,
@@ -147,7 +147,7 @@ pub(crate) fn vdevice_alloc(
 ) -> Result {
     let (viommu, dev) = {
         let st = f.lock();
-        let viommu = st.objects.depend::<Viommu>(cmd.viommu_id)?;
+        let viommu = st.objects.depend::<ViommuObject>(cmd.viommu_id)?;
         let dev = st.objects.get::<DeviceObject>(cmd.dev_id)?;
         (viommu, dev)
     };
@@ -155,7 +155,7 @@ pub(crate) fn vdevice_alloc(
     // device's second vDEVICE (-EEXIST, checked below with the insert).
     let handle = viommu.provider.vdevice_alloc(&dev.pci, cmd.virt_id)?;
     let vdev = Arc::new(
-        Vdevice {
+        VdeviceObject {
             header: ObjectHeader::default(),
             viommu,
             device: dev.key(),
@@ -254,12 +254,12 @@ fn invalidate_entries(f: &IommufdFile, cmd: &uapi::IommuHwptInvalidate, done: &m
     }
     let viommu = {
         let st = f.lock();
-        match st.objects.get::<Viommu>(cmd.hwpt_id) {
+        match st.objects.get::<ViommuObject>(cmd.hwpt_id) {
             Ok(v) => v,
             Err(_)
                 if st
                     .objects
-                    .get::<Hwpt>(cmd.hwpt_id)
+                    .get::<HwptObject>(cmd.hwpt_id)
                     .is_ok_and(|h| h.is_nested()) =>
             {
                 return Err(EOPNOTSUPP)
