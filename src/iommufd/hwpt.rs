@@ -16,6 +16,7 @@ use crate::{
         IoasState, //
     },
     iova_space::sw_msi::Window,
+    kernel_ext::capability,
     object::{
         file_object,
         Dep,
@@ -27,7 +28,6 @@ use crate::{
     viommu::ViommuObject, //
 };
 use kernel::{
-    bindings,
     fs::File,
     prelude::*,
     sync::{
@@ -341,16 +341,7 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuHwptAll
 /// binary's ioctl on a descriptor it was given), while a privileged opener
 /// may hand them on with the descriptor, as it may hand on the pagemap file.
 fn opener_may_see_phys(file: &File) -> bool {
-    // SAFETY: `file.as_ptr()` is a valid file for the duration of the
-    // ioctl; `init_user_ns` is a static the kernel never frees and
-    // `file_ns_capable()` only reads it.
-    unsafe {
-        bindings::file_ns_capable(
-            file.as_ptr(),
-            &raw mut bindings::init_user_ns,
-            bindings::CAP_SYS_ADMIN as i32,
-        )
-    }
+    capability::file_capable(file, capability::Capability::SysAdmin)
 }
 
 /// IOMMU_HWPT_TRANSLATE: what an IOVA translates to in a HWPT's domain.

@@ -41,3 +41,15 @@ pub(crate) fn capable(cap: Capability) -> bool {
     // which is all `Capability` can name.
     unsafe { bindings::capable(cap.number()) }
 }
+
+/// Whether `file` was opened with `cap` in the initial user namespace
+/// (`file_ns_capable()`): the credentials the file was opened with, not the
+/// caller's.
+pub(crate) fn file_capable(file: &kernel::fs::File, cap: Capability) -> bool {
+    // SAFETY: `file.as_ptr()` is a valid file while `file` is borrowed;
+    // `init_user_ns` is a static the kernel never frees and
+    // `file_ns_capable()` only reads it; `cap` is a valid number.
+    unsafe {
+        bindings::file_ns_capable(file.as_ptr(), &raw mut bindings::init_user_ns, cap.number())
+    }
+}
