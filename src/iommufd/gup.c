@@ -53,10 +53,12 @@ static long pin_pages(struct mm_struct *mm, unsigned long addr, unsigned long n,
  * iommufd_rs_gup_pin_user() - pin one batch of user memory
  * @mm: the mm to pin from; the caller holds a user reference (mmget)
  * @addr: page-aligned user address of the first page
- * @max: pages wanted (> 0); @pages has room for this many
+ * @left: pages of the range from @addr (> 0)
+ * @max: pages GUP may write to @pages (> 0, at most @left); @pages has room
+ *       for this many
  * @writable: pin for device writes (FOLL_WRITE)
  * @probe: pin one page first: if it is part of a hugetlb folio, it stands
- *         for the rest of the folio within @max (see below)
+ *         for the rest of the folio within @left (see below)
  * @pages: receives the pinned pages, each holding one pin
  * @folio: set if only @pages[0] was written and stands for all the pages
  *         pinned: the following subpages of one hugetlb folio
@@ -75,12 +77,13 @@ static long pin_pages(struct mm_struct *mm, unsigned long addr, unsigned long n,
  * *locked, which 7.3's MmapReadGuard cannot model, and the hugetlb probe
  * is made of folio inlines.
  *
- * Return: the number of pages pinned (> 0); or -EFAULT (or another GUP
+ * Return: the number of pages pinned (> 0; at most @max, or at most @left
+ * when *@folio); or -EFAULT (or another GUP
  * error) with nothing pinned.
  */
-long iommufd_rs_gup_pin_user(struct mm_struct *mm, unsigned long addr, unsigned long max,
-			     bool writable, bool probe, struct page **pages, bool *folio,
-			     bool *probe_next)
+long iommufd_rs_gup_pin_user(struct mm_struct *mm, unsigned long addr, unsigned long left,
+			     unsigned long max, bool writable, bool probe, struct page **pages,
+			     bool *folio, bool *probe_next)
 {
 	unsigned int gup = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
 	long got = pin_pages(mm, addr, probe ? 1 : max, gup, pages);
@@ -91,7 +94,11 @@ long iommufd_rs_gup_pin_user(struct mm_struct *mm, unsigned long addr, unsigned 
 		return got ? got : -EFAULT;
 	if (probe && folio_test_hugetlb(page_folio(pages[0]))) {
 		struct folio *f = page_folio(pages[0]);
-		unsigned long rest = min(folio_nr_pages(f) - folio_page_idx(f, pages[0]), max);
+		/*
+		 * Bounded by the range, not by @max: only @pages[0] is written,
+		 * so a 1 GiB folio is one call, not 512 of 512 pages.
+		 */
+		unsigned long rest = min(folio_nr_pages(f) - folio_page_idx(f, pages[0]), left);
 
 		rc = rest > 1 ? folio_add_pins(f, rest - 1) : 0;
 		if (rc) {

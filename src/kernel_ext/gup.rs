@@ -47,6 +47,7 @@ extern "C" {
     fn iommufd_rs_gup_pin_user(
         mm: *mut bindings::mm_struct,
         addr: c_ulong,
+        left: c_ulong,
         max: c_ulong,
         writable: bool,
         probe: bool,
@@ -157,7 +158,8 @@ impl PinnedRuns {
         let mut runs = Self::new();
         let mut probe = true;
         while runs.npages < npages {
-            let max = (npages - runs.npages).min(BATCH);
+            let left = npages - runs.npages;
+            let max = left.min(BATCH);
             let at = addr + runs.npages * PAGE_SIZE;
             let (mut folio, mut probe_next) = (false, false);
             // SAFETY: `users` holds `mm`'s users while GUP walks it; `batch`
@@ -166,6 +168,7 @@ impl PinnedRuns {
                 iommufd_rs_gup_pin_user(
                     users.as_raw(),
                     at,
+                    left,
                     max,
                     writable,
                     probe,
@@ -174,7 +177,8 @@ impl PinnedRuns {
                     &mut probe_next,
                 )
             };
-            let got = batch_len(got, max)?;
+            // A hugetlb folio's pages take one call, within the range.
+            let got = batch_len(got, if folio { left } else { max })?;
             if folio {
                 // SAFETY: `gup.c` pinned `got` pages from `batch[0]` (the
                 // only entry it wrote), the next of the range, handing over
