@@ -4,7 +4,9 @@
 //! Rust: the registers through the kernel crate's MMIO accessors, coherent
 //! DMA buffers that free themselves, table pages accessed in Rust.
 
+use crate::smmu::Smmu;
 use crate::spec::event::Event;
+use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::device::Device;
 use kernel::dma::Coherent;
@@ -21,6 +23,10 @@ use kernel::io::{
     Region, //
 };
 use kernel::prelude::*;
+use kernel::sync::{
+    Arc,
+    ArcBorrow, //
+};
 
 /// `struct smmu_rs_hw` of `glue.h`, opaque here.
 #[repr(C)]
@@ -28,9 +34,13 @@ pub(crate) struct RawHw {
     _opaque: [u8; 0],
 }
 
+// Only pointers to the kernel's own structs cross (which the lint cannot
+// tell are FFI-safe because of zero-sized members).
+#[allow(improper_ctypes)]
 extern "C" {
     fn smmu_rs_hw_regs(hw: *mut RawHw) -> *mut c_void;
     fn smmu_rs_hw_dev(hw: *mut RawHw) -> *mut c_void;
+    fn smmu_rs_hw_iommu(hw: *mut RawHw) -> *mut bindings::iommu_device;
     fn smmu_rs_dma_accounted(delta: c_long);
     fn smmu_rs_hw_put(hw: *mut RawHw);
     fn smmu_rs_table_alloc(va: *mut *mut c_void) -> u64;
@@ -49,8 +59,10 @@ extern "C" {
     fn smmu_rs_log(hw: *mut RawHw, msg: *const c_char, a: u64, b: u64);
     fn smmu_rs_log_refusal(hw: *mut RawHw, what: *const c_char, why: *const c_char);
     fn smmu_rs_cond_resched();
-    fn smmu_rs_glue_register() -> c_int;
+    fn smmu_rs_glue_register(ops: *const bindings::iommu_ops) -> c_int;
     fn smmu_rs_glue_unregister();
+    fn smmu_rs_hw_by_fwnode(fwnode: *const bindings::fwnode_handle) -> *mut RawHw;
+    fn smmu_rs_hw_smmu(hw: *mut RawHw) -> *mut c_void;
 }
 
 /// Size of the register space `base` maps (pages 0 and 1).
@@ -81,6 +93,11 @@ impl Hw {
     /// valid until the driver state built from it is finished.
     pub(crate) unsafe fn new(raw: *mut RawHw) -> Self {
         Self { raw }
+    }
+
+    /// The `struct smmu_rs_hw`, for `glue.c`'s debugfs list.
+    pub(crate) fn as_ptr(&self) -> *mut c_void {
+        self.raw.cast()
     }
 
     /// Logs one event record, decoded, with its raw words; rate-limited.
@@ -191,10 +208,76 @@ impl Drop for HwOwner {
     }
 }
 
-/// Registers the platform driver.
-pub(crate) fn register_driver() -> Result {
-    // SAFETY: no preconditions; paired with `unregister_driver()` at exit.
-    kernel::error::to_result(unsafe { smmu_rs_glue_register() })
+/// Registers the platform driver, whose SMMUs register with the IOMMU
+/// core with `ops`.
+pub(crate) fn register_driver(ops: &'static crate::iommu_driver::IommuOps) -> Result {
+    // SAFETY: `ops` is a static; paired with `unregister_driver()` at exit.
+    kernel::error::to_result(unsafe { smmu_rs_glue_register(ops.as_raw()) })
+}
+
+/// A bound SMMU, as `probe_device` finds it from a device's fwspec.
+pub(crate) struct Instance {
+    /// Its driver state.
+    pub(crate) smmu: Arc<Smmu>,
+    /// Its `struct iommu_device`, registered with smmu_rs's ops.
+    pub(crate) iommu: NonNull<bindings::iommu_device>,
+    /// Its platform device.
+    dev: NonNull<bindings::device>,
+}
+
+/// The bound SMMU whose firmware node is `fwnode`, if any.
+///
+/// Only called from `probe_device`, which the core runs only for an SMMU
+/// registered with it; remove unregisters it first, so the instance
+/// outlives the call.
+pub(crate) fn instance_of(fwnode: *const bindings::fwnode_handle) -> Option<Instance> {
+    // SAFETY: compares `fwnode` by address under `glue.c`'s list lock.
+    let hw = NonNull::new(unsafe { smmu_rs_hw_by_fwnode(fwnode) })?;
+    // SAFETY: `hw` is a bound instance (above): its `Arc<Smmu>` (set before
+    // it is registered) lives until remove.
+    let p = unsafe { smmu_rs_hw_smmu(hw.as_ptr()) }.cast::<Smmu>();
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` is the live `Arc<Smmu>` `glue.c` holds (above).
+    let smmu: Arc<Smmu> = unsafe { ArcBorrow::from_raw(p) }.into();
+    // SAFETY: as above; the `struct iommu_device` and the device are
+    // `hw`'s, which the `Arc<Smmu>` keeps (it frees `hw` last).
+    let (iommu, dev) = unsafe {
+        (
+            NonNull::new(smmu_rs_hw_iommu(hw.as_ptr()))?,
+            NonNull::new(smmu_rs_hw_dev(hw.as_ptr()).cast::<bindings::device>())?,
+        )
+    };
+    Some(Instance { smmu, iommu, dev })
+}
+
+impl Instance {
+    /// Links `consumer` to the SMMU's device (`device_link_add()`), so that
+    /// unbinding the SMMU first unbinds the drivers of the devices behind
+    /// it: a host driver doing DMA, or iommufd_rs holding a group's DMA
+    /// ownership for a user, must not outlive the translation it relies on
+    /// (the core cannot release an owned group). A managed link does that.
+    /// It stays, dormant, while the SMMU has no driver (so the devices
+    /// behind it wait for one before they probe again), and goes with the
+    /// device; probing again finds it. Not `DL_FLAG_AUTOREMOVE_SUPPLIER`,
+    /// as the in-tree arm-smmu driver has it: Linux 7.3's
+    /// `device_links_driver_cleanup()` writes the link's status after
+    /// dropping such a link, which its release work may already have freed
+    /// (KASAN: slab-use-after-free, found by smmu_rs_unbind_race under
+    /// make check-deep).
+    pub(crate) fn link_consumer(&self, consumer: &Device) -> Result {
+        let c = core::ptr::from_ref(consumer)
+            .cast::<bindings::device>()
+            .cast_mut();
+        // SAFETY: both devices are live for the call (the SMMU's as above).
+        let link = unsafe { bindings::device_link_add(c, self.dev.as_ptr(), 0) };
+        if link.is_null() {
+            Err(ENOMEM)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Unregisters the platform driver (removing every bound SMMU).

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * smmu_rs glue: the platform driver for "arm,smmu-v3", struct iommu_ops and
- * struct iommu_domain_ops as thin trampolines into Rust, and the few kernel
- * services Rust calls (MMIO, coherent DMA memory, table pages, logs).
+ * smmu_rs glue: the platform driver for "arm,smmu-v3" and debugfs, and the
+ * few kernel services Rust calls (MMIO, coherent DMA memory, table pages,
+ * logs). struct iommu_ops is Rust's (iommu.rs).
  *
  * Everything that decides something (register programming, queues, STEs,
  * VMIDs, the page table) is in Rust; this file only converts between the
@@ -41,13 +41,6 @@ static_assert(offsetof(struct smmu_rs_command_counts, tlbi_s12_vmall) == 16);
 static_assert(offsetof(struct smmu_rs_command_counts, tlbi_nh_all) == 24);
 static_assert(offsetof(struct smmu_rs_command_counts, tlbi_nsnh_all) == 32);
 static_assert(offsetof(struct smmu_rs_command_counts, sync) == 40);
-static_assert(sizeof(struct smmu_rs_identification) == 32);
-static_assert(offsetof(struct smmu_rs_identification, idr) == 0);
-static_assert(offsetof(struct smmu_rs_identification, iidr) == 24);
-static_assert(offsetof(struct smmu_rs_identification, aidr) == 28);
-
-/* Exported by dma-iommu.c; its header is private to drivers/iommu. */
-void iommu_dma_get_resv_regions(struct device *dev, struct list_head *list);
 
 #define SMMU_RS_POLL_MS 100
 
@@ -113,11 +106,6 @@ static bool assume_canwbs;
 module_param_unsafe(assume_canwbs, bool, 0444);
 MODULE_PARM_DESC(assume_canwbs,
 		 "Assert that every device behind the SMMUs is fully coherent and ignores stage-1 memory attributes (as IORT CANWBS does), so that vIOMMUs may be made without S2FWB (unsafe: taints the kernel)");
-
-static struct smmu_rs_hw *dev_to_hw(struct device *dev)
-{
-	return container_of(dev->iommu->iommu_dev, struct smmu_rs_hw, iommu);
-}
 
 /* ---- services for Rust ---- */
 
@@ -251,64 +239,8 @@ static void smmu_rs_poll_fn(struct work_struct *work)
 	schedule_delayed_work(&hw->poll, msecs_to_jiffies(SMMU_RS_POLL_MS));
 }
 
-/* ---- domains ---- */
-
-static int smmu_rs_identity_attach(struct iommu_domain *domain, struct device *dev,
-				   struct iommu_domain *old)
-{
-	return smmu_rs_rs_attach_bypass(dev_iommu_priv_get(dev));
-}
-
-static const struct iommu_domain_ops smmu_rs_identity_ops = {
-	.attach_dev = smmu_rs_identity_attach,
-};
-
-static struct iommu_domain smmu_rs_identity_domain = {
-	.type = IOMMU_DOMAIN_IDENTITY,
-	.ops = &smmu_rs_identity_ops,
-};
-
-static int smmu_rs_blocked_attach(struct iommu_domain *domain, struct device *dev,
-				  struct iommu_domain *old)
-{
-	return smmu_rs_rs_attach_abort(dev_iommu_priv_get(dev));
-}
-
-static const struct iommu_domain_ops smmu_rs_blocked_ops = {
-	.attach_dev = smmu_rs_blocked_attach,
-};
-
-static struct iommu_domain smmu_rs_blocked_domain = {
-	.type = IOMMU_DOMAIN_BLOCKED,
-	.ops = &smmu_rs_blocked_ops,
-};
-
-static const struct iommu_ops smmu_rs_ops;
-
-/*
- * ---- for the provider (provider.rs), until the domains are Rust ----
- *
- * The provider gets the IOMMU core's objects; these give it the Rust state
- * this file keeps behind them.
- */
-
-/* smmu_rs's iommu_ops, which the provider is registered for. */
-const struct iommu_ops *smmu_rs_iommu_ops(void)
-{
-	return &smmu_rs_ops;
-}
-
-/* The Master of a device we probed (dev_iommu_priv_get() is inline). */
-void *smmu_rs_master_of(struct device *dev)
-{
-	return dev_iommu_priv_get(dev);
-}
-
-/* The Smmu of a device we probed. */
-void *smmu_rs_smmu_of(struct device *dev)
-{
-	return dev_to_hw(dev)->rust;
-}
+/* smmu_rs's iommu_ops (Rust, iommu.rs), from smmu_rs_glue_register(). */
+static const struct iommu_ops *smmu_rs_ops;
 
 /* assume_canwbs, a module parameter Rust cannot declare (see above). */
 bool smmu_rs_assume_canwbs(void)
@@ -326,20 +258,6 @@ void smmu_rs_viommus_count(int delta)
 void smmu_rs_nested_domains_count(int delta)
 {
 	atomic_add(delta, &smmu_rs_nested_domains);
-}
-
-static struct iommu_domain *
-smmu_rs_domain_alloc_paging_flags(struct device *dev, u32 flags,
-				  const struct iommu_user_data *user_data)
-{
-	struct smmu_rs_hw *hw = dev_to_hw(dev);
-	struct iommu_domain *domain;
-	int err = 0;
-
-	if (user_data || (flags & ~IOMMU_HWPT_ALLOC_NEST_PARENT))
-		return ERR_PTR(-EOPNOTSUPP);
-	domain = smmu_rs_rs_domain_alloc(hw->rust, hw, flags, &err);
-	return domain ?: ERR_PTR(err);
 }
 
 /**
@@ -419,7 +337,8 @@ DEFINE_SHOW_ATTRIBUTE(smmu_rs_commands);
 
 /* ---- devices ---- */
 
-static struct smmu_rs_hw *smmu_rs_hw_by_fwnode(struct fwnode_handle *fwnode)
+/* The bound SMMU of @fwnode, for Rust's probe_device (ffi.rs instance_of). */
+struct smmu_rs_hw *smmu_rs_hw_by_fwnode(const struct fwnode_handle *fwnode)
 {
 	struct smmu_rs_instance *inst;
 	struct smmu_rs_hw *hw = NULL;
@@ -435,125 +354,17 @@ static struct smmu_rs_hw *smmu_rs_hw_by_fwnode(struct fwnode_handle *fwnode)
 	return hw;
 }
 
-static struct iommu_device *smmu_rs_probe_device(struct device *dev)
+/* Its driver state (an Arc<Smmu>), for the same. */
+void *smmu_rs_hw_smmu(struct smmu_rs_hw *hw)
 {
-	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
-	struct smmu_rs_hw *hw;
-	void *master;
-	int err = 0;
+	return hw->rust;
+}
 
-	hw = smmu_rs_hw_by_fwnode(fwspec->iommu_fwnode);
-	if (!hw)
-		return ERR_PTR(-ENODEV);
-	master = smmu_rs_rs_master_probe(hw->rust, dev, fwspec->ids, fwspec->num_ids, &err);
-	if (!master)
-		return ERR_PTR(err);
-	/*
-	 * Unbinding the SMMU must first unbind the drivers of the devices
-	 * behind it: a host driver doing DMA, or iommufd_rs holding a group's
-	 * DMA ownership for a user, must not outlive the translation it relies
-	 * on (the core cannot release an owned group). A managed link does
-	 * that. It stays, dormant, while the SMMU has no driver (so the
-	 * devices behind it wait for one before they probe again), and goes
-	 * with the device; probing again finds it. Not AUTOREMOVE_SUPPLIER, as
-	 * the in-tree arm-smmu driver has it: Linux 7.3's
-	 * device_links_driver_cleanup() writes the link's status after
-	 * dropping such a link, which its release work may already have freed
-	 * (KASAN: slab-use-after-free, found by smmu_rs_unbind_race under
-	 * make check-deep).
-	 */
-	if (!device_link_add(dev, hw->dev, 0)) {
-		dev_err(dev, "smmu_rs: cannot link to %s\n", dev_name(hw->dev));
-		smmu_rs_rs_master_release(master);
-		return ERR_PTR(-ENOMEM);
-	}
-	dev_iommu_priv_set(dev, master);
+/* Its struct iommu_device, for the same. */
+struct iommu_device *smmu_rs_hw_iommu(struct smmu_rs_hw *hw)
+{
 	return &hw->iommu;
 }
-
-static void smmu_rs_release_device(struct device *dev)
-{
-	/* The core drops dev->iommu (and the pointer in it) after this. */
-	smmu_rs_rs_master_release(dev_iommu_priv_get(dev));
-}
-
-static struct iommu_group *smmu_rs_device_group(struct device *dev)
-{
-	return dev_is_pci(dev) ? pci_device_group(dev) : generic_device_group(dev);
-}
-
-static int smmu_rs_of_xlate(struct device *dev, const struct of_phandle_args *args)
-{
-	return iommu_fwspec_add_ids(dev, args->args, 1);
-}
-
-/*
- * The software MSI window, where the MSI cookie maps doorbells by default,
- * as the in-tree driver places it; firmware regions follow.
- */
-static void smmu_rs_get_resv_regions(struct device *dev, struct list_head *head)
-{
-	int prot = IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO;
-	struct iommu_resv_region *region;
-	u64 base, size;
-
-	smmu_rs_rs_sw_msi_region(&base, &size);
-	region = iommu_alloc_resv_region(base, size, prot, IOMMU_RESV_SW_MSI, GFP_KERNEL);
-	if (!region)
-		return;
-	list_add_tail(&region->list, head);
-	iommu_dma_get_resv_regions(dev, head);
-}
-
-/* Host drivers keep working unchanged: every default domain is bypass. */
-static int smmu_rs_def_domain_type(struct device *dev)
-{
-	return IOMMU_DOMAIN_IDENTITY;
-}
-
-static bool smmu_rs_capable(struct device *dev, enum iommu_cap cap)
-{
-	/* Probe refuses SMMUs that are not coherent. */
-	return cap == IOMMU_CAP_CACHE_COHERENCY;
-}
-
-static void *smmu_rs_hw_info(struct device *dev, u32 *length, enum iommu_hw_info_type *type)
-{
-	struct smmu_rs_hw *hw = dev_to_hw(dev);
-	struct iommu_hw_info_arm_smmuv3 *info;
-	struct smmu_rs_identification id;
-	unsigned int i;
-
-	if (*type != IOMMU_HW_INFO_TYPE_DEFAULT && *type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3)
-		return ERR_PTR(-EOPNOTSUPP);
-	info = kzalloc_obj(*info);
-	if (!info)
-		return ERR_PTR(-ENOMEM);
-	smmu_rs_rs_identification(hw->rust, &id);
-	for (i = 0; i < ARRAY_SIZE(id.idr); i++)
-		info->idr[i] = id.idr[i];
-	info->iidr = id.iidr;
-	info->aidr = id.aidr;
-	*length = sizeof(*info);
-	*type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
-	return info;
-}
-
-static const struct iommu_ops smmu_rs_ops = {
-	.identity_domain = &smmu_rs_identity_domain,
-	.blocked_domain = &smmu_rs_blocked_domain,
-	.release_domain = &smmu_rs_blocked_domain,
-	.capable = smmu_rs_capable,
-	.hw_info = smmu_rs_hw_info,
-	.domain_alloc_paging_flags = smmu_rs_domain_alloc_paging_flags,
-	.probe_device = smmu_rs_probe_device,
-	.release_device = smmu_rs_release_device,
-	.device_group = smmu_rs_device_group,
-	.of_xlate = smmu_rs_of_xlate,
-	.get_resv_regions = smmu_rs_get_resv_regions,
-	.def_domain_type = smmu_rs_def_domain_type,
-	.owner = THIS_MODULE,
-};
 
 /* ---- the platform driver ---- */
 
@@ -641,7 +452,7 @@ static int smmu_rs_probe(struct platform_device *pdev)
 	mutex_lock(&smmu_rs_list_lock);
 	list_add_tail(&inst->node, &smmu_rs_list);
 	mutex_unlock(&smmu_rs_list_lock);
-	ret = iommu_device_register(&hw->iommu, &smmu_rs_ops, dev);
+	ret = iommu_device_register(&hw->iommu, smmu_rs_ops, dev);
 	if (ret)
 		goto err_list;
 	hw->registered = true;
@@ -699,9 +510,12 @@ static struct platform_driver smmu_rs_driver = {
 	.remove = smmu_rs_remove,
 };
 
-int smmu_rs_glue_register(void)
+int smmu_rs_glue_register(const struct iommu_ops *ops)
 {
-	int ret = platform_driver_register(&smmu_rs_driver);
+	int ret;
+
+	smmu_rs_ops = ops;
+	ret = platform_driver_register(&smmu_rs_driver);
 
 	if (ret)
 		return ret;

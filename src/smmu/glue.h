@@ -2,7 +2,7 @@
 /*
  * The C side of smmu_rs: what Rust calls (MMIO, DMA memory, table pages,
  * rate-limited logs) and what it implements (the smmu_rs_rs_* functions,
- * called by the iommu_ops and platform driver trampolines in glue.c).
+ * called by the platform driver and debugfs in glue.c).
  */
 #ifndef SMMU_RS_GLUE_H
 #define SMMU_RS_GLUE_H
@@ -36,9 +36,9 @@ struct smmu_rs_hw {
 #define SMMU_RS_REG_SIZE 0x20000
 
 /* For the provider (provider.rs), in glue.c. */
-const struct iommu_ops *smmu_rs_iommu_ops(void);
-void *smmu_rs_master_of(struct device *dev);
-void *smmu_rs_smmu_of(struct device *dev);
+struct smmu_rs_hw *smmu_rs_hw_by_fwnode(const struct fwnode_handle *fwnode);
+void *smmu_rs_hw_smmu(struct smmu_rs_hw *hw);
+struct iommu_device *smmu_rs_hw_iommu(struct smmu_rs_hw *hw);
 bool smmu_rs_assume_canwbs(void);
 void smmu_rs_viommus_count(int delta);
 void smmu_rs_nested_domains_count(int delta);
@@ -50,14 +50,6 @@ void *smmu_rs_rs_init(struct smmu_rs_hw *hw, int *err);
 void smmu_rs_rs_fini(void *smmu);
 void smmu_rs_rs_service_events(void *smmu);
 void smmu_rs_rs_service_gerror(void *smmu);
-void *smmu_rs_rs_master_probe(void *smmu, struct device *dev, const u32 *sids,
-			      unsigned int nsids, int *err);
-void smmu_rs_rs_master_release(void *master);
-int smmu_rs_rs_attach_bypass(void *master);
-int smmu_rs_rs_attach_abort(void *master);
-struct iommu_domain *smmu_rs_rs_domain_alloc(void *smmu, struct smmu_rs_hw *hw, u32 flags,
-					     int *err);
-void smmu_rs_rs_sw_msi_region(u64 *base, u64 *size);
 
 /**
  * struct smmu_rs_domain_stats - one stage-2 domain, for debugfs
@@ -101,25 +93,8 @@ struct smmu_rs_command_counts {
 
 void smmu_rs_rs_command_counts(void *smmu, struct smmu_rs_command_counts *out);
 
-/**
- * struct smmu_rs_identification - an SMMU's identification registers as
- * probed, for IOMMU_GET_HW_INFO
- * @idr: SMMU_IDR0-5
- * @iidr: SMMU_IIDR
- * @aidr: SMMU_AIDR
- *
- * Mirrored by Identification in exports.rs; both sides assert the layout.
- */
-struct smmu_rs_identification {
-	u32 idr[6];
-	u32 iidr;
-	u32 aidr;
-};
-
-void smmu_rs_rs_identification(void *smmu, struct smmu_rs_identification *out);
-
 /* Called from Rust. */
-int smmu_rs_glue_register(void);
+int smmu_rs_glue_register(const struct iommu_ops *ops);
 void smmu_rs_glue_unregister(void);
 void __iomem *smmu_rs_hw_regs(struct smmu_rs_hw *hw);
 struct device *smmu_rs_hw_dev(struct smmu_rs_hw *hw);

@@ -71,8 +71,6 @@ pub(crate) const SW_MSI_REGION: (u64, u64) = (0x800_0000, 0x10_0000);
 
 /// What IOMMU_GET_HW_INFO reports of an SMMU: its identification
 /// registers as probed.
-/// `struct smmu_rs_identification` of `glue.h`.
-#[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct Identification {
     /// IDR0-5.
@@ -82,14 +80,6 @@ pub(crate) struct Identification {
     /// SMMU_AIDR.
     pub(crate) aidr: u32,
 }
-
-// The layout of `struct smmu_rs_identification`; `glue.c` asserts the same.
-const _: () = {
-    assert!(core::mem::size_of::<Identification>() == 32);
-    assert!(core::mem::offset_of!(Identification, idr) == 0);
-    assert!(core::mem::offset_of!(Identification, iidr) == 24);
-    assert!(core::mem::offset_of!(Identification, aidr) == 28);
-};
 
 /// What only the live SMMU has: its registers and the command queue that
 /// drives them. `regs` is `None` once the SMMU is disabled: its registers

@@ -52,7 +52,7 @@ struct SmmuRsModule {
 impl kernel::Module for SmmuRsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let provider = provider::register(module)?;
-        ffi::register_driver()?;
+        ffi::register_driver(&iommu::OPS)?;
         Ok(Self {
             _provider: provider,
         })
