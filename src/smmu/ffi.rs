@@ -4,6 +4,14 @@
 //! Rust: the registers through the kernel crate's MMIO accessors, coherent
 //! DMA buffers that free themselves, table pages accessed in Rust.
 
+use crate::debugfs::{
+    count,
+    DMA_BYTES,
+    HOST_EVENTS,
+    STAGE2_FAULTS,
+    TABLE_PAGES, //
+};
+use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
 use crate::spec::event::Event;
 use core::ptr::NonNull;
@@ -13,7 +21,6 @@ use kernel::dma::Coherent;
 use kernel::ffi::{
     c_char,
     c_int,
-    c_long,
     c_void, //
 };
 use kernel::io::{
@@ -23,10 +30,7 @@ use kernel::io::{
     Region, //
 };
 use kernel::prelude::*;
-use kernel::sync::{
-    Arc,
-    ArcBorrow, //
-};
+use kernel::sync::Arc;
 
 /// `struct smmu_rs_hw` of `glue.h`, opaque here.
 #[repr(C)]
@@ -41,7 +45,6 @@ extern "C" {
     fn smmu_rs_hw_regs(hw: *mut RawHw) -> *mut c_void;
     fn smmu_rs_hw_dev(hw: *mut RawHw) -> *mut c_void;
     fn smmu_rs_hw_iommu(hw: *mut RawHw) -> *mut bindings::iommu_device;
-    fn smmu_rs_dma_accounted(delta: c_long);
     fn smmu_rs_hw_put(hw: *mut RawHw);
     fn smmu_rs_table_alloc(va: *mut *mut c_void) -> u64;
     fn smmu_rs_table_free(pa: u64);
@@ -61,8 +64,6 @@ extern "C" {
     fn smmu_rs_cond_resched();
     fn smmu_rs_glue_register(ops: *const bindings::iommu_ops) -> c_int;
     fn smmu_rs_glue_unregister();
-    fn smmu_rs_hw_by_fwnode(fwnode: *const bindings::fwnode_handle) -> *mut RawHw;
-    fn smmu_rs_hw_smmu(hw: *mut RawHw) -> *mut c_void;
 }
 
 /// Size of the register space `base` maps (pages 0 and 1).
@@ -95,13 +96,21 @@ impl Hw {
         Self { raw }
     }
 
-    /// The `struct smmu_rs_hw`, for `glue.c`'s debugfs list.
-    pub(crate) fn as_ptr(&self) -> *mut c_void {
-        self.raw.cast()
+    /// The SMMU's platform device.
+    pub(crate) fn device(&self) -> &Device {
+        // SAFETY: `raw` is valid (type invariant), and holds a reference to
+        // its device, live as long as `raw` is.
+        unsafe { Device::from_raw(smmu_rs_hw_dev(self.raw).cast::<bindings::device>()) }
     }
 
     /// Logs one event record, decoded, with its raw words; rate-limited.
     pub(crate) fn log_event(&self, ev: &Event, raw: &[u64; 4]) {
+        // Counted before rate limiting: a test can tell a fault happened
+        // even when the log suppressed it.
+        count(&HOST_EVENTS, 1);
+        if ev.stage2 {
+            count(&STAGE2_FAULTS, 1);
+        }
         // SAFETY: `raw` (the field) is valid (type invariant); the name is a
         // NUL-terminated static string and `raw` (the argument) points at
         // four readable words for the duration of the call.
@@ -215,14 +224,38 @@ pub(crate) fn register_driver(ops: &'static crate::iommu_driver::IommuOps) -> Re
     kernel::error::to_result(unsafe { smmu_rs_glue_register(ops.as_raw()) })
 }
 
+kernel::sync::global_lock! {
+    // SAFETY: initialised by `init_lists()` at module init, before anything
+    // can reach it.
+    /// Every bound SMMU, in probe order: for `probe_device` to find a
+    /// device's, and for debugfs. Taken before an SMMU's own locks.
+    pub(crate) unsafe(uninit) static SMMUS: Mutex<KVec<Arc<Smmu>>> = KVec::new();
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: as for `SMMUS`.
+    /// Every live stage-2 domain, in creation order, for debugfs. Taken
+    /// before a domain's table lock (the reader walks tables under it); the
+    /// map and unmap paths never take it.
+    pub(crate) unsafe(uninit) static DOMAINS: Mutex<KVec<Arc<S2Domain>>> = KVec::new();
+}
+
+/// Initialises [`SMMUS`] and [`DOMAINS`]; called once, at module init,
+/// before the platform driver is registered.
+pub(crate) fn init_lists() {
+    // SAFETY: called once (module init), before any other use of the locks.
+    unsafe {
+        SMMUS.init();
+        DOMAINS.init();
+    }
+}
+
 /// A bound SMMU, as `probe_device` finds it from a device's fwspec.
 pub(crate) struct Instance {
     /// Its driver state.
     pub(crate) smmu: Arc<Smmu>,
     /// Its `struct iommu_device`, registered with smmu_rs's ops.
     pub(crate) iommu: NonNull<bindings::iommu_device>,
-    /// Its platform device.
-    dev: NonNull<bindings::device>,
 }
 
 /// The bound SMMU whose firmware node is `fwnode`, if any.
@@ -231,25 +264,19 @@ pub(crate) struct Instance {
 /// registered with it; remove unregisters it first, so the instance
 /// outlives the call.
 pub(crate) fn instance_of(fwnode: *const bindings::fwnode_handle) -> Option<Instance> {
-    // SAFETY: compares `fwnode` by address under `glue.c`'s list lock.
-    let hw = NonNull::new(unsafe { smmu_rs_hw_by_fwnode(fwnode) })?;
-    // SAFETY: `hw` is a bound instance (above): its `Arc<Smmu>` (set before
-    // it is registered) lives until remove.
-    let p = unsafe { smmu_rs_hw_smmu(hw.as_ptr()) }.cast::<Smmu>();
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: `p` is the live `Arc<Smmu>` `glue.c` holds (above).
-    let smmu: Arc<Smmu> = unsafe { ArcBorrow::from_raw(p) }.into();
-    // SAFETY: as above; the `struct iommu_device` and the device are
-    // `hw`'s, which the `Arc<Smmu>` keeps (it frees `hw` last).
-    let (iommu, dev) = unsafe {
-        (
-            NonNull::new(smmu_rs_hw_iommu(hw.as_ptr()))?,
-            NonNull::new(smmu_rs_hw_dev(hw.as_ptr()).cast::<bindings::device>())?,
-        )
-    };
-    Some(Instance { smmu, iommu, dev })
+    let smmu = SMMUS
+        .lock()
+        .iter()
+        .find(|s| {
+            s.hw.device()
+                .fwnode()
+                .is_some_and(|f| core::ptr::eq(core::ptr::from_ref(f).cast(), fwnode))
+        })?
+        .clone();
+    // SAFETY: `hw` is the SMMU's, valid while its `Smmu` lives (type
+    // invariant of `Hw`): the `struct iommu_device` in it too.
+    let iommu = NonNull::new(unsafe { smmu_rs_hw_iommu(smmu.hw.raw) })?;
+    Some(Instance { smmu, iommu })
 }
 
 impl Instance {
@@ -270,8 +297,11 @@ impl Instance {
         let c = core::ptr::from_ref(consumer)
             .cast::<bindings::device>()
             .cast_mut();
+        let s = core::ptr::from_ref(self.smmu.hw.device())
+            .cast::<bindings::device>()
+            .cast_mut();
         // SAFETY: both devices are live for the call (the SMMU's as above).
-        let link = unsafe { bindings::device_link_add(c, self.dev.as_ptr(), 0) };
+        let link = unsafe { bindings::device_link_add(c, s, 0) };
         if link.is_null() {
             Err(ENOMEM)
         } else {
@@ -308,8 +338,7 @@ impl DmaBuffer {
         // use of the reference.
         let bound = unsafe { dev.as_bound() };
         let buf = Coherent::<u64>::zeroed_slice(bound, bytes / 8, GFP_KERNEL)?;
-        // SAFETY: no preconditions; paired with `drop`.
-        unsafe { smmu_rs_dma_accounted(buf.size() as c_long) };
+        count(&DMA_BYTES, buf.size() as i64);
         Ok(Self { buf })
     }
 
@@ -345,8 +374,7 @@ impl Drop for DmaBuffer {
     fn drop(&mut self) {
         // The memory itself goes with `buf`, after this: the SMMU no longer
         // uses it (its owner disables the SMMU or unlinks the buffer first).
-        // SAFETY: no preconditions; pairs with `new`.
-        unsafe { smmu_rs_dma_accounted(-(self.buf.size() as c_long)) };
+        count(&DMA_BYTES, -(self.buf.size() as i64));
     }
 }
 
@@ -381,6 +409,7 @@ pub(crate) mod table_page {
         if pa == 0 {
             return None;
         }
+        count(&TABLE_PAGES, 1);
         let offset = (va as u64).wrapping_sub(pa);
         let known =
             match LINEAR_OFFSET.compare_exchange(0, offset, Ordering::AcqRel, Ordering::Acquire) {
@@ -390,7 +419,7 @@ pub(crate) mod table_page {
         if offset != known {
             pr_err!("table page outside the linear map: refused\n");
             // SAFETY: just allocated, never used.
-            unsafe { smmu_rs_table_free(pa) };
+            unsafe { free(pa) };
             return None;
         }
         Some(pa)
@@ -404,7 +433,8 @@ pub(crate) mod table_page {
     /// reach it.
     pub(crate) unsafe fn free(pa: u64) {
         // SAFETY: guaranteed by the caller.
-        unsafe { smmu_rs_table_free(pa) }
+        unsafe { smmu_rs_table_free(pa) };
+        count(&TABLE_PAGES, -1);
     }
 
     /// Entry `index` of page `pa`.

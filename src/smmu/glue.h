@@ -35,15 +35,9 @@ struct smmu_rs_hw {
 
 #define SMMU_RS_REG_SIZE 0x20000
 
-/* For the provider (provider.rs), in glue.c. */
-struct smmu_rs_hw *smmu_rs_hw_by_fwnode(const struct fwnode_handle *fwnode);
-void *smmu_rs_hw_smmu(struct smmu_rs_hw *hw);
+/* For Rust (ffi.rs, provider.rs), in glue.c. */
 struct iommu_device *smmu_rs_hw_iommu(struct smmu_rs_hw *hw);
 bool smmu_rs_assume_canwbs(void);
-void smmu_rs_viommus_count(int delta);
-void smmu_rs_nested_domains_count(int delta);
-void *smmu_rs_domain_list(struct smmu_rs_hw *hw, void *rust);
-void smmu_rs_domain_unlist(void *entry);
 
 /* Implemented in Rust (smmu/exports.rs). */
 void *smmu_rs_rs_init(struct smmu_rs_hw *hw, int *err);
@@ -51,54 +45,11 @@ void smmu_rs_rs_fini(void *smmu);
 void smmu_rs_rs_service_events(void *smmu);
 void smmu_rs_rs_service_gerror(void *smmu);
 
-/**
- * struct smmu_rs_domain_stats - one stage-2 domain, for debugfs
- * @vmid: its VMID
- * @ias: input address bits
- * @descriptors: valid descriptors in its table, below the root
- * @minimum: the fewest descriptors any table needs for the same
- *           translations (blocks wherever they could be used)
- *
- * Mirrored by DomainStats in exports.rs; both sides assert the layout.
- */
-struct smmu_rs_domain_stats {
-	u32 vmid;
-	u32 ias;
-	u64 descriptors;
-	u64 minimum;
-};
-
-void smmu_rs_rs_domain_stats(void *domain, struct smmu_rs_domain_stats *stats);
-
-/**
- * struct smmu_rs_command_counts - the commands one SMMU has consumed, by
- * kind, for debugfs
- * @cfgi: CMD_CFGI_STE, CMD_CFGI_CD_ALL and CMD_CFGI_ALL
- * @tlbi_s2_ipa: CMD_TLBI_S2_IPA
- * @tlbi_s12_vmall: CMD_TLBI_S12_VMALL
- * @tlbi_nh_all: CMD_TLBI_NH_ALL (after stage-2 changes of nest parents)
- * @tlbi_nsnh_all: CMD_TLBI_NSNH_ALL
- * @sync: CMD_SYNC, one per batch
- *
- * Mirrored by CommandCounts in exports.rs; both sides assert the layout.
- */
-struct smmu_rs_command_counts {
-	u64 cfgi;
-	u64 tlbi_s2_ipa;
-	u64 tlbi_s12_vmall;
-	u64 tlbi_nh_all;
-	u64 tlbi_nsnh_all;
-	u64 sync;
-};
-
-void smmu_rs_rs_command_counts(void *smmu, struct smmu_rs_command_counts *out);
-
 /* Called from Rust. */
 int smmu_rs_glue_register(const struct iommu_ops *ops);
 void smmu_rs_glue_unregister(void);
 void __iomem *smmu_rs_hw_regs(struct smmu_rs_hw *hw);
 struct device *smmu_rs_hw_dev(struct smmu_rs_hw *hw);
-void smmu_rs_dma_accounted(long delta);
 void smmu_rs_hw_put(struct smmu_rs_hw *hw);
 u64 smmu_rs_table_alloc(void **va);
 void smmu_rs_table_free(u64 pa);

@@ -7,7 +7,14 @@
 //! domains, statics built by [`crate::iommu_driver::IommuOps`].
 
 use crate::{
-    ffi::instance_of,
+    debugfs::{
+        count,
+        NESTED_DOMAINS, //
+    },
+    ffi::{
+        instance_of,
+        DOMAINS, //
+    },
     iommu_driver::{
         Domain,
         DomainOps,
@@ -29,40 +36,19 @@ use core::ptr::NonNull;
 use kernel::{
     bindings,
     device::Device,
-    ffi::{
-        c_int,
-        c_void, //
-    },
     prelude::*,
     sync::Arc, //
 };
-
-// `glue.c`'s debugfs counters and list, until debugfs is Rust.
-extern "C" {
-    fn smmu_rs_nested_domains_count(delta: c_int);
-    fn smmu_rs_domain_list(hw: *mut c_void, domain: *const c_void) -> *mut c_void;
-    fn smmu_rs_domain_unlist(entry: *mut c_void);
-}
 
 /// A stage-2 paging domain, listed in debugfs (`domains`) while it lives.
 pub(crate) struct S2Iommu {
     /// The page table and VMID; a vIOMMU over it holds it too.
     pub(crate) s2: Arc<S2Domain>,
-    /// Its entry on `glue.c`'s debugfs list.
-    entry: NonNull<c_void>,
 }
-
-// SAFETY: `entry` is only handed back to `glue.c`, which serialises the
-// list under its own mutex.
-unsafe impl Send for S2Iommu {}
-// SAFETY: see `Send`; `&self` never touches `entry`.
-unsafe impl Sync for S2Iommu {}
 
 impl Drop for S2Iommu {
     fn drop(&mut self) {
-        // SAFETY: listed in `new_s2`, unlisted once, before `s2` goes (the
-        // debugfs reader uses it under the list's lock).
-        unsafe { smmu_rs_domain_unlist(self.entry.as_ptr()) };
+        DOMAINS.lock().retain(|d| !Arc::ptr_eq(d, &self.s2));
     }
 }
 
@@ -73,19 +59,16 @@ pub(crate) fn stage2_aperture_end(smmu: &Smmu) -> u64 {
 }
 
 /// A new stage-2 paging domain of `smmu` (a nest parent if `nest_parent`),
-/// for the core; `hw` is the SMMU's `glue.c` side, named in debugfs.
+/// for the core, listed in debugfs.
 pub(crate) fn new_s2(
     smmu: &Arc<Smmu>,
-    hw: *mut c_void,
     nest_parent: bool,
 ) -> Result<NonNull<bindings::iommu_domain>> {
     let s2 = S2Domain::new(smmu, nest_parent)?;
-    // SAFETY: `hw` is the SMMU's, which outlives its domains; the entry
-    // names the S2Domain while it is listed, which `S2Iommu` keeps alive.
-    let entry = unsafe { smmu_rs_domain_list(hw, Arc::as_ptr(&s2).cast()) };
-    let entry = NonNull::new(entry).ok_or(ENOMEM)?;
+    DOMAINS.lock().push(s2.clone(), GFP_KERNEL_ACCOUNT)?;
+    // Unlisted by its drop, also when the allocation below fails.
     Domain::new_for_core(
-        S2Iommu { s2, entry },
+        S2Iommu { s2 },
         bindings::IOMMU_DOMAIN_UNMANAGED,
         OPS.as_raw(),
         PAGE_SIZES,
@@ -150,8 +133,7 @@ pub(crate) struct NestedIommu {
 
 impl Drop for NestedIommu {
     fn drop(&mut self) {
-        // SAFETY: a counter for debugfs.
-        unsafe { smmu_rs_nested_domains_count(-1) };
+        count(&NESTED_DOMAINS, -1);
     }
 }
 
@@ -159,9 +141,8 @@ impl Drop for NestedIommu {
 /// only an UNMANAGED domain can carry the MSI cookie through which a nested
 /// device's doorbell is placed; it maps 4 KiB doorbells and nothing else.
 pub(crate) fn new_nested(nested: KBox<NestedDomain>) -> Result<NonNull<bindings::iommu_domain>> {
-    // SAFETY: a counter for debugfs; the value's drop takes it back, also
-    // when the allocation below fails.
-    unsafe { smmu_rs_nested_domains_count(1) };
+    // The value's drop takes it back, also when the allocation below fails.
+    count(&NESTED_DOMAINS, 1);
     let data = NestedIommu { nested };
     Domain::new_for_core(
         data,
@@ -263,8 +244,7 @@ unsafe impl IommuDriver for SmmuRsIommu {
         if flags & !NEST_PARENT != 0 {
             return Err(EOPNOTSUPP);
         }
-        let smmu = &master.smmu;
-        new_s2(smmu, smmu.hw.as_ptr(), flags & NEST_PARENT != 0)
+        new_s2(&master.smmu, flags & NEST_PARENT != 0)
     }
 
     /// Probe refuses SMMUs that are not coherent.

@@ -68,7 +68,6 @@ use kernel::{
 #[allow(improper_ctypes)]
 extern "C" {
     fn smmu_rs_assume_canwbs() -> bool;
-    fn smmu_rs_viommus_count(delta: c_int);
 }
 
 /// smmu_rs's table.
@@ -299,8 +298,7 @@ unsafe extern "C" fn viommu_alloc(
                 .cast_mut()
                 .cast::<crate::provider_abi::DriverViommu>();
             *out = NonNull::new(v).map(ViommuHandle);
-            // SAFETY: a counter for debugfs.
-            unsafe { smmu_rs_viommus_count(1) };
+            crate::debugfs::count(&crate::debugfs::VIOMMUS, 1);
             0
         }
         Err(e) => e.to_errno(),
@@ -315,8 +313,7 @@ unsafe extern "C" fn viommu_free(v: ViommuHandle) {
     // domains hold their own.
     let v = unsafe { Arc::from_raw(v.0.as_ptr().cast::<Viommu>()) };
     v.smmu.remove_viommu(&v);
-    // SAFETY: a counter for debugfs.
-    unsafe { smmu_rs_viommus_count(-1) };
+    crate::debugfs::count(&crate::debugfs::VIOMMUS, -1);
 }
 
 /// # Safety

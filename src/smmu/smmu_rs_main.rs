@@ -11,6 +11,7 @@
 use kernel::prelude::*;
 
 mod cmdq;
+mod debugfs;
 mod evtq;
 mod exports;
 mod ffi;
@@ -47,14 +48,18 @@ module! {
 /// while it does.
 struct SmmuRsModule {
     _provider: provider_abi::Registration,
+    _debugfs: debugfs::Debugfs,
 }
 
 impl kernel::Module for SmmuRsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        ffi::init_lists();
+        let debugfs = debugfs::Debugfs::new()?;
         let provider = provider::register(module)?;
         ffi::register_driver(&iommu::OPS)?;
         Ok(Self {
             _provider: provider,
+            _debugfs: debugfs,
         })
     }
 }
