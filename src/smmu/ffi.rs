@@ -46,10 +46,18 @@ extern "C" {
     fn smmu_rs_hw_dev(hw: *mut RawHw) -> *mut c_void;
     fn smmu_rs_hw_iommu(hw: *mut RawHw) -> *mut bindings::iommu_device;
     fn smmu_rs_hw_put(hw: *mut RawHw);
+    fn smmu_rs_glue_register(ops: *const bindings::iommu_ops) -> c_int;
+    fn smmu_rs_glue_unregister();
+}
+
+// `helpers.c`: what smmu_rs keeps in C (macros and static inlines the
+// bindings lack), each with its reason there.
+#[allow(improper_ctypes)]
+extern "C" {
     fn smmu_rs_table_alloc(va: *mut *mut c_void) -> u64;
     fn smmu_rs_table_free(pa: u64);
     fn smmu_rs_log_event(
-        hw: *mut RawHw,
+        dev: *mut bindings::device,
         id: u32,
         name: *const c_char,
         sid: u32,
@@ -59,11 +67,9 @@ extern "C" {
         stage2: bool,
         raw: *const u64,
     );
-    fn smmu_rs_log(hw: *mut RawHw, msg: *const c_char, a: u64, b: u64);
-    fn smmu_rs_log_refusal(hw: *mut RawHw, what: *const c_char, why: *const c_char);
+    fn smmu_rs_log(dev: *mut bindings::device, msg: *const c_char, a: u64, b: u64);
+    fn smmu_rs_log_refusal(dev: *mut bindings::device, what: *const c_char, why: *const c_char);
     fn smmu_rs_cond_resched();
-    fn smmu_rs_glue_register(ops: *const bindings::iommu_ops) -> c_int;
-    fn smmu_rs_glue_unregister();
 }
 
 /// Size of the register space `base` maps (pages 0 and 1).
@@ -103,6 +109,13 @@ impl Hw {
         unsafe { Device::from_raw(smmu_rs_hw_dev(self.raw).cast::<bindings::device>()) }
     }
 
+    /// The SMMU's `struct device`, for the C log helpers.
+    fn dev_ptr(&self) -> *mut bindings::device {
+        core::ptr::from_ref(self.device())
+            .cast::<bindings::device>()
+            .cast_mut()
+    }
+
     /// Logs one event record, decoded, with its raw words; rate-limited.
     pub(crate) fn log_event(&self, ev: &Event, raw: &[u64; 4]) {
         // Counted before rate limiting: a test can tell a fault happened
@@ -111,12 +124,12 @@ impl Hw {
         if ev.stage2 {
             count(&STAGE2_FAULTS, 1);
         }
-        // SAFETY: `raw` (the field) is valid (type invariant); the name is a
-        // NUL-terminated static string and `raw` (the argument) points at
-        // four readable words for the duration of the call.
+        // SAFETY: the device is live (`device()`); the name is a
+        // NUL-terminated static string and `raw` points at four readable
+        // words for the duration of the call.
         unsafe {
             smmu_rs_log_event(
-                self.raw,
+                self.dev_ptr(),
                 ev.id.into(),
                 ev.name().as_char_ptr(),
                 ev.sid,
@@ -132,9 +145,9 @@ impl Hw {
     /// Logs why a user's request was refused, rate-limited (at info
     /// level: the user's error, not the hardware's).
     pub(crate) fn log_refusal(&self, what: &CStr, why: &CStr) {
-        // SAFETY: `raw` is valid (type invariant); both strings are
+        // SAFETY: the device is live (`device()`); both strings are
         // NUL-terminated.
-        unsafe { smmu_rs_log_refusal(self.raw, what.as_char_ptr(), why.as_char_ptr()) }
+        unsafe { smmu_rs_log_refusal(self.dev_ptr(), what.as_char_ptr(), why.as_char_ptr()) }
     }
 
     /// Lets the scheduler run something else if it should (the kernel's
@@ -146,8 +159,8 @@ impl Hw {
 
     /// Logs `msg` with two values, rate-limited.
     pub(crate) fn log(&self, msg: &CStr, a: u64, b: u64) {
-        // SAFETY: `raw` is valid (type invariant); `msg` is NUL-terminated.
-        unsafe { smmu_rs_log(self.raw, msg.as_char_ptr(), a, b) }
+        // SAFETY: the device is live (`device()`); `msg` is NUL-terminated.
+        unsafe { smmu_rs_log(self.dev_ptr(), msg.as_char_ptr(), a, b) }
     }
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * smmu_rs glue: the platform driver for "arm,smmu-v3", and the
- * few kernel services Rust calls (MMIO, coherent DMA memory, table pages,
- * logs). struct iommu_ops is Rust's (iommu.rs).
+ * smmu_rs glue: the platform driver for "arm,smmu-v3" and the SMMU's
+ * device state Rust reaches (MMIO, its device). struct iommu_ops is Rust's
+ * (iommu.rs); what else smmu_rs keeps in C is in helpers.c.
  *
  * Everything that decides something (register programming, queues, STEs,
  * VMIDs, the page table) is in Rust; this file only converts between the
@@ -27,19 +27,6 @@
 
 #define SMMU_RS_POLL_MS 100
 
-/*
- * Without S2FWB, a guest's stage-1 attributes can make a nested device's
- * accesses non-cacheable, and nobody does cache maintenance for it: the
- * device could read stale host data. Like upstream, nesting is refused
- * unless the platform is known to be fully coherent; upstream learns that
- * from the IORT CANWBS flag, which QEMU does not set. The administrator
- * asserts it here (QEMU TCG is coherent); setting it taints the kernel.
- */
-static bool assume_canwbs;
-module_param_unsafe(assume_canwbs, bool, 0444);
-MODULE_PARM_DESC(assume_canwbs,
-		 "Assert that every device behind the SMMUs is fully coherent and ignores stage-1 memory attributes (as IORT CANWBS does), so that vIOMMUs may be made without S2FWB (unsafe: taints the kernel)");
-
 /* ---- services for Rust ---- */
 
 /* The register mapping, for Rust's MMIO accessors (ffi.rs Regs). */
@@ -52,73 +39,6 @@ void __iomem *smmu_rs_hw_regs(struct smmu_rs_hw *hw)
 struct device *smmu_rs_hw_dev(struct smmu_rs_hw *hw)
 {
 	return hw->dev;
-}
-
-/**
- * smmu_rs_table_alloc() - a zeroed page-table page
- * @va: its kernel (linear map) address, where Rust reads and writes its
- *      descriptors
- *
- * The SMMU is cache coherent (probe refuses others), so a plain store is
- * observed by its walker once a later writel() to the command queue's PROD
- * register (which orders prior stores) is seen. Charged to the caller's
- * memory cgroup: the pages back user-created domains.
- *
- * Return: the page's physical address, what descriptors hold; 0 when out of
- * memory.
- */
-u64 smmu_rs_table_alloc(void **va)
-{
-	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-
-	if (!page)
-		return 0;
-	*va = page_address(page);
-	return page_to_phys(page);
-}
-
-void smmu_rs_table_free(u64 pa)
-{
-	__free_page(phys_to_page(pa));
-}
-
-/**
- * smmu_rs_log_event() - log one event-queue record, rate-limited
- * @hw: the SMMU
- * @id: the event number
- * @name: its name
- * @sid: the stream that caused it
- * @addr: the transaction's input address
- * @ipa: its IPA, for stage-2 faults
- * @read: a read (else a write)
- * @stage2: a stage-2 fault
- * @raw: the record's four words
- *
- * The record is decoded in Rust (spec/event.rs); this only prints it.
- */
-void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid, u64 addr,
-		       u64 ipa, bool read, bool stage2, const u64 *raw)
-{
-	dev_err_ratelimited(hw->dev,
-			    "event 0x%02x %s: sid 0x%x iova 0x%llx ipa 0x%llx%s%s (raw %016llx %016llx %016llx %016llx)\n",
-			    id, name, sid, addr, ipa, read ? " read" : " write", stage2 ? " s2" : "",
-			    raw[0], raw[1], raw[2], raw[3]);
-}
-
-void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b)
-{
-	dev_err_ratelimited(hw->dev, "%s (0x%llx, 0x%llx)\n", msg, a, b);
-}
-
-/* Called from the event thread or the poll work: process context. */
-void smmu_rs_cond_resched(void)
-{
-	cond_resched();
-}
-
-void smmu_rs_log_refusal(struct smmu_rs_hw *hw, const char *what, const char *why)
-{
-	dev_info_ratelimited(hw->dev, "%s %s\n", what, why);
 }
 
 /**
@@ -163,12 +83,6 @@ static void smmu_rs_poll_fn(struct work_struct *work)
 
 /* smmu_rs's iommu_ops (Rust, iommu.rs), from smmu_rs_glue_register(). */
 static const struct iommu_ops *smmu_rs_ops;
-
-/* assume_canwbs, a module parameter Rust cannot declare (see above). */
-bool smmu_rs_assume_canwbs(void)
-{
-	return assume_canwbs;
-}
 
 /* Its struct iommu_device, for Rust's probe_device (ffi.rs instance_of). */
 struct iommu_device *smmu_rs_hw_iommu(struct smmu_rs_hw *hw)

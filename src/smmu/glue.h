@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The C side of smmu_rs: what Rust calls (MMIO, DMA memory, table pages,
- * rate-limited logs) and what it implements (the smmu_rs_rs_* functions,
+ * The C side of smmu_rs's platform driver: what Rust calls (MMIO, the
+ * device) and what it implements (the smmu_rs_rs_* functions,
  * called by the platform driver and debugfs in glue.c).
  */
 #ifndef SMMU_RS_GLUE_H
@@ -37,7 +37,6 @@ struct smmu_rs_hw {
 
 /* For Rust (ffi.rs, provider.rs), in glue.c. */
 struct iommu_device *smmu_rs_hw_iommu(struct smmu_rs_hw *hw);
-bool smmu_rs_assume_canwbs(void);
 
 /* Implemented in Rust (smmu/exports.rs). */
 void *smmu_rs_rs_init(struct smmu_rs_hw *hw, int *err);
@@ -51,12 +50,5 @@ void smmu_rs_glue_unregister(void);
 void __iomem *smmu_rs_hw_regs(struct smmu_rs_hw *hw);
 struct device *smmu_rs_hw_dev(struct smmu_rs_hw *hw);
 void smmu_rs_hw_put(struct smmu_rs_hw *hw);
-u64 smmu_rs_table_alloc(void **va);
-void smmu_rs_table_free(u64 pa);
-void smmu_rs_log_event(struct smmu_rs_hw *hw, u32 id, const char *name, u32 sid, u64 addr,
-		       u64 ipa, bool read, bool stage2, const u64 *raw);
-void smmu_rs_log(struct smmu_rs_hw *hw, const char *msg, u64 a, u64 b);
-void smmu_rs_cond_resched(void);
-void smmu_rs_log_refusal(struct smmu_rs_hw *hw, const char *what, const char *why);
 
 #endif

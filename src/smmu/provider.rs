@@ -7,8 +7,9 @@
 //! loaded.
 //!
 //! The handles arrive as the IOMMU core's objects (`struct iommu_domain`,
-//! `struct device`); the driver's state behind them is found through
-//! `glue.c`, which owns those C objects until smmu_rs builds them in Rust.
+//! `struct device`); the driver's state behind them is what the domain
+//! embeds it in ([`crate::iommu`]) or what `probe_device` left in the
+//! device's IOMMU state ([`crate::iommu_driver::master_of`]).
 //! A vIOMMU handle is an `Arc<Viommu>` given to the front end.
 
 use crate::{
@@ -62,10 +63,8 @@ use kernel::{
     ThisModule, //
 };
 
-// `glue.c`: the C objects smmu_rs still keeps there. Only pointers to the
-// kernel's own structs cross (which the lint cannot tell are FFI-safe
-// because of zero-sized members).
-#[allow(improper_ctypes)]
+// `helpers.c`: the assume_canwbs module parameter, which Rust's module!
+// cannot declare (see there).
 extern "C" {
     fn smmu_rs_assume_canwbs() -> bool;
 }
