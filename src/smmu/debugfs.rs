@@ -73,11 +73,11 @@ fn show_domains(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// a benchmark what a map costs in commands.
 fn show_commands(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for s in SMMUS.lock().iter() {
-        let c = s.command_counts();
+        let c = s.smmu.command_counts();
         writeln!(
             f,
             "{} cfgi {} tlbi_s2_ipa {} tlbi_s12_vmall {} tlbi_nh_all {} tlbi_nsnh_all {} sync {}",
-            s.hw.device().name().to_str().unwrap_or("?"),
+            s.smmu.hw.device().name().to_str().unwrap_or("?"),
             c.cfgi,
             c.tlbi_s2_ipa,
             c.tlbi_s12_vmall,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The C services of `glue.c`, wrapped so the rest of the driver is safe
-//! Rust: the registers through the kernel crate's MMIO accessors, coherent
-//! DMA buffers that free themselves, table pages accessed in Rust.
+//! The hardware layer, wrapped so the rest of the driver is safe Rust: the
+//! registers through the kernel crate's device-managed MMIO, coherent DMA
+//! buffers that free themselves, table pages accessed in Rust, the C
+//! services of `helpers.c`, and the lists of bound SMMUs and live domains.
 
 use crate::debugfs::{
     count,
@@ -15,40 +16,30 @@ use crate::s2_domain::S2Domain;
 use crate::smmu::Smmu;
 use crate::spec::event::Event;
 use core::ptr::NonNull;
+use core::sync::atomic::{
+    AtomicBool,
+    Ordering, //
+};
 use kernel::bindings;
 use kernel::device::Device;
 use kernel::dma::Coherent;
 use kernel::ffi::{
     c_char,
-    c_int,
     c_void, //
 };
 use kernel::io::{
-    Io,
-    Mmio,
-    MmioRaw,
-    Region, //
+    mem::DevresIoMem,
+    Io, //
 };
 use kernel::prelude::*;
+use kernel::sync::aref::ARef;
 use kernel::sync::Arc;
-
-/// `struct smmu_rs_hw` of `glue.h`, opaque here.
-#[repr(C)]
-pub(crate) struct RawHw {
-    _opaque: [u8; 0],
-}
-
-// Only pointers to the kernel's own structs cross (which the lint cannot
-// tell are FFI-safe because of zero-sized members).
-#[allow(improper_ctypes)]
-extern "C" {
-    fn smmu_rs_hw_regs(hw: *mut RawHw) -> *mut c_void;
-    fn smmu_rs_hw_dev(hw: *mut RawHw) -> *mut c_void;
-    fn smmu_rs_hw_iommu(hw: *mut RawHw) -> *mut bindings::iommu_device;
-    fn smmu_rs_hw_put(hw: *mut RawHw);
-    fn smmu_rs_glue_register(ops: *const bindings::iommu_ops) -> c_int;
-    fn smmu_rs_glue_unregister();
-}
+use kernel::time::msecs_to_jiffies;
+use kernel::workqueue::{
+    self,
+    DelayedWork,
+    WorkItem, //
+};
 
 // `helpers.c`: what smmu_rs keeps in C (macros and static inlines the
 // bindings lack), each with its reason there.
@@ -70,43 +61,48 @@ extern "C" {
     fn smmu_rs_log(dev: *mut bindings::device, msg: *const c_char, a: u64, b: u64);
     fn smmu_rs_log_refusal(dev: *mut bindings::device, what: *const c_char, why: *const c_char);
     fn smmu_rs_cond_resched();
+    fn smmu_rs_dev_is_dma_coherent(dev: *mut bindings::device) -> bool;
 }
 
-/// Size of the register space `base` maps (pages 0 and 1).
-const REG_SIZE: usize = 0x2_0000;
+/// Size of the register space (pages 0 and 1).
+pub(crate) const REG_SIZE: usize = 0x2_0000;
 
-/// One SMMU's device, as `glue.c` holds it: for DMA memory and logs. Its
-/// registers are reached through [`Regs`] only.
+/// The SMMU's register space, mapped for the binding and revoked when it
+/// ends.
+pub(crate) type RegsIo = DevresIoMem<REG_SIZE>;
+
+/// Whether `dev`'s DMA is cache coherent (`dev_is_dma_coherent()`).
+pub(crate) fn dma_coherent(dev: &Device) -> bool {
+    let d = core::ptr::from_ref(dev)
+        .cast::<bindings::device>()
+        .cast_mut();
+    // SAFETY: a live device.
+    unsafe { smmu_rs_dev_is_dma_coherent(d) }
+}
+
+/// One SMMU's device, for DMA memory and logs. Its registers are reached
+/// through [`Regs`] only.
 ///
-/// Invariant: `raw` is the `struct smmu_rs_hw` of a probed platform device;
-/// the structure lives until the [`HwOwner`] of the `Smmu` drops.
+/// Invariant: `dev` is the SMMU's platform device, referenced by the
+/// [`HwOwner`] of the `Smmu` until it drops.
 #[derive(Clone, Copy)]
 pub(crate) struct Hw {
-    raw: *mut RawHw,
+    dev: NonNull<bindings::device>,
 }
 
-// SAFETY: `Hw` is a pointer to device state that the C side never frees
-// while the driver state holding it lives (type invariant); register access
-// and DMA allocation may happen from any thread.
+// SAFETY: `Hw` is a pointer to a device the driver state holding it keeps a
+// reference to (type invariant); DMA allocation and logs may happen from
+// any thread.
 unsafe impl Send for Hw {}
 // SAFETY: as for `Send`; every operation is a single MMIO access or a call
 // into thread-safe kernel services.
 unsafe impl Sync for Hw {}
 
 impl Hw {
-    /// # Safety
-    ///
-    /// `raw` must be the `struct smmu_rs_hw` of a probing or bound device,
-    /// valid until the driver state built from it is finished.
-    pub(crate) unsafe fn new(raw: *mut RawHw) -> Self {
-        Self { raw }
-    }
-
     /// The SMMU's platform device.
     pub(crate) fn device(&self) -> &Device {
-        // SAFETY: `raw` is valid (type invariant), and holds a reference to
-        // its device, live as long as `raw` is.
-        unsafe { Device::from_raw(smmu_rs_hw_dev(self.raw).cast::<bindings::device>()) }
+        // SAFETY: referenced while `self` is in use (type invariant).
+        unsafe { Device::from_raw(self.dev.as_ptr()) }
     }
 
     /// The SMMU's `struct device`, for the C log helpers.
@@ -164,35 +160,18 @@ impl Hw {
     }
 }
 
-/// The registers of one SMMU, while they are mapped, through the kernel
-/// crate's MMIO accessors.
-///
-/// Invariant: `mmio` is the SMMU's register mapping, live while this value
-/// exists. One exists per SMMU, made at probe and kept in the `Smmu`'s
-/// hardware lock, whose `disable` (the last thing `remove` does before
-/// `glue.c` unmaps the registers) drops it under that lock: no path reaches
-/// the registers after that, as every access goes through this value.
+/// The registers of one SMMU, through the kernel crate's MMIO accessors,
+/// while its device is bound: each access goes through the device-managed
+/// mapping, which unbinding revokes, and does nothing after that.
 pub(crate) struct Regs {
     hw: Hw,
-    mmio: Mmio<'static, Region<REG_SIZE>>,
+    io: RegsIo,
 }
 
 impl Regs {
-    /// # Safety
-    ///
-    /// The register mapping of `hw` must stay live until the returned value
-    /// is dropped, and no other `Regs` may exist for it.
-    pub(crate) unsafe fn new(hw: Hw) -> Result<Self> {
-        // SAFETY: `hw.raw` is valid (type invariant of `Hw`).
-        let base = unsafe { smmu_rs_hw_regs(hw.raw) };
-        // `glue.c` mapped at least REG_SIZE bytes (probe checks the
-        // resource); `new_region` checks the size against the type's.
-        let raw = MmioRaw::<Region<REG_SIZE>>::new_region(base as usize, REG_SIZE)?;
-        // SAFETY: the region is mapped and aligned until this value drops
-        // (caller), which the `'static` stands in for: `Regs` is never
-        // copied out of, and the `Mmio` never leaves, this value.
-        let mmio = unsafe { Mmio::from_raw(raw) };
-        Ok(Self { hw, mmio })
+    /// The registers `io` maps, of the SMMU of `hw`.
+    pub(crate) fn new(hw: Hw, io: RegsIo) -> Self {
+        Self { hw, io }
     }
 
     /// The device, for logs.
@@ -201,48 +180,52 @@ impl Regs {
     }
 
     /// Reads a 32-bit register (`readl`); an offset outside the register
-    /// space reads as 0, which no caller passes.
+    /// space, which no caller passes, or a revoked mapping reads as 0.
     pub(crate) fn read32(&self, off: u32) -> u32 {
-        self.mmio.try_read32(off as usize).unwrap_or(0)
+        self.io
+            .try_access()
+            .map_or(0, |io| (&*io).try_read32(off as usize).unwrap_or(0))
     }
 
     /// Writes a 32-bit register (`writel`, ordered after earlier stores).
     pub(crate) fn write32(&self, off: u32, val: u32) {
-        let _ = self.mmio.try_write32(val, off as usize);
+        if let Some(io) = self.io.try_access() {
+            let _ = (&*io).try_write32(val, off as usize);
+        }
     }
 
     /// Writes a 64-bit register (`writeq`).
     pub(crate) fn write64(&self, off: u32, val: u64) {
-        let _ = self.mmio.try_write64(val, off as usize);
+        if let Some(io) = self.io.try_access() {
+            let _ = (&*io).try_write64(val, off as usize);
+        }
     }
 }
 
-/// Frees the C state behind a [`Hw`] when dropped. The `Smmu` holds it as
-/// its last field, so it drops after every [`DmaBuffer`] of the SMMU.
-pub(crate) struct HwOwner(pub(crate) Hw);
-
-impl Drop for HwOwner {
-    fn drop(&mut self) {
-        // SAFETY: the last user of `raw` is gone: this is the `Smmu`'s last
-        // field, dropped after its queues and stream table (and every domain
-        // holds an `Arc<Smmu>`, so none is left).
-        unsafe { smmu_rs_hw_put(self.0.raw) }
-    }
+/// Keeps the SMMU's device referenced for its [`Hw`]. The `Smmu` holds it
+/// as its last field, so it drops after every [`DmaBuffer`] of the SMMU.
+pub(crate) struct HwOwner {
+    _dev: ARef<Device>,
 }
 
-/// Registers the platform driver, whose SMMUs register with the IOMMU
-/// core with `ops`.
-pub(crate) fn register_driver(ops: &'static crate::iommu_driver::IommuOps) -> Result {
-    // SAFETY: `ops` is a static; paired with `unregister_driver()` at exit.
-    kernel::error::to_result(unsafe { smmu_rs_glue_register(ops.as_raw()) })
+impl HwOwner {
+    /// References `dev` for the driver state of its SMMU.
+    pub(crate) fn new(dev: &Device) -> (Self, Hw) {
+        let hw = Hw {
+            dev: NonNull::from(dev).cast(),
+        };
+        // INVARIANT: `hw` is valid while this reference is held.
+        (Self { _dev: dev.into() }, hw)
+    }
 }
 
 kernel::sync::global_lock! {
     // SAFETY: initialised by `init_lists()` at module init, before anything
     // can reach it.
-    /// Every bound SMMU, in probe order: for `probe_device` to find a
-    /// device's, and for debugfs. Taken before an SMMU's own locks.
-    pub(crate) unsafe(uninit) static SMMUS: Mutex<KVec<Arc<Smmu>>> = KVec::new();
+    /// Every bound SMMU, in probe order, with its `struct iommu_device`: for
+    /// `probe_device` to find a device's, and for debugfs. Taken before an
+    /// SMMU's own locks.
+    pub(crate) unsafe(uninit) static SMMUS: Mutex<KVec<BoundSmmu>> = KVec::new();
 }
 
 kernel::sync::global_lock! {
@@ -264,32 +247,38 @@ pub(crate) fn init_lists() {
 }
 
 /// A bound SMMU, as `probe_device` finds it from a device's fwspec.
-pub(crate) struct Instance {
+#[derive(Clone)]
+pub(crate) struct BoundSmmu {
     /// Its driver state.
     pub(crate) smmu: Arc<Smmu>,
-    /// Its `struct iommu_device`, registered with smmu_rs's ops.
+    /// Its `struct iommu_device`, registered with smmu_rs's ops while it is
+    /// listed.
     pub(crate) iommu: NonNull<bindings::iommu_device>,
 }
+
+// SAFETY: `iommu` is only an address handed to the core.
+unsafe impl Send for BoundSmmu {}
+
+/// The name by which [`instance_of`]'s callers know it.
+pub(crate) type Instance = BoundSmmu;
 
 /// The bound SMMU whose firmware node is `fwnode`, if any.
 ///
 /// Only called from `probe_device`, which the core runs only for an SMMU
-/// registered with it; remove unregisters it first, so the instance
+/// registered with it; unbinding unregisters it first, so the instance
 /// outlives the call.
 pub(crate) fn instance_of(fwnode: *const bindings::fwnode_handle) -> Option<Instance> {
-    let smmu = SMMUS
+    SMMUS
         .lock()
         .iter()
-        .find(|s| {
-            s.hw.device()
+        .find(|b| {
+            b.smmu
+                .hw
+                .device()
                 .fwnode()
                 .is_some_and(|f| core::ptr::eq(core::ptr::from_ref(f).cast(), fwnode))
-        })?
-        .clone();
-    // SAFETY: `hw` is the SMMU's, valid while its `Smmu` lives (type
-    // invariant of `Hw`): the `struct iommu_device` in it too.
-    let iommu = NonNull::new(unsafe { smmu_rs_hw_iommu(smmu.hw.raw) })?;
-    Some(Instance { smmu, iommu })
+        })
+        .cloned()
 }
 
 impl Instance {
@@ -323,12 +312,6 @@ impl Instance {
     }
 }
 
-/// Unregisters the platform driver (removing every bound SMMU).
-pub(crate) fn unregister_driver() {
-    // SAFETY: called once, at module exit, after a successful register.
-    unsafe { smmu_rs_glue_unregister() }
-}
-
 /// Coherent DMA memory the SMMU reads and writes (stream table, queues),
 /// seen as 64-bit words: a `kernel::dma::Coherent` slice.
 pub(crate) struct DmaBuffer {
@@ -341,12 +324,9 @@ impl DmaBuffer {
     ///
     /// Only called while the SMMU's device is bound: at its probe, and from
     /// a client device's probe (a level-2 stream table), which the IOMMU core
-    /// runs only for a registered SMMU; remove unregisters it first.
+    /// runs only for a registered SMMU; unbinding unregisters it first.
     pub(crate) fn new(hw: Hw, bytes: usize) -> Result<Self> {
-        // SAFETY: `hw.raw` is valid (type invariant of `Hw`), and so is the
-        // device it holds a reference to.
-        let dev: &Device =
-            unsafe { Device::from_raw(smmu_rs_hw_dev(hw.raw).cast::<bindings::device>()) };
+        let dev = hw.device();
         // SAFETY: the device is bound for this call (see above), the only
         // use of the reference.
         let bound = unsafe { dev.as_bound() };
@@ -477,5 +457,73 @@ pub(crate) mod table_page {
     pub(crate) unsafe fn write(pa: u64, index: usize, value: u64) {
         // SAFETY: as in `read`.
         unsafe { entry(pa, index).write_volatile(value) }
+    }
+}
+
+/// How often the queues are polled when an interrupt is not wired.
+const POLL_MS: u32 = 100;
+
+/// The poll of an SMMU whose interrupts are not all wired: its event queue
+/// and GERROR every [`POLL_MS`] on the system workqueue.
+#[pin_data]
+pub(crate) struct PollWork {
+    smmu: Arc<Smmu>,
+    stop: AtomicBool,
+    #[pin]
+    work: DelayedWork<PollWork>,
+}
+
+kernel::workqueue::impl_has_delayed_work! {
+    impl HasDelayedWork<Self> for PollWork { self.work }
+}
+
+impl WorkItem for PollWork {
+    type Pointer = Arc<PollWork>;
+
+    fn run(this: Arc<PollWork>) {
+        if this.stop.load(Ordering::Acquire) {
+            return;
+        }
+        this.smmu.service_events();
+        this.smmu.service_gerror();
+        let _ = workqueue::system().enqueue_delayed(this, msecs_to_jiffies(POLL_MS));
+    }
+}
+
+/// Polls while it lives; dropping it stops the poll and waits for it.
+pub(crate) struct Poller(Arc<PollWork>);
+
+impl Poller {
+    /// Starts polling `smmu`.
+    pub(crate) fn start(smmu: Arc<Smmu>) -> Result<Self> {
+        let w = Arc::pin_init(
+            pin_init!(PollWork {
+                smmu,
+                stop: AtomicBool::new(false),
+                work <- kernel::new_delayed_work!("smmu_rs::poll"),
+            }),
+            GFP_KERNEL,
+        )?;
+        let _ = workqueue::system().enqueue_delayed(w.clone(), msecs_to_jiffies(POLL_MS));
+        Ok(Self(w))
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::Release);
+        let work = core::ptr::from_ref(&self.0.work);
+        // SAFETY: `work` is the `DelayedWork` of a live `PollWork` (`self`
+        // holds it), which wraps a `struct delayed_work` whose first member
+        // is the `struct work_struct` `raw_as_work` points at.
+        let raw = unsafe { DelayedWork::raw_as_work(work) }.cast::<bindings::delayed_work>();
+        // Runs a pending poll now, which sees `stop` and does not requeue,
+        // and waits for it; twice, as a poll that was already past its
+        // `stop` check when it was set may have requeued once. The queued
+        // `Arc` goes with the last run.
+        for _ in 0..2 {
+            // SAFETY: `raw` is initialised and lives as long as `self`.
+            unsafe { bindings::flush_delayed_work(raw) };
+        }
     }
 }

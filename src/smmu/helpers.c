@@ -6,6 +6,7 @@
  * bindings. Called from Rust only (ffi.rs, provider.rs).
  */
 #include <linux/device.h>
+#include <linux/dma-map-ops.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -21,6 +22,7 @@ void smmu_rs_log_event(struct device *dev, u32 id, const char *name, u32 sid, u6
 void smmu_rs_log(struct device *dev, const char *msg, u64 a, u64 b);
 void smmu_rs_log_refusal(struct device *dev, const char *what, const char *why);
 void smmu_rs_cond_resched(void);
+bool smmu_rs_dev_is_dma_coherent(struct device *dev);
 
 /*
  * Without S2FWB, a guest's stage-1 attributes can make a nested device's
@@ -147,4 +149,17 @@ void smmu_rs_log_refusal(struct device *dev, const char *what, const char *why)
 void smmu_rs_cond_resched(void)
 {
 	cond_resched();
+}
+
+/**
+ * smmu_rs_dev_is_dma_coherent() - whether a device's DMA is cache coherent
+ * @dev: the SMMU's device, probing
+ *
+ * C because dev_is_dma_coherent() is a static inline.
+ *
+ * Return: dev_is_dma_coherent(@dev).
+ */
+bool smmu_rs_dev_is_dma_coherent(struct device *dev)
+{
+	return dev_is_dma_coherent(dev);
 }

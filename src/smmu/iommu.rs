@@ -211,8 +211,8 @@ static BLOCKED: StaticDomain = StaticDomain::blocked::<SmmuRsIommu>();
 pub(crate) static OPS: IommuOps = IommuOps::new::<SmmuRsIommu>(&IDENTITY, &BLOCKED);
 
 // SAFETY: `probe_device` returns the `struct iommu_device` of a bound SMMU,
-// registered with `OPS` (`glue.c`), which remove unregisters (releasing
-// every device behind it) before it goes.
+// registered with `OPS` (`platform.rs`), which unbinding unregisters
+// (releasing every device behind it) before it goes.
 #[vtable]
 unsafe impl IommuDriver for SmmuRsIommu {
     type OwnerModule = crate::SmmuRsModule;

@@ -180,18 +180,10 @@ fn write_irq_ctrl(regs: &Regs, val: u32) -> Result {
 }
 
 impl Smmu {
-    /// Probes, allocates and enables the SMMU behind `hw`.
-    /// On failure the C state is freed too (the owner drops).
-    ///
-    /// # Safety
-    ///
-    /// The register mapping of `hw` must stay live until [`Self::disable`]
-    /// has returned (the caller's remove path calls it before unmapping).
-    pub(crate) unsafe fn new(hw: Hw) -> Result<Arc<Self>> {
-        let owner = HwOwner(hw);
-        // SAFETY: the mapping outlives `disable`, which drops this value
-        // (caller), and this is the only `Regs` of the SMMU.
-        let regs = unsafe { Regs::new(hw) }?;
+    /// Probes, allocates and enables the SMMU behind `hw`, whose registers
+    /// are `regs` and whose device `owner` keeps. The caller disables it
+    /// ([`Self::disable`]) before its binding ends.
+    pub(crate) fn new(hw: Hw, owner: HwOwner, regs: Regs) -> Result<Arc<Self>> {
         let (idr, features) = probe_features(&regs)?;
         let id = Identification {
             idr,

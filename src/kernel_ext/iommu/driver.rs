@@ -692,3 +692,91 @@ impl<T: IommuDriver> OpsAdapter<T> {
         }
     }
 }
+
+/// A `struct iommu_device` registered with the IOMMU core (and its sysfs
+/// class device) while this value lives: `iommu_device_sysfs_add()` and
+/// `iommu_device_register()` when made, `iommu_device_unregister()` (which
+/// releases every device behind it) and `iommu_device_sysfs_remove()` when
+/// dropped.
+///
+/// The structure is boxed so that its address, which `probe_device` must
+/// return, is known before it is registered: the core probes devices from
+/// inside `iommu_device_register()`.
+pub(crate) struct IommuDevice {
+    raw: KBox<Opaque<bindings::iommu_device>>,
+    registered: bool,
+}
+
+// SAFETY: the structure is the core's to use from any thread once
+// registered; this value only registers and unregisters it.
+unsafe impl Send for IommuDevice {}
+// SAFETY: `&self` only gives out its address.
+unsafe impl Sync for IommuDevice {}
+
+impl IommuDevice {
+    /// A zeroed, unregistered `struct iommu_device`.
+    pub(crate) fn new() -> Result<Self> {
+        let raw = KBox::new(Opaque::new(pin_init::zeroed()), GFP_KERNEL)?;
+        Ok(Self {
+            raw,
+            registered: false,
+        })
+    }
+
+    /// Its address, which `probe_device` returns.
+    pub(crate) fn as_ptr(&self) -> NonNull<bindings::iommu_device> {
+        // An `Opaque` is never at NULL.
+        NonNull::new(self.raw.get()).unwrap_or(NonNull::dangling())
+    }
+
+    /// Registers it for hardware device `hw` with `ops`, named `name` in
+    /// `/sys/class/iommu`.
+    pub(crate) fn register(
+        &mut self,
+        hw: &Device<kernel::device::Bound>,
+        ops: &'static IommuOps,
+        name: &CStr,
+    ) -> Result {
+        if self.registered {
+            return Err(EBUSY);
+        }
+        let dev = core::ptr::from_ref(hw)
+            .cast::<bindings::device>()
+            .cast_mut();
+        // SAFETY: `raw` is a zeroed, unregistered `struct iommu_device` that
+        // lives as long as `self`; `dev` is bound for the call; "%s" with a
+        // NUL-terminated string.
+        kernel::error::to_result(unsafe {
+            bindings::iommu_device_sysfs_add(
+                self.raw.get(),
+                dev,
+                core::ptr::null_mut(),
+                c"%s".as_char_ptr(),
+                name.as_char_ptr(),
+            )
+        })?;
+        // SAFETY: as above; `ops` is a static.
+        let r = kernel::error::to_result(unsafe {
+            bindings::iommu_device_register(self.raw.get(), ops.as_raw(), dev)
+        });
+        if let Err(e) = r {
+            // SAFETY: added just above.
+            unsafe { bindings::iommu_device_sysfs_remove(self.raw.get()) };
+            return Err(e);
+        }
+        self.registered = true;
+        Ok(())
+    }
+}
+
+impl Drop for IommuDevice {
+    fn drop(&mut self) {
+        if self.registered {
+            // SAFETY: registered and added by `register`, once.
+            unsafe {
+                bindings::iommu_device_unregister(self.raw.get());
+                bindings::iommu_device_sysfs_remove(self.raw.get());
+            }
+        }
+    }
+}
