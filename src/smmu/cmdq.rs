@@ -10,7 +10,7 @@
 //! `CMD_SYNC`, so when [`CmdQueue::issue_batch`] returns, every earlier
 //! command (STE invalidation, TLB invalidation) has taken effect.
 
-use crate::ffi::{
+use crate::hw::{
     DmaBuffer,
     Hw,
     Regs, //

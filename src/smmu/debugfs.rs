@@ -5,7 +5,7 @@
 //! teardown leave nothing behind, that a fault happened even when the log
 //! suppressed it, and what a change cost in commands.
 
-use crate::ffi::{
+use crate::hw::{
     DOMAINS,
     SMMUS, //
 };

@@ -3,7 +3,7 @@
  * What smmu_rs keeps in C, each for a reason the comment above it gives:
  * a module parameter the Rust module! macro cannot declare, and kernel
  * services that are static inlines or macros absent from the Rust
- * bindings. Called from Rust only (ffi.rs, provider.rs).
+ * bindings. Called from Rust only (hw.rs, provider.rs).
  */
 #include <linux/device.h>
 #include <linux/dma-map-ops.h>

@@ -11,7 +11,7 @@ use crate::{
         count,
         NESTED_DOMAINS, //
     },
-    ffi::{
+    hw::{
         instance_of,
         DOMAINS, //
     },

@@ -6,7 +6,7 @@
 //! unbinding undoes that in the reverse order, while the device is still
 //! bound, so the SMMU is disabled before its registers are revoked.
 
-use crate::ffi::{
+use crate::hw::{
     dma_coherent,
     BoundSmmu,
     HwOwner,

@@ -9,7 +9,7 @@ use crate::cmdq::{
     CmdQueue, //
 };
 use crate::evtq::EventQueue;
-use crate::ffi::{
+use crate::hw::{
     Hw,
     HwOwner,
     Regs, //

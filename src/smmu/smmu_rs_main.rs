@@ -13,7 +13,7 @@ use kernel::prelude::*;
 mod cmdq;
 mod debugfs;
 mod evtq;
-mod ffi;
+mod hw;
 mod iommu;
 #[path = "../kernel_ext/iommu/driver.rs"]
 mod iommu_driver;
@@ -55,7 +55,7 @@ struct SmmuRsModule {
 
 impl kernel::Module for SmmuRsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        ffi::init_lists();
+        hw::init_lists();
         let debugfs = debugfs::Debugfs::new()?;
         let provider = provider::register(module)?;
         let driver = KBox::pin_init(
