@@ -10,7 +10,7 @@
 //! `CMD_SYNC`, so when [`CmdQueue::issue_batch`] returns, every earlier
 //! command (STE invalidation, TLB invalidation) has taken effect.
 
-use crate::ffi::{
+use crate::hw::{
     DmaBuffer,
     Hw,
     Regs, //
@@ -52,8 +52,7 @@ const SYNC_TIMEOUT: Delta = Delta::from_millis(1000);
 
 /// How many commands of each kind an SMMU has consumed, for debugfs: tests
 /// and benchmarks see what a change cost and that nest parents get their
-/// stage-1 invalidation. `struct smmu_rs_command_counts` of `glue.h`.
-#[repr(C)]
+/// stage-1 invalidation.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct CommandCounts {
     /// CMD_CFGI_STE, CMD_CFGI_CD_ALL and CMD_CFGI_ALL.
@@ -69,17 +68,6 @@ pub(crate) struct CommandCounts {
     /// CMD_SYNC: one per batch.
     pub(crate) sync: u64,
 }
-
-// The layout of `struct smmu_rs_command_counts`; `glue.c` asserts the same.
-const _: () = {
-    assert!(core::mem::size_of::<CommandCounts>() == 48);
-    assert!(core::mem::offset_of!(CommandCounts, cfgi) == 0);
-    assert!(core::mem::offset_of!(CommandCounts, tlbi_s2_ipa) == 8);
-    assert!(core::mem::offset_of!(CommandCounts, tlbi_s12_vmall) == 16);
-    assert!(core::mem::offset_of!(CommandCounts, tlbi_nh_all) == 24);
-    assert!(core::mem::offset_of!(CommandCounts, tlbi_nsnh_all) == 32);
-    assert!(core::mem::offset_of!(CommandCounts, sync) == 40);
-};
 
 impl CommandCounts {
     fn count(&mut self, cmd: &Command) {

@@ -4,7 +4,7 @@
 //! writes (SMMUv3 §7.3), taken in batches for `Smmu::service_events` to
 //! forward to a guest or log.
 
-use crate::ffi::{
+use crate::hw::{
     DmaBuffer,
     Hw,
     Regs, //

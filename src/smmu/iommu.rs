@@ -3,15 +3,29 @@
 //! smmu_rs's domains as the IOMMU core sees them, built on
 //! [`crate::iommu_driver`]: the stage-2 paging domain and the nested domain
 //! (a guest's vSTE on a vIOMMU), whose `iommu_domain_ops` are Rust
-//! statics. The identity and blocked domains and the `iommu_ops` are still
-//! `glue.c`'s.
+//! statics, and smmu_rs's `iommu_ops` with its identity and blocked
+//! domains, statics built by [`crate::iommu_driver::IommuOps`].
 
 use crate::{
+    debugfs::{
+        count,
+        NESTED_DOMAINS, //
+    },
+    hw::{
+        instance_of,
+        DOMAINS, //
+    },
     iommu_driver::{
         Domain,
-        DomainOps, //
+        DomainOps,
+        Fwspec,
+        IommuDriver,
+        IommuOps,
+        Probed,
+        StaticDomain, //
     },
     lpae::PAGE_SIZES,
+    master::Master,
     nested::NestedDomain,
     provider::master,
     provider_abi::DeviceHandle,
@@ -22,44 +36,19 @@ use core::ptr::NonNull;
 use kernel::{
     bindings,
     device::Device,
-    ffi::{
-        c_int,
-        c_void, //
-    },
     prelude::*,
     sync::Arc, //
 };
-
-// `glue.c`, until smmu_rs's `iommu_ops` are Rust. Only pointers to the
-// kernel's own structs cross (which the lint cannot tell are FFI-safe
-// because of zero-sized members).
-#[allow(improper_ctypes)]
-extern "C" {
-    fn smmu_rs_iommu_ops() -> *const bindings::iommu_ops;
-    fn smmu_rs_nested_domains_count(delta: c_int);
-    fn smmu_rs_domain_list(hw: *mut c_void, domain: *const c_void) -> *mut c_void;
-    fn smmu_rs_domain_unlist(entry: *mut c_void);
-}
 
 /// A stage-2 paging domain, listed in debugfs (`domains`) while it lives.
 pub(crate) struct S2Iommu {
     /// The page table and VMID; a vIOMMU over it holds it too.
     pub(crate) s2: Arc<S2Domain>,
-    /// Its entry on `glue.c`'s debugfs list.
-    entry: NonNull<c_void>,
 }
-
-// SAFETY: `entry` is only handed back to `glue.c`, which serialises the
-// list under its own mutex.
-unsafe impl Send for S2Iommu {}
-// SAFETY: see `Send`; `&self` never touches `entry`.
-unsafe impl Sync for S2Iommu {}
 
 impl Drop for S2Iommu {
     fn drop(&mut self) {
-        // SAFETY: listed in `new_s2`, unlisted once, before `s2` goes (the
-        // debugfs reader uses it under the list's lock).
-        unsafe { smmu_rs_domain_unlist(self.entry.as_ptr()) };
+        DOMAINS.lock().retain(|d| !Arc::ptr_eq(d, &self.s2));
     }
 }
 
@@ -70,23 +59,18 @@ pub(crate) fn stage2_aperture_end(smmu: &Smmu) -> u64 {
 }
 
 /// A new stage-2 paging domain of `smmu` (a nest parent if `nest_parent`),
-/// for the core; `hw` is the SMMU's `glue.c` side, named in debugfs.
+/// for the core, listed in debugfs.
 pub(crate) fn new_s2(
     smmu: &Arc<Smmu>,
-    hw: *mut c_void,
     nest_parent: bool,
 ) -> Result<NonNull<bindings::iommu_domain>> {
     let s2 = S2Domain::new(smmu, nest_parent)?;
-    // SAFETY: `hw` is the SMMU's, which outlives its domains; the entry
-    // names the S2Domain while it is listed, which `S2Iommu` keeps alive.
-    let entry = unsafe { smmu_rs_domain_list(hw, Arc::as_ptr(&s2).cast()) };
-    let entry = NonNull::new(entry).ok_or(ENOMEM)?;
-    // SAFETY: the address of a static.
-    let owner = unsafe { smmu_rs_iommu_ops() };
+    DOMAINS.lock().push(s2.clone(), GFP_KERNEL_ACCOUNT)?;
+    // Unlisted by its drop, also when the allocation below fails.
     Domain::new_for_core(
-        S2Iommu { s2, entry },
+        S2Iommu { s2 },
         bindings::IOMMU_DOMAIN_UNMANAGED,
-        owner,
+        OPS.as_raw(),
         PAGE_SIZES,
         Some((0, stage2_aperture_end(smmu))),
     )
@@ -149,8 +133,7 @@ pub(crate) struct NestedIommu {
 
 impl Drop for NestedIommu {
     fn drop(&mut self) {
-        // SAFETY: a counter for debugfs.
-        unsafe { smmu_rs_nested_domains_count(-1) };
+        count(&NESTED_DOMAINS, -1);
     }
 }
 
@@ -158,16 +141,13 @@ impl Drop for NestedIommu {
 /// only an UNMANAGED domain can carry the MSI cookie through which a nested
 /// device's doorbell is placed; it maps 4 KiB doorbells and nothing else.
 pub(crate) fn new_nested(nested: KBox<NestedDomain>) -> Result<NonNull<bindings::iommu_domain>> {
-    // SAFETY: a counter for debugfs; the value's drop takes it back, also
-    // when the allocation below fails.
-    unsafe { smmu_rs_nested_domains_count(1) };
+    // The value's drop takes it back, also when the allocation below fails.
+    count(&NESTED_DOMAINS, 1);
     let data = NestedIommu { nested };
-    // SAFETY: the address of a static.
-    let owner = unsafe { smmu_rs_iommu_ops() };
     Domain::new_for_core(
         data,
         bindings::IOMMU_DOMAIN_UNMANAGED,
-        owner,
+        OPS.as_raw(),
         kernel::sizes::SZ_4K as u64,
         None,
     )
@@ -216,5 +196,81 @@ impl DomainOps for NestedIommu {
 
     fn unmap_pages(_domain: &Domain<Self>, _iova: u64, _size: u64) -> u64 {
         0
+    }
+}
+
+/// smmu_rs as the IOMMU core's driver: the callbacks of its `iommu_ops`.
+pub(crate) struct SmmuRsIommu;
+
+/// The identity domain every device gets by default: bypass.
+static IDENTITY: StaticDomain = StaticDomain::identity::<SmmuRsIommu>();
+/// The blocked domain, also the release domain: abort.
+static BLOCKED: StaticDomain = StaticDomain::blocked::<SmmuRsIommu>();
+/// smmu_rs's `iommu_ops`, which every SMMU registers with and the
+/// provider is registered for.
+pub(crate) static OPS: IommuOps = IommuOps::new::<SmmuRsIommu>(&IDENTITY, &BLOCKED);
+
+// SAFETY: `probe_device` returns the `struct iommu_device` of a bound SMMU,
+// registered with `OPS` (`platform.rs`), which unbinding unregisters
+// (releasing every device behind it) before it goes.
+#[vtable]
+unsafe impl IommuDriver for SmmuRsIommu {
+    type OwnerModule = crate::SmmuRsModule;
+    type Master = Master;
+
+    fn probe_device(dev: &Device, fwspec: &Fwspec<'_>) -> Result<Probed<Master>> {
+        let instance = instance_of(fwspec.fwnode).ok_or(ENODEV)?;
+        let master = Master::probe(&instance.smmu, fwspec.ids)?;
+        if instance.link_consumer(dev).is_err() {
+            dev_err!(dev, "smmu_rs: cannot link to its SMMU\n");
+            return Err(ENOMEM);
+        }
+        Ok(Probed {
+            master,
+            iommu: instance.iommu,
+        })
+    }
+
+    fn attach_identity(master: &Master) -> Result {
+        master.attach_bypass()
+    }
+
+    fn attach_blocked(master: &Master) -> Result {
+        master.attach_abort()
+    }
+
+    fn domain_alloc_paging(master: &Master, flags: u32) -> Result<NonNull<bindings::iommu_domain>> {
+        const NEST_PARENT: u32 = bindings::iommufd_hwpt_alloc_flags_IOMMU_HWPT_ALLOC_NEST_PARENT;
+        if flags & !NEST_PARENT != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        new_s2(&master.smmu, flags & NEST_PARENT != 0)
+    }
+
+    /// Probe refuses SMMUs that are not coherent.
+    fn capable(_dev: &Device, cap: u32) -> bool {
+        cap == bindings::iommu_cap_IOMMU_CAP_CACHE_COHERENCY
+    }
+
+    /// Host drivers keep working unchanged: every default domain is bypass.
+    fn def_domain_type(_dev: &Device) -> u32 {
+        bindings::IOMMU_DOMAIN_IDENTITY
+    }
+
+    /// Where the in-tree driver places it.
+    fn sw_msi_region(_dev: &Device) -> Option<(u64, u64)> {
+        Some(crate::smmu::SW_MSI_REGION)
+    }
+
+    fn hw_info(master: &Master, kind: u32) -> Result<(u32, KVec<u8>)> {
+        let mut info = crate::provider_abi::HwInfo {
+            kind,
+            len: 0,
+            data: [0; crate::provider_abi::HW_INFO_MAX],
+        };
+        crate::provider::fill_hw_info(&master.smmu, &mut info)?;
+        let mut v = KVec::with_capacity(info.len as usize, GFP_KERNEL)?;
+        v.extend_from_slice(info.bytes(), GFP_KERNEL)?;
+        Ok((info.kind, v))
     }
 }

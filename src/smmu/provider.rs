@@ -7,8 +7,9 @@
 //! loaded.
 //!
 //! The handles arrive as the IOMMU core's objects (`struct iommu_domain`,
-//! `struct device`); the driver's state behind them is found through
-//! `glue.c`, which owns those C objects until smmu_rs builds them in Rust.
+//! `struct device`); the driver's state behind them is what the domain
+//! embeds it in ([`crate::iommu`]) or what `probe_device` left in the
+//! device's IOMMU state ([`crate::iommu_driver::master_of`]).
 //! A vIOMMU handle is an `Arc<Viommu>` given to the front end.
 
 use crate::{
@@ -53,10 +54,7 @@ use core::{
 };
 use kernel::{
     bindings,
-    ffi::{
-        c_int,
-        c_void, //
-    },
+    ffi::c_int,
     prelude::*,
     sync::{
         Arc,
@@ -65,16 +63,10 @@ use kernel::{
     ThisModule, //
 };
 
-// `glue.c`: the C objects smmu_rs still keeps there. Only pointers to the
-// kernel's own structs cross (which the lint cannot tell are FFI-safe
-// because of zero-sized members).
-#[allow(improper_ctypes)]
+// `helpers.c`: the assume_canwbs module parameter, which Rust's module!
+// cannot declare (see there).
 extern "C" {
-    fn smmu_rs_iommu_ops() -> *const bindings::iommu_ops;
-    fn smmu_rs_master_of(dev: *mut bindings::device) -> *mut c_void;
-    fn smmu_rs_smmu_of(dev: *mut bindings::device) -> *mut c_void;
     fn smmu_rs_assume_canwbs() -> bool;
-    fn smmu_rs_viommus_count(delta: c_int);
 }
 
 /// smmu_rs's table.
@@ -97,9 +89,7 @@ static OPS: ProviderOps = ProviderOps {
 
 /// Registers smmu_rs's provider for its `iommu_ops`, owned by `module`.
 pub(crate) fn register(module: &'static ThisModule) -> Result<Registration> {
-    // SAFETY: no arguments; the address of a static.
-    let ops = unsafe { smmu_rs_iommu_ops() };
-    Registration::new(ops, module, &OPS)
+    Registration::new(crate::iommu::OPS.as_raw(), module, &OPS)
 }
 
 fn errno(r: Result) -> c_int {
@@ -127,11 +117,11 @@ unsafe fn s2_domain<'a>(dom: DomainHandle) -> Option<&'a Arc<S2Domain>> {
 /// [`DeviceHandle`]); its `iommu_ops` are ours (the registry answered
 /// for them).
 pub(crate) unsafe fn master<'a>(dev: DeviceHandle) -> Option<&'a Master> {
-    // SAFETY: as the caller guarantees.
-    let p = unsafe { smmu_rs_master_of(dev.0.as_ptr()) };
-    // SAFETY: a non-NULL answer is the `KBox<Master>` probe gave the
-    // device, released only with its IOMMU state.
-    NonNull::new(p).map(|p| unsafe { &*p.as_ptr().cast::<Master>() })
+    // SAFETY: a live device (caller).
+    let dev = unsafe { kernel::device::Device::from_raw(dev.0.as_ptr()) };
+    // SAFETY: probed through smmu_rs's ops, its IOMMU state live for `'a`
+    // (caller).
+    unsafe { crate::iommu_driver::master_of::<crate::iommu::SmmuRsIommu>(dev) }
 }
 
 /// The SMMU of `dev`, a device behind one of our SMMUs.
@@ -139,10 +129,9 @@ pub(crate) unsafe fn master<'a>(dev: DeviceHandle) -> Option<&'a Master> {
 /// # Safety
 ///
 /// As for [`master`].
-unsafe fn smmu<'a>(dev: DeviceHandle) -> ArcBorrow<'a, Smmu> {
-    // SAFETY: as the caller guarantees; the SMMU's `Arc<Smmu>` outlives
-    // every device it probed.
-    unsafe { ArcBorrow::from_raw(smmu_rs_smmu_of(dev.0.as_ptr()).cast::<Smmu>()) }
+unsafe fn smmu<'a>(dev: DeviceHandle) -> Result<&'a Arc<Smmu>> {
+    // SAFETY: as the caller guarantees.
+    unsafe { master(dev) }.map(|m| &m.smmu).ok_or(ENODEV)
 }
 
 /// The vIOMMU behind `v`.
@@ -225,23 +214,34 @@ pub(crate) fn stage2_geometry(smmu: &Smmu) -> Geometry {
 /// As [`ProviderOps::nest_parent_geometry`].
 unsafe extern "C" fn nest_parent_geometry(dev: DeviceHandle, out: &mut Geometry) -> c_int {
     // SAFETY: a live device of ours (caller).
-    *out = stage2_geometry(&*unsafe { smmu(dev) });
-    0
+    match unsafe { smmu(dev) } {
+        Ok(smmu) => {
+            *out = stage2_geometry(smmu);
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// # Safety
 ///
 /// As [`ProviderOps::hw_info`].
 unsafe extern "C" fn hw_info(dev: DeviceHandle, out: &mut HwInfo) -> c_int {
+    // SAFETY: a live device of ours (caller).
+    errno(unsafe { smmu(dev) }.and_then(|smmu| fill_hw_info(smmu, out)))
+}
+
+/// Fills `out` with `smmu`'s `struct iommu_hw_info_arm_smmuv3` (its
+/// identification registers as probed), for a request of type `out.kind`.
+pub(crate) fn fill_hw_info(smmu: &Smmu, out: &mut HwInfo) -> Result {
     type Info = bindings::iommu_hw_info_arm_smmuv3;
     const ARM_SMMUV3: u32 = bindings::iommu_hw_info_type_IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
     const { assert!(size_of::<Info>() <= HW_INFO_MAX) };
     if out.kind != bindings::iommu_hw_info_type_IOMMU_HW_INFO_TYPE_DEFAULT && out.kind != ARM_SMMUV3
     {
-        return EOPNOTSUPP.to_errno();
+        return Err(EOPNOTSUPP);
     }
-    // SAFETY: a live device of ours (caller).
-    let id = unsafe { smmu(dev) }.id;
+    let id = smmu.id;
     let mut put = |at: usize, v: u32| out.data[at..at + 4].copy_from_slice(&v.to_ne_bytes());
     for (i, v) in id.idr.iter().enumerate() {
         put(offset_of!(Info, idr) + 4 * i, *v);
@@ -250,7 +250,7 @@ unsafe extern "C" fn hw_info(dev: DeviceHandle, out: &mut HwInfo) -> c_int {
     put(offset_of!(Info, aidr), id.aidr);
     out.len = size_of::<Info>() as u32;
     out.kind = ARM_SMMUV3;
-    0
+    Ok(())
 }
 
 /// # Safety
@@ -258,10 +258,13 @@ unsafe extern "C" fn hw_info(dev: DeviceHandle, out: &mut HwInfo) -> c_int {
 /// As [`ProviderOps::viommu_supported`].
 unsafe extern "C" fn viommu_supported(dev: DeviceHandle) -> c_int {
     // SAFETY: a live device of ours (caller).
-    let smmu = unsafe { smmu(dev) };
+    let smmu = match unsafe { smmu(dev) } {
+        Ok(smmu) => smmu,
+        Err(e) => return e.to_errno(),
+    };
     // SAFETY: reads a module parameter.
     let coherent = unsafe { smmu_rs_assume_canwbs() };
-    match crate::nested::nesting_refusal(&smmu, coherent) {
+    match crate::nested::nesting_refusal(smmu, coherent) {
         None => 0,
         Some(missing) => {
             smmu.hw.log_refusal(c"no vIOMMU: nesting needs", missing);
@@ -294,8 +297,7 @@ unsafe extern "C" fn viommu_alloc(
                 .cast_mut()
                 .cast::<crate::provider_abi::DriverViommu>();
             *out = NonNull::new(v).map(ViommuHandle);
-            // SAFETY: a counter for debugfs.
-            unsafe { smmu_rs_viommus_count(1) };
+            crate::debugfs::count(&crate::debugfs::VIOMMUS, 1);
             0
         }
         Err(e) => e.to_errno(),
@@ -310,8 +312,7 @@ unsafe extern "C" fn viommu_free(v: ViommuHandle) {
     // domains hold their own.
     let v = unsafe { Arc::from_raw(v.0.as_ptr().cast::<Viommu>()) };
     v.smmu.remove_viommu(&v);
-    // SAFETY: a counter for debugfs.
-    unsafe { smmu_rs_viommus_count(-1) };
+    crate::debugfs::count(&crate::debugfs::VIOMMUS, -1);
 }
 
 /// # Safety

@@ -4,7 +4,7 @@
 //! [`crate::lpae`] over real pages, invalidated through the command queue.
 //! Used for plain paging domains and for nest parents alike.
 
-use crate::ffi::table_page;
+use crate::hw::table_page;
 use crate::lpae::{
     Config,
     MapError,

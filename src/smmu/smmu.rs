@@ -9,7 +9,7 @@ use crate::cmdq::{
     CmdQueue, //
 };
 use crate::evtq::EventQueue;
-use crate::ffi::{
+use crate::hw::{
     Hw,
     HwOwner,
     Regs, //
@@ -71,8 +71,6 @@ pub(crate) const SW_MSI_REGION: (u64, u64) = (0x800_0000, 0x10_0000);
 
 /// What IOMMU_GET_HW_INFO reports of an SMMU: its identification
 /// registers as probed.
-/// `struct smmu_rs_identification` of `glue.h`.
-#[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct Identification {
     /// IDR0-5.
@@ -82,14 +80,6 @@ pub(crate) struct Identification {
     /// SMMU_AIDR.
     pub(crate) aidr: u32,
 }
-
-// The layout of `struct smmu_rs_identification`; `glue.c` asserts the same.
-const _: () = {
-    assert!(core::mem::size_of::<Identification>() == 32);
-    assert!(core::mem::offset_of!(Identification, idr) == 0);
-    assert!(core::mem::offset_of!(Identification, iidr) == 24);
-    assert!(core::mem::offset_of!(Identification, aidr) == 28);
-};
 
 /// What only the live SMMU has: its registers and the command queue that
 /// drives them. `regs` is `None` once the SMMU is disabled: its registers
@@ -190,18 +180,10 @@ fn write_irq_ctrl(regs: &Regs, val: u32) -> Result {
 }
 
 impl Smmu {
-    /// Probes, allocates and enables the SMMU behind `hw`.
-    /// On failure the C state is freed too (the owner drops).
-    ///
-    /// # Safety
-    ///
-    /// The register mapping of `hw` must stay live until [`Self::disable`]
-    /// has returned (the caller's remove path calls it before unmapping).
-    pub(crate) unsafe fn new(hw: Hw) -> Result<Arc<Self>> {
-        let owner = HwOwner(hw);
-        // SAFETY: the mapping outlives `disable`, which drops this value
-        // (caller), and this is the only `Regs` of the SMMU.
-        let regs = unsafe { Regs::new(hw) }?;
+    /// Probes, allocates and enables the SMMU behind `hw`, whose registers
+    /// are `regs` and whose device `owner` keeps. The caller disables it
+    /// ([`Self::disable`]) before its binding ends.
+    pub(crate) fn new(hw: Hw, owner: HwOwner, regs: Regs) -> Result<Arc<Self>> {
         let (idr, features) = probe_features(&regs)?;
         let id = Identification {
             idr,

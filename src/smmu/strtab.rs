@@ -10,7 +10,7 @@
 //! unknown stream id is stopped (and recorded as C_BAD_STREAMID when its
 //! level-1 descriptor is invalid).
 
-use crate::ffi::{
+use crate::hw::{
     DmaBuffer,
     Hw, //
 };
