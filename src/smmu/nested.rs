@@ -75,7 +75,7 @@ pub(crate) fn nesting_refusal(smmu: &Smmu, coherent: bool) -> Option<&'static CS
     }
 }
 
-/// Numbers virtual ids: what [`Viommu::remove_vdevice`] takes, never
+/// Numbers virtual ids: what [`Vsmmu::remove_vdevice`] takes, never
 /// reused, so that taking back a virtual id the device's departure made
 /// the SMMU forget ([`Smmu::forget_master`]) can never remove a later one
 /// of the same master.
@@ -92,10 +92,10 @@ struct VirtualDevice {
     token: u64,
 }
 
-/// A vIOMMU: the guest's view of one SMMU, over one nest parent whose
+/// A vIOMMU (upstream's `struct arm_vsmmu`): the guest's view of one SMMU, over one nest parent whose
 /// VMID it uses (as upstream does).
 #[pin_data]
-pub(crate) struct Viommu {
+pub(crate) struct Vsmmu {
     pub(crate) smmu: Arc<Smmu>,
     pub(crate) parent: Arc<S2Domain>,
     /// The vDEVICEs; taken alone.
@@ -107,7 +107,7 @@ pub(crate) struct Viommu {
     events: Mutex<Option<EventSink>>,
 }
 
-impl Viommu {
+impl Vsmmu {
     /// A vIOMMU over `parent`, which must be a nest parent (`EINVAL`) of
     /// `master`'s SMMU (`EINVAL`), on an SMMU that can nest
     /// (`EOPNOTSUPP`).
@@ -130,8 +130,8 @@ impl Viommu {
             pin_init!(Self {
                 smmu: parent.smmu.clone(),
                 parent: parent.clone(),
-                vdevs <- new_mutex!(KVec::new(), "smmu_rs::Viommu::vdevs"),
-                events <- new_mutex!(None, "smmu_rs::Viommu::events"),
+                vdevs <- new_mutex!(KVec::new(), "smmu_rs::Vsmmu::vdevs"),
+                events <- new_mutex!(None, "smmu_rs::Vsmmu::events"),
             }),
             GFP_KERNEL,
         )
@@ -297,7 +297,7 @@ pub(crate) struct MsiWindow {
 
 /// A nested domain: a validated vSTE on a vIOMMU.
 pub(crate) struct NestedDomain {
-    pub(crate) viommu: Arc<Viommu>,
+    pub(crate) viommu: Arc<Vsmmu>,
     config: NestedConfig,
     /// Set once, before the MSI cookie is placed.
     msi: SetOnce<MsiWindow>,
@@ -307,7 +307,7 @@ impl NestedDomain {
     /// A nested domain from the guest's vSTE words; `EIO` for a vSTE
     /// upstream refuses or the SMMU cannot carry out (logged, rate
     /// limited, with what is wrong).
-    pub(crate) fn new(viommu: &Arc<Viommu>, vste: [u64; 2]) -> Result<KBox<Self>> {
+    pub(crate) fn new(viommu: &Arc<Vsmmu>, vste: [u64; 2]) -> Result<KBox<Self>> {
         let config = validate_vste(vste, viommu.limits()).map_err(|why| {
             viommu.smmu.hw.log_refusal(c"vSTE refused: it has", why);
             EIO

@@ -10,7 +10,7 @@
 //! `struct device`); the driver's state behind them is what the domain
 //! embeds it in ([`crate::iommu`]) or what `probe_device` left in the
 //! device's IOMMU state ([`crate::iommu_driver::master_of`]).
-//! A vIOMMU handle is an `Arc<Viommu>` given to the front end.
+//! A vIOMMU handle is an `Arc<Vsmmu>` given to the front end.
 
 use crate::{
     iommu::{
@@ -24,7 +24,7 @@ use crate::{
     nested::{
         MsiWindow,
         NestedDomain,
-        Viommu, //
+        Vsmmu, //
     },
     provider_abi::{
         DeviceHandle,
@@ -139,9 +139,9 @@ unsafe fn smmu<'a>(dev: DeviceHandle) -> Result<&'a Arc<Smmu>> {
 /// # Safety
 ///
 /// `v` came from [`viommu_alloc`] and is not freed for `'a`.
-unsafe fn viommu<'a>(v: ViommuHandle) -> ArcBorrow<'a, Viommu> {
-    // SAFETY: an `Arc<Viommu>` given to the front end (caller).
-    unsafe { ArcBorrow::from_raw(v.0.as_ptr().cast::<Viommu>()) }
+unsafe fn viommu<'a>(v: ViommuHandle) -> ArcBorrow<'a, Vsmmu> {
+    // SAFETY: an `Arc<Vsmmu>` given to the front end (caller).
+    unsafe { ArcBorrow::from_raw(v.0.as_ptr().cast::<Vsmmu>()) }
 }
 
 /// # Safety
@@ -291,7 +291,7 @@ unsafe extern "C" fn viommu_alloc(
     };
     // SAFETY: reads a module parameter.
     let coherent = unsafe { smmu_rs_assume_canwbs() };
-    match Viommu::new(parent, m, coherent) {
+    match Vsmmu::new(parent, m, coherent) {
         Ok(v) => {
             let v = Arc::into_raw(v)
                 .cast_mut()
@@ -310,7 +310,7 @@ unsafe extern "C" fn viommu_alloc(
 unsafe extern "C" fn viommu_free(v: ViommuHandle) {
     // SAFETY: the front end's reference, given back once (caller); nested
     // domains hold their own.
-    let v = unsafe { Arc::from_raw(v.0.as_ptr().cast::<Viommu>()) };
+    let v = unsafe { Arc::from_raw(v.0.as_ptr().cast::<Vsmmu>()) };
     v.smmu.remove_viommu(&v);
     crate::debugfs::count(&crate::debugfs::VIOMMUS, -1);
 }

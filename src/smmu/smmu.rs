@@ -14,7 +14,7 @@ use crate::hw::{
     HwOwner,
     Regs, //
 };
-use crate::nested::Viommu;
+use crate::nested::Vsmmu;
 use crate::sequence::{
     invalidation::{
         self,
@@ -123,10 +123,10 @@ pub(crate) struct Smmu {
     #[pin]
     nested_streams: Mutex<KVec<(u32, u16)>>,
     /// The vIOMMUs over this SMMU, for events to find their guest: from
-    /// [`Viommu::new`] to the front end's free. Taken before a vIOMMU's
+    /// [`Vsmmu::new`] to the front end's free. Taken before a vIOMMU's
     /// locks.
     #[pin]
-    viommus: Mutex<KVec<Arc<Viommu>>>,
+    viommus: Mutex<KVec<Arc<Vsmmu>>>,
     /// Where the events a guest gets go, by stream: set when a master
     /// with a virtual id attaches to a nested domain, cleared by any other
     /// attach, by the master's release and when it leaves its user
@@ -146,14 +146,14 @@ struct EventRoute {
     sid: u32,
     /// The master, by [`crate::master::Master::id`].
     master: u64,
-    viommu: Arc<Viommu>,
+    viommu: Arc<Vsmmu>,
     vsid: u32,
 }
 
 /// The vIOMMU and virtual stream id a master's events go to once an
 /// attach has installed its STE; see [`Smmu::install_for_master`].
 pub(crate) struct Route {
-    pub(crate) viommu: Arc<Viommu>,
+    pub(crate) viommu: Arc<Vsmmu>,
     pub(crate) vsid: u32,
 }
 
@@ -415,7 +415,7 @@ impl Smmu {
     }
 
     /// Lists a new vIOMMU.
-    pub(crate) fn add_viommu(&self, v: &Arc<Viommu>) -> Result {
+    pub(crate) fn add_viommu(&self, v: &Arc<Vsmmu>) -> Result {
         self.viommus.lock().push(v.clone(), GFP_KERNEL_ACCOUNT)?;
         Ok(())
     }
@@ -432,7 +432,7 @@ impl Smmu {
 
     /// Takes a vIOMMU the front end frees off the list (no master is
     /// attached to a nested domain of it any more, so no route names it).
-    pub(crate) fn remove_viommu(&self, v: &Viommu) {
+    pub(crate) fn remove_viommu(&self, v: &Vsmmu) {
         self.event_routes
             .lock()
             .retain(|e| !core::ptr::eq(&*e.viommu, v));
