@@ -92,8 +92,8 @@ struct VirtualDevice {
     token: u64,
 }
 
-/// A vIOMMU (upstream's `struct arm_vsmmu`): the guest's view of one SMMU, over one nest parent whose
-/// VMID it uses (as upstream does).
+/// A vIOMMU (upstream's `struct arm_vsmmu`): the guest's view of one SMMU,
+/// over one nest parent whose VMID it uses (as upstream does).
 #[pin_data]
 pub(crate) struct Vsmmu {
     pub(crate) smmu: Arc<Smmu>,
