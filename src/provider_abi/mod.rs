@@ -314,7 +314,7 @@ pub(crate) struct ProviderOps {
         unsafe extern "C" fn(viommu: ViommuHandle, sink: Option<&EventSink>) -> c_int,
 }
 
-// The registry, `iommufd_rs_driver.c`: exported in the IOMMUFD_RS
+// The registry, `src/registry/registry.c`: exported in the IOMMUFD_RS
 // namespace; bindgen does not see its header. Only pointers cross, to the
 // kernel's own structs as bindgen generated them (which the lint cannot
 // tell are FFI-safe because of zero-sized members).

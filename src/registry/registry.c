@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iommufd_rs_driver: the registry of this project's IOMMU drivers
- * (iommufd_rs_driver.h). Both the front end and the drivers link against
+ * (registry.h). Both the front end and the drivers link against
  * it, never against each other. C because an out-of-tree Rust module
  * cannot export symbols.
  */
