@@ -14,12 +14,12 @@
 use crate::{
     iova_space::Prot,
     kernel_ext::{
-        helpers,
+        fault_point,
         iommu::consumer::{
             self,
             prot, //
         },
-        warn_on_once,
+        ratelimited, warn_on_once,
     },
     pages::Pages,
     pci::BoundDevice,
@@ -108,12 +108,12 @@ fn iova_span(iova: u64, length: u64) -> (u64, u64) {
 /// `fail_unmap` fault point standing in for one (a fault-injection run
 /// must not WARN).
 fn unmap_span(dom: &consumer::Domain, base: u64, size: u64) -> bool {
-    let injected = helpers::should_fail_unmap(size >> PAGE_SHIFT);
+    let injected = fault_point::should_fail_unmap(size >> PAGE_SHIFT);
     let unmapped = if injected { 0 } else { dom.unmap(base, size) };
     if unmapped as u64 == size {
         return true;
     }
-    helpers::log_unmap_short(unmapped, size, base);
+    ratelimited::log_unmap_short(unmapped, size, base);
     warn_on_once!(!injected);
     false
 }
@@ -229,7 +229,7 @@ impl Domain {
         pages
             .for_each_run(first, last, |phys, n| {
                 let bytes = n << PAGE_SHIFT;
-                if helpers::should_fail_map(n) {
+                if fault_point::should_fail_map(n) {
                     return Err(ENOMEM);
                 }
                 self.dom.map(base.wrapping_add(done), phys, bytes, bits)?;

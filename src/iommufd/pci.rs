@@ -55,7 +55,7 @@ use crate::{
             Nodes, //
         },
         eventfd::EventFd,
-        helpers,
+        fault_point,
         iommu::consumer::{
             self,
             Attachment,
@@ -232,7 +232,7 @@ impl Function {
     /// stands in for the PCI core's `ENOSPC`).
     pub(crate) fn enable_vectors(&self, ctxs: &Arc<KVec<EventFd>>) -> Result {
         self.with_live_device(|_| {
-            if helpers::should_fail_msi(ctxs.len() as u64) {
+            if fault_point::should_fail_msi(ctxs.len() as u64) {
                 return Err(ENOSPC);
             }
             let v = MsiVectors::new(&self.pdev, ctxs.clone(), c"iommufd_rs")?;
@@ -591,7 +591,7 @@ impl PciDriver {
     pub(crate) fn register(module: &'static ThisModule) -> Result<Self> {
         // SAFETY: called once, at load, before anything uses the lock.
         unsafe { FUNCTIONS.init() };
-        helpers::fault_points_init();
+        fault_point::fault_points_init();
         let reg = Nodes::new(c"iommufd_rs", NODES).and_then(|nodes| {
             FUNCTIONS.lock().nodes = Some(nodes);
             KBox::pin_init(Registration::new(c"iommufd_rs", module), GFP_KERNEL)
@@ -600,7 +600,7 @@ impl PciDriver {
             Ok(reg) => Ok(Self { reg: Some(reg) }),
             Err(e) => {
                 FUNCTIONS.lock().nodes = None;
-                helpers::fault_points_exit();
+                fault_point::fault_points_exit();
                 Err(e)
             }
         }
@@ -616,7 +616,7 @@ impl Drop for PciDriver {
         drop(self.reg.take());
         let lists = core::mem::replace(&mut *FUNCTIONS.lock(), Registry::new());
         drop(lists);
-        helpers::fault_points_exit();
+        fault_point::fault_points_exit();
     }
 }
 

@@ -15,7 +15,6 @@
 
 use crate::kernel_ext::{
     eventfd::EventFd,
-    helpers,
     pci_function::pci_as_raw, //
 };
 use kernel::{
@@ -134,7 +133,7 @@ impl MsiVectors {
         }
         // SAFETY: `i` is one of the allocated vectors (type invariant).
         let irq = unsafe { bindings::pci_irq_vector(pci_as_raw(&self.pdev), i) };
-        helpers::msi_address(u32::try_from(irq).ok()?)
+        msi_address(u32::try_from(irq).ok()?)
     }
 }
 
@@ -154,4 +153,18 @@ impl Drop for MsiVectors {
     fn drop(&mut self) {
         free(pci_as_raw(&self.pdev), &self.ctxs);
     }
+}
+
+extern "C" {
+    fn iommufd_rs_msi_address(irq: u32, addr: *mut u64) -> kernel::ffi::c_int;
+}
+
+/// The doorbell address of the composed MSI message of interrupt `irq`
+/// (`irq_get_msi_desc()` is a static inline); `None` if it has no MSI
+/// descriptor.
+fn msi_address(irq: u32) -> Option<u64> {
+    let mut addr = 0u64;
+    // SAFETY: `addr` is a valid place; the C side looks `irq` up and
+    // checks it has a descriptor.
+    (unsafe { iommufd_rs_msi_address(irq, &mut addr) } == 0).then_some(addr)
 }

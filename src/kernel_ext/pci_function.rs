@@ -12,7 +12,6 @@
 //! *when* they are right (the function bound to the caller's driver) is
 //! the caller's rule, as it is in C.
 
-use crate::kernel_ext::helpers;
 use core::ptr::NonNull;
 use kernel::{
     bindings,
@@ -178,7 +177,7 @@ impl PciFunctionExt for pci::Device {
 /// and, unless `dev_locked`, the device's are only tried.
 fn reset(pdev: &pci::Device, dev_locked: bool) {
     let raw = pci_as_raw(pdev);
-    let bridge = helpers::pci_upstream_bridge(raw);
+    let bridge = pci_upstream_bridge(raw);
     // SAFETY: `bridge` is NULL or the live bridge above a live `pci_dev`.
     if !bridge.is_null() && unsafe { bindings::pci_dev_trylock(bridge) } == 0 {
         return;
@@ -224,4 +223,20 @@ impl<'a> LockedFunction<'a> {
     pub(crate) fn reset(&self) {
         reset(self.pdev, true)
     }
+}
+
+// The bindings' structs hold a field-less struct (`sched_statistics`
+// without CONFIG_SCHEDSTATS), which the lint flags even behind a pointer.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn iommufd_rs_pci_upstream_bridge(
+        pdev: *mut kernel::bindings::pci_dev,
+    ) -> *mut kernel::bindings::pci_dev;
+}
+
+/// `pci_upstream_bridge()`: the bridge above `pdev`, or NULL on a root bus.
+fn pci_upstream_bridge(pdev: *mut kernel::bindings::pci_dev) -> *mut kernel::bindings::pci_dev {
+    // SAFETY: callers pass a live `pci_dev`; the C inline only reads its
+    // bus links, which live as long as it.
+    unsafe { iommufd_rs_pci_upstream_bridge(pdev) }
 }
