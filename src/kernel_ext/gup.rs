@@ -115,45 +115,11 @@ unsafe impl Send for PinnedRuns {}
 // SAFETY: `&PinnedRuns` only reads the runs.
 unsafe impl Sync for PinnedRuns {}
 
-/// The physical address of `page`, through `page_to_phys()` (a macro).
-fn page_phys_shim(page: *mut bindings::page) -> u64 {
+/// The physical address of `page`.
+fn page_phys(page: *mut bindings::page) -> u64 {
     // SAFETY: `page_to_phys()` is arithmetic on the pointer; every page
     // passed here is a pinned page of the memory map.
     unsafe { iommufd_rs_page_to_phys(page) }
-}
-
-/// The physical address of `page`.
-///
-/// With a virtually mapped memory map `page_to_pfn(page)` is `page -
-/// vmemmap` (`include/asm-generic/memory_model.h`), `vmemmap` being fixed
-/// once the boot has laid the memory map out. Rust cannot name `vmemmap`
-/// (a macro over `VMEMMAP_START` and `memstart_addr` on arm64), so it is
-/// learned from the first page asked about, through `page_to_phys()`; every
-/// later page is one subtraction and a shift, inline in the map and pin
-/// loops instead of a call per run.
-#[cfg(CONFIG_SPARSEMEM_VMEMMAP)]
-#[inline(always)]
-fn page_phys(page: *mut bindings::page) -> u64 {
-    use core::sync::atomic::{
-        AtomicUsize,
-        Ordering, //
-    };
-    const PAGE_STRUCT: usize = core::mem::size_of::<bindings::page>();
-    /// `vmemmap`'s address; 0 until learned (it is never 0: a kernel address).
-    static VMEMMAP: AtomicUsize = AtomicUsize::new(0);
-    let mut base = VMEMMAP.load(Ordering::Relaxed);
-    if base == 0 {
-        let pfn = (page_phys_shim(page) >> PAGE_SHIFT) as usize;
-        base = (page as usize).wrapping_sub(pfn.wrapping_mul(PAGE_STRUCT));
-        VMEMMAP.store(base, Ordering::Relaxed);
-    }
-    (((page as usize).wrapping_sub(base) / PAGE_STRUCT) as u64) << PAGE_SHIFT
-}
-
-/// The physical address of `page`.
-#[cfg(not(CONFIG_SPARSEMEM_VMEMMAP))]
-fn page_phys(page: *mut bindings::page) -> u64 {
-    page_phys_shim(page)
 }
 
 /// Unpins the `n` pages from `page`, dirtying them if `dirty`.
@@ -188,9 +154,7 @@ impl PinnedRuns {
     pub(crate) fn pin_user(mm: &Mm, addr: usize, npages: usize, writable: bool) -> Result<Self> {
         // GUP needs the address space itself, not only the struct.
         let users = mm.mmget_not_zero().ok_or(EFAULT)?;
-        // Written by `gup.c` before it is read: no need to zero it.
-        let mut batch: KVVec<*mut bindings::page> =
-            KVVec::with_capacity(npages.min(BATCH), GFP_KERNEL)?;
+        let mut batch = KVVec::from_elem(ptr::null_mut(), npages.min(BATCH), GFP_KERNEL)?;
         let mut runs = Self::new();
         let mut probe = true;
         while runs.npages < npages {
@@ -216,15 +180,14 @@ impl PinnedRuns {
             // A hugetlb folio's pages take one call, within the range.
             let got = batch_len(got, if folio { left } else { max })?;
             if folio {
-                // SAFETY: `gup.c` wrote `batch`'s first entry and pinned
-                // `got` pages from it, the next of the range, handing over
+                // SAFETY: `gup.c` pinned `got` pages from `batch[0]` (the
+                // only entry it wrote), the next of the range, handing over
                 // their pins.
-                unsafe { runs.take_folio(*batch.as_ptr(), got) }?;
+                unsafe { runs.take_folio(batch[0], got) }?;
             } else {
-                // SAFETY: `gup.c` wrote the first `got` entries of `batch`
-                // (`got <= max`, its capacity) and pinned those pages, the
-                // next of the range, handing over their pins.
-                unsafe { runs.take_pages(core::slice::from_raw_parts(batch.as_ptr(), got)) }?;
+                // SAFETY: `gup.c` pinned the first `got` pages of `batch`,
+                // the next of the range, handing over their pins.
+                unsafe { runs.take_pages(&batch[..got]) }?;
             }
             probe = probe_next;
         }
@@ -244,9 +207,8 @@ impl PinnedRuns {
         writable: bool,
     ) -> Result<Self> {
         let room = npages.min(BATCH);
-        // Written by `gup.c` before they are read: no need to zero them.
-        let mut pages: KVVec<*mut bindings::page> = KVVec::with_capacity(room, GFP_KERNEL)?;
-        let mut counts: KVVec<usize> = KVVec::with_capacity(room, GFP_KERNEL)?;
+        let mut pages = KVVec::from_elem(ptr::null_mut(), room, GFP_KERNEL)?;
+        let mut counts = KVVec::from_elem(0, room, GFP_KERNEL)?;
         let start = i64::try_from(start).map_err(|_| EINVAL)?;
         let last = i64::try_from(last).map_err(|_| EINVAL)?;
         let mut runs = Self::new();
@@ -267,16 +229,10 @@ impl PinnedRuns {
                 )
             };
             let got = batch_len(got, room)?;
-            // SAFETY: `gup.c` wrote the first `got` entries of `pages` and
-            // `counts` (`got <= room`, their capacity) and pinned `counts[i]`
-            // pages from each page, the next of the range, handing over
+            // SAFETY: `gup.c` pinned `counts[i]` pages from each of the first
+            // `got` entries of `pages`, the next of the range, handing over
             // their pins.
-            unsafe {
-                runs.take_folios(
-                    core::slice::from_raw_parts(pages.as_ptr(), got),
-                    core::slice::from_raw_parts(counts.as_ptr(), got),
-                )
-            }?;
+            unsafe { runs.take_folios(&pages[..got], &counts[..got]) }?;
         }
         runs.dirty = writable;
         Ok(runs)
