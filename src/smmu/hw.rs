@@ -236,6 +236,16 @@ kernel::sync::global_lock! {
     pub(crate) unsafe(uninit) static DOMAINS: Mutex<KVec<Arc<S2Domain>>> = KVec::new();
 }
 
+/// Removes the entries of `list` that `keep` refuses, and frees its buffer
+/// once it is empty: the lists are statics, which are never dropped, so a
+/// buffer left at module unload would leak (kmemleak reports it).
+pub(crate) fn remove_from<T>(list: &mut KVec<T>, mut keep: impl FnMut(&T) -> bool) {
+    list.retain(|x| keep(x));
+    if list.is_empty() {
+        *list = KVec::new();
+    }
+}
+
 /// Initialises [`SMMUS`] and [`DOMAINS`]; called once, at module init,
 /// before the platform driver is registered.
 pub(crate) fn init_lists() {

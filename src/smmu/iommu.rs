@@ -48,7 +48,7 @@ pub(crate) struct S2Iommu {
 
 impl Drop for S2Iommu {
     fn drop(&mut self) {
-        DOMAINS.lock().retain(|d| !Arc::ptr_eq(d, &self.s2));
+        crate::hw::remove_from(&mut DOMAINS.lock(), |d| !Arc::ptr_eq(d, &self.s2));
     }
 }
 

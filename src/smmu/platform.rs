@@ -89,7 +89,7 @@ impl Drop for Binding<'_> {
     fn drop(&mut self) {
         drop(self.iommu.take());
         if self.listed {
-            SMMUS.lock().retain(|b| !Arc::ptr_eq(&b.smmu, &self.smmu));
+            crate::hw::remove_from(&mut SMMUS.lock(), |b| !Arc::ptr_eq(&b.smmu, &self.smmu));
         }
         drop(self.poll.take());
         drop(self.evtq.take());
