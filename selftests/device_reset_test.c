@@ -13,24 +13,6 @@
 
 #define CMD_MEMORY 0x2
 #define CMD_MASTER 0x4
-#define CMD_INTX_DISABLE 0x400
-
-/* The function's PCI command register, read through sysfs config. */
-static int command(const struct edu *e)
-{
-	char path[320];
-	__u16 cmd;
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ok = pread(fd, &cmd, 2, 4) == 2;
-	close(fd);
-	return ok ? cmd : -1;
-}
-
 /* The physical address of the page at @va (pagemap; root sees PFNs). */
 static __u64 phys_of(void *va)
 {
@@ -77,33 +59,33 @@ TEST_F(reset, intx_and_bus_master)
 	int before, cmd;
 	__u32 id;
 
-	before = command(&self->e);
+	before = pci_command(&self->e);
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
 	/* Bound to the driver: INTx off (no handler would take it), no DMA. */
-	cmd = command(&self->e);
+	cmd = pci_command(&self->e);
 	EXPECT_EQ(CMD_INTX_DISABLE, cmd & CMD_INTX_DISABLE);
 	EXPECT_EQ(0, cmd & CMD_MASTER);
 	/* Held by a file: memory and bus mastering for its DMA, INTx off. */
 	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &id));
-	cmd = command(&self->e);
+	cmd = pci_command(&self->e);
 	EXPECT_EQ(CMD_INTX_DISABLE, cmd & CMD_INTX_DISABLE);
 	EXPECT_EQ(CMD_MASTER | CMD_MEMORY, cmd & (CMD_MASTER | CMD_MEMORY));
 	/* Given back: no bus mastering, INTx still off. */
 	ASSERT_EQ(0, destroy(self->fd, id));
-	cmd = command(&self->e);
+	cmd = pci_command(&self->e);
 	EXPECT_EQ(CMD_INTX_DISABLE, cmd & CMD_INTX_DISABLE);
 	EXPECT_EQ(0, cmd & CMD_MASTER);
 	/* Closing the file gives it back the same way. */
 	ASSERT_EQ(0, bind_dev(self->fd, &self->e, &id));
 	close(self->fd);
 	self->fd = open(dev_path(), O_RDWR);
-	cmd = command(&self->e);
+	cmd = pci_command(&self->e);
 	EXPECT_EQ(CMD_INTX_DISABLE, cmd & CMD_INTX_DISABLE);
 	EXPECT_EQ(0, cmd & CMD_MASTER);
 	/* Out of the driver: INTx as it was before. */
 	ASSERT_EQ(0, set_driver(&self->e, NULL));
-	EXPECT_EQ(before & CMD_INTX_DISABLE, command(&self->e) & CMD_INTX_DISABLE);
+	EXPECT_EQ(before & CMD_INTX_DISABLE, pci_command(&self->e) & CMD_INTX_DISABLE);
 }
 
 /*

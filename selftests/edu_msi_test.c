@@ -2,8 +2,10 @@
 /*
  * Real interrupt delivery: an edu device bound to a file and attached to an
  * IOAS raises MSIs that arrive as eventfd counts. The MSI address edu was
- * programmed with (its MSI capability) lies in the SW_MSI window in force:
- * the driver's 0x8000000 by default, the user's window when one is set.
+ * programmed with (its MSI capability) lies in the window in force: the
+ * driver's SW_MSI region (0x8000000 behind an SMMUv3) by default, the
+ * user's window when one is set; behind virtio-iommu, without a SW_MSI
+ * region, the hardware MSI region (the ITS doorbell, mapped 1:1).
  */
 #include <sys/eventfd.h>
 
@@ -107,6 +109,27 @@ TEST_F(msi, detach_and_close_free_the_vectors)
 	/* Attach again, vectors again, then close with them live. */
 	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, NULL));
 	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+}
+
+/* Freeing MSI vectors makes the PCI core turn INTx back on; a function
+ * bound here keeps it off (a level interrupt nobody handles would get a
+ * shared line shut down for the host drivers on it). */
+TEST_F(msi, intx_stays_off_after_the_vectors_go)
+{
+	int two[2] = { self->efd, self->efd };
+
+	ASSERT_EQ(0, attach(self->fd, self->dev, self->ioas, NULL));
+	EXPECT_NE(0, pci_command(&self->e) & CMD_INTX_DISABLE);
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+	EXPECT_NE(0, pci_command(&self->e) & CMD_INTX_DISABLE);
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 0, NULL));
+	EXPECT_NE(0, pci_command(&self->e) & CMD_INTX_DISABLE);
+	/* A failed allocation unwinds through the same path. */
+	EXPECT_EQ(ENOSPC, set_irqs(self->fd, self->dev, 2, two));
+	EXPECT_NE(0, pci_command(&self->e) & CMD_INTX_DISABLE);
+	ASSERT_EQ(0, set_irqs(self->fd, self->dev, 1, &self->efd));
+	ASSERT_EQ(0, detach(self->fd, self->dev));
+	EXPECT_NE(0, pci_command(&self->e) & CMD_INTX_DISABLE);
 }
 
 /* Replace: the device moves to another HWPT with its vector live; the

@@ -268,6 +268,30 @@ static inline int enable_device(const struct edu *e)
 	return ok ? 0 : -1;
 }
 
+#define CMD_INTX_DISABLE 0x400
+
+/**
+ * pci_command() - the function's PCI command register, read through sysfs
+ * config
+ * @e: the function
+ *
+ * Return: the register, or -1 if the config space could not be read.
+ */
+static inline int pci_command(const struct edu *e)
+{
+	char path[320];
+	__u16 cmd;
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ok = pread(fd, &cmd, 2, 4) == 2;
+	close(fd);
+	return ok ? cmd : -1;
+}
+
 static inline int bind_dev(int fd, const struct edu *e, __u32 *id)
 {
 	struct iommu_device_bind c = { .size = sizeof(c), .pci_segment = e->seg,
@@ -494,6 +518,40 @@ static inline int behind_smmu_rs(const struct edu *e)
 	link[n] = 0;
 	return strstr(link, "smmu_rs.") != NULL;
 }
+
+/*
+ * Whether the function sits behind an SMMUv3, driven by arm_smmu_v3 or by
+ * smmu_rs (their IOMMU devices are named smmu3.* and smmu_rs.*): the only
+ * IOMMU of the rig with nest parents. Not behind one means virtio-iommu
+ * (the selftest-virtio boot).
+ */
+static inline int behind_smmuv3(const struct edu *e)
+{
+	char path[320], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", e->bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = 0;
+	return strstr(link, "/smmu") != NULL;
+}
+
+/*
+ * NEST_PARENT_OR_SKIP() - a nest-parent HWPT of @dev on @ioas into *@id, or
+ * the test skipped (@statement, as SKIP()) where the function's IOMMU is no
+ * SMMUv3 and its driver offers no nest parent (-EOPNOTSUPP: virtio-iommu).
+ * Behind an SMMUv3 any error fails the test.
+ */
+#define NEST_PARENT_OR_SKIP(statement, fd, e, dev, ioas, id)					\
+	do {											\
+		int __rc = hwpt_alloc(fd, dev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, id);	\
+												\
+		if (__rc == EOPNOTSUPP && !behind_smmuv3(e))					\
+			SKIP(statement, "this IOMMU driver offers no nest parent");		\
+		ASSERT_EQ(0, __rc);								\
+	} while (0)
 
 /**
  * debugfs_number() - a number in smmu_rs's debugfs

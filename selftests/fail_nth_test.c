@@ -386,8 +386,8 @@ enum needs { ANY, SMMU_RS, NESTING };
 	TEST_F(fail_nth, name)                                                          \
 	{                                                                               \
 		if ((needs) >= SMMU_RS && !self->r.smmu_rs)                             \
-			SKIP(return, "needs smmu_rs: the in-tree arm_smmu_v3 fails "    \
-				     "must-succeed attaches under injection");          \
+			SKIP(return, "needs smmu_rs: other drivers' must-succeed "      \
+				     "attaches may fail under injection (arm_smmu_v3's do)"); \
 		if ((needs) == NESTING && !self->r.nested)                              \
 			SKIP(return, "nesting needs smmu_rs with assume_canwbs");       \
 		sweep(_metadata, self, #name, seq_##name);                              \

@@ -89,6 +89,8 @@ FIXTURE_SETUP(isolation)
 	if (find_edu(0, &self->e))
 		SKIP(return, "no edu device");
 	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
+	if (!behind_smmuv3(&self->e))
+		SKIP(return, "no SMMUv3: this IOMMU driver offers no nest parent");
 	rc = user_open(_metadata, &self->e, &self->u);
 	if (!nesting_available(&self->e)) {
 		ASSERT_EQ(EOPNOTSUPP, rc);

@@ -34,7 +34,7 @@ TEST(viommu_only_where_nesting_is_safe)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, bind_dev(fd, &e, &dev));
 	ASSERT_EQ(0, ioas_alloc(fd, &ioas));
-	ASSERT_EQ(0, hwpt_alloc(fd, dev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &s2));
+	NEST_PARENT_OR_SKIP(return, fd, &e, dev, ioas, &s2);
 	expected = nesting_available(&e) ? 0 : EOPNOTSUPP;
 	/* The driver answers before the HWPT is looked up, as upstream. */
 	EXPECT_EQ(expected ? EOPNOTSUPP : ENOENT,
@@ -82,8 +82,7 @@ FIXTURE_SETUP(nested)
 		ASSERT_EQ(0, map(self->fd, self->ioas, page_of(self, i), PAGE, &iova,
 				 RW | IOMMU_IOAS_MAP_FIXED_IOVA));
 	}
-	ASSERT_EQ(0, hwpt_alloc(self->fd, self->dev, self->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0,
-				&self->s2));
+	NEST_PARENT_OR_SKIP(return, self->fd, &self->e, self->dev, self->ioas, &self->s2);
 	self->behind_smmu_rs = behind_smmu_rs(&self->e);
 	rc = viommu_alloc(self->fd, self->dev, self->s2, IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
 			  &self->viommu);

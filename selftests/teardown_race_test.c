@@ -27,6 +27,9 @@ struct race {
 	void *buf;
 	__u64 *mem;
 	int nested;
+	/* The HWPTs made: nest parents behind an SMMUv3, else (virtio-iommu,
+	 * which has none) paging ones. */
+	__u32 hwpt_flags;
 	__u32 viommu;
 	atomic_bool stop;
 	atomic_long ops, unexpected;
@@ -110,7 +113,7 @@ static void *destroyer(void *p)
 
 		answer(r, "DESTROY hwpt", destroy(r->fd, r->hwpt), ok_destroy);
 		answer(r, "DESTROY ioas", destroy(r->fd, r->ioas2), ok_destroy);
-		if (!hwpt_alloc(r->fd, r->dev, r->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &id))
+		if (!hwpt_alloc(r->fd, r->dev, r->ioas, r->hwpt_flags, 0, &id))
 			r->hwpt = id;
 		else
 			answer(r, "HWPT_ALLOC", errno, ok_alloc);
@@ -159,7 +162,7 @@ static int setup(struct race *r)
 	r->fd = open(dev_path(), O_RDWR);
 	if (r->fd < 0 || bind_dev(r->fd, r->e, &r->dev) || ioas_alloc(r->fd, &r->ioas) ||
 	    ioas_alloc(r->fd, &r->ioas2) ||
-	    hwpt_alloc(r->fd, r->dev, r->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, 0, &r->hwpt))
+	    hwpt_alloc(r->fd, r->dev, r->ioas, r->hwpt_flags, 0, &r->hwpt))
 		return -1;
 	if (!r->nested)
 		return 0;
@@ -192,6 +195,7 @@ TEST(teardown_races_commands)
 		ASSERT_EQ(0, set_driver(&e, "iommufd_rs"));
 		ASSERT_EQ(0, enable_device(&e));
 		r.nested = nesting_available(&e);
+		r.hwpt_flags = behind_smmuv3(&e) ? IOMMU_HWPT_ALLOC_NEST_PARENT : 0;
 		ASSERT_EQ(0, setup(&r));
 		atomic_store(&r.stop, false);
 		for (size_t i = 0; i < ARRAY_SIZE(workers); i++)

@@ -20,6 +20,9 @@
 # the machine, e.g.
 # GUEST_MACHINE=virt-9.1 GUEST_QEMU_ARGS="-global arm-smmuv3.stage=1" for an
 # SMMU without stage 2 (QEMU 10's virt forces stage=nested).
+# GUEST_IOMMU=virtio puts a virtio-iommu (virtio-iommu-pci at 00:05.0) in
+# front of the PCI devices instead of the SMMUv3: the second IOMMU driver
+# the provider-neutral suites run over (selftest-virtio).
 #
 # Exit status: the scenario's exit status; 124 if the guest did not finish in
 # BOOT_TIMEOUT seconds; 125 if the kernel oopsed, warned, panicked, lockdep
@@ -43,8 +46,14 @@ icount=
 # KASAN reports only its first error unless told otherwise.
 flavor_args=
 [ "$KFLAVOR" = sanitize ] && flavor_args=kasan_multi_shot
+case ${GUEST_IOMMU:-smmuv3} in
+smmuv3) machine_iommu=,iommu=smmuv3 iommu_dev= ;;
+virtio) machine_iommu= iommu_dev="-device virtio-iommu-pci,addr=05.0" ;;
+*) die "unknown GUEST_IOMMU '$GUEST_IOMMU' (smmuv3, virtio)" ;;
+esac
 qemu=(qemu-system-aarch64
-	-M "${GUEST_MACHINE:-virt},gic-version=3,iommu=smmuv3" -cpu max -smp 2 -m "${GUEST_MEM:-2G}"
+	-M "${GUEST_MACHINE:-virt},gic-version=3$machine_iommu" -cpu max -smp 2 -m "${GUEST_MEM:-2G}"
+	$iommu_dev
 	${GUEST_QEMU_ARGS:-}
 	$icount
 	-nographic -no-reboot -monitor none -serial stdio -nic none

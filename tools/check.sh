@@ -31,6 +31,9 @@ if step "module build (CLIPPY=1, -Dwarnings, -Werror)" "$logs/module.log" "$REPO
 	guest_suites selftest-rs "guest suites on smmu_rs"
 	guest_suites smmu-rs-refuses "smmu_rs on an SMMU without stage 2" \
 		GUEST_MACHINE=virt-9.1 GUEST_QEMU_ARGS="-global arm-smmuv3.stage=1"
+	# The same suites over a second IOMMU driver, virtio-iommu, with no
+	# SMMU at all: those that need an SMMU's nesting skip, each saying so.
+	guest_suites selftest-virtio "guest suites on virtio-iommu" GUEST_IOMMU=virtio
 
 	# make run's scenario must keep working.
 	step "make run scenario (demo)" "$logs/demo.log" "$REPO/tools/boot.sh" demo "$logs" &&

@@ -235,7 +235,10 @@ impl Function {
             if fault_point::should_fail_msi(ctxs.len() as u64) {
                 return Err(ENOSPC);
             }
-            let v = MsiVectors::new(&self.pdev, ctxs.clone(), c"iommufd_rs")?;
+            let v = MsiVectors::new(&self.pdev, ctxs.clone(), c"iommufd_rs").inspect_err(|_| {
+                // The MSI core's unwinding turned INTx back on.
+                self.pdev.intx(false);
+            })?;
             *self.vectors.lock() = Some(v);
             Ok(())
         })
@@ -260,6 +263,9 @@ impl Function {
             let mut v = self.vectors.lock();
             if v.as_ref().is_some_and(|v| v.signals(ctxs)) {
                 *v = None;
+                // Freeing MSI vectors turns INTx back on
+                // (pci_msi_shutdown()); it stays off while bound.
+                self.pdev.intx(false);
             }
             Ok(())
         });

@@ -131,9 +131,14 @@ pub fn check_aperture(w: &Window, ap_start: u64, ap_last: u64) -> Result<(), Err
 
 /// What attach reserves in the IOAS for a device with `regions`: every
 /// region except DIRECT_RELAXABLE ones, with the driver's SW_MSI region
-/// replaced by the user window when there is one. Also returns the SW_MSI
-/// window in force (user's or driver's), if any: without one (a platform
-/// whose MSIs need no mapping) no doorbell may be made.
+/// replaced by the user window when there is one. Also returns the window
+/// in force, where the domain's MSI cookie maps the doorbells: the user's,
+/// else the driver's SW_MSI region, else the driver's first hardware MSI
+/// region (`IOMMU_RESV_MSI`, e.g. the ITS doorbell frame virtio-iommu lets
+/// through untranslated; the kernel gives a module no way to leave an MSI
+/// untranslated on a paging domain, and the cookie then maps the doorbell
+/// 1:1 where the device would reach it anyway). Without any of them no
+/// doorbell may be made.
 pub fn attach_regions<A: Alloc>(
     regions: &[ResvRegion],
     user: Option<Window>,
@@ -154,6 +159,15 @@ pub fn attach_regions<A: Alloc>(
             }
             _ => out.push(*r)?,
         }
+    }
+    if in_force.is_none() {
+        in_force = regions
+            .iter()
+            .find(|r| r.kind == ResvType::Msi)
+            .map(|r| Window {
+                start: r.start,
+                size: r.last - r.start + 1,
+            });
     }
     if let Some(w) = user {
         out.push(w.region())?;

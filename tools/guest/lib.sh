@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for guest scenarios (sourced).
 
-# Load the SMMUv3 driver of provider $SMMU so the edu devices sit behind the
-# SMMU: "intree" (arm_smmu_v3, the default) or "rs" (our smmu_rs). A
+# Load the IOMMU driver of provider $SMMU so the edu devices sit behind the
+# IOMMU: "intree" (arm_smmu_v3, the default), "rs" (our smmu_rs), or
+# "virtio" (virtio-iommu; the guest must be booted with GUEST_IOMMU=virtio). A
 # scenario may set it, or the kernel command line (smmu=rs).
 SMMU=${SMMU:-${smmu:-intree}}
 load_smmu() {
@@ -11,6 +12,9 @@ load_smmu() {
 	# QEMU's SMMU has no S2FWB and its IORT no CANWBS, so nesting needs
 	# the administrator's word that the platform is coherent (TCG is).
 	rs) insmod /guest/smmu_rs.ko assume_canwbs=1 || return 1 ;;
+	# virtio-iommu (the selftest-virtio boot, no SMMU): the in-tree
+	# driver over virtio-pci.
+	virtio) modprobe virtio_pci && modprobe virtio_iommu || return 1 ;;
 	*) echo "unknown SMMU provider $SMMU"; return 1 ;;
 	esac
 	# Let the PCI devices be re-probed behind the SMMU.

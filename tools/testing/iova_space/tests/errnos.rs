@@ -501,6 +501,36 @@ fn sw_msi_attach_replaces_driver_window() {
 }
 
 #[test]
+fn sw_msi_hardware_msi_region_when_no_software_window() {
+    // virtio-iommu behind QEMU's ITS: a hardware MSI region, no SW_MSI.
+    let hw = ResvRegion {
+        start: 0x809_0000,
+        last: 0x809_ffff,
+        kind: ResvType::Msi,
+        user_window: false,
+    };
+    let (out, in_force) = sw_msi::attach_regions::<HostAlloc>(&[hw], None).unwrap();
+    assert_eq!(
+        in_force.map(|w| (w.start, w.size)),
+        Some((0x809_0000, 0x1_0000))
+    );
+    assert_eq!(out.as_slice(), &[hw], "the region stays reserved");
+    // A user window wins over it; the region stays reserved beside it.
+    let user = sw_msi::make_window(0x1000_0000, 1).unwrap();
+    let (out, in_force) = sw_msi::attach_regions::<HostAlloc>(&[hw], Some(user)).unwrap();
+    assert_eq!(in_force, Some(user));
+    assert_eq!(out.len(), 2);
+    // A software window wins over a hardware region.
+    let mut both = regions();
+    both.push(hw);
+    let (_, in_force) = sw_msi::attach_regions::<HostAlloc>(&both, None).unwrap();
+    assert_eq!(in_force.map(|w| (w.start, w.size)), Some((0x800_0000, MIB)));
+    // Neither: no window, no doorbell.
+    let (_, in_force) = sw_msi::attach_regions::<HostAlloc>(&[], None).unwrap();
+    assert_eq!(in_force, None);
+}
+
+#[test]
 fn sw_msi_window_bounds_doorbells() {
     let w = sw_msi::make_window(0x1000_0000, 1).unwrap();
     assert!(w.contains(0x1000_0000));
