@@ -13,9 +13,12 @@
  * The COPY's area shares its source's pages, which are charged once. All
  * or nothing: an anonymous (IOMMU_IOAS_MAP) area anywhere is EINVAL, a
  * parent whose RLIMIT_MEMLOCK cannot take the charge gets ENOMEM (whatever
- * its capabilities, as upstream), and neither moves anything.
+ * its capabilities, as upstream), and neither moves anything; taking over
+ * again and again while the child maps and unmaps leaves every count
+ * exact.
  */
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -67,13 +70,23 @@ static void child_report(int ans, struct report *r)
 		_exit(2);
 }
 
+/* What the child does besides its maps. */
+enum extra {
+	NOTHING,
+	ANON,	/* maps anonymous memory into IOAS 2 too */
+	CHURN,	/* after its first report, maps and unmaps a third memfd in
+		 * IOAS 1 CHURN_ROUNDS times, then reports again */
+};
+
+#define CHURN_ROUNDS 300
+
 /*
  * The child's life: become nobody (no capabilities, a 1 MiB memlock
  * limit), map memfd A into @ioas1 and memfd B and a COPY of A into @ioas2
- * (and anonymous memory into @ioas2 if @anon), report, then report again
- * on each 'r' until 'x'.
+ * (and what @extra says), report, then report again on each 'r' until
+ * 'x'.
  */
-static void child_main(int fd, __u32 ioas1, __u32 ioas2, int anon, int cmd, int ans)
+static void child_main(int fd, __u32 ioas1, __u32 ioas2, enum extra extra, int cmd, int ans)
 {
 	struct rlimit rl = { 256 * PAGE, 256 * PAGE };
 	struct report r = { .mfd_a = -1 };
@@ -97,19 +110,31 @@ static void child_main(int fd, __u32 ioas1, __u32 ioas2, int anon, int cmd, int 
 	iova = IOVA_COPY;
 	if (!r.rc)
 		r.rc = copy(fd, ioas2, ioas1, IOVA_A, A_PAGES * PAGE, &iova, FIXED);
-	if (!r.rc && anon) {
+	if (!r.rc && extra == ANON) {
 		void *buf = buffer(2 * PAGE);
 
 		iova = IOVA_ANON;
 		r.rc = buf ? map(fd, ioas2, buf, 2 * PAGE, &iova, FIXED) : ENOMEM;
 	}
 	child_report(ans, &r);
+	if (extra == CHURN) {
+		int mfd_c = memfd_create("cp_c", 0);
+
+		if (mfd_c < 0 || ftruncate(mfd_c, 2 * PAGE))
+			_exit(5);
+		for (int i = 0; i < CHURN_ROUNDS && !r.rc; i++) {
+			iova = IOVA_ANON;
+			r.rc = map_file(fd, ioas1, mfd_c, 0, 2 * PAGE, &iova, FIXED) ||
+			       unmap(fd, ioas1, IOVA_ANON, 2 * PAGE, NULL);
+		}
+		child_report(ans, &r);
+	}
 	while (read(cmd, &c, 1) == 1 && c == 'r')
 		child_report(ans, &r);
 	_exit(0);
 }
 
-static int start_child(int fd, __u32 ioas1, __u32 ioas2, int anon, struct kid *k,
+static int start_child(int fd, __u32 ioas1, __u32 ioas2, enum extra extra, struct kid *k,
 		       struct report *r)
 {
 	int cmd[2], ans[2];
@@ -122,7 +147,7 @@ static int start_child(int fd, __u32 ioas1, __u32 ioas2, int anon, struct kid *k
 	if (!k->pid) {
 		close(cmd[1]);
 		close(ans[0]);
-		child_main(fd, ioas1, ioas2, anon, cmd[0], ans[1]);
+		child_main(fd, ioas1, ioas2, extra, cmd[0], ans[1]);
 	}
 	close(cmd[0]);
 	close(ans[1]);
@@ -359,7 +384,7 @@ TEST_F(cp, child_maps_parent_takes_over)
 	__u32 hwpt;
 	int mfd;
 
-	ASSERT_EQ(0, start_child(self->fd, self->ioas1, self->ioas2, 0, &self->kid, &r));
+	ASSERT_EQ(0, start_child(self->fd, self->ioas1, self->ioas2, NOTHING, &self->kid, &r));
 	ASSERT_EQ(0, r.rc);
 	EXPECT_EQ(A_PAGES, r.vm_pin);
 	EXPECT_OWNER(0);
@@ -414,7 +439,7 @@ TEST_F(cp, anonymous_area_is_einval_and_moves_nothing)
 	struct report r, now;
 	__u64 unmapped;
 
-	ASSERT_EQ(0, start_child(self->fd, self->ioas1, self->ioas2, 1, &self->kid, &r));
+	ASSERT_EQ(0, start_child(self->fd, self->ioas1, self->ioas2, ANON, &self->kid, &r));
 	ASSERT_EQ(0, r.rc);
 	EXPECT_EQ(EINVAL, change_process(self->fd, sizeof(struct iommu_ioas_change_process), 0));
 	/* The anonymous map's 2 pages are the child's too. */
@@ -447,7 +472,7 @@ TEST_F(cp, over_the_parents_rlimit_is_enomem_and_moves_nothing)
 	struct rlimit old, low;
 	struct report r;
 
-	ASSERT_EQ(0, start_child(self->fd, self->ioas1, self->ioas2, 0, &self->kid, &r));
+	ASSERT_EQ(0, start_child(self->fd, self->ioas1, self->ioas2, NOTHING, &self->kid, &r));
 	ASSERT_EQ(0, r.rc);
 	ASSERT_EQ(0, getrlimit(RLIMIT_MEMLOCK, &old));
 	/* One page short of the charge (beyond what root's user holds). */
@@ -462,6 +487,37 @@ TEST_F(cp, over_the_parents_rlimit_is_enomem_and_moves_nothing)
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &low));
 	EXPECT_EQ(0, change_process(self->fd, sizeof(struct iommu_ioas_change_process), 0));
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &old));
+	EXPECT_OWNER(1);
+}
+
+/*
+ * The parent takes over again and again while the child maps and unmaps a
+ * third memfd in the IOAS with the device: each of its maps is moved to the
+ * parent or not, whole, and its unmap returns the charge and the pins to
+ * whoever holds them then; at the end all of it is the parent's, the
+ * third memfd's nobody's, and the file's close returns everything (the
+ * teardown checks both users, VmLck and VmPin).
+ */
+TEST_F(cp, takes_over_while_the_child_maps_and_unmaps)
+{
+	struct iommu_ioas_change_process c = { .size = sizeof(c) };
+	struct pollfd pfd;
+	struct report r;
+	int moves = 0, rc;
+
+	ASSERT_EQ(0, start_child(self->fd, self->ioas1, self->ioas2, CHURN, &self->kid, &r));
+	ASSERT_EQ(0, r.rc);
+	pfd.fd = self->kid.ans;
+	pfd.events = POLLIN;
+	do {
+		rc = xioctl(self->fd, IOMMU_IOAS_CHANGE_PROCESS, &c);
+		ASSERT_EQ(0, rc);
+		moves++;
+	} while (poll(&pfd, 1, 0) == 0);
+	ASSERT_EQ(sizeof(r), read(self->kid.ans, &r, sizeof(r)));
+	EXPECT_EQ(0, r.rc);
+	TH_LOG("%d takeovers during %d maps and unmaps", moves, CHURN_ROUNDS);
+	ASSERT_EQ(0, change_process(self->fd, sizeof(c), 0));
 	EXPECT_OWNER(1);
 }
 
