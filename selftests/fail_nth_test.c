@@ -40,6 +40,7 @@
 #include <time.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "nested_util.h"
@@ -61,6 +62,14 @@ struct run {
 	__u64 *mem;	/* nested guest memory (MEM_PAGES) */
 	int smmu_rs;	/* the device is behind smmu_rs */
 	int nested;	/* nesting is available (smmu_rs, assume_canwbs) */
+	/* Run before each injected run and after it (given the run's
+	 * result), outside the injection (NULL: none). */
+	int (*pre)(struct run *r);
+	void (*post)(struct run *r, int rc);
+	/* What @pre left: this process's VmPin and VmLck. */
+	long pre_pin, pre_lck;
+	/* Set by @post when it found the state inconsistent. */
+	const char *bad;
 };
 
 /* The counters that must come back after every run. */
@@ -201,6 +210,60 @@ static int seq_nested(struct run *r)
 	return invalidate(r->fd, viommu, inv, &num);
 }
 
+/*
+ * IOMMU_IOAS_CHANGE_PROCESS: before the injection, a device attached to one
+ * of two IOASes and a forked child (gone when the run starts) that mapped the
+ * run's memfd with MAP_FILE into that IOAS and COPYed it into the other, so
+ * its 4 pinned pages count in the child's mm and its charge (in the
+ * charged sweeps) is the child's. Under the injection this process takes
+ * them over: whatever fails, the pins and the charge moved whole (the
+ * command succeeded) or not at all (it failed).
+ */
+static int pre_change_process(struct run *r)
+{
+	__u32 dev, ioas, ioas2;
+	int status;
+	pid_t pid;
+
+	if (open_and_bind(r, &dev) || ioas_alloc(r->fd, &ioas) || ioas_alloc(r->fd, &ioas2) ||
+	    attach(r->fd, dev, ioas, NULL))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		__u64 iova = 0x100000, dst = 0x400000;
+
+		_exit(map_file(r->fd, ioas, r->memfd, 0, 4 * PAGE, &iova, FIXED) ||
+		      copy(r->fd, ioas2, ioas, iova, 4 * PAGE, &dst, FIXED));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	r->pre_pin = vm_pin_pages();
+	r->pre_lck = status_pages("VmLck");
+	return 0;
+}
+
+static int seq_change_process(struct run *r)
+{
+	struct iommu_ioas_change_process c = { .size = sizeof(c) };
+
+	return xioctl(r->fd, IOMMU_IOAS_CHANGE_PROCESS, &c);
+}
+
+/* After the injection (reading /proc allocates): all moved or nothing. */
+static void post_change_process(struct run *r, int rc)
+{
+	long moved = rc ? 0 : 4, lck = r->limit && r->account_mm ? moved : 0;
+
+	if (vm_pin_pages() != r->pre_pin + moved)
+		r->bad = rc ? "VmPin moved by a failed CHANGE_PROCESS" :
+			      "VmPin not moved by CHANGE_PROCESS";
+	else if (status_pages("VmLck") != r->pre_lck + lck)
+		r->bad = rc ? "VmLck moved by a failed CHANGE_PROCESS" :
+			      "VmLck not moved by CHANGE_PROCESS";
+}
+
 FIXTURE(fail_nth) {
 	struct edu e;
 	struct run r;
@@ -295,9 +358,16 @@ static void sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *sel
 		ASSERT_LE(0, self->r.memfd);
 		ASSERT_EQ(0, ftruncate(self->r.memfd, 4 * PAGE));
 		self->r.fd = -1;
+		self->r.bad = NULL;
+		if (self->r.pre)
+			ASSERT_EQ(0, self->r.pre(&self->r)) TH_LOG("%s, fail-nth %u: setup", name, n);
 		ASSERT_EQ(0, set_fail_nth(n));
 		rc = seq(&self->r);
 		injected = end_fail_nth();
+		if (self->r.post)
+			self->r.post(&self->r, rc);
+		ASSERT_TRUE(self->r.bad == NULL) TH_LOG("%s, fail-nth %u (rc %d): %s", name, n, rc,
+							self->r.bad);
 		if (self->r.fd >= 0) {
 			/* Whatever the failure left: every IOAS exactly what its
 			 * domains translate. */
@@ -397,6 +467,14 @@ FAIL_NTH_SEQUENCE(ioas, ANY)
 FAIL_NTH_SEQUENCE(device, SMMU_RS)
 FAIL_NTH_SEQUENCE(nested, NESTING)
 
+/* Only the command itself runs injected (the device's close is not). */
+TEST_F(fail_nth, change_process)
+{
+	self->r.pre = pre_change_process;
+	self->r.post = post_change_process;
+	sweep(_metadata, self, "change_process", seq_change_process);
+}
+
 /*
  * The IOAS sequence with its pins charged against RLIMIT_MEMLOCK
  * (CAP_IPC_LOCK dropped; the harness runs each test in its own process), to
@@ -404,7 +482,7 @@ FAIL_NTH_SEQUENCE(nested, NESTING)
  * can be pinned again, so no failure kept a charge, and VmLck is back.
  */
 static void charged_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_nth) *self,
-			  const char *name, int account_mm)
+			  const char *name, int account_mm, int (*seq)(struct run *))
 {
 	struct rlimit rl = { 64 * PAGE, 64 * PAGE };
 
@@ -423,17 +501,33 @@ static void charged_sweep(struct __test_metadata *_metadata, FIXTURE_DATA(fail_n
 	ASSERT_EQ(ENOMEM, whole_limit_pins(&self->r));
 	self->r.limit--;
 	count(&self->base);
-	sweep(_metadata, self, name, seq_ioas);
+	sweep(_metadata, self, name, seq);
 }
 
 TEST_F(fail_nth, ioas_charged_to_user)
 {
-	charged_sweep(_metadata, self, "ioas_charged_to_user", 0);
+	charged_sweep(_metadata, self, "ioas_charged_to_user", 0, seq_ioas);
 }
 
 TEST_F(fail_nth, ioas_charged_to_mm)
 {
-	charged_sweep(_metadata, self, "ioas_charged_to_mm", 1);
+	charged_sweep(_metadata, self, "ioas_charged_to_mm", 1, seq_ioas);
+}
+
+/* The child's charge moves to this process's user (the same user: charged
+ * anew, then returned, as upstream) or to its mm (VmLck), or stays. */
+TEST_F(fail_nth, change_process_charged_to_user)
+{
+	self->r.pre = pre_change_process;
+	self->r.post = post_change_process;
+	charged_sweep(_metadata, self, "change_process_charged_to_user", 0, seq_change_process);
+}
+
+TEST_F(fail_nth, change_process_charged_to_mm)
+{
+	self->r.pre = pre_change_process;
+	self->r.post = post_change_process;
+	charged_sweep(_metadata, self, "change_process_charged_to_mm", 1, seq_change_process);
 }
 
 TEST_HARNESS_MAIN

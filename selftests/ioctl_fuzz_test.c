@@ -8,7 +8,8 @@
  * read-only, PROT_NONE, unmapped; a memfd and a hugetlbfs memfd); lengths
  * and IOVAs at the edges. Two threads run each program on one file; now
  * and then a child forks with the file, a mapped buffer is unmapped, or the
- * function is unbound from the driver mid-program. Every answer must be one the UAPI reference allows
+ * function is unbound from the driver mid-program (IOAS_CHANGE_PROCESS
+ * then moves the pages' VmPin to the child). Every answer must be one the UAPI reference allows
  * for that command. After every program, before the file is closed, every
  * IOAS it still has must pass the isolation check (IOMMU_TEST_IOAS_CHECK:
  * each domain translates exactly its areas, plus doorbells), probing every
@@ -90,7 +91,7 @@ enum cmd {
 	C_DESTROY = 0x80, C_IOAS_ALLOC = 0x81, C_ALLOW = 0x82, C_COPY = 0x83, C_RANGES = 0x84,
 	C_MAP = 0x85, C_UNMAP = 0x86, C_OPTION = 0x87, C_HWPT_ALLOC = 0x89, C_HW_INFO = 0x8a,
 	C_INVALIDATE = 0x8d, C_MAP_FILE = 0x8f, C_VIOMMU = 0x90, C_VDEVICE = 0x91,
-	C_VEVENTQ = 0x93, C_BIND = 0xc0, C_ATTACH = 0xc1, C_DETACH = 0xc2, C_RESV = 0xc3,
+	C_CHANGE_PROCESS = 0x92, C_VEVENTQ = 0x93, C_BIND = 0xc0, C_ATTACH = 0xc1, C_DETACH = 0xc2, C_RESV = 0xc3,
 	C_IRQS = 0xc4, C_TRANSLATE = 0xd0,
 };
 
@@ -304,6 +305,7 @@ static const struct { unsigned int nr; const char *name; } names[] = {
 	{ C_VDEVICE, "VDEVICE_ALLOC" }, { C_VEVENTQ, "VEVENTQ_ALLOC" }, { C_BIND, "DEVICE_BIND" },
 	{ C_ATTACH, "DEVICE_ATTACH" }, { C_DETACH, "DEVICE_DETACH" },
 	{ C_RESV, "GET_RESV_REGIONS" }, { C_IRQS, "SET_IRQS" }, { C_TRANSLATE, "HWPT_TRANSLATE" },
+	{ C_CHANGE_PROCESS, "CHANGE_PROCESS" },
 };
 
 static void check(struct fuzz *f, unsigned int nr, int rc, __u64 seed)
@@ -322,7 +324,7 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 	unsigned int nr;
 	int rc;
 
-	switch (pick(s, 26)) {
+	switch (pick(s, 27)) {
 	case 0: {
 		struct iommu_ioas_alloc c = { .size = sizeof(c) };
 
@@ -692,6 +694,18 @@ static void one(struct fuzz *f, __u64 *s, __u64 seed)
 			note_probe(f, c.dst_iova, c.length);
 			note_mapped(f, c.dst_iova, c.length);
 		}
+		break;
+	}
+	case 26: {
+		/* The file's pages to this process (the forked child's, now
+		 * and then): EINVAL while any IOAS maps anonymous memory;
+		 * VmPin goes with the pages, and still comes back whole when
+		 * the file is closed. */
+		struct iommu_ioas_change_process c = { .size = sizeof(c),
+						       .__reserved = pick(s, 8) ? 0 : next(s) };
+
+		nr = C_CHANGE_PROCESS;
+		rc = issue(f, s, nr, &c, sizeof(c));
 		break;
 	}
 	default: {

@@ -2,6 +2,7 @@
 /*
  * Teardown racing the commands that use what is torn down, on one file:
  * map/unmap/copy against attach/detach/replace, SET_IRQS against detach,
+ * IOAS_CHANGE_PROCESS (every IOAS held at once) against all of them,
  * DESTROY of every object against the commands using it, nested objects
  * (where nesting is available) against guest invalidations, and at the end
  * close of the file and unbind of the function against all of it. Every
@@ -24,6 +25,7 @@ struct race {
 	int fd;
 	__u32 dev, ioas, ioas2, hwpt;
 	int efd;
+	int memfd;	/* 4 pages, for MAP_FILE */
 	void *buf;
 	__u64 *mem;
 	int nested;
@@ -124,6 +126,31 @@ static void *destroyer(void *p)
 	return NULL;
 }
 
+/* IOMMU_IOAS_CHANGE_PROCESS holds every IOAS of the file at once, against
+ * all the above: EINVAL while an anonymous map is in. */
+static void *changer(void *p)
+{
+	static const int ok_map[] = { EEXIST, ENOENT, ENOSPC, GONE, 0 };
+	static const int ok_unmap[] = { ENOENT, GONE, 0 };
+	static const int ok_change[] = { EINVAL, GONE, 0 };
+	struct iommu_ioas_change_process c = { .size = sizeof(c) };
+	struct race *r = p;
+	__u64 unmapped;
+
+	while (!atomic_load(&r->stop)) {
+		__u64 iova = 0x800000;
+
+		answer(r, "MAP_FILE", map_file(r->fd, r->ioas, r->memfd, 0, 4 * PAGE, &iova, FIXED),
+		       ok_map);
+		answer(r, "CHANGE_PROCESS", xioctl(r->fd, IOMMU_IOAS_CHANGE_PROCESS, &c),
+		       ok_change);
+		answer(r, "UNMAP", unmap(r->fd, r->ioas, 0x800000, 4 * PAGE, &unmapped), ok_unmap);
+		answer(r, "CHANGE_PROCESS", xioctl(r->fd, IOMMU_IOAS_CHANGE_PROCESS, &c),
+		       ok_change);
+	}
+	return NULL;
+}
+
 static void *guest(void *p)
 {
 	static const int ok_alloc[] = { ENOENT, EINVAL, EEXIST, EBUSY, GONE, 0 };
@@ -175,7 +202,7 @@ static int setup(struct race *r)
 
 TEST(teardown_races_commands)
 {
-	void *(*const workers[])(void *) = { mapper, attacher, irqs, destroyer, guest };
+	void *(*const workers[])(void *) = { mapper, attacher, irqs, destroyer, changer, guest };
 	pthread_t t[ARRAY_SIZE(workers)];
 	struct race r = { 0 };
 	struct edu e;
@@ -191,6 +218,9 @@ TEST(teardown_races_commands)
 	build_stage1(r.mem);
 	r.efd = eventfd(0, EFD_NONBLOCK);
 	ASSERT_LE(0, r.efd);
+	r.memfd = memfd_create("teardown_race", 0);
+	ASSERT_LE(0, r.memfd);
+	ASSERT_EQ(0, ftruncate(r.memfd, 4 * PAGE));
 	for (int round = 0; round < ROUNDS; round++) {
 		ASSERT_EQ(0, set_driver(&e, "iommufd_rs"));
 		ASSERT_EQ(0, enable_device(&e));
@@ -239,6 +269,7 @@ TEST(teardown_races_commands)
 	       atomic_load(&r.unexpected));
 	EXPECT_EQ(0, atomic_load(&r.unexpected));
 	close(r.efd);
+	close(r.memfd);
 }
 
 TEST_HARNESS_MAIN

@@ -69,10 +69,18 @@ pub(crate) struct FileState {
 /// Locking: `state` (the object table) is held only to look up, insert or
 /// remove objects and is never held while an IOAS or device lock is taken;
 /// objects leave the table under it and are dropped after it is released.
+/// `ioas_creation` is the outermost lock: taken before `state`, and before
+/// the IOAS locks when one thread holds all of them.
 #[pin_data]
 pub(crate) struct IommufdFile {
     #[pin]
     state: Mutex<FileState>,
+    /// Upstream's `ioas_creation_lock`: held by IOMMU_IOAS_ALLOC around
+    /// publishing a new IOAS, and by IOMMU_IOAS_CHANGE_PROCESS while it
+    /// holds every IOAS lock of the file, so that no IOAS appears meanwhile
+    /// and no other thread nests IOAS locks (it is their lockdep nest lock).
+    #[pin]
+    ioas_creation: Mutex<()>,
     /// How pages are charged (IOMMU_OPTION_RLIMIT_MODE): `true` for
     /// `mm->locked_vm`. Written with `state` held and only while the file
     /// has no objects, so it cannot change under a command that holds one
@@ -100,6 +108,7 @@ impl MiscDevice for IommufdFile {
                 state <- new_mutex!(FileState {
                     objects: ObjectTable::default(),
                 }),
+                ioas_creation <- new_mutex!(()),
                 mm_accounting: AtomicBool::new(false),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -123,6 +132,7 @@ impl MiscDevice for IommufdFile {
             Command::Option => f.option(u, u.read(min)?),
             Command::IoasAlloc => ioas::alloc(f, u, u.read(min)?),
             Command::IoasAllowIovas => ioas::allow_iovas(f, u.read(min)?),
+            Command::IoasChangeProcess => ioas::change_process(f, u.read(min)?),
             Command::IoasCopy => ioas::copy(f, u, u.read(min)?),
             Command::IoasIovaRanges => ioas::iova_ranges(f, u, u.read(min)?),
             Command::IoasMap => ioas::map(f, u, u.read(min)?),
@@ -154,6 +164,11 @@ impl IommufdFile {
     /// The file's state, locked.
     pub(crate) fn lock(&self) -> kernel::sync::MutexGuard<'_, FileState> {
         self.state.lock()
+    }
+
+    /// The file's IOAS creation lock (see [`IommufdFile`]'s locking).
+    pub(crate) fn lock_ioas_creation(&self) -> kernel::sync::MutexGuard<'_, ()> {
+        self.ioas_creation.lock()
     }
 
     /// Object `id` of kind `T` (`-ENOENT` if there is none of that kind).

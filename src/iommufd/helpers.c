@@ -47,6 +47,26 @@ unsigned long iommufd_rs_rlimit(unsigned int limit)
 }
 
 /**
+ * iommufd_rs_charge_mm_locked_vm() - __account_locked_vm() under
+ * mmap_write_lock(), an inline: charges @mm->locked_vm against the current
+ * task's RLIMIT_MEMLOCK with no CAP_IPC_LOCK bypass, as upstream iommufd's
+ * update_mm_locked_vm() does
+ * @mm: the mm charged (the caller holds an mmgrab() on it)
+ * @pages: pages to charge
+ *
+ * Return: 0, or -ENOMEM over the limit.
+ */
+int iommufd_rs_charge_mm_locked_vm(struct mm_struct *mm, unsigned long pages)
+{
+	int rc;
+
+	mmap_write_lock(mm);
+	rc = __account_locked_vm(mm, pages, true, current, false);
+	mmap_write_unlock(mm);
+	return rc;
+}
+
+/**
  * iommufd_rs_access_ok() - access_ok(), a macro: whether a user range lies
  * in the user part of the address space
  * @addr: first byte

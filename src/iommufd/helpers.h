@@ -14,6 +14,8 @@ struct user_struct;
 
 struct user_struct *iommufd_rs_current_user(void);
 unsigned long iommufd_rs_rlimit(unsigned int limit);
+struct mm_struct;
+int iommufd_rs_charge_mm_locked_vm(struct mm_struct *mm, unsigned long pages);
 bool iommufd_rs_access_ok(unsigned long addr, unsigned long size);
 bool iommufd_rs_file_is_memfd(struct file *file);
 unsigned int iommufd_rs_memfd_seals(struct file *file);

@@ -25,6 +25,7 @@ use crate::{
         PAGE_SIZE, //
     },
     kalloc::KernelAlloc,
+    kernel_ext::nest_lock::lock_nested,
     object::{
         file_object,
         Dep,
@@ -33,6 +34,7 @@ use crate::{
     },
     pages::{
         Account,
+        NewOwner,
         Pages, //
     },
     uapi,
@@ -447,7 +449,10 @@ pub(crate) fn alloc(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuIoasAll
     if cmd.flags != 0 {
         return Err(EOPNOTSUPP);
     }
-    f.publish(Object::Ioas(IoasObject::new()?), |id| {
+    let ioas = IoasObject::new()?;
+    // No IOAS appears while IOMMU_IOAS_CHANGE_PROCESS holds them all.
+    let _creation = f.lock_ioas_creation();
+    f.publish(Object::Ioas(ioas), |id| {
         cmd.out_ioas_id = id;
         ucmd.respond(&cmd)
     })
@@ -482,6 +487,80 @@ pub(crate) fn iova_ranges(
     if count > max {
         return Err(EMSGSIZE);
     }
+    Ok(())
+}
+
+/// IOMMU_IOAS_CHANGE_PROCESS: makes the caller the owner of the pages of
+/// every area of every IOAS of the file, as upstream's
+/// `iommufd_ioas_change_process()`: their charge against `RLIMIT_MEMLOCK`
+/// moves to the caller's user or mm (in the mode each was charged in), their
+/// `pinned_vm` (VmPin) count to its mm, all or nothing.
+///
+/// `EOPNOTSUPP` for a nonzero `__reserved`; `EINVAL` if any area maps user
+/// memory (IOMMU_IOAS_MAP) rather than a file's (IOMMU_IOAS_MAP_FILE), whose
+/// pages the caller's address space does not have; `ENOMEM` if the caller's
+/// `RLIMIT_MEMLOCK` cannot take the charge (whatever its capabilities), or
+/// out of memory. On error nothing changed. Upstream's `EBUSY` for an area
+/// without pages cannot happen: every area here has its pages.
+///
+/// Locking: the file's IOAS creation lock, then (taking the table lock
+/// only to list them) every IOAS lock, in id order, nested under it, so no
+/// command changes any IOAS's areas meanwhile; then each pages' lock in
+/// turn. Each pages counts once, however many areas share it (COPY).
+pub(crate) fn change_process(f: &IommufdFile, cmd: uapi::IommuIoasChangeProcess) -> Result {
+    if cmd.__reserved != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    // Declared first, so dropped last: an IOAS destroyed meanwhile is
+    // freed here, with every lock released.
+    let mut ioases: KVVec<Arc<IoasObject>> = KVVec::new();
+    let creation = f.lock_ioas_creation();
+    {
+        let st = f.lock();
+        ioases.reserve(st.objects.ioases().count(), GFP_KERNEL_ACCOUNT)?;
+        for ioas in st.objects.ioases() {
+            // Cannot allocate: reserved above.
+            ioases.push(ioas.clone(), GFP_KERNEL_ACCOUNT)?;
+        }
+    }
+    let mut locked = KVVec::with_capacity(ioases.len(), GFP_KERNEL_ACCOUNT)?;
+    for ioas in ioases.iter() {
+        // Cannot allocate: reserved above.
+        locked.push(lock_nested(&ioas.state, &creation), GFP_KERNEL_ACCOUNT)?;
+    }
+    let areas = || locked.iter().flat_map(|st| st.space.areas_in(0, u64::MAX));
+    if areas().any(|a| !a.data.pages.is_file()) {
+        return Err(EINVAL);
+    }
+    // Each pages once: sorted by address, duplicates (areas COPY made from
+    // one mapping) dropped.
+    let mut all: KVVec<Arc<Pages>> = KVVec::new();
+    for a in areas() {
+        cond_resched();
+        all.push(a.data.pages.clone(), GFP_KERNEL_ACCOUNT)?;
+    }
+    all.sort_unstable_by_key(|p| Arc::as_ptr(p) as usize);
+    let mut prev = core::ptr::null();
+    all.retain(|p| {
+        let this = Arc::as_ptr(p);
+        core::mem::replace(&mut prev, this) != this
+    });
+    let mut owner = NewOwner::current()?;
+    let (mut user_pages, mut mm_pages) = (0usize, 0usize);
+    for p in all.iter() {
+        match owner.charge_needed(p) {
+            Some((Account::User, n)) => user_pages = user_pages.checked_add(n).ok_or(ENOMEM)?,
+            Some((Account::Mm, n)) => mm_pages = mm_pages.checked_add(n).ok_or(ENOMEM)?,
+            None => {}
+        }
+    }
+    owner.charge(user_pages, mm_pages)?;
+    for p in all.iter() {
+        cond_resched();
+        owner.take(p);
+    }
+    drop(locked);
+    drop(creation);
     Ok(())
 }
 

@@ -391,6 +391,14 @@ impl ObjectTable {
         Some(Dep(v))
     }
 
+    /// Every IOAS of the table, in id order.
+    pub(crate) fn ioases(&self) -> impl Iterator<Item = &Arc<IoasObject>> {
+        self.slots.iter().filter_map(|s| match s {
+            Some(Object::Ioas(ioas)) => Some(ioas),
+            _ => None,
+        })
+    }
+
     /// Whether the file holds no object.
     pub(crate) fn is_empty(&self) -> bool {
         self.live == 0

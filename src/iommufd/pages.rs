@@ -27,7 +27,8 @@
 //! page ([`PinnedRuns`]): a domain maps each run with one `iommu_map()`
 //! call, and a hugetlb folio costs one GUP call and one run whatever its
 //! size. Release may run in any task (unmap, close, exit): it uses the
-//! user, mm and file recorded at map time, never current's.
+//! user, mm and file recorded at map time (or moved to since by
+//! IOMMU_IOAS_CHANGE_PROCESS, [`NewOwner`]), never current's.
 
 use crate::kernel_ext::{
     capability::{
@@ -78,8 +79,9 @@ enum Memory {
     Memfd { file: Memfd, start: u64, last: u64 },
 }
 
-/// The areas' pins of a [`Pages`].
-#[derive(Default)]
+/// The areas' pins of a [`Pages`], and the process they are accounted to
+/// (which IOMMU_IOAS_CHANGE_PROCESS changes). Fields drop in order: the
+/// pins (unpinning) before the charge and the mm.
 struct Pins {
     /// How many areas in IOASes with domains need the pages.
     count: usize,
@@ -87,25 +89,30 @@ struct Pins {
     /// Shared, so the domains map them without this lock held: a checker
     /// reads them under a domain's page-table lock, which a map takes.
     pinned: Option<(Arc<PinnedRuns>, PinnedVm)>,
+    /// The charge, or `None` with `CAP_IPC_LOCK` at map time (upstream's
+    /// `IOPT_PAGES_ACCOUNT_NONE`).
+    charge: Option<LockedVm>,
+    /// The mm whose `pinned_vm` counts the pages while they are pinned,
+    /// and, for user memory, the mm they are pinned from: the mapping
+    /// process's, or the one IOMMU_IOAS_CHANGE_PROCESS moved them to.
+    mm: ARef<Mm>,
 }
 
 /// The memory of one MAP or MAP_FILE: checked and charged when this is
 /// made, pinned while areas need it, unpinned, uncharged and its
 /// references dropped when this is dropped. Fields drop in order: the pins
-/// (unpinning) before the charge, the file (its writable mapping) and the
-/// mm, as upstream's `iopt_release_pages()` does.
+/// (unpinning) before the charge and the mm, then the file (its writable
+/// mapping), as upstream's `iopt_release_pages()` does.
 #[pin_data]
 pub(crate) struct Pages {
-    /// Locking: taken with the area's IOAS lock and a domain's page-table
-    /// lock held if any (the test-only checker), before the mm's mmap lock
-    /// (which GUP takes); never held across a call into a domain.
+    /// Locking: taken with the area's IOAS lock (or, by
+    /// IOMMU_IOAS_CHANGE_PROCESS, every IOAS lock of the file) and a
+    /// domain's page-table lock held if any (the test-only checker), before
+    /// the mm's mmap lock (which GUP takes); never held across a call into
+    /// a domain.
     #[pin]
     pins: Mutex<Pins>,
-    /// The charge, or `None` with `CAP_IPC_LOCK`.
-    _charge: Option<LockedVm>,
     memory: Memory,
-    /// The mm the pages are pinned from and whose `pinned_vm` counts them.
-    mm: ARef<Mm>,
     /// Pages the mapping spans.
     npages: usize,
     /// Byte offset of the mapping's start within its first page.
@@ -245,10 +252,13 @@ impl Pages {
     ) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
-                pins <- new_mutex!(Pins::default()),
-                _charge: charge,
+                pins <- new_mutex!(Pins {
+                    count: 0,
+                    pinned: None,
+                    charge,
+                    mm,
+                }),
                 memory,
-                mm,
                 npages,
                 offset,
                 writable,
@@ -257,12 +267,10 @@ impl Pages {
         )
     }
 
-    /// Pins the pages (not pinned).
-    fn pin_pages(&self) -> Result<PinnedRuns> {
+    /// Pins the pages (not pinned); user memory from `mm`.
+    fn pin_pages(&self, mm: &ARef<Mm>) -> Result<PinnedRuns> {
         match &self.memory {
-            Memory::User { uaddr } => {
-                PinnedRuns::pin_user(&self.mm, *uaddr, self.npages, self.writable)
-            }
+            Memory::User { uaddr } => PinnedRuns::pin_user(mm, *uaddr, self.npages, self.writable),
             Memory::Memfd { file, start, last } => {
                 PinnedRuns::pin_memfd(file, *start, *last, self.npages, self.writable)
             }
@@ -276,8 +284,8 @@ impl Pages {
     pub(crate) fn pin(&self) -> Result {
         let mut pins = self.pins.lock();
         if pins.count == 0 {
-            let runs = Arc::new(self.pin_pages()?, GFP_KERNEL_ACCOUNT)?;
-            let counted = PinnedVm::add(self.mm.clone(), runs.npages());
+            let runs = Arc::new(self.pin_pages(&pins.mm)?, GFP_KERNEL_ACCOUNT)?;
+            let counted = PinnedVm::add(pins.mm.clone(), runs.npages());
             pins.pinned = Some((runs, counted));
         }
         pins.count += 1;
@@ -316,6 +324,13 @@ impl Pages {
         }
         pins.count += 1;
         Some(self.clone())
+    }
+
+    /// Whether these are a file's pages (MAP_FILE), which
+    /// IOMMU_IOAS_CHANGE_PROCESS can move to another process: pinning them
+    /// never looks at the mapping process's address space.
+    pub(crate) fn is_file(&self) -> bool {
+        matches!(self.memory, Memory::Memfd { .. })
     }
 
     /// Whether devices may write these pages.
@@ -365,6 +380,112 @@ impl Pages {
         let in_page = at & !PAGE_MASK as u64;
         let (phys, pages) = self.runs()?.page_at(idx).ok_or(EINVAL)?;
         Ok((phys + in_page, ((pages as u64) << PAGE_SHIFT) - in_page))
+    }
+}
+
+/// Whether `a` and `b` are the same mm.
+fn same_mm(a: &Mm, b: &Mm) -> bool {
+    core::ptr::eq(a.as_raw(), b.as_raw())
+}
+
+/// The calling process, as IOMMU_IOAS_CHANGE_PROCESS makes it the owner of
+/// a file's pages, and the charge it takes for them first (upstream's
+/// `charge_current()`, `need_charge_update()` and `change_mm()`).
+pub(crate) struct NewOwner {
+    mm: ARef<Mm>,
+    user: ARef<User>,
+    /// What [`Self::charge`] charged to `user->locked_vm`, handed out to
+    /// the pages by [`Self::take`].
+    user_charge: Option<LockedVm>,
+    /// What [`Self::charge`] charged to `mm->locked_vm`, likewise.
+    mm_charge: Option<LockedVm>,
+}
+
+impl NewOwner {
+    /// The calling process: `EFAULT` for a kernel thread.
+    pub(crate) fn current() -> Result<Self> {
+        Ok(Self {
+            mm: current_mm()?,
+            user: User::current(),
+            user_charge: None,
+            mm_charge: None,
+        })
+    }
+
+    /// What moving `pins`' pages to this owner charges, as upstream's
+    /// `need_charge_update()`: nothing for uncharged pages; for a charge to
+    /// an mm, when the mm changes; for one to a user, when the user or the
+    /// mm changes (upstream counts its pins in the mm too, so it charges
+    /// the user anew even when only the mm changes).
+    fn needs(&self, pins: &Pins) -> Option<(Account, usize)> {
+        let charge = pins.charge.as_ref()?;
+        let mm_changes = !same_mm(&pins.mm, &self.mm);
+        match charge.user() {
+            Some(user) if mm_changes || !core::ptr::eq(user, &*self.user) => {
+                Some((Account::User, charge.npages()))
+            }
+            Some(_) => None,
+            None if mm_changes => Some((Account::Mm, charge.npages())),
+            None => None,
+        }
+    }
+
+    /// What moving `pages` to this owner charges (see [`Self::needs`]).
+    pub(crate) fn charge_needed(&self, pages: &Pages) -> Option<(Account, usize)> {
+        self.needs(&pages.pins.lock())
+    }
+
+    /// Charges `user_pages` to the caller's `user->locked_vm` and
+    /// `mm_pages` to its `mm->locked_vm`, each against its
+    /// `RLIMIT_MEMLOCK` whatever its capabilities (as upstream's
+    /// `charge_current()`): `ENOMEM` over the limit, and then nothing is
+    /// charged.
+    pub(crate) fn charge(&mut self, user_pages: usize, mm_pages: usize) -> Result {
+        let user_charge = match user_pages {
+            0 => None,
+            n => Some(LockedVm::charge_user(self.user.clone(), n)?),
+        };
+        // On error the user's charge drops, uncharged.
+        let mm_charge = match mm_pages {
+            0 => None,
+            n => Some(LockedVm::charge_mm_within_limit(self.mm.clone(), n)?),
+        };
+        self.user_charge = user_charge;
+        self.mm_charge = mm_charge;
+        Ok(())
+    }
+
+    /// Makes this owner the owner of `pages`: their charge, if
+    /// [`Self::needs`] says it moves, is replaced by its share of what
+    /// [`Self::charge`] charged (the old one is returned to its user or
+    /// mm), their `pinned_vm` count moves to this owner's mm, and later pins
+    /// count there. Once for each pages, after [`Self::charge`] charged
+    /// what [`Self::charge_needed`] said of each: a share that is not there
+    /// (a bug) leaves the charge where it was.
+    pub(crate) fn take(&mut self, pages: &Pages) {
+        let mut pins = pages.pins.lock();
+        let mut old_charge = None;
+        if let Some((acct, n)) = self.needs(&pins) {
+            let total = match acct {
+                Account::User => &mut self.user_charge,
+                Account::Mm => &mut self.mm_charge,
+            };
+            match total.as_mut().and_then(|t| t.split(n)) {
+                Some(share) => old_charge = pins.charge.replace(share),
+                None => pr_warn!("iommufd_rs: change_process: charge missing\n"),
+            }
+        }
+        if let Some((_, counted)) = pins.pinned.as_mut() {
+            if !same_mm(counted.mm(), &self.mm) {
+                counted.move_to(self.mm.clone());
+            }
+        }
+        let old_mm = core::mem::replace(&mut pins.mm, self.mm.clone());
+        drop(pins);
+        // Uncharged with the lock released (an mm's charge takes its mmap
+        // lock).
+        drop(old_charge);
+        drop(old_mm);
     }
 }
 

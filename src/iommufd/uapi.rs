@@ -101,6 +101,8 @@ upstream_structs! {
     IommuIoasMapFile = iommu_ioas_map_file {
         size: u32, flags: u32, ioas_id: u32, fd: i32, start: u64, length: u64, iova: u64,
     }
+    /// `struct iommu_ioas_change_process`.
+    IommuIoasChangeProcess = iommu_ioas_change_process { size: u32, __reserved: u32 }
     /// `struct iommu_ioas_copy`.
     IommuIoasCopy = iommu_ioas_copy {
         size: u32, flags: u32, dst_ioas_id: u32, src_ioas_id: u32,
@@ -384,6 +386,8 @@ pub(crate) enum Command {
     IoasAlloc,
     /// IOMMU_IOAS_ALLOW_IOVAS.
     IoasAllowIovas,
+    /// IOMMU_IOAS_CHANGE_PROCESS.
+    IoasChangeProcess,
     /// IOMMU_IOAS_COPY.
     IoasCopy,
     /// IOMMU_IOAS_IOVA_RANGES.
@@ -436,10 +440,11 @@ const CMD_TEST_IOAS_CHECK: u32 = 0xe0;
 
 impl Command {
     /// Every command.
-    const ALL: [Self; 22] = [
+    const ALL: [Self; 23] = [
         Self::Destroy,
         Self::IoasAlloc,
         Self::IoasAllowIovas,
+        Self::IoasChangeProcess,
         Self::IoasCopy,
         Self::IoasIovaRanges,
         Self::IoasMap,
@@ -467,6 +472,7 @@ impl Command {
             Self::Destroy => bindings::IOMMUFD_CMD_DESTROY,
             Self::IoasAlloc => bindings::IOMMUFD_CMD_IOAS_ALLOC,
             Self::IoasAllowIovas => bindings::IOMMUFD_CMD_IOAS_ALLOW_IOVAS,
+            Self::IoasChangeProcess => bindings::IOMMUFD_CMD_IOAS_CHANGE_PROCESS,
             Self::IoasCopy => bindings::IOMMUFD_CMD_IOAS_COPY,
             Self::IoasIovaRanges => bindings::IOMMUFD_CMD_IOAS_IOVA_RANGES,
             Self::IoasMap => bindings::IOMMUFD_CMD_IOAS_MAP,
@@ -511,6 +517,7 @@ impl Command {
             Self::Destroy => 8,               // id
             Self::IoasAlloc => 12,            // out_ioas_id
             Self::IoasAllowIovas => 24,       // allowed_iovas
+            Self::IoasChangeProcess => 8,     // __reserved
             Self::IoasCopy => 40,             // src_iova
             Self::IoasIovaRanges => 32,       // out_iova_alignment
             Self::IoasMap => 40,              // iova

@@ -12,6 +12,7 @@ use kernel::{
     bindings,
     error::to_result,
     ffi::{
+        c_int,
         c_uint,
         c_ulong, //
     },
@@ -28,9 +29,15 @@ use kernel::{
     },
 };
 
+// Only a pointer to `mm_struct` crosses, but the lint looks into it and
+// finds the empty structs bindgen makes of configured-out members.
+#[allow(improper_ctypes)]
 extern "C" {
     /// `src/iommufd/helpers.c`: `rlimit()`, an inline.
     fn iommufd_rs_rlimit(limit: c_uint) -> c_ulong;
+    /// `src/iommufd/helpers.c`: `__account_locked_vm()` under
+    /// `mmap_write_lock()`, an inline, with no `CAP_IPC_LOCK` bypass.
+    fn iommufd_rs_charge_mm_locked_vm(mm: *mut bindings::mm_struct, pages: c_ulong) -> c_int;
 }
 
 /// Where a [`LockedVm`] charge went; holds a reference to it.
@@ -90,10 +97,57 @@ impl LockedVm {
             npages,
         })
     }
+
+    /// Charges `npages` to `mm->locked_vm` if that stays within the current
+    /// task's `RLIMIT_MEMLOCK`, whatever its capabilities: `ENOMEM`
+    /// otherwise. What upstream iommufd's `update_mm_locked_vm()` does
+    /// (`__account_locked_vm()` with no bypass), for charging a mapping's
+    /// pages to a new process (IOMMU_IOAS_CHANGE_PROCESS).
+    pub(crate) fn charge_mm_within_limit(mm: ARef<Mm>, npages: usize) -> Result<Self> {
+        let n = c_ulong::try_from(npages).map_err(|_| ENOMEM)?;
+        // SAFETY: `mm` is a valid mm (`ARef` holds an `mmgrab()`); the
+        // helper takes its mmap lock for writing around the charge, which
+        // checks the limit against the current task.
+        to_result(unsafe { iommufd_rs_charge_mm_locked_vm(mm.as_raw(), n) })?;
+        Ok(Self {
+            target: Target::Mm(mm),
+            npages,
+        })
+    }
+
+    /// Pages charged.
+    pub(crate) fn npages(&self) -> usize {
+        self.npages
+    }
+
+    /// The user charged, for a charge to `user->locked_vm`; `None` for one
+    /// to an mm's.
+    pub(crate) fn user(&self) -> Option<&User> {
+        match &self.target {
+            Target::User(user) => Some(user),
+            Target::Mm(_) => None,
+        }
+    }
+
+    /// Splits `npages` of this charge off into a charge of their own, to
+    /// the same target, without charging anything again: `None` (and this
+    /// unchanged) if this holds fewer. Dropping either uncharges its own
+    /// pages only.
+    pub(crate) fn split(&mut self, npages: usize) -> Option<Self> {
+        self.npages = self.npages.checked_sub(npages)?;
+        let target = match &self.target {
+            Target::User(user) => Target::User(user.clone()),
+            Target::Mm(mm) => Target::Mm(mm.clone()),
+        };
+        Some(Self { target, npages })
+    }
 }
 
 impl Drop for LockedVm {
     fn drop(&mut self) {
+        if self.npages == 0 {
+            return;
+        }
         match &self.target {
             Target::User(user) => user
                 .locked_vm()
@@ -119,6 +173,18 @@ impl PinnedVm {
     pub(crate) fn add(mm: ARef<Mm>, npages: usize) -> Self {
         pinned_vm(&mm).add(npages as i64, Relaxed);
         Self { mm, npages }
+    }
+
+    /// The mm whose `pinned_vm` counts these pages.
+    pub(crate) fn mm(&self) -> &Mm {
+        &self.mm
+    }
+
+    /// Moves the count from its mm's `pinned_vm` to `mm`'s.
+    pub(crate) fn move_to(&mut self, mm: ARef<Mm>) {
+        pinned_vm(&mm).add(self.npages as i64, Relaxed);
+        pinned_vm(&self.mm).add((self.npages as i64).wrapping_neg(), Relaxed);
+        self.mm = mm;
     }
 }
 

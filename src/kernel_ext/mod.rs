@@ -17,6 +17,7 @@ pub(crate) mod iommu;
 pub(crate) mod locked_vm;
 pub(crate) mod memfd;
 pub(crate) mod msi;
+pub(crate) mod nest_lock;
 pub(crate) mod pci_function;
 pub(crate) mod pci_owned_driver;
 pub(crate) mod ratelimited;
