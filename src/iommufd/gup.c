@@ -14,8 +14,8 @@
  *    (page_folio(), folio_test_hugetlb(), folio_nr_pages(),
  *    folio_page_idx(), folio_page());
  *  - the fail_pin fault point is a C fault attribute (fault.c).
- * A batch is one call: the per-page work in Rust is the run builder's one
- * compare per page, no call.
+ * A batch is one call, 512 pages or 32 hugetlb folios: the per-page work
+ * in Rust is the run builder's one compare per page, no call.
  */
 #include <linux/hugetlb.h>
 #include <linux/memfd.h>
@@ -54,65 +54,89 @@ static long pin_pages(struct mm_struct *mm, unsigned long addr, unsigned long n,
  * @mm: the mm to pin from; the caller holds a user reference (mmget)
  * @addr: page-aligned user address of the first page
  * @left: pages of the range from @addr (> 0)
- * @max: pages GUP may write to @pages (> 0, at most @left); @pages has room
- *       for this many
+ * @max: entries the call may write to @pages (and @npages) (> 0, at most
+ *       @left)
  * @writable: pin for device writes (FOLL_WRITE)
- * @probe: pin one page first: if it is part of a hugetlb folio, it stands
- *         for the rest of the folio within @left (see below)
- * @pages: receives the pinned pages, each holding one pin
- * @folio: set if only @pages[0] was written and stands for all the pages
- *         pinned: the following subpages of one hugetlb folio
+ * @pages: receives the pinned pages, each entry holding one pin per page
+ *         it stands for
+ * @npages: NULL, or room for @max counts: then the call probes for hugetlb
+ *          folios, and entry i stands for the @npages[i] pages from
+ *          @pages[i] (see below)
  * @probe_next: set if the last page pinned is part of a hugetlb folio, so
  *              the next batch should probe
  *
- * A hugetlb folio is always mapped whole and aligned, so the virtual pages
- * after a subpage of it are its following subpages: those take their pins
- * with one folio_add_pins(), and a 1 GiB page costs one GUP call, not 512
- * of 512 pages. Other memory (small pages, THP, which can be mapped in
- * part) is pinned page by page, @max at a time. Pins with FOLL_LONGTERM
- * with pin_user_pages_fast() from the mm's own task, else with
- * pin_user_pages_remote() under the mmap lock, dropped before returning.
+ * Small pages and THP (which can be mapped in part) are pinned page by
+ * page, @max at a time, when @npages is NULL: entry i is one page. With
+ * @npages, the call pins one page at a time: a page of a hugetlb folio
+ * stands for the following subpages of its folio within @left (a hugetlb
+ * folio is always mapped whole and aligned, so the virtual pages after it
+ * are those), which take their pins with one folio_add_pins(); so a 1 GiB
+ * page costs one GUP call, and up to @max folios one call from Rust. The
+ * first page that is not part of a hugetlb folio is the last entry (one
+ * page). Pins with FOLL_LONGTERM with pin_user_pages_fast() from the mm's
+ * own task, else with pin_user_pages_remote() under the mmap lock, dropped
+ * before returning.
  *
  * C because pin_user_pages_remote() hands the mmap lock back through
  * *locked, which 7.3's MmapReadGuard cannot model, and the hugetlb probe
- * is made of folio inlines.
+ * is made of folio inlines; the folio loop is here, not in Rust, so that
+ * a hugetlb folio costs no call across the language boundary (measured:
+ * 42 instructions a folio).
  *
- * Return: the number of pages pinned (> 0; at most @max, or at most @left
- * when *@folio); or -EFAULT (or another GUP
- * error) with nothing pinned.
+ * Return: the number of entries written (> 0, at most @max); or -EFAULT
+ * (or another GUP error) with nothing pinned. An error after the first
+ * folio ends the batch early; the next call meets it again.
  */
 long iommufd_rs_gup_pin_user(struct mm_struct *mm, unsigned long addr, unsigned long left,
-			     unsigned long max, bool writable, bool probe, struct page **pages,
-			     bool *folio, bool *probe_next)
+			     unsigned long max, bool writable, struct page **pages,
+			     unsigned long *npages, bool *probe_next)
 {
 	unsigned int gup = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
-	long got = pin_pages(mm, addr, probe ? 1 : max, gup, pages);
+	unsigned long i, rest;
+	struct folio *f;
+	long got;
 	int rc;
 
-	*folio = false;
-	if (got <= 0)
-		return got ? got : -EFAULT;
-	if (probe && folio_test_hugetlb(page_folio(pages[0]))) {
-		struct folio *f = page_folio(pages[0]);
+	if (!npages) {
+		got = pin_pages(mm, addr, max, gup, pages);
+		if (got <= 0)
+			return got ? got : -EFAULT;
+		*probe_next = folio_test_hugetlb(page_folio(pages[got - 1]));
+		cond_resched();
+		return got;
+	}
+	*probe_next = true;
+	for (i = 0; i < max && left; i++) {
+		got = pin_pages(mm, addr, 1, gup, &pages[i]);
+		if (got <= 0) {
+			if (i)
+				break;
+			return got ? got : -EFAULT;
+		}
+		f = page_folio(pages[i]);
+		if (!folio_test_hugetlb(f)) {
+			npages[i++] = 1;
+			*probe_next = false;
+			break;
+		}
 		/*
-		 * Bounded by the range, not by @max: only @pages[0] is written,
-		 * so a 1 GiB folio is one call, not 512 of 512 pages.
+		 * Bounded by the range: only @pages[i] is written, so a 1 GiB
+		 * folio is one entry, not 512 batches of 512 pages.
 		 */
-		unsigned long rest = min(folio_nr_pages(f) - folio_page_idx(f, pages[0]), left);
-
+		rest = min(folio_nr_pages(f) - folio_page_idx(f, pages[i]), left);
 		rc = rest > 1 ? folio_add_pins(f, rest - 1) : 0;
 		if (rc) {
-			unpin_user_page(pages[0]);
+			unpin_user_page(pages[i]);
+			if (i)
+				break;
 			return rc;
 		}
-		*folio = true;
-		*probe_next = true;
-		got = rest;
-	} else {
-		*probe_next = folio_test_hugetlb(page_folio(pages[got - 1]));
+		npages[i] = rest;
+		left -= rest;
+		addr += rest << PAGE_SHIFT;
 	}
 	cond_resched();
-	return got;
+	return i;
 }
 
 /**

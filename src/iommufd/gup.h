@@ -13,8 +13,8 @@ struct mm_struct;
 struct page;
 
 long iommufd_rs_gup_pin_user(struct mm_struct *mm, unsigned long addr, unsigned long left,
-			     unsigned long max, bool writable, bool probe, struct page **pages, bool *folio,
-			     bool *probe_next);
+			     unsigned long max, bool writable, struct page **pages,
+			     unsigned long *npages, bool *probe_next);
 long iommufd_rs_gup_pin_memfd(struct file *file, loff_t start, loff_t last, unsigned long left,
 			      unsigned long max, struct page **pages, unsigned long *npages);
 

@@ -19,7 +19,11 @@ use super::{
     memfd::Memfd,
     sched::cond_resched, //
 };
-use core::ptr;
+use core::{
+    mem::MaybeUninit,
+    ptr,
+    slice, //
+};
 use kernel::{
     alloc::{
         kvec::PushError,
@@ -43,16 +47,14 @@ use kernel::{
 #[allow(improper_ctypes)]
 extern "C" {
     /// `src/iommufd/gup.c`: pin one batch of user memory.
-    #[allow(clippy::too_many_arguments)]
     fn iommufd_rs_gup_pin_user(
         mm: *mut bindings::mm_struct,
         addr: c_ulong,
         left: c_ulong,
         max: c_ulong,
         writable: bool,
-        probe: bool,
         pages: *mut *mut bindings::page,
-        folio: *mut bool,
+        npages: *mut c_ulong,
         probe_next: *mut bool,
     ) -> c_long;
     /// `src/iommufd/gup.c`: pin one batch of a memfd range.
@@ -72,6 +74,10 @@ extern "C" {
 /// Pages (or folios) pinned per call into `src/iommufd/gup.c`: bounds each call's
 /// work and the buffer it fills.
 const BATCH: usize = 512;
+
+/// Hugetlb folios pinned per call into `src/iommufd/gup.c`: their counts
+/// sit in an array on the stack.
+const FOLIO_BATCH: usize = 32;
 
 /// Runs unpinned between two `cond_resched()`.
 const UNPIN_BATCH: usize = 512;
@@ -154,16 +160,40 @@ impl PinnedRuns {
     pub(crate) fn pin_user(mm: &Mm, addr: usize, npages: usize, writable: bool) -> Result<Self> {
         // GUP needs the address space itself, not only the struct.
         let users = mm.mmget_not_zero().ok_or(EFAULT)?;
-        let mut batch = KVVec::from_elem(ptr::null_mut(), npages.min(BATCH), GFP_KERNEL)?;
+        // Probing calls (hugetlb folios, and the first page of the range)
+        // write a few entries: those sit on the stack, left uninitialised
+        // because `gup.c` writes each before it is read. Batches of small
+        // pages go to a buffer made when the first one is pinned, so a
+        // one-page or hugetlb mapping allocates none.
+        let mut folio_pages = [const { MaybeUninit::<*mut bindings::page>::uninit() }; FOLIO_BATCH];
+        let mut counts = [const { MaybeUninit::<c_ulong>::uninit() }; FOLIO_BATCH];
+        let mut batch: Option<KVVec<*mut bindings::page>> = None;
         let mut runs = Self::new();
         let mut probe = true;
         while runs.npages < npages {
             let left = npages - runs.npages;
-            let max = left.min(BATCH);
             let at = addr + runs.npages * PAGE_SIZE;
-            let (mut folio, mut probe_next) = (false, false);
-            // SAFETY: `users` holds `mm`'s users while GUP walks it; `batch`
-            // has room for `max` pages; the out-parameters are valid places.
+            let mut probe_next = false;
+            let (pages, max, npages_out) = if probe {
+                (
+                    folio_pages.as_mut_ptr().cast::<*mut bindings::page>(),
+                    left.min(FOLIO_BATCH),
+                    counts.as_mut_ptr().cast::<c_ulong>(),
+                )
+            } else {
+                let buf = match &mut batch {
+                    Some(buf) => buf,
+                    None => batch.insert(KVVec::from_elem(
+                        ptr::null_mut(),
+                        left.min(BATCH),
+                        GFP_KERNEL,
+                    )?),
+                };
+                (buf.as_mut_ptr(), left.min(buf.len()), ptr::null_mut())
+            };
+            // SAFETY: `users` holds `mm`'s users while GUP walks it; `pages`
+            // has room for `max` entries, and `npages_out`, when probing,
+            // for `max` counts; `probe_next` is a valid place.
             let got = unsafe {
                 iommufd_rs_gup_pin_user(
                     users.as_raw(),
@@ -171,23 +201,28 @@ impl PinnedRuns {
                     left,
                     max,
                     writable,
-                    probe,
-                    batch.as_mut_ptr(),
-                    &mut folio,
+                    pages,
+                    npages_out,
                     &mut probe_next,
                 )
             };
-            // A hugetlb folio's pages take one call, within the range.
-            let got = batch_len(got, if folio { left } else { max })?;
-            if folio {
-                // SAFETY: `gup.c` pinned `got` pages from `batch[0]` (the
-                // only entry it wrote), the next of the range, handing over
-                // their pins.
-                unsafe { runs.take_folio(batch[0], got) }?;
+            let got = batch_len(got, max)?;
+            // SAFETY: `gup.c` wrote the first `got` entries of `pages` (and
+            // of `npages_out` when probing); `MaybeUninit<T>` is laid out
+            // as `T`, and `c_ulong` as `usize` on every target Linux has
+            // (`long` is pointer-sized).
+            let pages = unsafe { slice::from_raw_parts(pages.cast_const(), got) };
+            if probe {
+                // SAFETY: as above.
+                let counts = unsafe { slice::from_raw_parts(npages_out.cast::<usize>(), got) };
+                // SAFETY: `gup.c` pinned `counts[i]` pages from each of the
+                // `got` entries of `pages`, the next of the range, handing
+                // over their pins.
+                unsafe { runs.take_folios(pages, counts) }?;
             } else {
-                // SAFETY: `gup.c` pinned the first `got` pages of `batch`,
-                // the next of the range, handing over their pins.
-                unsafe { runs.take_pages(&batch[..got]) }?;
+                // SAFETY: `gup.c` pinned the `got` pages of `pages`, the next
+                // of the range, handing over their pins.
+                unsafe { runs.take_pages(pages) }?;
             }
             probe = probe_next;
         }
@@ -262,12 +297,14 @@ impl PinnedRuns {
         Ok(())
     }
 
-    /// Makes room for more runs, doubling, and pushes `run`: the rare, slow
-    /// part of [`Self::start_run`].
+    /// Makes room for more runs, doubling from 4, and pushes `run`: the
+    /// rare, slow part of [`Self::start_run`].
     #[cold]
     #[inline(never)]
     fn grow_and_push(&mut self, run: Run) -> Result {
-        self.runs.push(run, GFP_KERNEL_ACCOUNT | __GFP_NOWARN)?;
+        let flags = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
+        self.runs.reserve(self.runs.len().max(4), flags)?;
+        self.runs.push(run, flags)?;
         Ok(())
     }
 
