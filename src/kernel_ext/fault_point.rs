@@ -5,35 +5,59 @@
 //! and `fail_pin` in `gup.c`), driven through debugfs as the kernel's
 //! `fault_attr`s. `DECLARE_FAULT_ATTR` and `should_fail()` are a macro and
 //! a function of `linux/fault-inject.h`, a header bindgen does not see:
-//! each point is one shim in `src/iommufd/helpers.c`.
+//! each point is one shim in `src/iommufd/helpers.c`. Without
+//! `CONFIG_FAULT_INJECTION` (the bench kernel) `should_fail()` is always
+//! false, and the points make no call.
 
+#[cfg(CONFIG_FAULT_INJECTION)]
 extern "C" {
     fn iommufd_rs_should_fail_map(npages: u64) -> bool;
     fn iommufd_rs_should_fail_unmap(npages: u64) -> bool;
     fn iommufd_rs_should_fail_msi(nvec: u64) -> bool;
+}
+
+extern "C" {
     fn iommufd_rs_fault_init();
     fn iommufd_rs_fault_exit();
 }
 
 /// Whether the `fail_map` fault point fires for a map of `npages` pages.
 pub(crate) fn should_fail_map(npages: u64) -> bool {
+    #[cfg(CONFIG_FAULT_INJECTION)]
     // SAFETY: reads the static fault attribute of `fault.c`, which lives as
     // long as the module.
-    unsafe { iommufd_rs_should_fail_map(npages) }
+    return unsafe { iommufd_rs_should_fail_map(npages) };
+    #[cfg(not(CONFIG_FAULT_INJECTION))]
+    {
+        let _ = npages;
+        false
+    }
 }
 
 /// Whether the `fail_unmap` fault point fires for an unmap of `npages`
 /// pages.
 pub(crate) fn should_fail_unmap(npages: u64) -> bool {
+    #[cfg(CONFIG_FAULT_INJECTION)]
     // SAFETY: as for `should_fail_map`.
-    unsafe { iommufd_rs_should_fail_unmap(npages) }
+    return unsafe { iommufd_rs_should_fail_unmap(npages) };
+    #[cfg(not(CONFIG_FAULT_INJECTION))]
+    {
+        let _ = npages;
+        false
+    }
 }
 
 /// Whether the `fail_msi` fault point fires for an allocation of `nvec`
 /// vectors.
 pub(crate) fn should_fail_msi(nvec: u64) -> bool {
+    #[cfg(CONFIG_FAULT_INJECTION)]
     // SAFETY: as for `should_fail_map`.
-    unsafe { iommufd_rs_should_fail_msi(nvec) }
+    return unsafe { iommufd_rs_should_fail_msi(nvec) };
+    #[cfg(not(CONFIG_FAULT_INJECTION))]
+    {
+        let _ = nvec;
+        false
+    }
 }
 
 /// The fault points' debugfs files (`fault.c`, project C whose header
