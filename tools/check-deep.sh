@@ -46,6 +46,7 @@ if step "module build against the sanitizer kernel" "$logs/module.log" "$REPO/to
 	fi
 	guest_suites selftest "sanitize: guest suites on in-tree arm_smmu_v3"
 	guest_suites selftest-rs "sanitize: guest suites on smmu_rs"
+	guest_suites selftest-virtio "sanitize: guest suites on virtio-iommu" GUEST_IOMMU=virtio
 	for p in intree rs; do
 		note "fuzzer on $p: $fuzz_programs programs, seed $fuzz_seed"
 		suite_logs="$logs/fuzz-$p" guest_suites fuzz "sanitize: fuzzer on $p" \
