@@ -245,6 +245,42 @@ static inline int set_driver(const struct edu *e, const char *name)
 	return name ? !driver_is(e, name) : 0;
 }
 
+#define CMD_INTX_DISABLE 0x400
+
+/**
+ * pci_command_set() - read the function's PCI command register through
+ * sysfs config and, if @bits, set them in it
+ * @e: the function
+ * @bits: the bits to set, or 0 to only read
+ *
+ * Return: the register as read, or -1 if it could not be read or written.
+ */
+static inline int pci_command_set(const struct edu *e, __u16 bits)
+{
+	char path[320];
+	__u16 cmd;
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
+	fd = open(path, bits ? O_RDWR : O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ok = pread(fd, &cmd, 2, 4) == 2;
+	if (ok && bits) {
+		__u16 set = cmd | bits;
+
+		ok = pwrite(fd, &set, 2, 4) == 2;
+	}
+	close(fd);
+	return ok ? cmd : -1;
+}
+
+/* The function's PCI command register, or -1. */
+static inline int pci_command(const struct edu *e)
+{
+	return pci_command_set(e, 0);
+}
+
 /**
  * enable_device() - turn on memory space and bus mastering
  * @e: the function, whose PCI command register is set through sysfs config
@@ -253,43 +289,7 @@ static inline int set_driver(const struct edu *e, const char *name)
  */
 static inline int enable_device(const struct edu *e)
 {
-	char path[320];
-	__u16 cmd;
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return -1;
-	ok = pread(fd, &cmd, 2, 4) == 2;
-	cmd |= 0x6;
-	ok = ok && pwrite(fd, &cmd, 2, 4) == 2;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-#define CMD_INTX_DISABLE 0x400
-
-/**
- * pci_command() - the function's PCI command register, read through sysfs
- * config
- * @e: the function
- *
- * Return: the register, or -1 if the config space could not be read.
- */
-static inline int pci_command(const struct edu *e)
-{
-	char path[320];
-	__u16 cmd;
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", e->bdf);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ok = pread(fd, &cmd, 2, 4) == 2;
-	close(fd);
-	return ok ? cmd : -1;
+	return pci_command_set(e, 0x6) < 0 ? -1 : 0;
 }
 
 static inline int bind_dev(int fd, const struct edu *e, __u32 *id)
