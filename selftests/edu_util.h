@@ -505,8 +505,8 @@ static inline int smmu_rs_smmu(char *name, size_t size)
 	return rc;
 }
 
-/* Whether the function sits behind our own SMMUv3 driver. */
-static inline int behind_smmu_rs(const struct edu *e)
+/* Whether the function's IOMMU (its sysfs iommu link) names @what. */
+static inline int iommu_link_has(const struct edu *e, const char *what)
 {
 	char path[320], link[256];
 	ssize_t n;
@@ -516,7 +516,13 @@ static inline int behind_smmu_rs(const struct edu *e)
 	if (n < 0)
 		return 0;
 	link[n] = 0;
-	return strstr(link, "smmu_rs.") != NULL;
+	return strstr(link, what) != NULL;
+}
+
+/* Whether the function sits behind our own SMMUv3 driver. */
+static inline int behind_smmu_rs(const struct edu *e)
+{
+	return iommu_link_has(e, "smmu_rs.");
 }
 
 /*
@@ -527,15 +533,7 @@ static inline int behind_smmu_rs(const struct edu *e)
  */
 static inline int behind_smmuv3(const struct edu *e)
 {
-	char path[320], link[256];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", e->bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return 0;
-	link[n] = 0;
-	return strstr(link, "/smmu") != NULL;
+	return iommu_link_has(e, "/smmu");
 }
 
 /*
