@@ -16,6 +16,7 @@ use crate::{
         DOMAINS, //
     },
     iommu_driver::{
+        master_of,
         Domain,
         DomainOps,
         Fwspec,
@@ -27,8 +28,6 @@ use crate::{
     lpae::PAGE_SIZES,
     master::Master,
     nested::NestedDomain,
-    provider::master,
-    provider_abi::DeviceHandle,
     s2_domain::S2Domain,
     smmu::Smmu,
 };
@@ -39,6 +38,25 @@ use kernel::{
     prelude::*,
     sync::Arc, //
 };
+
+/// The master of `dev`, which the core attaches to one of our domains:
+/// `EINVAL` if it has none.
+fn attached_master(dev: &Device) -> Result<&Master> {
+    // SAFETY: the core attaches only a device it probed through our
+    // `iommu_ops`, whose IOMMU state is live for the call (and for `dev`'s
+    // borrow, which the call holds).
+    unsafe { master_of::<SmmuRsIommu>(dev) }.ok_or(EINVAL)
+}
+
+/// Refuses an atomic caller of `map_pages` (`WARN`, `EINVAL`): the table
+/// locks are mutexes, for sleeping callers only (iommufd, MSI).
+fn sleeping(may_sleep: bool) -> Result {
+    if !may_sleep {
+        kernel::warn_on!(true);
+        return Err(EINVAL);
+    }
+    Ok(())
+}
 
 /// A stage-2 paging domain, listed in debugfs (`domains`) while it lives.
 pub(crate) struct S2Iommu {
@@ -89,10 +107,7 @@ pub(crate) unsafe fn s2_of<'a>(dom: *mut bindings::iommu_domain) -> Option<&'a A
 #[vtable]
 impl DomainOps for S2Iommu {
     fn attach_dev(domain: &Domain<Self>, dev: &Device) -> Result {
-        // SAFETY: the core attaches a device it probed through our
-        // `iommu_ops`, whose IOMMU state is live for the call.
-        let m = unsafe { master(DeviceHandle(NonNull::from(dev).cast())) }.ok_or(EINVAL)?;
-        m.attach_s2(&domain.data().s2)
+        attached_master(dev)?.attach_s2(&domain.data().s2)
     }
 
     /// The table lock is a mutex: only sleeping callers (iommufd, MSI).
@@ -104,10 +119,7 @@ impl DomainOps for S2Iommu {
         prot: u32,
         may_sleep: bool,
     ) -> Result<u64> {
-        if !may_sleep {
-            kernel::warn_on!(true);
-            return Err(EINVAL);
-        }
+        sleeping(may_sleep)?;
         domain.data().s2.map(iova, paddr, size, prot)?;
         Ok(size)
     }
@@ -166,10 +178,7 @@ pub(crate) unsafe fn nested_of<'a>(dom: *mut bindings::iommu_domain) -> Option<&
 #[vtable]
 impl DomainOps for NestedIommu {
     fn attach_dev(domain: &Domain<Self>, dev: &Device) -> Result {
-        // SAFETY: the core attaches a device it probed through our
-        // `iommu_ops`, whose IOMMU state is live for the call.
-        let m = unsafe { master(DeviceHandle(NonNull::from(dev).cast())) }.ok_or(EINVAL)?;
-        m.attach_nested(&domain.data().nested)
+        attached_master(dev)?.attach_nested(&domain.data().nested)
     }
 
     /// A nested domain translates through the guest's stage 1, and the
@@ -186,10 +195,7 @@ impl DomainOps for NestedIommu {
         prot: u32,
         may_sleep: bool,
     ) -> Result<u64> {
-        if !may_sleep {
-            kernel::warn_on!(true);
-            return Err(EINVAL);
-        }
+        sleeping(may_sleep)?;
         domain.data().nested.map_doorbell(iova, paddr, size, prot)?;
         Ok(size)
     }

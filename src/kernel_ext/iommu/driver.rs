@@ -420,13 +420,8 @@ impl<T: IommuDriver> StaticDomainOps<T> {
         dev: *mut bindings::device,
         _old: *mut bindings::iommu_domain,
     ) -> c_int {
-        // SAFETY: a live device (caller).
-        let dev = unsafe { Device::from_raw(dev) };
-        // SAFETY: probed through `T`'s ops, live for the call (caller).
-        match unsafe { master_of::<T>(dev) } {
-            Some(m) => to_errno(T::attach_identity(m)),
-            None => EINVAL.to_errno(),
-        }
+        // SAFETY: as the caller's.
+        unsafe { Self::attach_static(dev, T::attach_identity) }
     }
 
     /// # Safety
@@ -437,11 +432,21 @@ impl<T: IommuDriver> StaticDomainOps<T> {
         dev: *mut bindings::device,
         _old: *mut bindings::iommu_domain,
     ) -> c_int {
+        // SAFETY: as the caller's.
+        unsafe { Self::attach_static(dev, T::attach_blocked) }
+    }
+
+    /// Attaches `dev` to a static domain with `attach`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a live device probed through `T`'s ops, live for the call.
+    unsafe fn attach_static(dev: *mut bindings::device, attach: fn(&T::Master) -> Result) -> c_int {
         // SAFETY: a live device (caller).
         let dev = unsafe { Device::from_raw(dev) };
         // SAFETY: probed through `T`'s ops, live for the call (caller).
         match unsafe { master_of::<T>(dev) } {
-            Some(m) => to_errno(T::attach_blocked(m)),
+            Some(m) => to_errno(attach(m)),
             None => EINVAL.to_errno(),
         }
     }
