@@ -125,6 +125,9 @@ pub(crate) struct DeviceObject {
     header: ObjectHeader,
     /// The PCI function and its DMA ownership.
     pub(crate) pci: BoundDevice,
+    /// Bound through the function's VFIO node, which owns this object:
+    /// IOMMU_DESTROY refuses it (`-EBUSY`), the node's close removes it.
+    pub(crate) vfio_node: bool,
     #[pin]
     state: Mutex<DeviceState>,
 }
@@ -150,12 +153,13 @@ struct Attached {
 }
 
 impl DeviceObject {
-    /// A device object for `pci`.
-    fn new(pci: BoundDevice) -> Result<Arc<Self>> {
+    /// A device object for `pci`; `vfio_node` if a VFIO node bound it.
+    pub(crate) fn new(pci: BoundDevice, vfio_node: bool) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
                 header: ObjectHeader::default(),
                 pci,
+                vfio_node,
                 state <- new_mutex!(DeviceState::default()),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -428,7 +432,7 @@ impl DeviceObject {
     /// frees them. Needs an attachment (`-EINVAL`): doorbells are mapped
     /// through its domain. A request with bad eventfds or too many vectors
     /// leaves the old vectors in place.
-    fn set_irqs(&self, fds: &[i32]) -> Result {
+    pub(crate) fn set_irqs(&self, fds: &[i32]) -> Result {
         let mut st = self.state.lock();
         if fds.is_empty() {
             st.irqs = None;
@@ -477,7 +481,7 @@ pub(crate) fn bind(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDeviceBi
     } else {
         BoundDevice::bind(cmd.pci_segment, cmd.pci_rid, f.owner_cookie())?
     };
-    f.publish(Object::Device(DeviceObject::new(pci)?), |id| {
+    f.publish(Object::Device(DeviceObject::new(pci, false)?), |id| {
         cmd.out_dev_id = id;
         ucmd.respond(&cmd)
     })
@@ -491,23 +495,41 @@ pub(crate) fn attach(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDevice
     if cmd.flags != 0 || cmd.reserved != 0 {
         return Err(EOPNOTSUPP);
     }
-    let (dev, target) = {
+    let dev = f.get::<DeviceObject>(cmd.dev_id)?;
+    attach_pt(f, &dev, cmd.pt_id, |id| {
+        cmd.out_hwpt_id = id;
+        ucmd.respond(&cmd)
+    })
+}
+
+/// Attaches `dev` to `pt_id` (an IOAS or a HWPT), or moves it there, and
+/// lets `answer` write back the id of the HWPT it is on; if the answer
+/// fails, the device is detached again. IOMMU_DEVICE_ATTACH and VFIO's
+/// ATTACH_IOMMUFD_PT.
+pub(crate) fn attach_pt(
+    f: &IommufdFile,
+    dev: &Arc<DeviceObject>,
+    pt_id: u32,
+    answer: impl FnOnce(u32) -> Result,
+) -> Result {
+    let target = {
         let st = f.lock();
-        let dev = st.objects.get::<DeviceObject>(cmd.dev_id)?;
+        if !st.objects.holds(dev) {
+            return Err(ENOENT);
+        }
         // Upstream's answers: no object is -ENOENT, one of another kind
         // (neither IOAS nor HWPT) -EINVAL.
-        let target = match st.objects.depend::<IoasObject>(cmd.pt_id) {
+        match st.objects.depend::<IoasObject>(pt_id) {
             Ok(ioas) => Target::Ioas(ioas),
-            Err(_) => match st.objects.depend::<HwptObject>(cmd.pt_id) {
+            Err(_) => match st.objects.depend::<HwptObject>(pt_id) {
                 Ok(h) => {
-                    let vdevice = h.viommu().and_then(|v| st.objects.depend_vdevice(&dev, v));
+                    let vdevice = h.viommu().and_then(|v| st.objects.depend_vdevice(dev, v));
                     Target::Hwpt(h, vdevice)
                 }
-                Err(_) if st.objects.exists(cmd.pt_id) => return Err(EINVAL),
+                Err(_) if st.objects.exists(pt_id) => return Err(EINVAL),
                 Err(e) => return Err(e),
             },
-        };
-        (dev, target)
+        }
     };
     let (result, emptied) = dev.attach(target);
     if let Some(h) = emptied {
@@ -520,13 +542,10 @@ pub(crate) fn attach(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDevice
         Ok(done.hwpt.header().id())
     };
     drop(done);
-    let answered = published.and_then(|id| {
-        cmd.out_hwpt_id = id;
-        ucmd.respond(&cmd)
-    });
+    let answered = published.and_then(answer);
     if let Err(e) = answered {
         // Undo: the device was attached just above, so this cannot fail.
-        let _ = detach_and_drop(f, &dev);
+        let _ = detach_and_drop(f, dev);
         return Err(e);
     }
     Ok(())
@@ -534,7 +553,7 @@ pub(crate) fn attach(f: &IommufdFile, ucmd: &UserCmd, mut cmd: uapi::IommuDevice
 
 /// Detaches `dev` and removes the automatic HWPT that lost its last
 /// device, outside every lock.
-fn detach_and_drop(f: &IommufdFile, dev: &DeviceObject) -> Result {
+pub(crate) fn detach_and_drop(f: &IommufdFile, dev: &DeviceObject) -> Result {
     if let Some(h) = dev.detach()? {
         f.remove_hwpt(&h);
     }

@@ -21,6 +21,7 @@ use crate::{
         self,
         IoasObject, //
     },
+    kernel_ext::misc_file::MiscFops,
     object::{
         FileObject,
         Object,
@@ -88,6 +89,10 @@ pub(crate) struct IommufdFile {
     mm_accounting: AtomicBool,
 }
 
+/// The file operations of this device's files, for recognising one by its
+/// descriptor (VFIO_DEVICE_BIND_IOMMUFD on a function's node).
+pub(crate) static IOMMU_FOPS: MiscFops = MiscFops::new();
+
 /// The user address of element `index` of `size` bytes in an array at
 /// `addr` (`-EFAULT` if it wraps).
 pub(crate) fn user_ptr(addr: u64, index: u64, size: u64) -> Result<UserPtr> {
@@ -102,7 +107,8 @@ pub(crate) fn user_ptr(addr: u64, index: u64, size: u64) -> Result<UserPtr> {
 impl MiscDevice for IommufdFile {
     type Ptr = Pin<KBox<Self>>;
 
-    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+    fn open(file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+        IOMMU_FOPS.record_fops(file);
         KBox::try_pin_init(
             try_pin_init!(Self {
                 state <- new_mutex!(FileState {
@@ -223,6 +229,14 @@ impl IommufdFile {
     /// Destroying a device object destroys its vDEVICE too.
     fn destroy(&self, cmd: uapi::IommuDestroy) -> Result {
         let mut st = self.lock();
+        // A device a VFIO node bound belongs to the node until it closes.
+        if st
+            .objects
+            .get::<DeviceObject>(cmd.id)
+            .is_ok_and(|d| d.vfio_node)
+        {
+            return Err(EBUSY);
+        }
         let obj = st.objects.destroy(cmd.id)?;
         let vdevice = match &obj {
             Object::Device(dev) => viommu::remove_of_device(&mut st.objects, dev),
@@ -232,6 +246,20 @@ impl IommufdFile {
         drop(vdevice);
         drop(obj);
         Ok(())
+    }
+
+    /// Removes `dev`, the device object a VFIO node bound, when the node
+    /// closes: detached first (with an automatic HWPT it leaves without
+    /// devices), then out of the table with its vDEVICE, and dropped with
+    /// the table lock released, which gives the function back.
+    pub(crate) fn remove_node_device(&self, dev: &Arc<DeviceObject>) {
+        let _ = device::detach_and_drop(self, dev);
+        let mut st = self.lock();
+        let obj = st.objects.remove_same(dev);
+        let vdevice = viommu::remove_of_device(&mut st.objects, dev);
+        drop(st);
+        drop(vdevice);
+        drop(obj);
     }
 
     /// IOMMU_OPTION: the file's RLIMIT_MODE here, the IOAS's and the

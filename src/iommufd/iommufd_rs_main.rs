@@ -39,7 +39,10 @@ mod provider;
 mod provider_abi;
 mod uapi;
 mod ucmd;
+mod vconfig;
 mod veventq;
+mod vfio_device;
+mod vfio_uapi;
 mod viommu;
 
 module! {

@@ -51,7 +51,6 @@ use crate::{
         capability,
         chrdev::{
             Node,
-            NodeObject,
             Nodes, //
         },
         eventfd::EventFd,
@@ -66,6 +65,7 @@ use crate::{
             self,
             MsiVectors, //
         },
+        pci_bar::BarMapping,
         pci_function::{
             LockedFunction,
             PciFunctionExt,
@@ -77,7 +77,8 @@ use crate::{
         },
         warn_on_once,
     },
-    provider, //
+    provider,
+    vfio_device::FunctionNode, //
 };
 use core::sync::atomic::{
     AtomicBool,
@@ -151,7 +152,7 @@ struct GroupEntry {
 struct Registry {
     functions: KVec<FunctionEntry>,
     groups: KVec<GroupEntry>,
-    nodes: Option<Pin<KBox<Nodes<Function>>>>,
+    nodes: Option<Pin<KBox<Nodes<FunctionNode>>>>,
 }
 
 impl Registry {
@@ -202,9 +203,42 @@ pub(crate) struct Function {
     /// driver's MSI domain goes; made, read and freed in `live`.
     #[pin]
     vectors: Mutex<Option<MsiVectors>>,
+    /// Its BARs as a VFIO node user reaches them, mapped at first use and
+    /// unmapped when the function goes back from its file or leaves the
+    /// driver; used in `live`.
+    #[pin]
+    bars: Mutex<[Option<BarMapping>; 6]>,
 }
 
 impl Function {
+    /// Calls `f` with the function's PCI device while it is on this
+    /// driver: `ENODEV` once it left (remove() waits for `f`).
+    pub(crate) fn with_live_pci<T>(&self, f: impl FnOnce(&pci::Device) -> Result<T>) -> Result<T> {
+        self.with_live_device(|_| f(&self.pdev))
+    }
+
+    /// Calls `f` with BAR `bar` mapped (at its first use), while the
+    /// function is on this driver.
+    pub(crate) fn with_bar<T>(
+        &self,
+        bar: u8,
+        f: impl FnOnce(&BarMapping) -> Result<T>,
+    ) -> Result<T> {
+        self.with_live_device(|_| {
+            let mut bars = self.bars.lock();
+            let slot = bars.get_mut(usize::from(bar)).ok_or(EINVAL)?;
+            if slot.is_none() {
+                *slot = Some(BarMapping::new(&self.pdev, bar, c"iommufd_rs")?);
+            }
+            slot.as_ref().map_or(Err(EINVAL), f)
+        })
+    }
+
+    /// Unmaps the BARs a node user reached.
+    fn unmap_bars(&self) {
+        *self.bars.lock() = [const { None }; 6];
+    }
+
     /// Calls `f` with the function's device while it is kept on this
     /// driver: `ENODEV` once it left. remove() waits for `f` to return.
     fn with_live_device<T>(&self, f: impl FnOnce(&Device) -> Result<T>) -> Result<T> {
@@ -272,20 +306,15 @@ impl Function {
     }
 }
 
-impl NodeObject for Function {
-    type OwnerModule = crate::IommufdRsModule;
-
-    /// Opening a function's node: find it by its node's index among the
-    /// functions on the driver.
-    fn open(index: u32) -> Result<Arc<Self>> {
-        FUNCTIONS
-            .lock()
-            .functions
-            .iter()
-            .find(|e| e.node.as_ref().is_some_and(|(_, i)| *i == index))
-            .map(|e| e.func.clone())
-            .ok_or(ENODEV)
-    }
+/// The function whose node has index `index`, for an open of the node.
+pub(crate) fn function_of_node(index: u32) -> Result<Arc<Function>> {
+    FUNCTIONS
+        .lock()
+        .functions
+        .iter()
+        .find(|e| e.node.as_ref().is_some_and(|(_, i)| *i == index))
+        .map(|e| e.func.clone())
+        .ok_or(ENODEV)
 }
 
 /// The driver's side of probe and remove.
@@ -369,6 +398,7 @@ fn release(entry: &mut FunctionEntry, grp: &mut GroupEntry, locked: Option<&Lock
     if entry.attached {
         group_detach(entry, grp);
     }
+    entry.func.unmap_bars();
     entry.func.pdev.bus_master_off();
     function_restore(entry, locked);
     entry.func.pdev.intx(false);
@@ -434,6 +464,7 @@ impl OwnedDmaDriver for IommufdRsPci {
                 removed: AtomicBool::new(false),
                 removing <- new_mutex!(()),
                 vectors <- new_mutex!(None),
+                bars <- new_mutex!([const { None }; 6]),
             }),
             GFP_KERNEL,
         )?;
@@ -540,8 +571,10 @@ impl OwnedDmaDriver for IommufdRsPci {
         let _removing = f.removing.lock();
         f.removed.store(true, Ordering::Release);
         f.live.synchronize();
-        // The file's MSI vectors go before the driver's MSI domain does.
+        // The file's MSI vectors go before the driver's MSI domain does,
+        // and its BAR mappings before the function may disappear.
         *f.vectors.lock() = None;
+        f.unmap_bars();
         let mut reg = FUNCTIONS.lock();
         let reg = &mut *reg;
         let Some(i) = reg.functions.iter().position(|e| Arc::ptr_eq(&e.func, &f)) else {
@@ -662,11 +695,27 @@ impl BoundDevice {
     /// that is no function node, `ENODEV` if the function left the driver
     /// since it was opened; `EBUSY` and `EAGAIN` as for [`Self::bind`].
     pub(crate) fn bind_fd(fd: i32, owner: *mut c_void) -> Result<Self> {
+        // The node's file is dropped with FUNCTIONS released: if it was
+        // closed meanwhile, this is its last reference, and its release
+        // takes FUNCTIONS.
+        let node = FUNCTIONS
+            .lock()
+            .nodes
+            .as_ref()
+            .ok_or(ENODEV)?
+            .object_of_fd(fd)?;
+        let bound = Self::bind_node(node.function(), owner);
+        drop(node);
+        bound
+    }
+
+    /// Binds `func` (the function of a node the caller has open) for
+    /// `owner`: `ENODEV`, `EBUSY` and `EAGAIN` as for [`Self::bind`].
+    pub(crate) fn bind_node(func: &Arc<Function>, owner: *mut c_void) -> Result<Self> {
         let mut reg = FUNCTIONS.lock();
-        let func = reg.nodes.as_ref().ok_or(ENODEV)?.object_of_fd(fd)?;
-        let (entry, grp) = reg.entries(&func).ok_or(ENODEV)?;
+        let (entry, grp) = reg.entries(func).ok_or(ENODEV)?;
         claim(entry, grp, owner as usize)?;
-        Ok(Self { func })
+        Ok(Self { func: func.clone() })
     }
 
     /// The function, by identity (its reserved ranges' tag in an IOAS).

@@ -6,6 +6,9 @@
 //! node, and file operations that hand an opened node's object to the
 //! driver (`/dev/vfio/devices/vfioX` is the same idea).
 //!
+//! The files of these nodes are positional (`pread`/`pwrite`, as VFIO's
+//! device files are) and have no `llseek`: the offset encodes what is read.
+//!
 //! C headers: [`include/linux/cdev.h`](srctree/include/linux/cdev.h),
 //! [`include/linux/device/class.h`](srctree/include/linux/device/class.h)
 //!
@@ -19,7 +22,10 @@ use kernel::{
     error::to_result,
     ffi::{
         c_char,
-        c_int, //
+        c_int,
+        c_long,
+        c_uint,
+        c_ulong, //
     },
     prelude::*,
     str::CStr,
@@ -27,6 +33,12 @@ use kernel::{
     types::{
         ForeignOwnable,
         Opaque, //
+    },
+    uaccess::{
+        UserPtr,
+        UserSlice,
+        UserSliceReader,
+        UserSliceWriter, //
     },
     ModuleMetadata, //
 };
@@ -39,6 +51,23 @@ pub(crate) trait NodeObject: Send + Sync + Sized + 'static {
     /// The object of the node with index `index` (its minor, from the
     /// region's first), for an open; held until the file is released.
     fn open(index: u32) -> Result<Arc<Self>>;
+
+    /// An ioctl on an open node (`ENOTTY` unless the object has some).
+    fn ioctl(&self, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(ENOTTY)
+    }
+
+    /// A `read()`/`pread()` at `pos` into `out` (its length is the count):
+    /// the bytes read (`EINVAL` unless the object reads).
+    fn read(&self, _out: UserSliceWriter, _pos: u64) -> Result<usize> {
+        Err(EINVAL)
+    }
+
+    /// A `write()`/`pwrite()` at `pos` from `data`: the bytes written
+    /// (`EINVAL` unless the object writes).
+    fn write(&self, _data: UserSliceReader, _pos: u64) -> Result<usize> {
+        Err(EINVAL)
+    }
 }
 
 /// A node made by [`Nodes::add`]; [`Nodes::remove`] takes it back.
@@ -80,6 +109,9 @@ impl<T: NodeObject> Nodes<T> {
         owner: kernel::module::this_module::<T::OwnerModule>().as_ptr(),
         open: Some(Self::open),
         release: Some(Self::release),
+        unlocked_ioctl: Some(Self::ioctl),
+        read: Some(Self::read),
+        write: Some(Self::write),
         ..pin_init::zeroed()
     };
 
@@ -212,10 +244,79 @@ impl<T: NodeObject> Nodes<T> {
             Err(e) => return e.to_errno(),
         };
         // SAFETY: `file` is the live file being opened; its private data
-        // holds the object until `release`.
-        unsafe {
-            (*file).private_data = obj.into_foreign();
-            bindings::nonseekable_open(inode, file)
+        // holds the object until `release`. The VFS made it positional
+        // (FMODE_PREAD, FMODE_PWRITE); without `llseek` it cannot seek.
+        unsafe { (*file).private_data = obj.into_foreign() };
+        0
+    }
+
+    /// The object of an open file of these operations.
+    ///
+    /// # Safety
+    ///
+    /// `file` is a live file of these operations, between open and release.
+    unsafe fn object<'a>(file: *mut bindings::file) -> <Arc<T> as ForeignOwnable>::Borrowed<'a> {
+        // SAFETY: `open` stored an `Arc<T>` there, which `release` takes
+        // back only after every call on the file has returned.
+        unsafe { Arc::<T>::borrow((*file).private_data) }
+    }
+
+    extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
+        // SAFETY: the VFS calls it on a live open file of these operations.
+        let obj = unsafe { Self::object(file) };
+        match obj.ioctl(cmd, arg) {
+            Ok(v) => v as c_long,
+            Err(e) => e.to_errno() as c_long,
+        }
+    }
+
+    /// The position of a read or write: the file's own for `read()`, the
+    /// caller's for `pread()`; a negative one is `EINVAL`.
+    ///
+    /// # Safety
+    ///
+    /// `ppos` is the VFS's position pointer for this call.
+    unsafe fn pos(ppos: *mut bindings::loff_t) -> Result<u64> {
+        // SAFETY: the VFS passes a valid position for the call.
+        u64::try_from(unsafe { *ppos }).map_err(|_| EINVAL)
+    }
+
+    extern "C" fn read(
+        file: *mut bindings::file,
+        buf: *mut c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: the VFS calls it on a live open file of these operations
+        // with a valid position.
+        let (obj, pos) = unsafe { (Self::object(file), Self::pos(ppos)) };
+        let out = UserSlice::new(UserPtr::from_ptr(buf.cast()), count).writer();
+        match pos.and_then(|pos| obj.read(out, pos)) {
+            Ok(n) => {
+                // SAFETY: as above.
+                unsafe { *ppos += n as bindings::loff_t };
+                n as isize
+            }
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    extern "C" fn write(
+        file: *mut bindings::file,
+        buf: *const c_char,
+        count: usize,
+        ppos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: as in `read`.
+        let (obj, pos) = unsafe { (Self::object(file), Self::pos(ppos)) };
+        let data = UserSlice::new(UserPtr::from_ptr(buf.cast_mut().cast()), count).reader();
+        match pos.and_then(|pos| obj.write(data, pos)) {
+            Ok(n) => {
+                // SAFETY: as above.
+                unsafe { *ppos += n as bindings::loff_t };
+                n as isize
+            }
+            Err(e) => e.to_errno() as isize,
         }
     }
 

@@ -57,6 +57,14 @@ pub(crate) trait PciFunctionExt {
     fn segment(&self) -> u32;
     /// The command register.
     fn command(&self) -> u16;
+    /// A byte of config space (all ones if it cannot be read).
+    fn config_read_byte(&self, off: u16) -> u8;
+    /// Writes a byte of config space.
+    fn config_write_byte(&self, off: u16, val: u8);
+    /// The size of its config space (256, or 4096 for PCIe).
+    fn config_size(&self) -> u16;
+    /// The offset of its MSI capability, or 0.
+    fn msi_cap(&self) -> u8;
     /// Writes the command register.
     fn write_command(&self, val: u16);
     /// Turns INTx on or off (`pci_intx()`).
@@ -104,6 +112,32 @@ impl PciFunctionExt for pci::Device {
             )
         };
         cmd
+    }
+
+    fn config_read_byte(&self, off: u16) -> u8 {
+        let mut v = 0xffu8;
+        // SAFETY: a live `pci_dev`; `v` is a valid place. The PCI core
+        // refuses offsets beyond the config space.
+        let _ =
+            unsafe { bindings::pci_read_config_byte(pci_as_raw(self), c_int::from(off), &mut v) };
+        v
+    }
+
+    fn config_write_byte(&self, off: u16, val: u8) {
+        // SAFETY: a live `pci_dev`; the PCI core refuses offsets beyond
+        // the config space.
+        let _ = unsafe { bindings::pci_write_config_byte(pci_as_raw(self), c_int::from(off), val) };
+    }
+
+    fn config_size(&self) -> u16 {
+        // SAFETY: a live `pci_dev`; `cfg_size` is set at enumeration.
+        let size = unsafe { (*pci_as_raw(self)).cfg_size };
+        u16::try_from(size).unwrap_or(256)
+    }
+
+    fn msi_cap(&self) -> u8 {
+        // SAFETY: a live `pci_dev`; `msi_cap` is set at enumeration.
+        unsafe { (*pci_as_raw(self)).msi_cap }
     }
 
     fn write_command(&self, val: u16) {
