@@ -196,7 +196,8 @@ int main(int argc, char **argv)
 	snprintf(msg, sizeof(msg), "IOMMU_IOAS_MAP 8 MiB of guest RAM at IOVA 0x%llx",
 		 (unsigned long long)map.iova);
 	step(msg, ioctl(fd, IOMMU_IOAS_MAP, &map), 0);
-	printf("  VmPin after: %ld kB (the pages are pinned for DMA)\n", vm_pin_kb());
+	printf("  VmPin after: %ld kB (no device is attached: pages are pinned when a\n"
+	       "  domain needs them, at attach, as upstream iommufd does)\n", vm_pin_kb());
 	step("the same map again (EEXIST expected)", ioctl(fd, IOMMU_IOAS_MAP, &map), EEXIST);
 
 	step("IOMMU_IOAS_ALLOC (a second address space)", ioctl(fd, IOMMU_IOAS_ALLOC, &alloc), 0);
@@ -206,7 +207,7 @@ int main(int argc, char **argv)
 	copy.dst_ioas_id = ioas2;
 	copy.src_iova = 0x40000000;
 	copy.length = GUEST_RAM;
-	step("IOMMU_IOAS_COPY guest RAM into it (shares the pins)",
+	step("IOMMU_IOAS_COPY guest RAM into it (shares the pages and, once pinned, the pins)",
 	     ioctl(fd, IOMMU_IOAS_COPY, &copy), 0);
 	printf("    -> placed at IOVA 0x%llx; VmPin still %ld kB\n",
 	       (unsigned long long)copy.dst_iova, vm_pin_kb());
@@ -219,7 +220,7 @@ int main(int argc, char **argv)
 	unmap.iova = 0;
 	unmap.length = UINT64_MAX;
 	step("IOMMU_IOAS_UNMAP everything in the first IOAS", ioctl(fd, IOMMU_IOAS_UNMAP, &unmap), 0);
-	printf("    -> %llu bytes unmapped; VmPin %ld kB (the copy still holds them)\n",
+	printf("    -> %llu bytes unmapped; VmPin %ld kB (the copy still holds the pages)\n",
 	       (unsigned long long)unmap.length, vm_pin_kb());
 	destroy.id = ioas2;
 	step("IOMMU_DESTROY the second IOAS", ioctl(fd, IOMMU_DESTROY, &destroy), 0);
