@@ -5,13 +5,14 @@
 # modules compile: tools/testing/iova_space (src/iova_space),
 # tools/testing/lpae (src/smmu/lpae) and tools/testing/smmu_spec
 # (src/smmu/spec, checked against the kernel source's arm-smmu-v3.h, and
-# src/smmu/sequence, run against a fake SMMU that checks its ordering).
+# src/smmu/sequence, run against a fake SMMU that checks its ordering) and
+# tools/testing/vconfig (src/iommufd/vconfig.rs, against a fake function).
 # Prints cargo's output and a last line "COUNTS passed failed skipped"
 # summing every test binary of the crates.
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 P=0 F=0 S=0 RC=0
-for crate in tools/testing/iova_space tools/testing/lpae tools/testing/smmu_spec; do
+for crate in tools/testing/iova_space tools/testing/lpae tools/testing/smmu_spec tools/testing/vconfig; do
 	out=$(mktemp)
 	(cd "$REPO/$crate" && cargo test --release 2>&1) | tee "$out"
 	rc=${PIPESTATUS[0]}

@@ -25,10 +25,17 @@
 //! - MSI capability: flags, address and data virtual (enable and queue size
 //!   writable); the capability ID and next pointer read through.
 //!
-//! Safe Rust over [`ConfigHw`], the function's real config space.
+//! Safe Rust over [`ConfigHw`], the function's real config space; the same
+//! file is built for the host (`tools/testing/vconfig`), whose tests run it
+//! against a fake function.
+
+#![forbid(unsafe_code)]
+// Its items are `pub` for the host crate's tests; the module reaches them
+// from its crate-private `vconfig` module only.
+#![allow(unreachable_pub)]
 
 /// The function's real config space.
-pub(crate) trait ConfigHw {
+pub trait ConfigHw {
     /// A byte of config space.
     fn read_byte(&self, off: u16) -> u8;
     /// Writes a byte of config space.
@@ -54,7 +61,7 @@ const MSI_FLAGS_MASKBIT: u16 = 0x100;
 const HEADER_SIZE: usize = 256;
 
 /// A function's virtual config space.
-pub(crate) struct VirtConfig {
+pub struct VirtConfig {
     /// The virtual bytes (only those [`Self::is_virtual`] says are used).
     shadow: [u8; HEADER_SIZE],
     /// Each BAR's length (a 64-bit BAR's upper half has its pair's).
@@ -72,7 +79,7 @@ impl VirtConfig {
     /// bytes (0: not implemented) and whose MSI capability is at `msi_cap`
     /// (0: none), read from `hw` as the user finds it first: BARs at 0,
     /// decode off, MSI off and unprogrammed.
-    pub(crate) fn new(hw: &impl ConfigHw, bar_len: [u64; 6], msi_cap: u8) -> Self {
+    pub fn new(hw: &impl ConfigHw, bar_len: [u64; 6], msi_cap: u8) -> Self {
         let mut shadow = [0u8; HEADER_SIZE];
         for (i, b) in shadow.iter_mut().enumerate() {
             *b = hw.read_byte(i as u16);
@@ -141,7 +148,7 @@ impl VirtConfig {
 
     /// Reads `out.len()` bytes at `off` (the caller checked the range
     /// against the config space's size).
-    pub(crate) fn read(&self, hw: &impl ConfigHw, off: usize, out: &mut [u8]) {
+    pub fn read(&self, hw: &impl ConfigHw, off: usize, out: &mut [u8]) {
         for (i, b) in out.iter_mut().enumerate() {
             let at = off + i;
             *b = if at >= HEADER_SIZE {
@@ -159,7 +166,7 @@ impl VirtConfig {
 
     /// Writes `data` at `off` under the rules above (the caller checked
     /// the range against the config space's size).
-    pub(crate) fn write(&mut self, hw: &impl ConfigHw, off: usize, data: &[u8]) {
+    pub fn write(&mut self, hw: &impl ConfigHw, off: usize, data: &[u8]) {
         let mut bars = [false; 6];
         for (i, &v) in data.iter().enumerate() {
             let at = off + i;
