@@ -41,6 +41,7 @@
 #include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "nested_util.h"
@@ -53,6 +54,7 @@ struct run {
 	struct edu *e;
 	int fd;		/* /dev/iommu, opened inside the run */
 	int node;	/* the function's node */
+	int vnode;	/* a second open of it, bound as a VFIO device in a run */
 	int memfd;	/* 4 pages, mapped with IOMMU_IOAS_MAP_FILE */
 	int efd;	/* an eventfd for SET_IRQS */
 	void *buf;	/* 16 anonymous pages */
@@ -172,6 +174,58 @@ static int seq_device(struct run *r)
 	if (detach(r->fd, dev))
 		return -1;
 	return destroy(r->fd, dev);
+}
+
+/* The node as a VFIO device: open, bind onto the file, attach, info,
+ * config space, detach, attach again; closing the node (post) releases. */
+static int seq_vfio_node(struct run *r)
+{
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a) };
+	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	char node[320], cfg[256];
+	__u64 iova = 0;
+	__u32 ioas;
+
+	if (open_iommufd(r))
+		return -1;
+	snprintf(node, sizeof(node), "/dev/iommufd_rs/%s", r->e->bdf);
+	r->vnode = open(node, O_RDWR);
+	if (r->vnode < 0)
+		return -1;
+	b.iommufd = r->fd;
+	if (xioctl(r->vnode, VFIO_DEVICE_BIND_IOMMUFD, &b))
+		return -1;
+	if (ioas_alloc(r->fd, &ioas) || map(r->fd, ioas, r->buf, 16 * PAGE, &iova, RW))
+		return -1;
+	a.pt_id = ioas;
+	if (xioctl(r->vnode, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a))
+		return -1;
+	if (xioctl(r->vnode, VFIO_DEVICE_GET_INFO, &info))
+		return -1;
+	if (pread(r->vnode, cfg, sizeof(cfg), (__u64)VFIO_PCI_CONFIG_REGION_INDEX << 40) !=
+	    sizeof(cfg))
+		return -1;
+	if (xioctl(r->vnode, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d))
+		return -1;
+	a.pt_id = ioas;
+	return xioctl(r->vnode, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a);
+}
+
+static int pre_vfio_node(struct run *r)
+{
+	r->vnode = -1;
+	return 0;
+}
+
+/* Closing the node gives everything back: the device object, its
+ * attachment and automatic HWPT, the function. */
+static void post_vfio_node(struct run *r, int rc)
+{
+	if (r->vnode >= 0 && close(r->vnode))
+		r->bad = "closing the node failed";
+	r->vnode = -1;
 }
 
 static int seq_nested(struct run *r)
@@ -466,6 +520,16 @@ enum needs { ANY, SMMU_RS, NESTING };
 FAIL_NTH_SEQUENCE(ioas, ANY)
 FAIL_NTH_SEQUENCE(device, SMMU_RS)
 FAIL_NTH_SEQUENCE(nested, NESTING)
+
+TEST_F(fail_nth, vfio_node)
+{
+	if (!self->r.smmu_rs)
+		SKIP(return, "needs smmu_rs: other drivers' must-succeed attaches may fail "
+			     "under injection (arm_smmu_v3's do)");
+	self->r.pre = pre_vfio_node;
+	self->r.post = post_vfio_node;
+	sweep(_metadata, self, "vfio_node", seq_vfio_node);
+}
 
 /* Only the command itself runs injected (the device's close is not). */
 TEST_F(fail_nth, change_process)
