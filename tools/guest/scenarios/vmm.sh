@@ -38,6 +38,7 @@ rc=0
 
 now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+edu_irqs() { grep -c iommufd_rs /proc/interrupts; }
 mem_avail() { awk '/^MemAvailable/ { print int($2 / 1024) " MiB" }' /proc/meminfo; }
 
 [ -x $QEMU ] || { echo "no $QEMU: boot with GUEST_VMM=1 after GUEST_VMM=1 make guest"; exit 1; }
@@ -68,7 +69,7 @@ run_l2() {
 		(exec 3<>/dev/iommu 4<>$NODE && exec "$@") </dev/null >/tmp/$name.qemu 2>&1 &
 	fi
 	pid=$!
-	t_init=- t_end=- qemu_hwm=-
+	t_init=- t_end=- qemu_hwm=- irqs_at_kill=-
 	while kill -0 $pid 2>/dev/null; do
 		if [ "$t_init" = - ] && grep -q '@@L2-INIT@@' /tmp/$name.l2 2>/dev/null; then
 			t_init=$(since "$start")
@@ -78,7 +79,9 @@ run_l2() {
 		st=$(awk '/^VmHWM/ { print int($2 / 1024) " MiB" }' /proc/$pid/status 2>/dev/null)
 		[ -n "$st" ] && qemu_hwm=$st
 		if [ -n "$kill_at" ] && grep -q "$kill_at" /tmp/$name.l2 2>/dev/null; then
-			echo "L2 reached '$kill_at' after $(since "$start")s: kill -9 QEMU"
+			irqs_at_kill=$(edu_irqs)
+			echo "L2 reached '$kill_at' after $(since "$start")s ($irqs_at_kill iommufd_rs" \
+				"MSI vector(s) in L1's /proc/interrupts): kill -9 QEMU"
 			kill -9 $pid
 			break
 		fi
@@ -126,9 +129,8 @@ bind_node() {
 l2_passed() {
 	grep -q '@@L2-END rc=0' /tmp/$1.l2 && ! grep -q '^not ok' /tmp/$1.l2
 }
-edu_irqs() { grep -c iommufd_rs /proc/interrupts; }
 
-tap_plan 12
+tap_plan 13
 tap_check "SMMU driver ($SMMU) loads" load_smmu || exit 1
 tap_check "iommufd_rs loads" load_iommufd_rs || exit 1
 tap_check "$BDF bound to iommufd_rs, $NODE there" bind_node || exit 1
@@ -140,16 +142,22 @@ tap_check "L2 boots to /init with edu assigned (${t_init}s)" [ "$t_init" != - ]
 tap_check "L2 drives edu through vfio-pci: ID, liveness, DMA both ways, MSIs" l2_passed vfio
 tap_check "QEMU exits 0 after L2 powers off (${t_end}s)" [ "$l2_rc" = 0 ]
 tap_check "no kernel problem on L2's console" l2_clean vfio
-tap_check "after QEMU's exit a fresh /dev/iommu binds $NODE again" /guest/bin/node_rebind $NODE
+tap_check "after QEMU's exit a fresh /dev/iommu binds $NODE again" /guest/bin/node_rebind $NODE &&
+	echo "# $tap_last_out"
 echo "@@VMM-TIMES vfio init=$t_init end=$t_end hwm=$qemu_hwm@@"
 
-# Killed while L2 has edu's MSI on (vfio_edu's SET_IRQS check is ok 10) or,
-# when the run never gets there, once L2's kernel runs.
-grep -q '^ok 10 ' /tmp/vfio.l2 && kill_at='^ok 10 ' || kill_at='@@L2-INIT@@'
+# Killed while L2 holds edu with its MSI on (l2hold=1: vfio_edu stops after
+# its MSIs and says @@L2-HOLD@@) or, when the first run never got that far,
+# once L2's kernel runs.
+grep -q '^ok 16 ' /tmp/vfio.l2 && kill_at='@@L2-HOLD@@' || kill_at='@@L2-INIT@@'
+L2_APPEND=l2hold=1
 run_l2 kill "$kill_at" -object iommufd,id=iommufd0,fd=3 -device vfio-pci,iommufd=iommufd0,fd=4
 tap_check "QEMU killed by SIGKILL (status $l2_rc) at '$kill_at'" [ "$l2_rc" = 137 ]
+tap_check "edu's MSI was on in L1 when QEMU was killed ($irqs_at_kill vector(s))" \
+	sh -c "[ '$irqs_at_kill' != - ] && [ '$irqs_at_kill' -ge 1 ]"
 sleep 0.5
-tap_check "after SIGKILL a fresh /dev/iommu binds $NODE again" /guest/bin/node_rebind $NODE
+tap_check "after SIGKILL a fresh /dev/iommu binds $NODE again" /guest/bin/node_rebind $NODE &&
+	echo "# $tap_last_out"
 tap_check "no iommufd_rs MSI vector left in /proc/interrupts" sh -c "[ $(edu_irqs) = 0 ]"
 tap_check "iommufd_rs unloads" unload_iommufd_rs
 [ $tap_failed = 0 ] || rc=1

@@ -16,7 +16,8 @@
  *     DMA edu -> RAM into a second page, an MSI, the bytes compared;
  *   - an MSI raised by a write to 0x60.
  *
- * Usage: vfio_edu BDF. Prints TAP; exits 0 only if every check passed.
+ * Usage: vfio_edu BDF. With VFIO_EDU_HOLD=1 in the environment it stops
+ * after the MSIs, MSI still on, prints @@L2-HOLD@@ and waits to be killed. Prints TAP; exits 0 only if every check passed.
  * Register layout: QEMU's hw/misc/edu.c.
  */
 #include <errno.h>
@@ -283,6 +284,16 @@ int main(int argc, char **argv)
 	      (unsigned long long)n, v);
 	wr32(EDU_IRQ_ACK, 0x1);
 
+	/*
+	 * VFIO_EDU_HOLD=1: stop here, the MSI on and edu bus-mastering, for
+	 * whoever kills L2's QEMU to find this state behind it.
+	 */
+	if (getenv("VFIO_EDU_HOLD")) {
+		printf("@@L2-HOLD@@ MSI on, bus master on\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	check(!set_msi(-1), "SET_IRQS: MSI off");
 	printf("# %d passed, %d failed\n", tap_n - tap_fail, tap_fail);
 	return tap_fail ? 1 : 0;
