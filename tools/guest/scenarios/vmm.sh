@@ -50,16 +50,22 @@ echo "== L1: $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB, $(
 # (a pattern) SIGKILL QEMU once L2's console shows it. Sets l2_rc (QEMU's exit
 # status), t_init (seconds from QEMU's start to L2's /init), t_end, qemu_hwm.
 run_l2() {
-	local name=$1 kill_at=$2 start pid st
+	local name=$1 kill_at=$2 start pid st cmdline
+	local append="console=ttyAMA0 panic=-1 loglevel=4 rcupdate.rcu_cpu_stall_suppress=1 $L2_APPEND ${l2_append:-}"
 	shift 2
 	set -- $QEMU -M virt,gic-version=3 -cpu max -m 256M -smp 1 \
 		-accel tcg,thread=single,tb-size=$L2_TB $L2_ICOUNT -nodefaults -nographic -no-reboot \
 		-serial file:/tmp/$name.l2 \
 		-kernel /guest/vmm/Image -initrd /guest/vmm/l2.cpio.gz \
-		-append "console=ttyAMA0 panic=-1 loglevel=4 rcupdate.rcu_cpu_stall_suppress=1 $L2_APPEND ${l2_append:-}" \
+		-append "$append" \
 		"$@"
 	# "L2+ ": boot.sh leaves L2's lines (this one names RCU stalls) to us.
-	if [ "$mode" = bare ]; then echo "L2+ $*"; else echo "L2+ (exec 3<>/dev/iommu 4<>$NODE; exec $*)"; fi
+	cmdline=$(echo "$*" | sed "s|-append $append|-append '$append'|")
+	if [ "$mode" = bare ]; then
+		echo "L2+ $cmdline"
+	else
+		echo "L2+ (exec 3<>/dev/iommu 4<>$NODE; exec $cmdline)"
+	fi
 	start=$(now)
 	# The files are opened in the subshell QEMU replaces, so QEMU holds
 	# the only references: its exit (or death) closes them.
