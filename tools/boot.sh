@@ -20,6 +20,8 @@
 # the machine, e.g.
 # GUEST_MACHINE=virt-9.1 GUEST_QEMU_ARGS="-global arm-smmuv3.stage=1" for an
 # SMMU without stage 2 (QEMU 10's virt forces stage=nested).
+# GUEST_VMM=1 appends $GUEST_DIR/vmm.cpio.gz to the initramfs (the `vmm`
+# scenario: QEMU inside the guest; see tools/guest-vmm.sh).
 # GUEST_IOMMU=virtio puts a virtio-iommu (virtio-iommu-pci at 00:05.0) in
 # front of the PCI devices instead of the SMMUv3: the second IOMMU driver
 # the provider-neutral suites run over (selftest-virtio).
@@ -39,6 +41,13 @@ mkdir -p "$out"
 KBUILD=$(kbuild_dir)
 initrd="$GUEST_DIR/initramfs.cpio.gz"
 [ -f "$initrd" ] || die "no initramfs; run 'make guest'"
+# GUEST_VMM=1: the `vmm` scenario's QEMU, L2 kernel and L2 initramfs
+# (tools/guest-vmm.sh) appended to the initramfs, which Linux takes as one.
+if [ "${GUEST_VMM:-0}" = 1 ]; then
+	[ -f "$GUEST_DIR/vmm.cpio.gz" ] || die "no vmm.cpio.gz; run 'GUEST_VMM=1 make guest'"
+	cat "$initrd" "$GUEST_DIR/vmm.cpio.gz" >"$GUEST_DIR/initramfs-vmm.cpio.gz"
+	initrd="$GUEST_DIR/initramfs-vmm.cpio.gz"
+fi
 
 console="$out/$scenario.console"
 icount=
@@ -99,9 +108,12 @@ fi
 # the boot, whatever the tests said. Fault-injection stack dumps are expected
 # (upstream's selftest) and are not matched.
 crash_re='Oops|BUG:|WARNING:|Kernel panic|Unable to handle kernel|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu_.*stall|hung_task|general protection|UBSAN:|kmemleak: [0-9]+ new suspected memory leaks|unreferenced object |memory leak detector disabled|@@KMEMLEAK-UNAVAILABLE@@'
-if grep -Eq "$crash_re" "$console"; then
+# Lines prefixed "L2| " (a nested guest's console) or "L2+ " (the command
+# line that booted it) are the nested guest's, which the scenario that
+# booted it judges itself (vmm).
+if grep -Ev '^L2[|+] ' "$console" | grep -Eq "$crash_re"; then
 	echo "boot.sh: kernel problem during '$scenario':" >&2
-	grep -E -m5 "$crash_re" "$console" >&2
+	grep -Ev '^L2[|+] ' "$console" | grep -E -m5 "$crash_re" >&2
 	tail_console
 	exit 125
 fi

@@ -15,6 +15,7 @@ BINDGEN_VERSION=0.72.1
 mkdir -p "$CACHE_DIR"
 
 log() { printf '[deps] %s\n' "$*"; }
+die() { echo "error: $*" >&2; exit 1; }
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
@@ -91,6 +92,94 @@ if ! [ -x "$BUSYBOX" ]; then
 	(cd "$tmp" && apt-get download -qq busybox-static:arm64 && dpkg -x busybox-static_*_arm64.deb x)
 	cp "$tmp/x/bin/busybox" "$BUSYBOX"
 	rm -rf "$tmp"
+fi
+
+# --- QEMU for the guest (opt-in: `deps.sh vmm`, GUEST_VMM=1) ----------------
+# Debian's arm64 qemu-system-aarch64 of exactly the host's version, for the
+# `vmm` scenario, which runs it inside the guest (L1) to boot a nested guest
+# (L2). Its shared libraries are the closure of its ELF NEEDED entries, not
+# the package's recursive Depends (150 packages through qemu-system-common):
+# each soname is mapped to the Debian package that ships it through the
+# host's amd64 copy of the same library (same package, same version,
+# Multi-Arch: same), whose arm64 build is downloaded and searched for the
+# soname's own NEEDED in turn. Cached in $CACHE_DIR/qemu-arm64-<version>/:
+# bin/qemu-system-aarch64, lib/aarch64-linux-gnu/<soname> (dereferenced),
+# lib/ld-linux-aarch64.so.1, and the list of packages used.
+fetch_vmm_qemu() {
+	local qver dest tmp soname pkg ver f round next pkgs done_pkgs=" " done_sonames=" "
+	qver=$(dpkg-query -W -f='${Version}' qemu-system-arm)
+	dest="$CACHE_DIR/qemu-arm64-$(echo "$qver" | tr ':~+' '___')"
+	if [ -f "$dest/.complete" ]; then
+		log "guest QEMU: $dest"
+		return 0
+	fi
+	log "fetching arm64 qemu-system-arm $qver and its libraries for the guest"
+	tmp=$(mktemp -d)
+	rm -rf "$dest" && mkdir -p "$dest/bin" "$dest/lib/aarch64-linux-gnu"
+	in_archive() { # package:arch version: downloadable from a configured suite
+		apt-cache madison "$1" | awk -F'|' -v v="$2" '{ gsub(/ /, "", $2) } $2 == v { f = 1 } END { exit !f }'
+	}
+	fetch_pkgs() { # package:arm64=version... into $tmp/x
+		(cd "$tmp" && apt-get download -qq "$@" 2>/dev/null) || die "apt-get download $* failed"
+		for f in "$tmp"/*.deb; do dpkg -x "$f" "$tmp/x"; done
+		printf '%s\n' "$@" >>"$dest/packages"
+		rm -f "$tmp"/*.deb
+	}
+	needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+	find_lib() {
+		find "$tmp/x" -name "$1" \( -type f -o -type l \) |
+			grep -E '/(usr/)?lib/(aarch64-linux-gnu/)?[^/]+$' | head -1 || true
+	}
+	# The loader and libc come from libc6, which the host has (amd64).
+	ver=$(dpkg-query -W -f='${Version}' libc6:amd64)
+	in_archive libc6:arm64 "$ver" ||
+		ver=$(apt-cache policy libc6:arm64 | sed -n 's/^  Candidate: //p')
+	fetch_pkgs "qemu-system-arm:arm64=$qver" "libc6:arm64=$ver"
+	done_pkgs=" libc6 "
+	cp "$tmp/x/usr/bin/qemu-system-aarch64" "$dest/bin/"
+	cp -L "$tmp/x/lib/ld-linux-aarch64.so.1" "$dest/lib/ld-linux-aarch64.so.1"
+	done_sonames=" ld-linux-aarch64.so.1 "
+	# Breadth first, one download per round: the sonames a round needs,
+	# each mapped to its package through the host's amd64 copy (the
+	# host's version, or the archive's when a point release replaced it),
+	# then each library copied under its soname and its own NEEDED queued.
+	round=$(needed "$dest/bin/qemu-system-aarch64")
+	while [ -n "$round" ]; do
+		pkgs=()
+		for soname in $round; do
+			case "$done_sonames" in *" $soname "*) continue ;; esac
+			[ -n "$(find_lib "$soname")" ] && continue
+			pkg=$(dpkg -S "/lib/x86_64-linux-gnu/$soname" "/usr/lib/x86_64-linux-gnu/$soname" 2>/dev/null |
+				head -1 | cut -d: -f1 || true)
+			[ -n "$pkg" ] || die "no host package ships $soname (amd64); cannot map it to an arm64 package"
+			case "$done_pkgs" in *" $pkg "*) continue ;; esac
+			done_pkgs="$done_pkgs$pkg "
+			ver=$(dpkg-query -W -f='${Version}' "$pkg:amd64")
+			if ! in_archive "$pkg:arm64" "$ver"; then
+				log "$pkg: the host's $ver is gone from the archive, taking its candidate"
+				ver=$(apt-cache policy "$pkg:arm64" | sed -n 's/^  Candidate: //p')
+			fi
+			pkgs+=("$pkg:arm64=$ver")
+		done
+		[ ${#pkgs[@]} = 0 ] || fetch_pkgs "${pkgs[@]}"
+		next=
+		for soname in $round; do
+			case "$done_sonames" in *" $soname "*) continue ;; esac
+			done_sonames="$done_sonames$soname "
+			f=$(find_lib "$soname")
+			[ -n "$f" ] || die "no arm64 package fetched has $soname"
+			cp -L "$f" "$dest/lib/aarch64-linux-gnu/$soname"
+			next="$next $(needed "$dest/lib/aarch64-linux-gnu/$soname")"
+		done
+		round=$next
+	done
+	echo "$qver" >"$dest/version"
+	touch "$dest/.complete"
+	rm -rf "$tmp"
+	log "guest QEMU: $dest ($(du -sh "$dest" | cut -f1), $(wc -l <"$dest/packages") packages)"
+}
+if [ "${1:-}" = vmm ] || [ "${GUEST_VMM:-0}" = 1 ]; then
+	fetch_vmm_qemu
 fi
 
 # --- Linux source ------------------------------------------------------------

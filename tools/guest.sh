@@ -48,3 +48,8 @@ done
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$GUEST_DIR/initramfs.cpio.gz.tmp"
 mv "$GUEST_DIR/initramfs.cpio.gz.tmp" "$GUEST_DIR/initramfs.cpio.gz"
 echo "[guest] $GUEST_DIR/initramfs.cpio.gz ($(du -h "$GUEST_DIR/initramfs.cpio.gz" | cut -f1))"
+# The `vmm` scenario's extra archive (QEMU, L2's kernel and initramfs), only
+# when asked for: it adds about 30 MB that ordinary boots do not carry.
+if [ "${GUEST_VMM:-0}" = 1 ]; then
+	"$REPO/tools/guest-vmm.sh"
+fi
