@@ -64,7 +64,9 @@ guest: module
 	@$(TOOLS)/guest.sh
 
 run: guest
-	@VERBOSE=1 $(TOOLS)/boot.sh demo && VERBOSE=1 $(TOOLS)/boot.sh demo-nested
+	@$(TOOLS)/guest-vmm.sh
+	@VERBOSE=1 $(TOOLS)/boot.sh demo && VERBOSE=1 $(TOOLS)/boot.sh demo-nested && \
+		VERBOSE=1 GUEST_VMM=1 GUEST_APPEND=vmm=demo BOOT_TIMEOUT=900 $(TOOLS)/boot.sh vmm
 
 boot: guest
 	@VERBOSE=$${VERBOSE:-1} $(TOOLS)/boot.sh $(S)

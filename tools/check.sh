@@ -35,6 +35,16 @@ if step "module build (CLIPPY=1, -Dwarnings, -Werror)" "$logs/module.log" "$REPO
 	# SMMU at all: those that need an SMMU's nesting skip, each saying so.
 	guest_suites selftest-virtio "guest suites on virtio-iommu" GUEST_IOMMU=virtio
 
+	# A real VMM: unmodified QEMU inside the guest assigns edu to a nested
+	# guest through the node (vfio-pci, iommufd=, fd=), which drives it
+	# through upstream vfio-pci; then nothing is left after QEMU's exit and
+	# after kill -9. L2's own results and QEMU's command line are shown.
+	if step "guest build (vmm: QEMU, L2 kernel and initramfs)" "$logs/guest-vmm.log" \
+		"$REPO/tools/guest-vmm.sh"; then
+		guest_suites vmm "unmodified QEMU on iommufd-rs" GUEST_VMM=1 BOOT_TIMEOUT=1200
+		grep -E '^(L2\+ |L2\| (not )?ok |L2 /init|QEMU exited)' "$logs/vmm.out" | sed 's/^/    /'
+	fi
+
 	# make run's scenario must keep working.
 	step "make run scenario (demo)" "$logs/demo.log" "$REPO/tools/boot.sh" demo "$logs" &&
 	step "make run scenario (demo-nested, smmu_rs)" "$logs/demo-nested.log" \
