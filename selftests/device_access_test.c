@@ -37,10 +37,7 @@ FIXTURE_SETUP(access)
 	if (find_edu(0, &self->e))
 		SKIP(return, "no edu device");
 	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
-	snprintf(self->node, sizeof(self->node), "/dev/iommufd_rs/%s", self->e.bdf);
-	/* devtmpfs creates the node asynchronously to the bind. */
-	for (int i = 0; i < 50 && stat(self->node, &st); i++)
-		usleep(10000);
+	ASSERT_EQ(0, wait_node(&self->e, self->node, sizeof(self->node)));
 	ASSERT_EQ(0, stat(dev_path(), &st));
 	self->iommu_mode = st.st_mode & 07777;
 	/* Anyone may open /dev/iommu here: the node is what is tested. */

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <poll.h>
+#include <sys/stat.h>
 
 #include "ioas_util.h"
 
@@ -210,6 +211,29 @@ static inline int find_shared_edu_pair(struct edu *a, struct edu *b, int *group)
 				*group = g;
 			return 0;
 		}
+	}
+	return -1;
+}
+
+/**
+ * wait_node() - the path of a function's node, once it exists
+ * @e: the function, bound to the iommufd_rs driver
+ * @path: where the path goes
+ * @size: the size of @path
+ *
+ * devtmpfs creates the node asynchronously to the bind.
+ *
+ * Return: 0 when the node exists, -1 if it did not appear within 0.5 s.
+ */
+static inline int wait_node(const struct edu *e, char *path, size_t size)
+{
+	struct stat st;
+
+	snprintf(path, size, "/dev/iommufd_rs/%s", e->bdf);
+	for (int i = 0; i < 50; i++) {
+		if (!stat(path, &st))
+			return 0;
+		usleep(10000);
 	}
 	return -1;
 }

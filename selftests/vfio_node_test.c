@@ -32,14 +32,10 @@ FIXTURE(vfio) {
 
 FIXTURE_SETUP(vfio)
 {
-	struct stat st;
-
 	if (find_edu(0, &self->e))
 		SKIP(return, "no edu device");
 	ASSERT_EQ(0, set_driver(&self->e, "iommufd_rs"));
-	snprintf(self->node, sizeof(self->node), "/dev/iommufd_rs/%s", self->e.bdf);
-	for (int i = 0; i < 50 && stat(self->node, &st); i++)
-		usleep(10000);
+	ASSERT_EQ(0, wait_node(&self->e, self->node, sizeof(self->node)));
 	self->fd = open(dev_path(), O_RDWR);
 	ASSERT_LE(0, self->fd);
 	self->nfd = open(self->node, O_RDWR);
