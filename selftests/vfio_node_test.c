@@ -12,6 +12,7 @@
  */
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
@@ -160,6 +161,8 @@ TEST_F(vfio, only_bind_before_bind)
 	EXPECT_EQ(EINVAL, xioctl(self->nfd, VFIO_DEVICE_RESET, NULL));
 	EXPECT_EQ(EINVAL, rd(self->nfd, CFG(0), buf, 4));
 	EXPECT_EQ(EINVAL, wr(self->nfd, CFG(0), buf, 4));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_SHARED, self->nfd, 0));
+	EXPECT_EQ(EINVAL, errno);
 	/* The node's own positions: no seeking. */
 	EXPECT_EQ(-1, lseek(self->nfd, 0, SEEK_SET));
 	EXPECT_EQ(ESPIPE, errno);
@@ -243,7 +246,8 @@ TEST_F(vfio, info_regions_and_irqs)
 	ASSERT_EQ(0, xioctl(self->nfd, VFIO_DEVICE_GET_REGION_INFO, &r));
 	EXPECT_EQ(EDU_BAR_SIZE, r.size);
 	EXPECT_EQ(0, r.offset);
-	EXPECT_EQ(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, r.flags);
+	EXPECT_EQ(VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+		  VFIO_REGION_INFO_FLAG_MMAP, r.flags);
 	r.index = VFIO_PCI_BAR1_REGION_INDEX;
 	ASSERT_EQ(0, xioctl(self->nfd, VFIO_DEVICE_GET_REGION_INFO, &r));
 	EXPECT_EQ(0, r.size);
@@ -358,6 +362,67 @@ TEST_F(vfio, bar_access_is_single_sized_accesses)
 	EXPECT_EQ(EINVAL, rd(self->nfd, BAR0(EDU_BAR_SIZE), &id, 4));
 	EXPECT_EQ(EINVAL, rd(self->nfd, (__u64)1 << 40, &id, 4));
 	EXPECT_EQ(EINVAL, rd(self->nfd, (__u64)VFIO_PCI_ROM_REGION_INDEX << 40, &id, 4));
+}
+
+static void *map_bar(int nfd, size_t len, int flags, __u64 off)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, nfd, off);
+}
+
+TEST_F(vfio, bar_mmap_and_its_limits)
+{
+	volatile __u32 *bar;
+	int fd2 = open(dev_path(), O_RDWR);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, bind_vfio(_metadata, self));
+	bar = map_bar(self->nfd, EDU_BAR_SIZE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, bar);
+	EXPECT_EQ(0x010000ed, bar[0]);
+	bar[1] = 0x0f0f5a5a;
+	EXPECT_EQ(~0x0f0f5a5au, bar[1]);
+	/* Shared only, a memory BAR only, within the BAR (page-rounded). */
+	EXPECT_EQ(MAP_FAILED, map_bar(self->nfd, PAGE, MAP_PRIVATE, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map_bar(self->nfd, 2 * EDU_BAR_SIZE, MAP_SHARED, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map_bar(self->nfd, PAGE, MAP_SHARED, EDU_BAR_SIZE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map_bar(self->nfd, PAGE, MAP_SHARED, (__u64)1 << 40));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map_bar(self->nfd, PAGE, MAP_SHARED, CFG(0)));
+	EXPECT_EQ(EINVAL, errno);
+	/* The mapping holds the node: closed, the function stays bound. */
+	close(self->nfd);
+	self->nfd = -1;
+	EXPECT_EQ(0x010000ed, bar[0]);
+	EXPECT_EQ(EBUSY, bind_dev(fd2, &self->e, NULL));
+	munmap((void *)bar, EDU_BAR_SIZE);
+	/* Unmapped: the node is released, the function free. */
+	EXPECT_EQ(0, bind_dev(fd2, &self->e, NULL));
+	close(fd2);
+}
+
+TEST_F(vfio, bar_mmap_is_revoked_when_the_function_leaves)
+{
+	volatile __u32 *bar;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, bind_vfio(_metadata, self));
+	bar = map_bar(self->nfd, EDU_BAR_SIZE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, bar);
+	EXPECT_EQ(0x010000ed, bar[0]);
+	/* An administrator unbinds it: every page of the mapping goes. */
+	ASSERT_EQ(0, set_driver(&self->e, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(bar[0] == 0x010000ed ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGBUS, WTERMSIG(status));
+	munmap((void *)bar, EDU_BAR_SIZE);
 }
 
 TEST_F(vfio, attach_errnos)

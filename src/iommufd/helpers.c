@@ -264,3 +264,18 @@ int iommufd_rs_msi_address(unsigned int irq, u64 *addr)
 	*addr = (u64)desc->msg.address_hi << 32 | desc->msg.address_lo;
 	return 0;
 }
+
+/**
+ * iommufd_rs_vma_mmio() - make a VMA one of device memory whose pages its
+ * fault handler inserts (vm_flags_set() is a static inline,
+ * pgprot_noncached() a macro)
+ * @vma: the VMA being set up by an mmap handler
+ *
+ * VM_PFNMAP and VM_IO (no struct page behind, never looked at), no
+ * expanding by mremap(), not in core dumps; uncached device memory.
+ */
+void iommufd_rs_vma_mmio(struct vm_area_struct *vma)
+{
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+}

@@ -37,4 +37,7 @@ void iommufd_rs_log_unmap_short(size_t unmapped, u64 size, u64 iova);
 struct pci_dev *iommufd_rs_pci_upstream_bridge(struct pci_dev *pdev);
 int iommufd_rs_msi_address(unsigned int irq, u64 *addr);
 
+struct vm_area_struct;
+void iommufd_rs_vma_mmio(struct vm_area_struct *vma);
+
 #endif

@@ -61,6 +61,7 @@ use crate::{
             DmaOwner,
             Group, //
         },
+        mmio_vma::FileMappings,
         msi::{
             self,
             MsiVectors, //
@@ -208,6 +209,10 @@ pub(crate) struct Function {
     /// driver; used in `live`.
     #[pin]
     bars: Mutex<[Option<BarMapping>; 6]>,
+    /// The mappings of the node files whose VMAs map its BARs; every
+    /// page in them is zapped when the function goes back or leaves.
+    #[pin]
+    mappings: Mutex<FileMappings>,
 }
 
 impl Function {
@@ -234,8 +239,17 @@ impl Function {
         })
     }
 
-    /// Unmaps the BARs a node user reached.
+    /// Records the mapping of a node file whose `vma` will map a BAR, in
+    /// the mmap handler.
+    pub(crate) fn add_mapping(&self, vma: &kernel::mm::virt::VmaNew) -> Result {
+        self.mappings.lock().add(vma)
+    }
+
+    /// Zaps every page of the BARs mapped into users' address spaces (a
+    /// later access faults, and gets SIGBUS once the function is no longer
+    /// the user's) and unmaps the BARs a node user reached.
     fn unmap_bars(&self) {
+        self.mappings.lock().zap();
         *self.bars.lock() = [const { None }; 6];
     }
 
@@ -465,6 +479,7 @@ impl OwnedDmaDriver for IommufdRsPci {
                 removing <- new_mutex!(()),
                 vectors <- new_mutex!(None),
                 bars <- new_mutex!([const { None }; 6]),
+                mappings <- new_mutex!(FileMappings::default()),
             }),
             GFP_KERNEL,
         )?;

@@ -46,6 +46,10 @@ use crate::{
         chrdev::NodeObject,
         eventfd::EventFd,
         misc_file::MiscFileRef,
+        mmio_vma::{
+            self,
+            MmioPages, //
+        },
         pci_function::PciFunctionExt, //
     },
     object::Object,
@@ -61,9 +65,21 @@ use crate::{
     },
     vfio_uapi as vfio, //
 };
+use core::sync::atomic::{
+    AtomicBool,
+    Ordering, //
+};
 use kernel::{
     alloc::KVVec,
+    mm::virt::{
+        flags as vm_flags,
+        VmaNew, //
+    },
     new_mutex,
+    page::{
+        PAGE_SHIFT,
+        PAGE_SIZE, //
+    },
     prelude::*,
     sync::{
         Arc,
@@ -106,6 +122,10 @@ pub(crate) struct FunctionNode {
     func: Arc<Function>,
     #[pin]
     state: Mutex<Option<Binding>>,
+    /// `state` holds a binding (set once, after the bind): for the mmap
+    /// handler, which runs under the mmap lock and so may not take `state`
+    /// (the ioctls copy from and to user memory with `state` held).
+    bound: AtomicBool,
 }
 
 impl NodeObject for FunctionNode {
@@ -118,6 +138,7 @@ impl NodeObject for FunctionNode {
             pin_init!(Self {
                 func,
                 state <- new_mutex!(None),
+                bound: AtomicBool::new(false),
             }),
             GFP_KERNEL_ACCOUNT,
         )
@@ -144,25 +165,92 @@ impl NodeObject for FunctionNode {
     }
 
     fn read(&self, out: UserSliceWriter, pos: u64) -> Result<usize> {
-        let mut st = self.state.lock();
-        let b = Option::as_mut(&mut *st).ok_or(EINVAL)?;
         let len = out.len().min(MAX_ACCESS);
         let mut buf = KVVec::from_elem(0u8, len, GFP_KERNEL)?;
-        let n = self.access(b, pos, &mut buf, false)?;
+        let n = {
+            let mut st = self.state.lock();
+            let b = Option::as_mut(&mut *st).ok_or(EINVAL)?;
+            self.access(b, pos, &mut buf, false)?
+        };
+        // Written with the node unlocked: see `write`.
         let mut out = out;
         out.write_slice(&buf[..n])?;
         Ok(n)
     }
 
     fn write(&self, data: UserSliceReader, pos: u64) -> Result<usize> {
-        let mut st = self.state.lock();
-        let b = Option::as_mut(&mut *st).ok_or(EINVAL)?;
+        // The user's buffer is read before the node is locked: a fault on
+        // it takes the mmap lock, under which a BAR fault runs.
         let len = data.len().min(MAX_ACCESS);
         let mut buf = KVVec::from_elem(0u8, len, GFP_KERNEL)?;
         let mut data = data;
         data.read_slice(&mut buf)?;
         // A longer write is cut short here, as a read is.
+        let mut st = self.state.lock();
+        let b = Option::as_mut(&mut *st).ok_or(EINVAL)?;
         self.access(b, pos, &mut buf, true)
+    }
+
+    /// A BAR mapped shared, as `vfio_pci_core_mmap()`: a memory BAR of at
+    /// least a page, within its page-rounded length; pages are inserted at
+    /// fault time (uncached) and zapped when the function goes back or
+    /// leaves the driver, after which an access gets `SIGBUS`.
+    fn mmap(&self, vma: &VmaNew) -> Result {
+        if !self.bound.load(Ordering::Acquire) {
+            return Err(EINVAL);
+        }
+        if vma.flags() & vm_flags::SHARED == 0 {
+            return Err(EINVAL);
+        }
+        let pgoff = vma_pgoff(vma);
+        let index = pgoff >> (vfio::PCI_OFFSET_SHIFT as usize - PAGE_SHIFT);
+        let bar = u8::try_from(index).ok().filter(|b| *b <= 5).ok_or(EINVAL)?;
+        let first = (pgoff << PAGE_SHIFT) as u64 & ((1u64 << vfio::PCI_OFFSET_SHIFT) - 1);
+        let len = (vma.end() - vma.start()) as u64;
+        self.func.with_live_pci(|p| {
+            let bar_len = bar_len(p, u32::from(bar));
+            if !p.bar_is_memory(bar) || bar_len < PAGE_SIZE as u64 {
+                return Err(EINVAL);
+            }
+            let phys_len = bar_len.next_multiple_of(PAGE_SIZE as u64);
+            if first.checked_add(len).is_none_or(|end| end > phys_len) {
+                return Err(EINVAL);
+            }
+            Ok(())
+        })?;
+        // The region is the driver's, as for pread/pwrite.
+        self.func.with_bar(bar, |_| Ok(()))?;
+        self.func.add_mapping(vma)?;
+        // SAFETY: this node lives as long as the VMA: the VMA holds its
+        // file, whose private data it is.
+        unsafe { mmio_vma::setup(vma, self) };
+        Ok(())
+    }
+}
+
+/// The offset of `vma` in its file, in pages.
+fn vma_pgoff(vma: &VmaNew) -> usize {
+    // SAFETY: a VMA in its setup; `vm_pgoff` is set before the handler.
+    unsafe { (*vma.as_ptr()).vm_pgoff }
+}
+
+impl MmioPages for FunctionNode {
+    /// The page frame of page `pgoff` of a BAR mapping: `None` once the
+    /// function left the driver (or a page beyond its BAR).
+    fn pfn(&self, pgoff: u64) -> Option<u64> {
+        let bar = pgoff >> (vfio::PCI_OFFSET_SHIFT as usize - PAGE_SHIFT);
+        let page = pgoff & ((1u64 << (vfio::PCI_OFFSET_SHIFT as usize - PAGE_SHIFT)) - 1);
+        self.func
+            .with_live_pci(|p| {
+                let bar = u32::try_from(bar).map_err(|_| EINVAL)?;
+                let start = p.resource_start(bar)?;
+                let len = bar_len(p, bar);
+                if page << PAGE_SHIFT >= len {
+                    return Err(EINVAL);
+                }
+                Ok((start >> PAGE_SHIFT) + page)
+            })
+            .ok()
     }
 }
 
@@ -252,6 +340,7 @@ impl FunctionNode {
             err: None,
             req: None,
         });
+        self.bound.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -311,8 +400,15 @@ impl FunctionNode {
         let rw = vfio::REGION_INFO_FLAG_READ | vfio::REGION_INFO_FLAG_WRITE;
         let (size, flags) = match info.index {
             i @ 0..=5 => {
-                let len = self.func.with_live_pci(|p| Ok(bar_len(p, i)))?;
-                (len, if len != 0 { rw } else { 0 })
+                let (len, mem) = self
+                    .func
+                    .with_live_pci(|p| Ok((bar_len(p, i), p.bar_is_memory(i as u8))))?;
+                let mmap = if mem && len >= PAGE_SIZE as u64 {
+                    vfio::REGION_INFO_FLAG_MMAP
+                } else {
+                    0
+                };
+                (len, if len != 0 { rw | mmap } else { 0 })
             }
             vfio::PCI_ROM_REGION_INDEX => (0, 0),
             vfio::PCI_CONFIG_REGION_INDEX => {

@@ -45,6 +45,8 @@ pub(crate) const DEVICE_FLAGS_PCI: u32 = 1 << 1;
 pub(crate) const REGION_INFO_FLAG_READ: u32 = 1 << 0;
 /// `VFIO_REGION_INFO_FLAG_WRITE`.
 pub(crate) const REGION_INFO_FLAG_WRITE: u32 = 1 << 1;
+/// `VFIO_REGION_INFO_FLAG_MMAP`.
+pub(crate) const REGION_INFO_FLAG_MMAP: u32 = 1 << 2;
 
 /// `VFIO_IRQ_INFO_EVENTFD`.
 pub(crate) const IRQ_INFO_EVENTFD: u32 = 1 << 0;

@@ -27,6 +27,7 @@ use kernel::{
         c_uint,
         c_ulong, //
     },
+    mm::virt::VmaNew,
     prelude::*,
     str::CStr,
     sync::Arc,
@@ -67,6 +68,11 @@ pub(crate) trait NodeObject: Send + Sync + Sized + 'static {
     /// (`EINVAL` unless the object writes).
     fn write(&self, _data: UserSliceReader, _pos: u64) -> Result<usize> {
         Err(EINVAL)
+    }
+
+    /// An `mmap()` of the node (`ENODEV` unless the object maps).
+    fn mmap(&self, _vma: &VmaNew) -> Result {
+        Err(ENODEV)
     }
 }
 
@@ -112,6 +118,7 @@ impl<T: NodeObject> Nodes<T> {
         unlocked_ioctl: Some(Self::ioctl),
         read: Some(Self::read),
         write: Some(Self::write),
+        mmap: Some(Self::mmap),
         ..pin_init::zeroed()
     };
 
@@ -267,6 +274,16 @@ impl<T: NodeObject> Nodes<T> {
         match obj.ioctl(cmd, arg) {
             Ok(v) => v as c_long,
             Err(e) => e.to_errno() as c_long,
+        }
+    }
+
+    extern "C" fn mmap(file: *mut bindings::file, vma: *mut bindings::vm_area_struct) -> c_int {
+        // SAFETY: the VFS calls it on a live open file of these operations,
+        // with a VMA in its initial setup under the mmap lock.
+        let (obj, vma) = unsafe { (Self::object(file), VmaNew::from_raw(vma)) };
+        match obj.mmap(vma) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
         }
     }
 

@@ -17,6 +17,7 @@ pub(crate) mod iommu;
 pub(crate) mod locked_vm;
 pub(crate) mod memfd;
 pub(crate) mod misc_file;
+pub(crate) mod mmio_vma;
 pub(crate) mod msi;
 pub(crate) mod nest_lock;
 pub(crate) mod pci_bar;

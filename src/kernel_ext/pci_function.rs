@@ -65,6 +65,8 @@ pub(crate) trait PciFunctionExt {
     fn config_size(&self) -> u16;
     /// The offset of its MSI capability, or 0.
     fn msi_cap(&self) -> u8;
+    /// Whether BAR `bar` (0-5) is a memory BAR.
+    fn bar_is_memory(&self, bar: u8) -> bool;
     /// Writes the command register.
     fn write_command(&self, val: u16);
     /// Turns INTx on or off (`pci_intx()`).
@@ -138,6 +140,15 @@ impl PciFunctionExt for pci::Device {
     fn msi_cap(&self) -> u8 {
         // SAFETY: a live `pci_dev`; `msi_cap` is set at enumeration.
         unsafe { (*pci_as_raw(self)).msi_cap }
+    }
+
+    fn bar_is_memory(&self, bar: u8) -> bool {
+        if bar > 5 {
+            return false;
+        }
+        // SAFETY: a live `pci_dev`; its resources are set at enumeration.
+        let flags = unsafe { (*pci_as_raw(self)).resource[usize::from(bar)].flags };
+        flags & bindings::IORESOURCE_MEM as kernel::ffi::c_ulong != 0
     }
 
     fn write_command(&self, val: u16) {
