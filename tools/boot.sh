@@ -20,6 +20,9 @@
 # the machine, e.g.
 # GUEST_MACHINE=virt-9.1 GUEST_QEMU_ARGS="-global arm-smmuv3.stage=1" for an
 # SMMU without stage 2 (QEMU 10's virt forces stage=nested).
+# The kernel log is 16 MiB: checks read the guest's dmesg after whole
+# suites whose fault-injection stack dumps would push the default buffer's
+# first messages out.
 # GUEST_VMM=1 appends $GUEST_DIR/vmm.cpio.gz to the initramfs (the `vmm`
 # scenario: QEMU inside the guest; see tools/guest-vmm.sh).
 # GUEST_IOMMU=virtio puts a virtio-iommu (virtio-iommu-pci at 00:05.0) in
@@ -72,7 +75,7 @@ qemu=(qemu-system-aarch64
 	-device edu,addr=04.0,multifunction=on,dma_mask=0xffffffffffff
 	-device edu,addr=04.1,dma_mask=0xffffffffffff
 	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$initrd"
-	-append "console=ttyAMA0 panic=-1 loglevel=4 hugepages=${GUEST_HUGEPAGES:-80} scenario=$scenario $flavor_args ${GUEST_APPEND:-}")
+	-append "console=ttyAMA0 panic=-1 loglevel=4 log_buf_len=16M hugepages=${GUEST_HUGEPAGES:-80} scenario=$scenario $flavor_args ${GUEST_APPEND:-}")
 
 set +e
 if [ "${VERBOSE:-0}" = 1 ]; then
