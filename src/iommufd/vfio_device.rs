@@ -202,7 +202,7 @@ impl NodeObject for FunctionNode {
         if vma.flags() & vm_flags::SHARED == 0 {
             return Err(EINVAL);
         }
-        let pgoff = vma_pgoff(vma);
+        let pgoff = mmio_vma::pgoff(vma);
         let index = pgoff >> (vfio::PCI_OFFSET_SHIFT as usize - PAGE_SHIFT);
         let bar = u8::try_from(index).ok().filter(|b| *b <= 5).ok_or(EINVAL)?;
         let first = (pgoff << PAGE_SHIFT) as u64 & ((1u64 << vfio::PCI_OFFSET_SHIFT) - 1);
@@ -226,12 +226,6 @@ impl NodeObject for FunctionNode {
         unsafe { mmio_vma::setup(vma, self) };
         Ok(())
     }
-}
-
-/// The offset of `vma` in its file, in pages.
-fn vma_pgoff(vma: &VmaNew) -> usize {
-    // SAFETY: a VMA in its setup; `vm_pgoff` is set before the handler.
-    unsafe { (*vma.as_ptr()).vm_pgoff }
 }
 
 impl MmioPages for FunctionNode {

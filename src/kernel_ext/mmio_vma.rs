@@ -87,6 +87,13 @@ impl<T: MmioPages> Ops<T> {
     }
 }
 
+/// The offset of `vma` in its file, in pages (`vm_pgoff`).
+pub(crate) fn pgoff(vma: &VmaNew) -> usize {
+    // SAFETY: a VMA in its setup, not yet visible to anyone else; the
+    // offset is set before the mmap handler runs.
+    unsafe { (*vma.as_ptr()).vm_pgoff }
+}
+
 /// Makes `vma`, in its mmap handler, a VMA of uncached device memory whose
 /// pages `obj` gives at fault time.
 ///
