@@ -19,14 +19,14 @@
 //! are IOMMU_DEVICE_ATTACH/DETACH on it.
 //!
 //! The device side is an edu-class PCI function's: region info for the
-//! BARs and config space (no ROM, no VGA, no `mmap`: a VMM falls back to
-//! `pread`/`pwrite`), config space through [`VirtConfig`]'s rules, BAR
-//! reads and writes as single naturally aligned accesses of 1, 2, 4 or 8
-//! bytes, MSI through `SET_IRQS` onto the device object's vectors, the
+//! BARs and config space (no ROM, no VGA), config space through
+//! [`VirtConfig`]'s rules, BAR reads and writes as single naturally aligned
+//! accesses of 1, 2, 4 or 8 bytes, BAR `mmap` revoked when the function
+//! leaves (`mmio_vma.rs`), MSI through `SET_IRQS` onto the device object's vectors, the
 //! error and request interrupts as eventfds that are accepted (and can be
 //! loop-tested) but never signalled, no INTx (its pin reads 0), no reset
-//! (`VFIO_DEVICE_RESET` is `-EINVAL` when the function has none, as
-//! upstream's; the hot-reset, feature and ioeventfd ioctls `-ENOTTY`).
+//! (`VFIO_DEVICE_RESET` is `-EINVAL`, as upstream's for a function without
+//! a reset method; the hot-reset, feature and ioeventfd ioctls `-ENOTTY`).
 //!
 //! Locking: a node's `state` mutex is taken before anything the device
 //! object or the function takes; a function's hardware is reached only in
@@ -387,8 +387,8 @@ impl FunctionNode {
         write_back(arg, &info, len)
     }
 
-    /// VFIO_DEVICE_GET_REGION_INFO: BARs (read and write, no mmap), the
-    /// config space; the ROM is empty; VGA and beyond are `-EINVAL`.
+    /// VFIO_DEVICE_GET_REGION_INFO: BARs (read and write, and mmap for a
+    /// memory BAR of a page or more), the config space; the ROM is empty; VGA and beyond are `-EINVAL`.
     fn region_info(&self, arg: usize) -> Result {
         let mut info: vfio::RegionInfo = read_min(arg, 32)?;
         let rw = vfio::REGION_INFO_FLAG_READ | vfio::REGION_INFO_FLAG_WRITE;
